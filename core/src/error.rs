@@ -1,0 +1,241 @@
+//! Error types: one small type per operation, each with a lowercase `Display`, and
+//! [`Error`], which any of them converts into (so `?` works across operations).
+//!
+//! None of these is ever produced by a panic path: exhaustion, capacity and bad
+//! handles are ordinary results.
+
+use core::fmt;
+
+/// Every buffer (or value) of the pool is in use.
+///
+/// Returned by `try_acquire`. It is the only way a non-blocking acquire fails: the free
+/// list never fails spuriously.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub struct Exhausted {
+    /// How many buffers the pool has.
+    pub capacity: usize,
+}
+
+impl fmt::Display for Exhausted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "pool exhausted: all {} buffers are in use",
+            self.capacity
+        )
+    }
+}
+
+impl core::error::Error for Exhausted {}
+
+/// A write would not fit in the buffer; nothing was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub struct CapacityError {
+    /// The length the buffer would need to hold the data.
+    pub needed: usize,
+    /// The buffer's capacity.
+    pub capacity: usize,
+}
+
+impl fmt::Display for CapacityError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "buffer too small: {} bytes needed, capacity is {}",
+            self.needed, self.capacity
+        )
+    }
+}
+
+impl core::error::Error for CapacityError {}
+
+/// [`SizeClasses::acquire`](crate::pool::SizeClasses::acquire) found no buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum ClassError {
+    /// No class has buffers this large.
+    TooLarge {
+        /// The length asked for.
+        requested: usize,
+        /// The largest buffer size of any class (0 with no classes).
+        largest: usize,
+    },
+    /// Every class allowed for this length is exhausted.
+    Exhausted {
+        /// The length asked for.
+        requested: usize,
+    },
+}
+
+impl fmt::Display for ClassError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Self::TooLarge { requested, largest } => write!(
+                f,
+                "no size class holds {requested} bytes (largest is {largest})"
+            ),
+            Self::Exhausted { requested } => {
+                write!(
+                    f,
+                    "every size class that fits {requested} bytes is exhausted"
+                )
+            }
+        }
+    }
+}
+
+impl core::error::Error for ClassError {}
+
+/// A raw handle given to `try_from_raw` does not stand for a buffer held as raw.
+///
+/// The pool checks every handle, so a stale, duplicated or forged handle is an error
+/// and never a second owner of a buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum RawError {
+    /// The index is not a slot of this pool.
+    OutOfRange {
+        /// The handle's slot index.
+        index: usize,
+    },
+    /// The slot is not held as a raw handle with this key: the handle was already
+    /// turned back into a guard, or belongs to another pool.
+    NotRaw {
+        /// The handle's slot index.
+        index: usize,
+    },
+    /// The handle's length is larger than the buffer.
+    Length {
+        /// The handle's length.
+        len: usize,
+        /// The buffer's capacity.
+        capacity: usize,
+    },
+}
+
+impl fmt::Display for RawError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Self::OutOfRange { index } => {
+                write!(f, "invalid raw handle: slot {index} is not in this pool")
+            }
+            Self::NotRaw { index } => write!(
+                f,
+                "invalid raw handle: slot {index} is not held by this handle"
+            ),
+            Self::Length { len, capacity } => write!(
+                f,
+                "invalid raw handle: length {len} exceeds capacity {capacity}"
+            ),
+        }
+    }
+}
+
+impl core::error::Error for RawError {}
+
+/// Memory handed to [`RegionPool::new`](crate::pool::RegionPool::new) cannot hold the
+/// pool asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum RegionError {
+    /// The alignment is not a power of two from 4 to 4096.
+    Alignment {
+        /// The alignment asked for.
+        align: usize,
+    },
+    /// The buffer size is 0 or larger than `u32::MAX`.
+    BufferSize {
+        /// The buffer size asked for.
+        size: usize,
+    },
+    /// The region is too small for the buffers once aligned.
+    TooSmall {
+        /// Bytes needed (including what aligning the start costs).
+        needed: usize,
+        /// Bytes in the region.
+        available: usize,
+    },
+}
+
+impl fmt::Display for RegionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Self::Alignment { align } => {
+                write!(f, "alignment {align} is not a power of two from 4 to 4096")
+            }
+            Self::BufferSize { size } => write!(f, "buffer size {size} is out of range"),
+            Self::TooSmall { needed, available } => write!(
+                f,
+                "region too small: {needed} bytes needed, {available} available"
+            ),
+        }
+    }
+}
+
+impl core::error::Error for RegionError {}
+
+/// Any error of this crate, for callers that mix operations and use `?`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum Error {
+    /// See [`Exhausted`].
+    Exhausted(Exhausted),
+    /// See [`CapacityError`].
+    Capacity(CapacityError),
+    /// See [`ClassError`].
+    Class(ClassError),
+    /// See [`RawError`].
+    Raw(RawError),
+    /// See [`RegionError`].
+    Region(RegionError),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Exhausted(e) => e.fmt(f),
+            Self::Capacity(e) => e.fmt(f),
+            Self::Class(e) => e.fmt(f),
+            Self::Raw(e) => e.fmt(f),
+            Self::Region(e) => e.fmt(f),
+        }
+    }
+}
+
+impl core::error::Error for Error {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            Self::Exhausted(e) => Some(e),
+            Self::Capacity(e) => Some(e),
+            Self::Class(e) => Some(e),
+            Self::Raw(e) => Some(e),
+            Self::Region(e) => Some(e),
+        }
+    }
+}
+
+macro_rules! from_error {
+    ($($ty:ident => $variant:ident),* $(,)?) => {$(
+        impl From<$ty> for Error {
+            fn from(e: $ty) -> Self {
+                Self::$variant(e)
+            }
+        }
+    )*};
+}
+
+from_error! {
+    Exhausted => Exhausted,
+    CapacityError => Capacity,
+    ClassError => Class,
+    RawError => Raw,
+    RegionError => Region,
+}

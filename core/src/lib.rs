@@ -1,0 +1,49 @@
+//! Fixed buffer pools for compressing and decompressing with **no heap allocation at
+//! run time**.
+//!
+//! `bufpress` is `#![no_std]` and needs no allocator. Its foundation is a fixed arena of
+//! buffers that can be a `static` (its initial image is all zero, so it lands in `.bss`)
+//! or laid over memory the caller hands in (a DMA-capable linker section). Free buffers
+//! sit on a lock-free intrusive free list; a guard hands out one buffer and returns that
+//! same buffer when it is dropped.
+//!
+//! ```
+//! use bufpress::pool::Pool;
+//!
+//! // 8 buffers of 1 KiB, in .bss, no init call.
+//! static POOL: Pool<8, 1024> = Pool::new();
+//!
+//! let mut buf = POOL.try_acquire()?;          // never blocks; fails only when all 8 are out
+//! buf.extend_from_slice(b"sensor frame")?;     // a capacity error, never a panic
+//! assert_eq!(&buf[..], b"sensor frame");
+//! assert_eq!(POOL.stats().in_use, 1);
+//! drop(buf);                                   // the same buffer goes back
+//! assert_eq!(POOL.stats().available, 8);
+//! # Ok::<(), bufpress::Error>(())
+//! ```
+//!
+//! # Modules
+//!
+//! - [`pool`]: the arena ([`pool::Pool`], [`pool::RegionPool`]), the guard
+//!   ([`pool::Buf`]), raw handles, size classes ([`pool::SizeClasses`]) and pools of
+//!   values ([`pool::ValuePool`]) for codec states.
+//! - [`error`]: one small error type per operation, and [`Error`] that any of them
+//!   converts into.
+//!
+//! # Features
+//!
+//! - `defmt`: `defmt::Format` for errors and stats.
+//! - `critical-section`: for cores with no compare-and-swap (thumbv6m); atomics are
+//!   emulated inside a critical section (see [`pool`] for the design note).
+#![no_std]
+#![deny(unsafe_op_in_unsafe_fn)]
+#![warn(missing_docs, unreachable_pub, clippy::undocumented_unsafe_blocks)]
+
+#[cfg(test)]
+extern crate std;
+
+pub mod error;
+pub mod pool;
+mod sync;
+
+pub use error::Error;

@@ -1,0 +1,364 @@
+//! The guard [`Buf`] and the raw handle [`RawBuf`].
+
+use core::fmt;
+use core::mem::ManuallyDrop;
+use core::ops::{Deref, DerefMut};
+
+use super::pool_ref::PoolRef;
+use crate::error::CapacityError;
+
+/// One buffer taken from a pool, owned until dropped; dropping it returns exactly this
+/// buffer to its pool.
+///
+/// A `Buf` is a bounded byte vector over its buffer: the filled part (`len`) derefs to
+/// `[u8]`; appending past the capacity is a [`CapacityError`], never a panic or a
+/// reallocation. Codecs write straight into the unused part
+/// ([`spare_capacity_mut`](Self::spare_capacity_mut)) and then
+/// [`commit`](Self::commit) what they wrote.
+///
+/// ```
+/// use bufpress::pool::Pool;
+///
+/// static POOL: Pool<2, 16> = Pool::new();
+///
+/// let mut buf = POOL.try_acquire()?;
+/// buf.extend_from_slice(b"abc")?;
+/// let spare = buf.spare_capacity_mut();
+/// spare[..2].copy_from_slice(b"de");
+/// buf.commit(2)?;
+/// assert_eq!(&buf[..], b"abcde");
+/// assert!(buf.extend_from_slice(&[0; 12]).is_err()); // 17 > 16: nothing written
+/// assert_eq!(buf.len(), 5);
+/// # Ok::<(), bufpress::Error>(())
+/// ```
+///
+/// A guard is `Send` (and `Sync`): it can be moved to another thread, or through a
+/// queue as a [`RawBuf`]. The borrow checker keeps it from outliving its pool, and a
+/// released guard cannot be used again:
+///
+/// ```compile_fail
+/// use bufpress::pool::Pool;
+/// let buf = {
+///     let pool: Pool<1, 8> = Pool::new();
+///     pool.try_acquire().unwrap() // error: `pool` does not live long enough
+/// };
+/// ```
+///
+/// ```compile_fail
+/// use bufpress::pool::Pool;
+/// static POOL: Pool<1, 8> = Pool::new();
+/// let buf = POOL.try_acquire().unwrap();
+/// drop(buf);
+/// let _ = buf.len(); // error: use of moved value
+/// ```
+///
+/// # Invariants
+///
+/// `index` is a slot of `pool` that this guard alone owns; `len <= dirty <= capacity`,
+/// where `dirty` bounds every byte this holder may have written (what scrubbing zeroes).
+pub struct Buf<'p> {
+    pool: PoolRef<'p>,
+    index: u16,
+    len: u32,
+    dirty: u32,
+}
+
+impl<'p> Buf<'p> {
+    /// The caller owns `index` on `pool`'s free list and hands it to the guard.
+    pub(crate) fn new(pool: PoolRef<'p>, index: u16, len: u32, dirty: u32) -> Self {
+        debug_assert!(len <= dirty && dirty as usize <= pool.buf_size());
+        Self {
+            pool,
+            index,
+            len,
+            dirty,
+        }
+    }
+
+    /// The filled part.
+    #[inline]
+    pub fn as_slice(&self) -> &[u8] {
+        // SAFETY: the guard owns slot `index` (< capacity), whose bytes are initialized
+        // and valid for 'p; `len <= capacity`.
+        unsafe { core::slice::from_raw_parts(self.pool.slot_ptr(self.index), self.len()) }
+    }
+
+    /// The filled part, mutably.
+    #[inline]
+    pub fn as_mut_slice(&mut self) -> &mut [u8] {
+        // SAFETY: as in `as_slice`; `&mut self` makes this the only live reference to
+        // the slot's bytes.
+        unsafe { core::slice::from_raw_parts_mut(self.pool.slot_ptr(self.index), self.len()) }
+    }
+
+    /// The whole buffer, mutably; `dirty` already covers `..end`.
+    fn bytes_mut(&mut self, end: usize) -> &mut [u8] {
+        debug_assert!(end <= self.capacity());
+        // SAFETY: as in `as_mut_slice`, with `end <= capacity`.
+        unsafe { core::slice::from_raw_parts_mut(self.pool.slot_ptr(self.index), end) }
+    }
+
+    /// A pointer to the buffer's first byte, e.g. for a DMA descriptor. Valid for
+    /// `capacity()` bytes while the buffer is held (as a guard or a [`RawBuf`]).
+    #[inline]
+    pub fn as_mut_ptr(&mut self) -> *mut u8 {
+        // SAFETY: the guard owns slot `index`, which is below the capacity.
+        unsafe { self.pool.slot_ptr(self.index) }
+    }
+
+    /// How many bytes are filled.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.len as usize
+    }
+
+    /// Whether nothing is filled.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The buffer's size in bytes.
+    #[inline]
+    pub fn capacity(&self) -> usize {
+        self.pool.buf_size()
+    }
+
+    /// How many more bytes fit.
+    #[inline]
+    pub fn remaining(&self) -> usize {
+        self.capacity() - self.len()
+    }
+
+    /// Empties the buffer (the bytes stay until release, where scrubbing zeroes them).
+    #[inline]
+    pub fn clear(&mut self) {
+        self.len = 0;
+    }
+
+    /// Shortens the filled part to `len`; does nothing if it is already shorter.
+    #[inline]
+    pub fn truncate(&mut self, len: usize) {
+        if len < self.len() {
+            self.len = len as u32;
+        }
+    }
+
+    /// Appends `data`, all or nothing.
+    ///
+    /// # Errors
+    ///
+    /// [`CapacityError`] when `data` does not fit; nothing is written then.
+    #[inline]
+    pub fn extend_from_slice(&mut self, data: &[u8]) -> Result<(), CapacityError> {
+        let start = self.len();
+        let spare = self.spare_mut(data.len())?;
+        spare.copy_from_slice(data);
+        self.len = (start + data.len()) as u32;
+        Ok(())
+    }
+
+    /// Appends one byte.
+    ///
+    /// # Errors
+    ///
+    /// [`CapacityError`] when the buffer is full.
+    #[inline]
+    pub fn push(&mut self, byte: u8) -> Result<(), CapacityError> {
+        self.extend_from_slice(&[byte])
+    }
+
+    /// The unused part of the buffer, to write into before [`commit`](Self::commit).
+    ///
+    /// Its bytes are initialized: zeros in a fresh pool or one that scrubs, otherwise
+    /// whatever an earlier holder left there. When the bound on what will be written
+    /// is known, [`spare_mut`](Self::spare_mut) lets a scrubbing pool zero less.
+    #[inline]
+    pub fn spare_capacity_mut(&mut self) -> &mut [u8] {
+        let cap = self.capacity();
+        self.dirty = cap as u32;
+        let start = self.len();
+        &mut self.bytes_mut(cap)[start..]
+    }
+
+    /// The next `n` bytes of the unused part.
+    ///
+    /// # Errors
+    ///
+    /// [`CapacityError`] when fewer than `n` bytes are unused.
+    #[inline]
+    pub fn spare_mut(&mut self, n: usize) -> Result<&mut [u8], CapacityError> {
+        let start = self.len();
+        let end = self.end_after(n)?;
+        if end as u32 > self.dirty {
+            self.dirty = end as u32;
+        }
+        Ok(&mut self.bytes_mut(end)[start..])
+    }
+
+    /// Adds `n` bytes written into the unused part to the filled part.
+    ///
+    /// # Errors
+    ///
+    /// [`CapacityError`] when fewer than `n` bytes are unused; the length is unchanged.
+    #[inline]
+    pub fn commit(&mut self, n: usize) -> Result<(), CapacityError> {
+        let end = self.end_after(n)?;
+        self.len = end as u32;
+        if self.len > self.dirty {
+            self.dirty = self.len;
+        }
+        Ok(())
+    }
+
+    fn end_after(&self, n: usize) -> Result<usize, CapacityError> {
+        let capacity = self.capacity();
+        match self.len().checked_add(n) {
+            Some(end) if end <= capacity => Ok(end),
+            _ => Err(CapacityError {
+                needed: self.len().saturating_add(n),
+                capacity,
+            }),
+        }
+    }
+
+    /// The slot index of this buffer in its pool (below the pool's capacity).
+    #[inline]
+    pub fn index(&self) -> usize {
+        usize::from(self.index)
+    }
+
+    /// The pool this buffer came from.
+    #[inline]
+    pub fn pool_ref(&self) -> PoolRef<'p> {
+        self.pool
+    }
+
+    /// Gives up the guard for a small `Copy` handle (8 bytes) that a DMA descriptor or
+    /// an interrupt queue can carry; the buffer stays taken until the handle is turned
+    /// back with the pool's `try_from_raw`.
+    ///
+    /// A handle that is never turned back keeps its buffer out of the pool (like
+    /// forgetting the guard): no memory is unsafe, but the buffer is lost.
+    pub fn into_raw(self) -> RawBuf {
+        let mut this = ManuallyDrop::new(self);
+        if this.pool.scrubs_on_release() {
+            // Bytes past `len` will not be known to the next guard: zero them now.
+            let (len, dirty) = (this.len(), this.dirty as usize);
+            this.bytes_mut(dirty)[len..].fill(0);
+        }
+        let key = this.pool.free().mark_raw(this.index);
+        RawBuf {
+            index: this.index,
+            key,
+            len: this.len,
+        }
+    }
+}
+
+impl Drop for Buf<'_> {
+    fn drop(&mut self) {
+        if self.pool.scrubs_on_release() {
+            let dirty = self.dirty as usize;
+            self.bytes_mut(dirty).fill(0);
+        }
+        self.pool.free().push(self.index);
+    }
+}
+
+impl Deref for Buf<'_> {
+    type Target = [u8];
+
+    #[inline]
+    fn deref(&self) -> &[u8] {
+        self.as_slice()
+    }
+}
+
+impl DerefMut for Buf<'_> {
+    #[inline]
+    fn deref_mut(&mut self) -> &mut [u8] {
+        self.as_mut_slice()
+    }
+}
+
+impl AsRef<[u8]> for Buf<'_> {
+    fn as_ref(&self) -> &[u8] {
+        self.as_slice()
+    }
+}
+
+impl AsMut<[u8]> for Buf<'_> {
+    fn as_mut(&mut self) -> &mut [u8] {
+        self.as_mut_slice()
+    }
+}
+
+impl fmt::Debug for Buf<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Buf")
+            .field("index", &self.index)
+            .field("len", &self.len)
+            .field("capacity", &self.capacity())
+            .finish()
+    }
+}
+
+/// A buffer held without a guard: a slot index, a key and a length, 8 bytes, `Copy`.
+///
+/// Made by [`Buf::into_raw`], turned back by `try_from_raw` on the same pool. The pool
+/// checks the key, so a handle turned back twice, or given to the wrong pool, is an
+/// error rather than a second owner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct RawBuf {
+    index: u16,
+    key: u16,
+    len: u32,
+}
+
+impl RawBuf {
+    /// The slot index.
+    pub fn index(self) -> usize {
+        usize::from(self.index)
+    }
+
+    /// The filled length carried by the handle.
+    pub fn len(self) -> usize {
+        self.len as usize
+    }
+
+    /// Whether the carried length is 0.
+    pub fn is_empty(self) -> bool {
+        self.len == 0
+    }
+
+    /// The same handle with another filled length, e.g. the bytes a DMA transfer
+    /// wrote. `try_from_raw` checks it against the capacity.
+    pub fn with_len(self, len: u32) -> Self {
+        Self { len, ..self }
+    }
+
+    /// The handle packed into one `u64`, for queues and descriptors that carry words.
+    pub fn to_bits(self) -> u64 {
+        u64::from(self.index) | (u64::from(self.key) << 16) | (u64::from(self.len) << 32)
+    }
+
+    /// The handle from [`to_bits`](Self::to_bits). Any value is accepted here; the
+    /// pool checks it when it is turned back.
+    pub fn from_bits(bits: u64) -> Self {
+        Self {
+            index: bits as u16,
+            key: (bits >> 16) as u16,
+            len: (bits >> 32) as u32,
+        }
+    }
+
+    pub(crate) fn index_u16(self) -> u16 {
+        self.index
+    }
+
+    pub(crate) fn key(self) -> u16 {
+        self.key
+    }
+}

@@ -1,0 +1,274 @@
+//! The lock-free free list shared by every pool: a Treiber stack of slot indices.
+//!
+//! The links are intrusive: slot `i` owns `links[i]`, no container allocates, and
+//! acquire and release are one CAS each (plus a retry when another core or an
+//! interrupt handler won the race). This file has no `unsafe`: it hands out slot
+//! *indices*, and the pool types turn an index into memory.
+//!
+//! # Link encoding (why a fresh pool is all zero)
+//!
+//! For a free slot `i`, `links[i]` stores `next - (i + 1)` (wrapping, 16 bits), so
+//! zero means "the next slot". With the head word zero meaning "slot 0 on top", a pool
+//! whose memory is all zero is a full free list `0 -> 1 -> ... -> N-1 -> N` where `N`
+//! stands for "empty". That is what lets a `static` pool sit in `.bss`.
+//!
+//! A slot held through a raw handle stores `RAW | key` instead; a slot held by a
+//! guard stores whatever it had (nobody reads it but a racing pop, whose CAS then fails
+//! on the tag).
+
+use super::head::{Head, Snap};
+use crate::error::{Exhausted, RawError};
+use crate::sync::{AtomicU32, Ordering};
+
+/// Marks a link whose slot is held through a raw handle; the low 16 bits are its key.
+const RAW: u32 = 1 << 31;
+
+/// The part of a pool that is the same for every size: the free-list head and the
+/// statistics. All zero when new.
+///
+/// Invariant: together with a links array of N entries it forms one free list, on
+/// which every slot index below N is either on the list exactly once or held by
+/// exactly one owner (a guard or a raw handle).
+pub(crate) struct Header {
+    head: Head,
+    high_water: AtomicU32,
+    failed: AtomicU32,
+    raw_seq: AtomicU32,
+}
+
+impl Header {
+    pub(crate) const fn new() -> Self {
+        Self {
+            head: Head::new(),
+            high_water: AtomicU32::new(0),
+            failed: AtomicU32::new(0),
+            raw_seq: AtomicU32::new(0),
+        }
+    }
+}
+
+/// A snapshot of a pool's counters, read in O(1) with no lock.
+///
+/// `available` and `in_use` come from the same atomic word on targets with 64-bit
+/// atomics, so they always add up to `capacity`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub struct Stats {
+    /// How many buffers (or values) the pool has.
+    pub capacity: usize,
+    /// How many are free now.
+    pub available: usize,
+    /// How many are held now (by guards or raw handles).
+    pub in_use: usize,
+    /// The most ever held at once since the pool was made or the stats were reset.
+    pub high_water: usize,
+    /// How many `try_acquire` calls found the pool empty (wraps at `u32::MAX`).
+    pub failed_acquires: u32,
+}
+
+/// A free list: a header and the links of its N slots.
+#[derive(Clone, Copy)]
+pub(crate) struct FreeList<'a> {
+    hdr: &'a Header,
+    links: &'a [AtomicU32],
+}
+
+impl<'a> FreeList<'a> {
+    pub(crate) const fn new(hdr: &'a Header, links: &'a [AtomicU32]) -> Self {
+        Self { hdr, links }
+    }
+
+    pub(crate) const fn capacity(self) -> usize {
+        self.links.len()
+    }
+
+    /// Takes a free slot. Never blocks; fails only when the list was seen empty.
+    #[inline]
+    pub(crate) fn pop(self) -> Result<u16, Exhausted> {
+        let n = self.links.len();
+        let mut cur = self.hdr.head.load();
+        loop {
+            let index = cur.index();
+            let Some(link) = self.links.get(usize::from(index)) else {
+                return Err(Exhausted { capacity: n });
+            };
+            let next = decode(link.load(Ordering::Relaxed), index);
+            if next > n {
+                // The slot was taken (and its link changed) since `cur` was read, so
+                // the CAS would fail anyway: read the head again.
+                cur = self.hdr.head.load();
+                continue;
+            }
+            match self.hdr.head.try_pop(cur, next as u16) {
+                Ok(in_use) => {
+                    self.note_in_use(in_use);
+                    return Ok(index);
+                }
+                Err(now) => cur = now,
+            }
+        }
+    }
+
+    /// Puts a slot back on the list.
+    ///
+    /// The caller must own `index` (a guard or a claimed raw handle); giving back a
+    /// slot twice corrupts the list (no memory unsafety follows from this module, but
+    /// the pool types rely on it, which is why only they call it).
+    #[inline]
+    pub(crate) fn push(self, index: u16) {
+        let Some(link) = self.links.get(usize::from(index)) else {
+            return;
+        };
+        self.hdr.head.will_push();
+        let mut cur: Snap = self.hdr.head.load();
+        loop {
+            link.store(encode(cur.index(), index), Ordering::Relaxed);
+            match self.hdr.head.try_push(cur, index) {
+                Ok(()) => return,
+                Err(now) => cur = now,
+            }
+        }
+    }
+
+    /// Counts one acquire that found the list empty.
+    pub(crate) fn note_failed(self) {
+        self.hdr.failed.fetch_add(1, Ordering::Relaxed);
+    }
+
+    #[inline]
+    fn note_in_use(self, in_use: u16) {
+        let in_use = u32::from(in_use);
+        if in_use > self.hdr.high_water.load(Ordering::Relaxed) {
+            self.hdr.high_water.fetch_max(in_use, Ordering::Relaxed);
+        }
+    }
+
+    /// Marks a held slot as held through a raw handle and returns the handle's key.
+    pub(crate) fn mark_raw(self, index: u16) -> u16 {
+        let key = self.hdr.raw_seq.fetch_add(1, Ordering::Relaxed) as u16;
+        if let Some(link) = self.links.get(usize::from(index)) {
+            link.store(RAW | u32::from(key), Ordering::Relaxed);
+        }
+        key
+    }
+
+    /// Claims a slot held through the raw handle `(index, key)`; succeeds once.
+    pub(crate) fn claim_raw(self, index: u16, key: u16) -> Result<(), RawError> {
+        let i = usize::from(index);
+        let link = self.links.get(i).ok_or(RawError::OutOfRange { index: i })?;
+        link.compare_exchange(
+            RAW | u32::from(key),
+            0,
+            Ordering::Acquire,
+            Ordering::Relaxed,
+        )
+        .map(drop)
+        .map_err(|_| RawError::NotRaw { index: i })
+    }
+
+    pub(crate) fn stats(self) -> Stats {
+        let capacity = self.links.len();
+        let in_use = usize::from(self.hdr.head.in_use()).min(capacity);
+        Stats {
+            capacity,
+            available: capacity - in_use,
+            in_use,
+            high_water: self.hdr.high_water.load(Ordering::Relaxed) as usize,
+            failed_acquires: self.hdr.failed.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Sets the high-water mark to the current use and the failure count to 0.
+    pub(crate) fn reset_stats(self) {
+        let in_use = u32::from(self.hdr.head.in_use());
+        self.hdr.high_water.store(in_use, Ordering::Relaxed);
+        self.hdr.failed.store(0, Ordering::Relaxed);
+    }
+}
+
+/// The link of free slot `index` whose successor is `next`.
+fn encode(next: u16, index: u16) -> u32 {
+    u32::from(next.wrapping_sub(index).wrapping_sub(1))
+}
+
+/// The successor stored in a link; more than N when the link is not a free slot's.
+fn decode(link: u32, index: u16) -> usize {
+    if link > u32::from(u16::MAX) {
+        return usize::MAX;
+    }
+    usize::from((link as u16).wrapping_add(index).wrapping_add(1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn links<const N: usize>() -> [AtomicU32; N] {
+        [const { AtomicU32::new(0) }; N]
+    }
+
+    #[test]
+    fn zero_image_is_a_full_list_in_order() {
+        let hdr = Header::new();
+        let links = links::<5>();
+        let list = FreeList::new(&hdr, &links);
+        for want in 0..5 {
+            assert_eq!(list.pop(), Ok(want));
+        }
+        assert_eq!(list.pop(), Err(Exhausted { capacity: 5 }));
+        list.note_failed();
+        assert_eq!(list.stats().failed_acquires, 1);
+        assert_eq!(list.stats().high_water, 5);
+    }
+
+    #[test]
+    fn lifo_and_counts() {
+        let hdr = Header::new();
+        let links = links::<3>();
+        let list = FreeList::new(&hdr, &links);
+        let a = list.pop().unwrap();
+        let b = list.pop().unwrap();
+        list.push(a);
+        assert_eq!(list.stats().in_use, 1);
+        assert_eq!(list.pop(), Ok(a));
+        list.push(b);
+        list.push(a);
+        let s = list.stats();
+        assert_eq!((s.in_use, s.available, s.high_water), (0, 3, 2));
+        list.reset_stats();
+        assert_eq!(list.stats().high_water, 0);
+    }
+
+    #[test]
+    fn empty_list_and_encoding_edges() {
+        let hdr = Header::new();
+        let list = FreeList::new(&hdr, &[]);
+        assert_eq!(list.pop(), Err(Exhausted { capacity: 0 }));
+        for (next, index) in [(0u16, 0u16), (5, 4), (0, 65534), (65535, 0)] {
+            assert_eq!(decode(encode(next, index), index), usize::from(next));
+        }
+        assert_eq!(decode(RAW | 7, 3), usize::MAX);
+    }
+
+    #[test]
+    fn raw_claims_succeed_once() {
+        let hdr = Header::new();
+        let links = links::<2>();
+        let list = FreeList::new(&hdr, &links);
+        let i = list.pop().unwrap();
+        let key = list.mark_raw(i);
+        assert_eq!(
+            list.claim_raw(i, key.wrapping_add(1)),
+            Err(RawError::NotRaw { index: 0 })
+        );
+        assert_eq!(list.claim_raw(i, key), Ok(()));
+        assert_eq!(list.claim_raw(i, key), Err(RawError::NotRaw { index: 0 }));
+        assert_eq!(
+            list.claim_raw(9, key),
+            Err(RawError::OutOfRange { index: 9 })
+        );
+        // A free slot can never be claimed.
+        assert_eq!(list.claim_raw(1, 0), Err(RawError::NotRaw { index: 1 }));
+    }
+}

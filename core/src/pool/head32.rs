@@ -1,0 +1,89 @@
+//! The free-list head on targets with only 32-bit atomics (thumbv7em) or none
+//! (thumbv6m, through `portable-atomic` and a critical section): one `AtomicU32`
+//! holding `index: 16 | tag: 16`, and the in-use count in a second atomic.
+//!
+//! The 16-bit tag changes on every successful update. A thread preempted between its
+//! load and its CAS would need exactly a multiple of 65,536 pool updates by others in
+//! between to be fooled (ABA). On a single-core microcontroller that means an
+//! interrupt handler doing 65,536 acquires and releases while it interrupted one;
+//! documented in the pool's design note.
+
+use crate::sync::{AtomicU32, Ordering};
+
+/// Invariant: `index <= N` (N = "empty"); `in_use <= N`, and it differs from the slots off
+/// the free list only by the acquires and releases in flight.
+pub(crate) struct Head {
+    word: AtomicU32,
+    in_use: AtomicU32,
+}
+
+/// A value of the head read at one instant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Snap(u32);
+
+impl Snap {
+    pub(crate) fn index(self) -> u16 {
+        self.0 as u16
+    }
+
+    fn tag(self) -> u16 {
+        (self.0 >> 16) as u16
+    }
+
+    fn with(index: u16, tag: u16) -> Self {
+        Self(u32::from(index) | (u32::from(tag) << 16))
+    }
+}
+
+impl Head {
+    /// All zero: slot 0 is the top of the stack, nothing in use.
+    pub(crate) const fn new() -> Self {
+        Self {
+            word: AtomicU32::new(0),
+            in_use: AtomicU32::new(0),
+        }
+    }
+
+    pub(crate) fn load(&self) -> Snap {
+        Snap(self.word.load(Ordering::Acquire))
+    }
+
+    /// How many slots are off the free list now.
+    pub(crate) fn in_use(&self) -> u16 {
+        self.in_use.load(Ordering::Relaxed) as u16
+    }
+
+    /// Replaces `cur` (whose top is being taken) by `next`; returns the new in-use
+    /// count, or the head as it is now.
+    #[inline]
+    pub(crate) fn try_pop(&self, cur: Snap, next: u16) -> Result<u16, Snap> {
+        let new = Snap::with(next, cur.tag().wrapping_add(1));
+        match self
+            .word
+            .compare_exchange_weak(cur.0, new.0, Ordering::Acquire, Ordering::Acquire)
+        {
+            Ok(_) => Ok((self.in_use.fetch_add(1, Ordering::Relaxed) as u16).wrapping_add(1)),
+            Err(now) => Err(Snap(now)),
+        }
+    }
+
+    /// Replaces `cur` by `index`, whose link already points at `cur`'s top.
+    #[inline]
+    pub(crate) fn try_push(&self, cur: Snap, index: u16) -> Result<(), Snap> {
+        let new = Snap::with(index, cur.tag().wrapping_add(1));
+        match self
+            .word
+            .compare_exchange_weak(cur.0, new.0, Ordering::Release, Ordering::Relaxed)
+        {
+            Ok(_) => Ok(()),
+            Err(now) => Err(Snap(now)),
+        }
+    }
+
+    /// Called once before a release's CAS loop: counting the slot as free slightly
+    /// early keeps `in_use` from ever passing N when another thread pops it at once.
+    #[inline]
+    pub(crate) fn will_push(&self) {
+        self.in_use.fetch_sub(1, Ordering::Relaxed);
+    }
+}

@@ -1,0 +1,82 @@
+//! The arena: fixed buffers on a lock-free intrusive free list.
+//!
+//! | type | what it is |
+//! |---|---|
+//! | [`Pool<N, SIZE, A, SCRUB>`](Pool) | N buffers of SIZE bytes held inline; `const fn new`, a `static` in `.bss` |
+//! | [`RegionPool<'a, N>`](RegionPool) | N buffers over memory the caller hands in (a DMA section) |
+//! | [`PoolRef`] | the non-generic handle to either, which all operations go through |
+//! | [`Buf`] | the guard: owns one buffer, a bounded byte vector, returns the buffer on drop |
+//! | [`RawBuf`] | an 8-byte `Copy` handle for DMA descriptors and interrupt queues, checked when turned back |
+//! | [`SizeClasses`] | several pools; `try_acquire(len)` picks the smallest class that fits |
+//! | [`ValuePool<T, N>`](ValuePool) / [`Value`] | the same free list over values: codec states |
+//! | [`Stats`] | capacity, available, in use, high-water mark, failed acquires: O(1), no lock |
+//!
+//! # Design note: the free list
+//!
+//! Free slots form a Treiber stack of slot *indices*. The head is one atomic word:
+//! `index | in-use count | tag` in an `AtomicU64` where 64-bit atomics exist,
+//! `index | tag` in an `AtomicU32` (plus a separate in-use counter) where only 32-bit
+//! CAS exists (thumbv7em). Acquire reads the head and its slot's link, then swaps in
+//! the successor with one CAS; release writes the slot's link and swaps the slot in.
+//! The tag changes on every update, so a CAS prepared on a stale head fails instead of
+//! corrupting the list (the ABA problem).
+//!
+//! Why this design (see `shared/facts.md` for the measurements it rests on):
+//!
+//! - **Interrupt-safe.** It is lock-free: a thread (or the code an interrupt handler
+//!   interrupted) that is stopped between its load and its CAS never keeps anyone
+//!   else from finishing. A spin lock would deadlock an interrupt handler that
+//!   interrupted the lock holder, and its `try_lock` fails spuriously under
+//!   contention; `try_acquire` here fails only when the stack is seen empty.
+//! - **O(1), intrusive, no allocation.** The links are an array of 4-byte atomics,
+//!   one per slot, held in the pool. They sit apart from the buffers: packing them
+//!   next to each payload measured slower, and would put a non-zero link in every
+//!   slot.
+//! - **All zero when new.** Link `i` stores `next - (i + 1)`, so zero means "the next
+//!   slot"; the head word zero means "slot 0 on top, nothing in use". A new pool is a
+//!   full free list and all zero bytes: a `static` pool lands in `.bss`.
+//! - **Written once.** All operations run on a [`PoolRef`] (a few pointers and
+//!   sizes), so the code is not duplicated for every `N` and `SIZE`.
+//!
+//! Memory orderings: acquire's CAS is `Acquire` (the new holder sees the previous
+//! holder's writes, which that holder's `Release` CAS published); links are read and
+//! written `Relaxed` atomics, ordered by the head's CAS; a stale link read is harmless
+//! because the tag makes that CAS fail.
+//!
+//! # Cores with no CAS (thumbv6m)
+//!
+//! thumbv6m has atomic loads and stores but no compare-and-swap. There the crate
+//! takes its atomics from `portable-atomic`; with the `critical-section` feature each
+//! CAS runs inside `critical_section::with`, which on a single-core part masks
+//! interrupts for a few instructions. The application links a `critical-section`
+//! implementation (e.g. `cortex-m`'s `critical-section-single-core`). Without the
+//! feature the build fails with `portable-atomic`'s message, rather than silently
+//! being unsound. CI builds this configuration.
+//!
+//! # Limits
+//!
+//! At most 65,535 buffers per pool; buffers of at most `u32::MAX` bytes. On 32-bit-only
+//! targets the tag is 16 bits: a thread preempted between its load and its CAS while
+//! others perform a multiple of 65,536 updates could be fooled. On 64-bit targets the
+//! tag is 32 bits.
+
+mod array;
+mod buf;
+mod classes;
+mod freelist;
+#[cfg_attr(not(target_has_atomic = "64"), path = "head32.rs")]
+mod head;
+mod pool_ref;
+mod region;
+mod value;
+
+pub use array::{
+    Align4, Align8, Align16, Align32, Align64, Align128, Align256, Align512, Align1024, Align2048,
+    Align4096, Alignment, Pool,
+};
+pub use buf::{Buf, RawBuf};
+pub use classes::SizeClasses;
+pub use freelist::Stats;
+pub use pool_ref::PoolRef;
+pub use region::RegionPool;
+pub use value::{Value, ValuePool};

@@ -1,0 +1,228 @@
+//! [`PoolRef`]: any byte pool seen through one non-generic handle.
+//!
+//! `Pool<N, SIZE, ..>` and `RegionPool<N>` differ only in where their memory is; both
+//! hand out a `PoolRef`, and every operation (acquire, release, raw handles, stats) is
+//! written once, here and in [`Buf`](super::Buf), instead of once per `N` and `SIZE`.
+
+use core::fmt;
+use core::ptr::NonNull;
+
+use super::buf::{Buf, RawBuf};
+use super::freelist::{FreeList, Stats};
+use crate::error::{Exhausted, RawError};
+
+/// A handle to a byte pool: copyable, the size of a few pointers, non-generic.
+///
+/// Get one from [`Pool::pool_ref`](super::Pool::pool_ref) or
+/// [`RegionPool::pool_ref`](super::RegionPool::pool_ref). Code that takes a `PoolRef`
+/// (a codec, a queue, [`SizeClasses`](super::SizeClasses)) works with every pool.
+///
+/// # Invariants
+///
+/// For every slot index `i` below `free.capacity()`, the `size` bytes at
+/// `base + i * stride` are initialized, valid for reads and writes for `'p`, disjoint
+/// from every other slot, and touched only by whoever owns slot `i` on `free` (a
+/// [`Buf`] or a raw handle). `stride >= size`, and `size` fits in a `u32`.
+#[derive(Clone, Copy)]
+pub struct PoolRef<'p> {
+    free: FreeList<'p>,
+    base: NonNull<u8>,
+    stride: usize,
+    size: u32,
+    scrub: bool,
+}
+
+// SAFETY: a `PoolRef` is a shared view of a pool: the free list is made of atomics, and
+// slot memory is reached only by the owner of the slot (the invariant above), so
+// sending or sharing the handle across threads is like sharing `&Pool`.
+unsafe impl Send for PoolRef<'_> {}
+// SAFETY: as for `Send`.
+unsafe impl Sync for PoolRef<'_> {}
+
+impl<'p> PoolRef<'p> {
+    /// # Safety
+    ///
+    /// The arguments must satisfy the type's invariants for `'p`.
+    pub(crate) const unsafe fn from_parts(
+        free: FreeList<'p>,
+        base: NonNull<u8>,
+        stride: usize,
+        size: u32,
+        scrub: bool,
+    ) -> Self {
+        Self {
+            free,
+            base,
+            stride,
+            size,
+            scrub,
+        }
+    }
+
+    /// Takes a free buffer, empty (`len() == 0`).
+    ///
+    /// Never blocks and never waits on a lock: it is safe to call from an interrupt
+    /// handler that interrupted another holder of the pool.
+    ///
+    /// # Errors
+    ///
+    /// [`Exhausted`] only when every buffer is taken (never spuriously).
+    #[inline]
+    pub fn try_acquire(self) -> Result<Buf<'p>, Exhausted> {
+        match self.free.pop() {
+            Ok(index) => Ok(Buf::new(self, index, 0, 0)),
+            Err(e) => {
+                self.free.note_failed();
+                Err(e)
+            }
+        }
+    }
+
+    /// Takes a free buffer, spinning with exponential backoff while none is free.
+    ///
+    /// For code that may wait. It returns only when a buffer is released, so on a
+    /// single core it must not be called where the holders cannot run (an interrupt
+    /// handler); use [`try_acquire`](Self::try_acquire) or
+    /// [`acquire_spinning`](Self::acquire_spinning) there. The std adapter adds a
+    /// parking acquire with a timeout.
+    pub fn acquire(self) -> Buf<'p> {
+        loop {
+            if let Ok(buf) = self.acquire_spinning(u32::MAX) {
+                return buf;
+            }
+        }
+    }
+
+    /// Like [`acquire`](Self::acquire), but gives up after `max_rounds` rounds of
+    /// backoff (each at most 64 spin-loop hints): a bounded wait.
+    ///
+    /// # Errors
+    ///
+    /// [`Exhausted`] when no buffer came free within the rounds.
+    pub fn acquire_spinning(self, max_rounds: u32) -> Result<Buf<'p>, Exhausted> {
+        let mut backoff = Backoff::new();
+        let mut counted = false;
+        let mut rounds = 0u32;
+        loop {
+            match self.free.pop() {
+                Ok(index) => return Ok(Buf::new(self, index, 0, 0)),
+                Err(e) => {
+                    if !counted {
+                        // One acquire found the pool empty, however long it waits.
+                        self.free.note_failed();
+                        counted = true;
+                    }
+                    if rounds >= max_rounds {
+                        return Err(e);
+                    }
+                    rounds += 1;
+                    backoff.snooze();
+                }
+            }
+        }
+    }
+
+    /// Turns a raw handle from [`Buf::into_raw`] back into a guard.
+    ///
+    /// The pool checks the handle: a handle that is stale (already turned back),
+    /// duplicated, from another pool, or forged gives an error, never a second owner.
+    /// The buffer is scrubbed whole on release (when scrubbing is on), since the pool
+    /// cannot know what was written to it while it was raw (a DMA transfer).
+    ///
+    /// # Errors
+    ///
+    /// [`RawError`] when the handle does not stand for a buffer of this pool held as
+    /// raw, or its length exceeds the capacity.
+    pub fn try_from_raw(self, raw: RawBuf) -> Result<Buf<'p>, RawError> {
+        let capacity = self.buf_size();
+        if raw.len() > capacity {
+            return Err(RawError::Length {
+                len: raw.len(),
+                capacity,
+            });
+        }
+        self.free.claim_raw(raw.index_u16(), raw.key())?;
+        let dirty = if self.scrub {
+            self.size
+        } else {
+            raw.len() as u32
+        };
+        Ok(Buf::new(self, raw.index_u16(), raw.len() as u32, dirty))
+    }
+
+    /// The pool's counters, read in O(1) with no lock.
+    pub fn stats(self) -> Stats {
+        self.free.stats()
+    }
+
+    /// Sets the high-water mark to the current use and the failure count to 0.
+    pub fn reset_stats(self) {
+        self.free.reset_stats();
+    }
+
+    /// How many buffers the pool has.
+    pub const fn capacity(self) -> usize {
+        self.free.capacity()
+    }
+
+    /// The size of each buffer in bytes.
+    pub const fn buf_size(self) -> usize {
+        self.size as usize
+    }
+
+    /// Whether released buffers are zeroed (see the pool's docs).
+    pub fn scrubs_on_release(self) -> bool {
+        self.scrub
+    }
+
+    /// Whether `buf` came from this pool.
+    pub fn owns(self, buf: &Buf<'_>) -> bool {
+        buf.pool_ref().base == self.base
+    }
+
+    pub(crate) fn free(self) -> FreeList<'p> {
+        self.free
+    }
+
+    /// The first byte of slot `index`.
+    ///
+    /// # Safety
+    ///
+    /// `index < self.capacity()`.
+    pub(crate) unsafe fn slot_ptr(self, index: u16) -> *mut u8 {
+        debug_assert!(usize::from(index) < self.capacity());
+        // SAFETY: by the type's invariant the slots `0..capacity` lie inside one
+        // allocation at `base + i * stride`, and the caller keeps `index` below it.
+        unsafe { self.base.as_ptr().add(usize::from(index) * self.stride) }
+    }
+}
+
+impl fmt::Debug for PoolRef<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PoolRef")
+            .field("buf_size", &self.size)
+            .field("stats", &self.stats())
+            .field("scrub", &self.scrub)
+            .finish()
+    }
+}
+
+/// Exponential backoff for spinning: 1, 2, 4 … 64 spin-loop hints per round.
+struct Backoff(u32);
+
+impl Backoff {
+    const MAX_SHIFT: u32 = 6;
+
+    fn new() -> Self {
+        Self(0)
+    }
+
+    fn snooze(&mut self) {
+        for _ in 0..1u32 << self.0 {
+            core::hint::spin_loop();
+        }
+        if self.0 < Self::MAX_SHIFT {
+            self.0 += 1;
+        }
+    }
+}

@@ -1,0 +1,183 @@
+//! [`ValuePool`]: the same free list over `N` values of any type, for codec states.
+
+use core::cell::UnsafeCell;
+use core::fmt;
+use core::marker::PhantomData;
+use core::ops::{Deref, DerefMut};
+use core::ptr::NonNull;
+
+use super::freelist::{FreeList, Header, Stats};
+use crate::error::Exhausted;
+use crate::sync::AtomicU32;
+
+/// A fixed set of `N` values of type `T` (codec states, hash tables, scratch space)
+/// shared through the same lock-free free list as the byte pools.
+///
+/// Values are built once, by the caller, and handed out as they were left: the
+/// holder resets them (a codec calls its state's `reset`/`init`). So N users share M
+/// states with no allocation.
+///
+/// ```
+/// use bufpress::pool::ValuePool;
+///
+/// struct Table([u16; 4096]);
+///
+/// static TABLES: ValuePool<Table, 2> = ValuePool::new([const { Table([0; 4096]) }; 2]);
+///
+/// let mut t = TABLES.try_acquire()?;
+/// t.0.fill(0);     // reset before use
+/// t.0[7] = 1;
+/// assert_eq!(TABLES.stats().in_use, 1);
+/// # Ok::<(), bufpress::Error>(())
+/// ```
+///
+/// # Limits
+///
+/// `N <= 65_535`, checked at compile time.
+#[repr(C)]
+pub struct ValuePool<T, const N: usize> {
+    header: Header,
+    links: [AtomicU32; N],
+    values: UnsafeCell<[T; N]>,
+}
+
+// SAFETY: like `Mutex<T>`: each value is reached by one guard at a time (the free list
+// hands each index to one owner), possibly on another thread, so `T: Send` suffices.
+unsafe impl<T: Send, const N: usize> Sync for ValuePool<T, N> {}
+
+impl<T, const N: usize> ValuePool<T, N> {
+    const LIMITS: () = assert!(N <= u16::MAX as usize, "a pool has at most 65,535 values");
+
+    /// A pool holding `values`, all free. `const`, so it can be a `static`.
+    pub const fn new(values: [T; N]) -> Self {
+        let () = Self::LIMITS;
+        Self {
+            header: Header::new(),
+            links: [const { AtomicU32::new(0) }; N],
+            values: UnsafeCell::new(values),
+        }
+    }
+
+    fn free(&self) -> FreeList<'_> {
+        FreeList::new(&self.header, &self.links)
+    }
+
+    /// Takes a free value. Never blocks, never waits on a lock.
+    ///
+    /// # Errors
+    ///
+    /// [`Exhausted`] only when every value is taken.
+    #[inline]
+    pub fn try_acquire(&self) -> Result<Value<'_, T>, Exhausted> {
+        let free = self.free();
+        match free.pop() {
+            Ok(index) => Ok(self.guard(index)),
+            Err(e) => {
+                free.note_failed();
+                Err(e)
+            }
+        }
+    }
+
+    /// Takes a free value, spinning with backoff until one is free.
+    pub fn acquire(&self) -> Value<'_, T> {
+        let mut spins = 1u32;
+        loop {
+            if let Ok(index) = self.free().pop() {
+                return self.guard(index);
+            }
+            for _ in 0..spins {
+                core::hint::spin_loop();
+            }
+            spins = (spins * 2).min(64);
+        }
+    }
+
+    fn guard(&self, index: u16) -> Value<'_, T> {
+        // SAFETY: `index < N` (the free list only holds indices below N), so the
+        // pointer is inside the array held by the `UnsafeCell`.
+        let ptr = unsafe { self.values.get().cast::<T>().add(usize::from(index)) };
+        Value {
+            free: self.free(),
+            // SAFETY: derived from the non-null `UnsafeCell` pointer above.
+            ptr: unsafe { NonNull::new_unchecked(ptr) },
+            index,
+            _owns: PhantomData,
+        }
+    }
+
+    /// The pool's counters in O(1), with no lock.
+    pub fn stats(&self) -> Stats {
+        self.free().stats()
+    }
+
+    /// Mutable access to every value, e.g. to reconfigure them; the `&mut` proves no
+    /// guard is out.
+    pub fn values_mut(&mut self) -> &mut [T; N] {
+        self.values.get_mut()
+    }
+}
+
+impl<T, const N: usize> fmt::Debug for ValuePool<T, N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ValuePool")
+            .field("stats", &self.stats())
+            .finish()
+    }
+}
+
+/// One value taken from a [`ValuePool`]; dropping it puts the value back.
+///
+/// # Invariants
+///
+/// `ptr` points at value `index` of the pool, which this guard alone owns.
+pub struct Value<'p, T> {
+    free: FreeList<'p>,
+    ptr: NonNull<T>,
+    index: u16,
+    _owns: PhantomData<&'p mut T>,
+}
+
+// SAFETY: the guard is the only access to its value (like `&mut T`), and the free
+// list is atomics.
+unsafe impl<T: Send> Send for Value<'_, T> {}
+// SAFETY: `&Value` only gives `&T`.
+unsafe impl<T: Sync> Sync for Value<'_, T> {}
+
+impl<T> Value<'_, T> {
+    /// The value's index in its pool.
+    pub fn index(&self) -> usize {
+        usize::from(self.index)
+    }
+}
+
+impl<T> Deref for Value<'_, T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        // SAFETY: the guard owns the value (type invariant), so no `&mut` exists.
+        unsafe { self.ptr.as_ref() }
+    }
+}
+
+impl<T> DerefMut for Value<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: the guard owns the value, and `&mut self` makes this the only access.
+        unsafe { self.ptr.as_mut() }
+    }
+}
+
+impl<T> Drop for Value<'_, T> {
+    fn drop(&mut self) {
+        self.free.push(self.index);
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for Value<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Value")
+            .field("index", &self.index)
+            .field("value", &**self)
+            .finish()
+    }
+}

@@ -1,0 +1,1 @@
+//! Examples of bufpress: see the `examples/` folder and the README.
