@@ -18,6 +18,13 @@ pub struct Exhausted {
     pub capacity: usize,
 }
 
+impl Exhausted {
+    /// The error for a pool of `capacity` buffers.
+    pub const fn new(capacity: usize) -> Self {
+        Self { capacity }
+    }
+}
+
 impl fmt::Display for Exhausted {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
@@ -39,6 +46,13 @@ pub struct CapacityError {
     pub needed: usize,
     /// The buffer's capacity.
     pub capacity: usize,
+}
+
+impl CapacityError {
+    /// The error for a write that needs `needed` bytes in a buffer of `capacity`.
+    pub const fn new(needed: usize, capacity: usize) -> Self {
+        Self { needed, capacity }
+    }
 }
 
 impl fmt::Display for CapacityError {

@@ -7,9 +7,9 @@
 //!   exist, the in-use count); see `pool::head`.
 
 #[cfg(target_has_atomic = "32")]
-pub(crate) use core::sync::atomic::{AtomicU32, Ordering};
+pub(crate) use core::sync::atomic::{AtomicU16, AtomicU32, Ordering};
 #[cfg(not(target_has_atomic = "32"))]
-pub(crate) use portable_atomic::{AtomicU32, Ordering};
+pub(crate) use portable_atomic::{AtomicU16, AtomicU32, Ordering};
 
 #[cfg(target_has_atomic = "64")]
 pub(crate) use core::sync::atomic::AtomicU64;

@@ -5,10 +5,10 @@ use core::fmt;
 use core::ptr::NonNull;
 
 use super::buf::{Buf, RawBuf};
-use super::freelist::{FreeList, Header, Stats};
+use super::freelist::{FreeList, Header, MAX_SLOTS, Stats};
 use super::pool_ref::PoolRef;
 use crate::error::{Exhausted, RawError};
-use crate::sync::AtomicU32;
+use crate::sync::AtomicU16;
 
 mod sealed {
     pub trait Sealed {}
@@ -61,8 +61,8 @@ impl<const SIZE: usize, A: Alignment> Slot<SIZE, A> {
 ///
 /// Built by a `const fn`, so it can be a `static` with no init call. Its initial image
 /// is all zero, so a static pool lands in `.bss` and costs the firmware image nothing.
-/// Beyond the buffers it needs 4 bytes per buffer (the intrusive links) and a
-/// 24-byte header.
+/// Beyond the buffers it needs 2 bytes per buffer (the intrusive links) and a
+/// 16-byte header (with padding to the buffers' alignment).
 ///
 /// ```
 /// use bufpress::pool::{Align32, Pool};
@@ -82,12 +82,12 @@ impl<const SIZE: usize, A: Alignment> Slot<SIZE, A> {
 ///
 /// # Limits
 ///
-/// `N <= 65_535` and `SIZE <= u32::MAX`, checked at compile time.
+/// `N <= 32_767` and `SIZE <= u32::MAX`, checked at compile time.
 #[repr(C)]
 pub struct Pool<const N: usize, const SIZE: usize, A: Alignment = Align8, const SCRUB: bool = false>
 {
     header: Header,
-    links: [AtomicU32; N],
+    links: [AtomicU16; N],
     slots: UnsafeCell<[Slot<SIZE, A>; N]>,
 }
 
@@ -100,7 +100,7 @@ unsafe impl<const N: usize, const SIZE: usize, A: Alignment, const SCRUB: bool> 
 
 impl<const N: usize, const SIZE: usize, A: Alignment, const SCRUB: bool> Pool<N, SIZE, A, SCRUB> {
     const LIMITS: () = {
-        assert!(N <= u16::MAX as usize, "a pool has at most 65,535 buffers");
+        assert!(N <= MAX_SLOTS, "a pool has at most 32,767 buffers");
         assert!(
             SIZE <= u32::MAX as usize,
             "a buffer has at most u32::MAX bytes"
@@ -117,7 +117,7 @@ impl<const N: usize, const SIZE: usize, A: Alignment, const SCRUB: bool> Pool<N,
         let () = Self::LIMITS;
         Self {
             header: Header::new(),
-            links: [const { AtomicU32::new(0) }; N],
+            links: [const { AtomicU16::new(0) }; N],
             slots: UnsafeCell::new([Slot::ZERO; N]),
         }
     }

@@ -91,11 +91,21 @@ impl<'p> Buf<'p> {
         unsafe { core::slice::from_raw_parts_mut(self.pool.slot_ptr(self.index), self.len()) }
     }
 
-    /// The whole buffer, mutably; `dirty` already covers `..end`.
-    fn bytes_mut(&mut self, end: usize) -> &mut [u8] {
-        debug_assert!(end <= self.capacity());
-        // SAFETY: as in `as_mut_slice`, with `end <= capacity`.
-        unsafe { core::slice::from_raw_parts_mut(self.pool.slot_ptr(self.index), end) }
+    /// Bytes `start..end` of the buffer, mutably, with no bounds check (so no panic
+    /// path: `try_acquire`, release and the writes must have none).
+    ///
+    /// # Safety
+    ///
+    /// `start <= end <= self.capacity()`.
+    #[inline]
+    unsafe fn range_mut(&mut self, start: usize, end: usize) -> &mut [u8] {
+        debug_assert!(start <= end && end <= self.capacity());
+        // SAFETY: the guard owns slot `index` (below the pool's capacity), whose
+        // `capacity()` bytes are initialized and valid for 'p; the caller keeps
+        // `start <= end <= capacity`; `&mut self` makes this the only live reference.
+        unsafe {
+            core::slice::from_raw_parts_mut(self.pool.slot_ptr(self.index).add(start), end - start)
+        }
     }
 
     /// A pointer to the buffer's first byte, e.g. for a DMA descriptor. Valid for
@@ -152,9 +162,13 @@ impl<'p> Buf<'p> {
     #[inline]
     pub fn extend_from_slice(&mut self, data: &[u8]) -> Result<(), CapacityError> {
         let start = self.len();
-        let spare = self.spare_mut(data.len())?;
-        spare.copy_from_slice(data);
-        self.len = (start + data.len()) as u32;
+        let end = self.end_after(data.len())?;
+        self.note_dirty(end);
+        // SAFETY: `start = len <= end <= capacity` (checked by `end_after`); the
+        // destination is the guard's own slot and cannot overlap `data`, which is
+        // borrowed while `self` is borrowed mutably.
+        unsafe { self.range_mut(start, end) }.copy_from_slice(data);
+        self.len = end as u32;
         Ok(())
     }
 
@@ -175,10 +189,10 @@ impl<'p> Buf<'p> {
     /// is known, [`spare_mut`](Self::spare_mut) lets a scrubbing pool zero less.
     #[inline]
     pub fn spare_capacity_mut(&mut self) -> &mut [u8] {
-        let cap = self.capacity();
-        self.dirty = cap as u32;
-        let start = self.len();
-        &mut self.bytes_mut(cap)[start..]
+        let (start, cap) = (self.len(), self.capacity());
+        self.note_dirty(cap);
+        // SAFETY: `len <= capacity` (type invariant).
+        unsafe { self.range_mut(start, cap) }
     }
 
     /// The next `n` bytes of the unused part.
@@ -190,10 +204,9 @@ impl<'p> Buf<'p> {
     pub fn spare_mut(&mut self, n: usize) -> Result<&mut [u8], CapacityError> {
         let start = self.len();
         let end = self.end_after(n)?;
-        if end as u32 > self.dirty {
-            self.dirty = end as u32;
-        }
-        Ok(&mut self.bytes_mut(end)[start..])
+        self.note_dirty(end);
+        // SAFETY: `start = len <= end <= capacity` (checked by `end_after`).
+        Ok(unsafe { self.range_mut(start, end) })
     }
 
     /// Adds `n` bytes written into the unused part to the filled part.
@@ -204,11 +217,17 @@ impl<'p> Buf<'p> {
     #[inline]
     pub fn commit(&mut self, n: usize) -> Result<(), CapacityError> {
         let end = self.end_after(n)?;
+        self.note_dirty(end);
         self.len = end as u32;
-        if self.len > self.dirty {
-            self.dirty = self.len;
-        }
         Ok(())
+    }
+
+    /// Records that bytes up to `end` (at most the capacity) may have been written.
+    #[inline]
+    fn note_dirty(&mut self, end: usize) {
+        if end as u32 > self.dirty {
+            self.dirty = end as u32;
+        }
     }
 
     fn end_after(&self, n: usize) -> Result<usize, CapacityError> {
@@ -245,7 +264,8 @@ impl<'p> Buf<'p> {
         if this.pool.scrubs_on_release() {
             // Bytes past `len` will not be known to the next guard: zero them now.
             let (len, dirty) = (this.len(), this.dirty as usize);
-            this.bytes_mut(dirty)[len..].fill(0);
+            // SAFETY: `len <= dirty <= capacity` (type invariant).
+            unsafe { this.range_mut(len, dirty) }.fill(0);
         }
         let key = this.pool.free().mark_raw(this.index);
         RawBuf {
@@ -260,7 +280,8 @@ impl Drop for Buf<'_> {
     fn drop(&mut self) {
         if self.pool.scrubs_on_release() {
             let dirty = self.dirty as usize;
-            self.bytes_mut(dirty).fill(0);
+            // SAFETY: `dirty <= capacity` (type invariant).
+            unsafe { self.range_mut(0, dirty) }.fill(0);
         }
         self.pool.free().push(self.index);
     }
@@ -304,7 +325,8 @@ impl fmt::Debug for Buf<'_> {
     }
 }
 
-/// A buffer held without a guard: a slot index, a key and a length, 8 bytes, `Copy`.
+/// A buffer held without a guard: a slot index, a 15-bit key and a length, 8 bytes,
+/// `Copy`.
 ///
 /// Made by [`Buf::into_raw`], turned back by `try_from_raw` on the same pool. The pool
 /// checks the key, so a handle turned back twice, or given to the wrong pool, is an

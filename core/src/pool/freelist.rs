@@ -7,21 +7,26 @@
 //!
 //! # Link encoding (why a fresh pool is all zero)
 //!
-//! For a free slot `i`, `links[i]` stores `next - (i + 1)` (wrapping, 16 bits), so
-//! zero means "the next slot". With the head word zero meaning "slot 0 on top", a pool
+//! Links are 16-bit atomics (2 bytes per buffer). For a free slot `i`, `links[i]`
+//! stores `next - (i + 1)` modulo 2^15 (bit 15 clear), so zero means "the next slot". With the head word zero meaning "slot 0 on top", a pool
 //! whose memory is all zero is a full free list `0 -> 1 -> ... -> N-1 -> N` where `N`
 //! stands for "empty". That is what lets a `static` pool sit in `.bss`.
 //!
-//! A slot held through a raw handle stores `RAW | key` instead; a slot held by a
+//! A slot held through a raw handle stores `RAW | key` (bit 15 set, a 15-bit key)
+//! instead; a slot held by a
 //! guard stores whatever it had (nobody reads it but a racing pop, whose CAS then fails
 //! on the tag).
 
 use super::head::{Head, Snap};
 use crate::error::{Exhausted, RawError};
-use crate::sync::{AtomicU32, Ordering};
+use crate::sync::{AtomicU16, AtomicU32, Ordering};
 
-/// Marks a link whose slot is held through a raw handle; the low 16 bits are its key.
-const RAW: u32 = 1 << 31;
+/// Marks a link whose slot is held through a raw handle; the low 15 bits are its key.
+const RAW: u16 = 1 << 15;
+/// The bits of a free slot's link, and of a raw handle's key.
+const LOW: u16 = RAW - 1;
+/// The most slots a free list can have (the index N = "empty" must fit in 15 bits).
+pub(crate) const MAX_SLOTS: usize = LOW as usize;
 
 /// The part of a pool that is the same for every size: the free-list head and the
 /// statistics. All zero when new.
@@ -33,7 +38,6 @@ pub(crate) struct Header {
     head: Head,
     high_water: AtomicU32,
     failed: AtomicU32,
-    raw_seq: AtomicU32,
 }
 
 impl Header {
@@ -42,7 +46,6 @@ impl Header {
             head: Head::new(),
             high_water: AtomicU32::new(0),
             failed: AtomicU32::new(0),
-            raw_seq: AtomicU32::new(0),
         }
     }
 }
@@ -71,11 +74,11 @@ pub struct Stats {
 #[derive(Clone, Copy)]
 pub(crate) struct FreeList<'a> {
     hdr: &'a Header,
-    links: &'a [AtomicU32],
+    links: &'a [AtomicU16],
 }
 
 impl<'a> FreeList<'a> {
-    pub(crate) const fn new(hdr: &'a Header, links: &'a [AtomicU32]) -> Self {
+    pub(crate) const fn new(hdr: &'a Header, links: &'a [AtomicU16]) -> Self {
         Self { hdr, links }
     }
 
@@ -145,10 +148,13 @@ impl<'a> FreeList<'a> {
     }
 
     /// Marks a held slot as held through a raw handle and returns the handle's key.
+    ///
+    /// The key is taken from the head's tag, which changes on every acquire and
+    /// release, so handles of one slot made at different times differ.
     pub(crate) fn mark_raw(self, index: u16) -> u16 {
-        let key = self.hdr.raw_seq.fetch_add(1, Ordering::Relaxed) as u16;
+        let key = self.hdr.head.load().tag16() & LOW;
         if let Some(link) = self.links.get(usize::from(index)) {
-            link.store(RAW | u32::from(key), Ordering::Relaxed);
+            link.store(RAW | key, Ordering::Relaxed);
         }
         key
     }
@@ -157,14 +163,12 @@ impl<'a> FreeList<'a> {
     pub(crate) fn claim_raw(self, index: u16, key: u16) -> Result<(), RawError> {
         let i = usize::from(index);
         let link = self.links.get(i).ok_or(RawError::OutOfRange { index: i })?;
-        link.compare_exchange(
-            RAW | u32::from(key),
-            0,
-            Ordering::Acquire,
-            Ordering::Relaxed,
-        )
-        .map(drop)
-        .map_err(|_| RawError::NotRaw { index: i })
+        if key > LOW {
+            return Err(RawError::NotRaw { index: i });
+        }
+        link.compare_exchange(RAW | key, 0, Ordering::Acquire, Ordering::Relaxed)
+            .map(drop)
+            .map_err(|_| RawError::NotRaw { index: i })
     }
 
     pub(crate) fn stats(self) -> Stats {
@@ -187,25 +191,25 @@ impl<'a> FreeList<'a> {
     }
 }
 
-/// The link of free slot `index` whose successor is `next`.
-fn encode(next: u16, index: u16) -> u32 {
-    u32::from(next.wrapping_sub(index).wrapping_sub(1))
+/// The link of free slot `index` whose successor is `next` (both at most `LOW`).
+fn encode(next: u16, index: u16) -> u16 {
+    next.wrapping_sub(index).wrapping_sub(1) & LOW
 }
 
 /// The successor stored in a link; more than N when the link is not a free slot's.
-fn decode(link: u32, index: u16) -> usize {
-    if link > u32::from(u16::MAX) {
+fn decode(link: u16, index: u16) -> usize {
+    if link & RAW != 0 {
         return usize::MAX;
     }
-    usize::from((link as u16).wrapping_add(index).wrapping_add(1))
+    usize::from(link.wrapping_add(index).wrapping_add(1) & LOW)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn links<const N: usize>() -> [AtomicU32; N] {
-        [const { AtomicU32::new(0) }; N]
+    fn links<const N: usize>() -> [AtomicU16; N] {
+        [const { AtomicU16::new(0) }; N]
     }
 
     #[test]
@@ -245,7 +249,7 @@ mod tests {
         let hdr = Header::new();
         let list = FreeList::new(&hdr, &[]);
         assert_eq!(list.pop(), Err(Exhausted { capacity: 0 }));
-        for (next, index) in [(0u16, 0u16), (5, 4), (0, 65534), (65535, 0)] {
+        for (next, index) in [(0u16, 0u16), (5, 4), (0, 32766), (32767, 0), (3, 9)] {
             assert_eq!(decode(encode(next, index), index), usize::from(next));
         }
         assert_eq!(decode(RAW | 7, 3), usize::MAX);

@@ -19,6 +19,11 @@ pub(crate) struct Head {
 pub(crate) struct Snap(u64);
 
 impl Snap {
+    /// The low 16 bits of the tag.
+    pub(crate) fn tag16(self) -> u16 {
+        (self.0 >> 32) as u16
+    }
+
     pub(crate) fn index(self) -> u16 {
         self.0 as u16
     }

@@ -22,6 +22,11 @@ pub(crate) struct Head {
 pub(crate) struct Snap(u32);
 
 impl Snap {
+    /// The low 16 bits of the tag.
+    pub(crate) fn tag16(self) -> u16 {
+        (self.0 >> 16) as u16
+    }
+
     pub(crate) fn index(self) -> u16 {
         self.0 as u16
     }

@@ -28,11 +28,11 @@
 //!   else from finishing. A spin lock would deadlock an interrupt handler that
 //!   interrupted the lock holder, and its `try_lock` fails spuriously under
 //!   contention; `try_acquire` here fails only when the stack is seen empty.
-//! - **O(1), intrusive, no allocation.** The links are an array of 4-byte atomics,
+//! - **O(1), intrusive, no allocation.** The links are an array of 2-byte atomics,
 //!   one per slot, held in the pool. They sit apart from the buffers: packing them
 //!   next to each payload measured slower, and would put a non-zero link in every
 //!   slot.
-//! - **All zero when new.** Link `i` stores `next - (i + 1)`, so zero means "the next
+//! - **All zero when new.** Link `i` stores `next - (i + 1)` (15 bits), so zero means "the next
 //!   slot"; the head word zero means "slot 0 on top, nothing in use". A new pool is a
 //!   full free list and all zero bytes: a `static` pool lands in `.bss`.
 //! - **Written once.** All operations run on a [`PoolRef`] (a few pointers and
@@ -55,7 +55,7 @@
 //!
 //! # Limits
 //!
-//! At most 65,535 buffers per pool; buffers of at most `u32::MAX` bytes. On 32-bit-only
+//! At most 32,767 buffers per pool; buffers of at most `u32::MAX` bytes. On 32-bit-only
 //! targets the tag is 16 bits: a thread preempted between its load and its CAS while
 //! others perform a multiple of 65,536 updates could be fooled. On 64-bit targets the
 //! tag is 32 bits.

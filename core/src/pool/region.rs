@@ -5,17 +5,17 @@ use core::marker::PhantomData;
 use core::ptr::NonNull;
 
 use super::buf::{Buf, RawBuf};
-use super::freelist::{FreeList, Header, Stats};
+use super::freelist::{FreeList, Header, MAX_SLOTS, Stats};
 use super::pool_ref::PoolRef;
 use crate::error::{Exhausted, RawError, RegionError};
-use crate::sync::AtomicU32;
+use crate::sync::AtomicU16;
 
 /// A pool of `N` buffers over a memory region the caller hands in: a DMA-capable
 /// linker section, external RAM, a slice of a larger arena.
 ///
 /// The buffers start at the first aligned address of the region and are `buf_size`
 /// rounded up to `align` apart. The free list and stats live in the `RegionPool`
-/// itself (4 bytes per buffer and a 24-byte header), never in the region.
+/// itself (2 bytes per buffer and a 16-byte header), never in the region.
 ///
 /// ```
 /// use bufpress::pool::RegionPool;
@@ -36,7 +36,7 @@ use crate::sync::AtomicU32;
 /// a u32.
 pub struct RegionPool<'a, const N: usize> {
     header: Header,
-    links: [AtomicU32; N],
+    links: [AtomicU16; N],
     base: NonNull<u8>,
     stride: usize,
     size: u32,
@@ -51,7 +51,7 @@ unsafe impl<const N: usize> Send for RegionPool<'_, N> {}
 unsafe impl<const N: usize> Sync for RegionPool<'_, N> {}
 
 impl<'a, const N: usize> RegionPool<'a, N> {
-    const LIMITS: () = assert!(N <= u16::MAX as usize, "a pool has at most 65,535 buffers");
+    const LIMITS: () = assert!(N <= MAX_SLOTS, "a pool has at most 32,767 buffers");
 
     /// Lays `N` buffers of `buf_size` bytes, aligned to `align`, over `region`.
     ///
@@ -89,7 +89,7 @@ impl<'a, const N: usize> RegionPool<'a, N> {
         let base = NonNull::from(&mut region[skip..]).cast::<u8>();
         Ok(Self {
             header: Header::new(),
-            links: [const { AtomicU32::new(0) }; N],
+            links: [const { AtomicU16::new(0) }; N],
             base,
             stride,
             size,

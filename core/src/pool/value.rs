@@ -6,9 +6,9 @@ use core::marker::PhantomData;
 use core::ops::{Deref, DerefMut};
 use core::ptr::NonNull;
 
-use super::freelist::{FreeList, Header, Stats};
+use super::freelist::{FreeList, Header, MAX_SLOTS, Stats};
 use crate::error::Exhausted;
-use crate::sync::AtomicU32;
+use crate::sync::AtomicU16;
 
 /// A fixed set of `N` values of type `T` (codec states, hash tables, scratch space)
 /// shared through the same lock-free free list as the byte pools.
@@ -33,11 +33,11 @@ use crate::sync::AtomicU32;
 ///
 /// # Limits
 ///
-/// `N <= 65_535`, checked at compile time.
+/// `N <= 32_767`, checked at compile time.
 #[repr(C)]
 pub struct ValuePool<T, const N: usize> {
     header: Header,
-    links: [AtomicU32; N],
+    links: [AtomicU16; N],
     values: UnsafeCell<[T; N]>,
 }
 
@@ -46,14 +46,14 @@ pub struct ValuePool<T, const N: usize> {
 unsafe impl<T: Send, const N: usize> Sync for ValuePool<T, N> {}
 
 impl<T, const N: usize> ValuePool<T, N> {
-    const LIMITS: () = assert!(N <= u16::MAX as usize, "a pool has at most 65,535 values");
+    const LIMITS: () = assert!(N <= MAX_SLOTS, "a pool has at most 32,767 values");
 
     /// A pool holding `values`, all free. `const`, so it can be a `static`.
     pub const fn new(values: [T; N]) -> Self {
         let () = Self::LIMITS;
         Self {
             header: Header::new(),
-            links: [const { AtomicU32::new(0) }; N],
+            links: [const { AtomicU16::new(0) }; N],
             values: UnsafeCell::new(values),
         }
     }

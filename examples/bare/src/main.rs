@@ -1,0 +1,157 @@
+//! A bare-metal Cortex-M program (thumbv7em-none-eabihf) with no allocator: it takes a
+//! buffer from a `static` bufpress pool, writes a sensor frame into it, reads the
+//! pool's stats and gives the buffer back.
+//!
+//! Built with `--no-default-features` (no `pool` feature) the same program does the
+//! same work with no bufpress code: it writes the frame into a plain static buffer of
+//! the same total size and reads a counter. `.ci/footprint` compares the two.
+//!
+//! No runtime crate: the vector table is below, the reset handler (zero `.bss`, copy
+//! `.data`, enable the FPU, call `main`) is a few lines of assembly, and `link.x` is the
+//! memory map.
+#![no_std]
+#![no_main]
+
+use core::hint::black_box;
+use core::panic::PanicInfo;
+
+/// How many buffers the pool has (`.ci/footprint` reads this line).
+const N: usize = 8;
+/// The size of each buffer in bytes (`.ci/footprint` reads this line).
+const SIZE: usize = 256;
+
+/// One sensor frame: id, sequence number, three little-endian i16 axes, status, CRC-8.
+const FRAME: [u8; 10] = [0xA5, 0x01, 0x10, 0x00, 0xF0, 0xFF, 0x00, 0x04, 0x00, 0x5C];
+
+#[cfg(feature = "pool")]
+mod work {
+    use super::{N, SIZE, black_box};
+    use bufpress::pool::Pool;
+
+    /// The pool: all zero when new, so it lands in `.bss` (`.ci/footprint` checks).
+    #[unsafe(no_mangle)]
+    static BARE_POOL: Pool<N, SIZE> = Pool::new();
+
+    #[inline(always)]
+    pub(crate) fn run(frame: &[u8]) {
+        if let Ok(mut buf) = BARE_POOL.try_acquire() {
+            if buf.extend_from_slice(frame).is_ok() {
+                // The frame must really be stored: hand the filled part to an
+                // opaque consumer (a DMA start, in firmware).
+                black_box(&buf[..]);
+            }
+            black_box(BARE_POOL.stats());
+            // `buf` is dropped here: the buffer goes back to the pool.
+        }
+    }
+}
+
+#[cfg(not(feature = "pool"))]
+mod work {
+    use super::{N, SIZE, black_box};
+    use core::ptr::addr_of_mut;
+    use core::sync::atomic::{AtomicU32, Ordering};
+
+    /// The same bytes as the pool's buffers, in a plain static buffer.
+    #[unsafe(no_mangle)]
+    static mut BARE_BUFS: [[u8; SIZE]; N] = [[0; SIZE]; N];
+    /// A counter to read, as the pool variant reads its stats.
+    #[unsafe(no_mangle)]
+    static BARE_COUNT: AtomicU32 = AtomicU32::new(0);
+
+    #[inline(always)]
+    pub(crate) fn run(frame: &[u8]) {
+        // SAFETY: single-threaded, no interrupt handler touches the buffer, and no
+        // other reference to it exists while this one lives.
+        let buf: &mut [u8; SIZE] = unsafe { &mut (*addr_of_mut!(BARE_BUFS))[0] };
+        if let Some(dst) = buf.get_mut(..frame.len()) {
+            dst.copy_from_slice(frame);
+            black_box(&dst[..]);
+        }
+        black_box(BARE_COUNT.load(Ordering::Relaxed));
+    }
+}
+
+/// Called by `Reset` once `.bss` and `.data` are set up.
+#[unsafe(no_mangle)]
+extern "C" fn main() -> ! {
+    // The frame comes from "outside" (a sensor), not from a constant the optimizer
+    // could fold into the stores.
+    let frame = black_box(FRAME);
+    work::run(&frame);
+    loop {
+        // SAFETY: `wfi` only waits for an interrupt.
+        unsafe { core::arch::asm!("wfi", options(nomem, nostack, preserves_flags)) };
+    }
+}
+
+#[panic_handler]
+fn panic(_: &PanicInfo<'_>) -> ! {
+    loop {
+        // SAFETY: as in `main`.
+        unsafe { core::arch::asm!("wfi", options(nomem, nostack, preserves_flags)) };
+    }
+}
+
+// The reset handler: zero .bss (where the pool lives: its all-zero image is what makes
+// it a full free list), copy .data, enable the FPU (CP10/CP11: eabihf code may use it),
+// then call `main`. In assembly, since no Rust may run before .bss is zeroed.
+core::arch::global_asm!(
+    ".section .text.Reset, \"ax\", %progbits",
+    ".global Reset",
+    ".type Reset, %function",
+    ".thumb_func",
+    "Reset:",
+    "    ldr r0, =_sbss",
+    "    ldr r1, =_ebss",
+    "    movs r2, #0",
+    "1:  cmp r0, r1",
+    "    bhs 2f",
+    "    str r2, [r0], #4",
+    "    b 1b",
+    "2:  ldr r0, =_sdata",
+    "    ldr r1, =_edata",
+    "    ldr r2, =_sidata",
+    "3:  cmp r0, r1",
+    "    bhs 4f",
+    "    ldr r3, [r2], #4",
+    "    str r3, [r0], #4",
+    "    b 3b",
+    "4:  ldr r0, =0xE000ED88",
+    "    ldr r1, [r0]",
+    "    orr r1, r1, #(0xF << 20)",
+    "    str r1, [r0]",
+    "    dsb",
+    "    isb",
+    "    bl main",
+    "    udf #0",
+    ".ltorg",
+    ".size Reset, . - Reset",
+);
+
+unsafe extern "C" {
+    fn Reset() -> !;
+}
+
+/// Every exception but reset: park the core (a debugger sees where it stopped).
+#[unsafe(no_mangle)]
+extern "C" fn DefaultHandler() {
+    loop {
+        // SAFETY: as in `main`.
+        unsafe { core::arch::asm!("wfi", options(nomem, nostack, preserves_flags)) };
+    }
+}
+
+/// Word 1 of the vector table (word 0, the initial stack pointer, is in `link.x`).
+#[unsafe(link_section = ".vector_table.reset_vector")]
+#[used]
+static RESET_VECTOR: unsafe extern "C" fn() -> ! = Reset;
+
+/// Words 2..16: NMI, HardFault, MemManage, BusFault, UsageFault, 4 reserved, SVCall,
+/// DebugMonitor, reserved, PendSV, SysTick.
+#[unsafe(link_section = ".vector_table.exceptions")]
+#[used]
+static EXCEPTIONS: [Option<extern "C" fn()>; 14] = {
+    const H: Option<extern "C" fn()> = Some(DefaultHandler);
+    [H, H, H, H, H, None, None, None, None, H, H, None, H, H]
+};
