@@ -42,8 +42,17 @@
 #[cfg(test)]
 extern crate std;
 
+#[cfg(feature = "alloc")]
+extern crate alloc;
+
+pub mod codec;
 pub mod error;
 pub mod pool;
 mod sync;
 
 pub use error::Error;
+
+/// The README's examples, run as doc tests.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

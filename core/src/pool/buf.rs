@@ -52,6 +52,32 @@ use crate::error::CapacityError;
 /// let _ = buf.len(); // error: use of moved value
 /// ```
 ///
+/// Releasing twice is the same error, and a guard of a pool that does not live for
+/// `'static` cannot be sent to a detached thread (scoped threads are fine):
+///
+/// ```compile_fail
+/// use bufpress::pool::Pool;
+/// static POOL: Pool<1, 8> = Pool::new();
+/// let buf = POOL.try_acquire().unwrap();
+/// drop(buf);
+/// drop(buf); // error: use of moved value
+/// ```
+///
+/// ```compile_fail
+/// use bufpress::pool::Pool;
+/// let pool: Pool<1, 8> = Pool::new();
+/// let buf = pool.try_acquire().unwrap();
+/// std::thread::spawn(move || drop(buf)); // error: `pool` does not live long enough
+/// ```
+///
+/// ```
+/// use bufpress::pool::Pool;
+/// static POOL: Pool<1, 8> = Pool::new();
+/// let buf = POOL.try_acquire().unwrap();
+/// std::thread::spawn(move || drop(buf)).join().unwrap(); // a 'static pool's guard is Send
+/// assert_eq!(POOL.stats().available, 1);
+/// ```
+///
 /// # Invariants
 ///
 /// `index` is a slot of `pool` that this guard alone owns; `len <= dirty <= capacity`,
@@ -65,6 +91,7 @@ pub struct Buf<'p> {
 
 impl<'p> Buf<'p> {
     /// The caller owns `index` on `pool`'s free list and hands it to the guard.
+    #[inline]
     pub(crate) fn new(pool: PoolRef<'p>, index: u16, len: u32, dirty: u32) -> Self {
         debug_assert!(len <= dirty && dirty as usize <= pool.buf_size());
         Self {
@@ -277,6 +304,7 @@ impl<'p> Buf<'p> {
 }
 
 impl Drop for Buf<'_> {
+    #[inline]
     fn drop(&mut self) {
         if self.pool.scrubs_on_release() {
             let dirty = self.dirty as usize;

@@ -41,6 +41,7 @@ pub(crate) struct Header {
 }
 
 impl Header {
+    #[inline]
     pub(crate) const fn new() -> Self {
         Self {
             head: Head::new(),
@@ -82,6 +83,7 @@ impl<'a> FreeList<'a> {
         Self { hdr, links }
     }
 
+    #[inline]
     pub(crate) const fn capacity(self) -> usize {
         self.links.len()
     }
@@ -135,6 +137,7 @@ impl<'a> FreeList<'a> {
     }
 
     /// Counts one acquire that found the list empty.
+    #[inline]
     pub(crate) fn note_failed(self) {
         self.hdr.failed.fetch_add(1, Ordering::Relaxed);
     }

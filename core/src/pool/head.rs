@@ -20,22 +20,27 @@ pub(crate) struct Snap(u64);
 
 impl Snap {
     /// The low 16 bits of the tag.
+    #[inline]
     pub(crate) fn tag16(self) -> u16 {
         (self.0 >> 32) as u16
     }
 
+    #[inline]
     pub(crate) fn index(self) -> u16 {
         self.0 as u16
     }
 
+    #[inline]
     fn in_use(self) -> u16 {
         (self.0 >> 16) as u16
     }
 
+    #[inline]
     fn tag(self) -> u32 {
         (self.0 >> 32) as u32
     }
 
+    #[inline]
     fn with(index: u16, in_use: u16, tag: u32) -> Self {
         Self(u64::from(index) | (u64::from(in_use) << 16) | (u64::from(tag) << 32))
     }
@@ -43,12 +48,14 @@ impl Snap {
 
 impl Head {
     /// All zero: slot 0 is the top of the stack, nothing in use.
+    #[inline]
     pub(crate) const fn new() -> Self {
         Self {
             word: AtomicU64::new(0),
         }
     }
 
+    #[inline]
     pub(crate) fn load(&self) -> Snap {
         Snap(self.word.load(Ordering::Acquire))
     }

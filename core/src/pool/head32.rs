@@ -23,18 +23,22 @@ pub(crate) struct Snap(u32);
 
 impl Snap {
     /// The low 16 bits of the tag.
+    #[inline]
     pub(crate) fn tag16(self) -> u16 {
         (self.0 >> 16) as u16
     }
 
+    #[inline]
     pub(crate) fn index(self) -> u16 {
         self.0 as u16
     }
 
+    #[inline]
     fn tag(self) -> u16 {
         (self.0 >> 16) as u16
     }
 
+    #[inline]
     fn with(index: u16, tag: u16) -> Self {
         Self(u32::from(index) | (u32::from(tag) << 16))
     }
@@ -42,6 +46,7 @@ impl Snap {
 
 impl Head {
     /// All zero: slot 0 is the top of the stack, nothing in use.
+    #[inline]
     pub(crate) const fn new() -> Self {
         Self {
             word: AtomicU32::new(0),
@@ -49,11 +54,13 @@ impl Head {
         }
     }
 
+    #[inline]
     pub(crate) fn load(&self) -> Snap {
         Snap(self.word.load(Ordering::Acquire))
     }
 
     /// How many slots are off the free list now.
+    #[inline]
     pub(crate) fn in_use(&self) -> u16 {
         self.in_use.load(Ordering::Relaxed) as u16
     }

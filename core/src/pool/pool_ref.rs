@@ -43,6 +43,7 @@ impl<'p> PoolRef<'p> {
     /// # Safety
     ///
     /// The arguments must satisfy the type's invariants for `'p`.
+    #[inline]
     pub(crate) const unsafe fn from_parts(
         free: FreeList<'p>,
         base: NonNull<u8>,
@@ -161,16 +162,19 @@ impl<'p> PoolRef<'p> {
     }
 
     /// How many buffers the pool has.
+    #[inline]
     pub const fn capacity(self) -> usize {
         self.free.capacity()
     }
 
     /// The size of each buffer in bytes.
+    #[inline]
     pub const fn buf_size(self) -> usize {
         self.size as usize
     }
 
     /// Whether released buffers are zeroed (see the pool's docs).
+    #[inline]
     pub fn scrubs_on_release(self) -> bool {
         self.scrub
     }
@@ -180,6 +184,7 @@ impl<'p> PoolRef<'p> {
         buf.pool_ref().base == self.base
     }
 
+    #[inline]
     pub(crate) fn free(self) -> FreeList<'p> {
         self.free
     }
@@ -189,6 +194,7 @@ impl<'p> PoolRef<'p> {
     /// # Safety
     ///
     /// `index < self.capacity()`.
+    #[inline]
     pub(crate) unsafe fn slot_ptr(self, index: u16) -> *mut u8 {
         debug_assert!(usize::from(index) < self.capacity());
         // SAFETY: by the type's invariant the slots `0..capacity` lie inside one

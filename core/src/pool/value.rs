@@ -31,6 +31,14 @@ use crate::sync::AtomicU16;
 /// # Ok::<(), bufpress::Error>(())
 /// ```
 ///
+/// A pool of values that cannot move between threads cannot be shared by them:
+///
+/// ```compile_fail
+/// use bufpress::pool::ValuePool;
+/// // Raw pointers are not `Send`, so this pool is not `Sync`: error.
+/// static STATES: ValuePool<*const u8, 1> = ValuePool::new([core::ptr::null()]);
+/// ```
+///
 /// # Limits
 ///
 /// `N <= 32_767`, checked at compile time.
@@ -58,6 +66,7 @@ impl<T, const N: usize> ValuePool<T, N> {
         }
     }
 
+    #[inline]
     fn free(&self) -> FreeList<'_> {
         FreeList::new(&self.header, &self.links)
     }
@@ -93,6 +102,7 @@ impl<T, const N: usize> ValuePool<T, N> {
         }
     }
 
+    #[inline]
     fn guard(&self, index: u16) -> Value<'_, T> {
         // SAFETY: `index < N` (the free list only holds indices below N), so the
         // pointer is inside the array held by the `UnsafeCell`.
@@ -154,6 +164,7 @@ impl<T> Value<'_, T> {
 impl<T> Deref for Value<'_, T> {
     type Target = T;
 
+    #[inline]
     fn deref(&self) -> &T {
         // SAFETY: the guard owns the value (type invariant), so no `&mut` exists.
         unsafe { self.ptr.as_ref() }
@@ -161,6 +172,7 @@ impl<T> Deref for Value<'_, T> {
 }
 
 impl<T> DerefMut for Value<'_, T> {
+    #[inline]
     fn deref_mut(&mut self) -> &mut T {
         // SAFETY: the guard owns the value, and `&mut self` makes this the only access.
         unsafe { self.ptr.as_mut() }
@@ -168,6 +180,7 @@ impl<T> DerefMut for Value<'_, T> {
 }
 
 impl<T> Drop for Value<'_, T> {
+    #[inline]
     fn drop(&mut self) {
         self.free.push(self.index);
     }

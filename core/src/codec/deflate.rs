@@ -1,0 +1,1 @@
+//! deflate, zlib and gzip (miniz_oxide).

@@ -1,0 +1,381 @@
+//! Codecs that run straight into pool buffers, one module per format.
+//!
+//! Every codec has the same shape:
+//!
+//! - a **one-shot** call that compresses or decompresses a slice into a [`Buf`]
+//!   (`compress_into` / `decompress_into`), whose capacity bounds the output;
+//! - a **streaming** [`Encoder`] / [`Decoder`] that takes input in pieces and writes
+//!   into whatever buffer the caller passes, reporting [`Progress`]; when a buffer is
+//!   full the caller hands it on and passes the next one, so data larger than one
+//!   buffer goes through with memory bounded by the pool. [`decode_to`] and
+//!   [`encode_to`] drive that loop over a pool.
+//!
+//! Codec states that are large (hash tables, `DecompressorOxide`) are values the
+//! caller owns or takes from a [`ValuePool`](crate::pool::ValuePool), so N users share
+//! M states with no allocation. A codec whose library must allocate does so only when
+//! its state is built (`alloc` feature), never per message.
+//!
+//! Output is bounded: a decoder never writes past the buffer it was given, and a
+//! stream that produces more than the caller's limit fails with
+//! [`DecodeError::LimitExceeded`] before writing past it.
+//!
+//! The codec modules contain no `unsafe` code.
+#![forbid(unsafe_code)]
+
+use core::fmt;
+
+use crate::pool::{Buf, PoolRef};
+
+#[cfg(feature = "deflate")]
+pub mod deflate;
+#[cfg(feature = "lz4")]
+pub mod lz4;
+#[cfg(feature = "zstd")]
+pub mod zstd;
+
+/// Why a streaming call returned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Status {
+    /// All input given was consumed; more may come.
+    NeedInput,
+    /// The output buffer is full: hand it on and call again with another one.
+    OutputFull,
+    /// The stream (frame, member) ended; `consumed` tells where, in the input.
+    Done,
+}
+
+/// What one streaming call did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Progress {
+    /// Bytes of input consumed by this call.
+    pub consumed: usize,
+    /// Bytes appended to the output buffer by this call.
+    pub produced: usize,
+    /// Why the call returned.
+    pub status: Status,
+}
+
+/// Which checksum failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum Checksum {
+    /// A frame or member header checksum (lz4 HC, gzip FHCRC).
+    Header,
+    /// A block checksum (lz4 block checksum).
+    Block,
+    /// The whole content (lz4 content checksum, gzip CRC-32, zlib Adler-32, zstd
+    /// XXH64).
+    Content,
+    /// The gzip ISIZE field (content length modulo 2^32).
+    Length,
+}
+
+/// Why decoding failed. Corrupt, truncated or oversized input is an ordinary error,
+/// never a panic; a decoder that returned an error must be `reset` before reuse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum DecodeError {
+    /// The input does not start with this format's magic bytes.
+    BadMagic,
+    /// The input is not valid data of this format.
+    Corrupt,
+    /// Reserved bits or fields are set, or a header field has a value the format
+    /// forbids.
+    Reserved,
+    /// The input ended inside a frame.
+    Truncated,
+    /// A checksum did not match.
+    Checksum {
+        /// Which checksum.
+        kind: Checksum,
+        /// The value stored in the data.
+        expected: u32,
+        /// The value computed over the data.
+        actual: u32,
+    },
+    /// The output buffer is too small for the one-shot call (`needed` when the data
+    /// declares its size).
+    OutputTooSmall {
+        /// The size the data needs, when known.
+        needed: Option<u64>,
+        /// The buffer's capacity.
+        capacity: usize,
+    },
+    /// The data declares or produces more than the caller's limit (output size or
+    /// window); detected before writing or allocating past it.
+    LimitExceeded {
+        /// The caller's limit.
+        limit: u64,
+        /// What the data declares, when known.
+        needed: Option<u64>,
+    },
+    /// A valid feature this decoder does not support (e.g. lz4 dictionaries).
+    Unsupported,
+    /// Bytes follow the end of the data where none may.
+    TrailingData,
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Self::BadMagic => f.write_str("bad magic: not data of this format"),
+            Self::Corrupt => f.write_str("corrupt data"),
+            Self::Reserved => f.write_str("reserved bits or forbidden header values set"),
+            Self::Truncated => f.write_str("truncated input: it ends inside a frame"),
+            Self::Checksum {
+                kind,
+                expected,
+                actual,
+            } => {
+                let what = match kind {
+                    Checksum::Header => "header checksum",
+                    Checksum::Block => "block checksum",
+                    Checksum::Content => "content checksum",
+                    Checksum::Length => "content length",
+                };
+                write!(
+                    f,
+                    "{what} mismatch: stored {expected:#010x}, computed {actual:#010x}"
+                )
+            }
+            Self::OutputTooSmall {
+                needed: Some(n),
+                capacity,
+            } => write!(
+                f,
+                "output too small: {n} bytes needed, capacity is {capacity}"
+            ),
+            Self::OutputTooSmall {
+                needed: None,
+                capacity,
+            } => write!(f, "output too small: more than {capacity} bytes"),
+            Self::LimitExceeded {
+                limit,
+                needed: Some(n),
+            } => write!(
+                f,
+                "limit exceeded: the data needs {n} bytes, the limit is {limit}"
+            ),
+            Self::LimitExceeded {
+                limit,
+                needed: None,
+            } => write!(
+                f,
+                "limit exceeded: the data produces more than {limit} bytes"
+            ),
+            Self::Unsupported => f.write_str("unsupported feature of the format"),
+            Self::TrailingData => f.write_str("trailing data after the end of the stream"),
+        }
+    }
+}
+
+impl core::error::Error for DecodeError {}
+
+/// Why encoding failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum EncodeError {
+    /// The output buffer is too small for the one-shot call.
+    OutputTooSmall {
+        /// The worst-case size the output may need, when known.
+        needed: Option<usize>,
+        /// The buffer's capacity.
+        capacity: usize,
+    },
+    /// A setting out of range (a level, a block size).
+    InvalidSetting,
+    /// The encoder was used after `finish` without `reset`.
+    Finished,
+}
+
+impl fmt::Display for EncodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Self::OutputTooSmall {
+                needed: Some(n),
+                capacity,
+            } => write!(
+                f,
+                "output too small: up to {n} bytes needed, capacity is {capacity}"
+            ),
+            Self::OutputTooSmall {
+                needed: None,
+                capacity,
+            } => write!(f, "output too small: capacity is {capacity}"),
+            Self::InvalidSetting => f.write_str("setting out of range"),
+            Self::Finished => f.write_str("encoder already finished: reset it first"),
+        }
+    }
+}
+
+impl core::error::Error for EncodeError {}
+
+/// A streaming decoder: input in pieces, output into the caller's buffers.
+pub trait Decoder {
+    /// Decodes from `input` into the spare capacity of `out`.
+    ///
+    /// Returns after consuming all of `input` ([`Status::NeedInput`]), filling `out`
+    /// ([`Status::OutputFull`]), or reaching the end of the stream ([`Status::Done`]).
+    ///
+    /// # Errors
+    ///
+    /// [`DecodeError`] for bad input; the decoder must be [`reset`](Self::reset)
+    /// before it is used again.
+    fn decode(&mut self, input: &[u8], out: &mut Buf<'_>) -> Result<Progress, DecodeError>;
+
+    /// Makes the decoder ready for a new stream, keeping its memory.
+    fn reset(&mut self);
+}
+
+/// A streaming encoder: input in pieces, output into the caller's buffers.
+pub trait Encoder {
+    /// Encodes `input` into the spare capacity of `out` ([`Status::NeedInput`] when
+    /// all was consumed, [`Status::OutputFull`] when `out` filled first).
+    ///
+    /// # Errors
+    ///
+    /// [`EncodeError`] for a bad setting or use after `finish`.
+    fn encode(&mut self, input: &[u8], out: &mut Buf<'_>) -> Result<Progress, EncodeError>;
+
+    /// Flushes what is buffered and writes the end of the stream; call it until it
+    /// returns [`Status::Done`], handing on each full buffer.
+    ///
+    /// # Errors
+    ///
+    /// [`EncodeError`] as for [`encode`](Self::encode).
+    fn finish(&mut self, out: &mut Buf<'_>) -> Result<Progress, EncodeError>;
+
+    /// Makes the encoder ready for a new stream, keeping its memory.
+    fn reset(&mut self);
+}
+
+/// A failure of [`decode_to`] or [`encode_to`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum StreamError<C, S> {
+    /// The codec failed.
+    Codec(C),
+    /// No buffer could be had from the pool.
+    Exhausted(crate::error::Exhausted),
+    /// The sink refused a buffer.
+    Sink(S),
+}
+
+impl<C: fmt::Display, S: fmt::Display> fmt::Display for StreamError<C, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Codec(e) => e.fmt(f),
+            Self::Exhausted(e) => e.fmt(f),
+            Self::Sink(e) => write!(f, "sink: {e}"),
+        }
+    }
+}
+
+impl<C: fmt::Debug + fmt::Display, S: fmt::Debug + fmt::Display> core::error::Error
+    for StreamError<C, S>
+{
+}
+
+/// Decodes one whole stream from `input` into successive buffers from `pool`, handing
+/// each filled buffer to `sink` (the last one may be partly filled; none is empty).
+/// Returns how many input bytes the stream took.
+///
+/// Memory stays bounded by the pool: a buffer is taken only when the previous one was
+/// handed on, and `sink` decides when it comes back (by dropping it).
+///
+/// # Errors
+///
+/// The codec's error, [`StreamError::Exhausted`] when the pool has no buffer, or the
+/// sink's error; [`DecodeError::Truncated`] when `input` ends before the stream does.
+pub fn decode_to<'p, D: Decoder + ?Sized, E>(
+    decoder: &mut D,
+    mut input: &[u8],
+    pool: PoolRef<'p>,
+    mut sink: impl FnMut(Buf<'p>) -> Result<(), E>,
+) -> Result<usize, StreamError<DecodeError, E>> {
+    let total = input.len();
+    if pool.buf_size() == 0 {
+        let e = DecodeError::OutputTooSmall {
+            needed: None,
+            capacity: 0,
+        };
+        return Err(StreamError::Codec(e));
+    }
+    let mut out = pool.try_acquire().map_err(StreamError::Exhausted)?;
+    loop {
+        let p = decoder
+            .decode(input, &mut out)
+            .map_err(StreamError::Codec)?;
+        input = input.get(p.consumed..).unwrap_or_default();
+        match p.status {
+            Status::Done => break,
+            Status::OutputFull => {
+                sink(out).map_err(StreamError::Sink)?;
+                out = pool.try_acquire().map_err(StreamError::Exhausted)?;
+            }
+            Status::NeedInput if input.is_empty() => {
+                return Err(StreamError::Codec(DecodeError::Truncated));
+            }
+            Status::NeedInput => {}
+        }
+    }
+    if !out.is_empty() {
+        sink(out).map_err(StreamError::Sink)?;
+    }
+    Ok(total - input.len())
+}
+
+/// Encodes `input` as one whole stream into successive buffers from `pool`, handing
+/// each filled buffer to `sink` (none is empty). Returns the compressed size.
+///
+/// # Errors
+///
+/// The codec's error, [`StreamError::Exhausted`] when the pool has no buffer, or the
+/// sink's error.
+pub fn encode_to<'p, C: Encoder + ?Sized, E>(
+    encoder: &mut C,
+    mut input: &[u8],
+    pool: PoolRef<'p>,
+    mut sink: impl FnMut(Buf<'p>) -> Result<(), E>,
+) -> Result<usize, StreamError<EncodeError, E>> {
+    if pool.buf_size() == 0 {
+        let e = EncodeError::OutputTooSmall {
+            needed: None,
+            capacity: 0,
+        };
+        return Err(StreamError::Codec(e));
+    }
+    let mut out = pool.try_acquire().map_err(StreamError::Exhausted)?;
+    let mut written = 0;
+    let mut finishing = false;
+    loop {
+        let p = if finishing {
+            encoder.finish(&mut out)
+        } else {
+            encoder.encode(input, &mut out)
+        }
+        .map_err(StreamError::Codec)?;
+        written += p.produced;
+        input = input.get(p.consumed..).unwrap_or_default();
+        match p.status {
+            Status::Done => break,
+            Status::OutputFull => {
+                sink(out).map_err(StreamError::Sink)?;
+                out = pool.try_acquire().map_err(StreamError::Exhausted)?;
+            }
+            // `finish` never needs input; one that says so has nothing left.
+            Status::NeedInput if finishing => break,
+            Status::NeedInput => finishing = input.is_empty(),
+        }
+    }
+    if !out.is_empty() {
+        sink(out).map_err(StreamError::Sink)?;
+    }
+    Ok(written)
+}

@@ -1,0 +1,1 @@
+//! zstd decoding (ruzstd).
