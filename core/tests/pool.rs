@@ -257,12 +257,12 @@ fn region_pools_check_their_layout() {
         RegionError::TooSmall { available: 464, .. }
     ));
     assert!(RegionPool::<'_, 4>::new(&mut mem, usize::MAX / 2, 64).is_err());
-    let pool = RegionPool::<'_, 4>::new(&mut mem, 100, 4).unwrap();
-    let mut buf = pool.try_acquire().unwrap();
-    // Not scrubbed: the region's old bytes show through the spare capacity.
-    assert!(buf.spare_capacity_mut().iter().all(|&b| b == 0xFF));
-    drop(buf);
-    drop(pool);
+    {
+        let pool = RegionPool::<'_, 4>::new(&mut mem, 100, 4).unwrap();
+        let mut buf = pool.try_acquire().unwrap();
+        // Not scrubbed: the region's old bytes show through the spare capacity.
+        assert!(buf.spare_capacity_mut().iter().all(|&b| b == 0xFF));
+    }
     let pool = RegionPool::<'_, 4>::new(&mut mem, 100, 16)
         .unwrap()
         .scrub_on_release(true);
