@@ -1,5 +1,6 @@
-//! Helpers for bufpress's integration tests: a counting global allocator and a small
-//! deterministic random generator.
+//! Helpers for bufpress's integration tests and benchmarks: a counting global
+//! allocator, a small deterministic random generator, test data of several kinds, and
+//! the reference command-line tools for interop tests.
 //!
 //! A test binary installs the allocator itself:
 //!
@@ -8,5 +9,7 @@
 //! static ALLOC: bufpress_tests::counting::CountingAlloc = bufpress_tests::counting::CountingAlloc;
 //! ```
 
+pub mod corpus;
 pub mod counting;
 pub mod rng;
+pub mod tools;
