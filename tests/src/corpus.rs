@@ -19,12 +19,39 @@ pub enum Kind {
 }
 
 /// Every kind.
-pub const KINDS: [Kind; 5] = [Kind::Text, Kind::Json, Kind::Binary, Kind::Random, Kind::Zeros];
+pub const KINDS: [Kind; 5] = [
+    Kind::Text,
+    Kind::Json,
+    Kind::Binary,
+    Kind::Random,
+    Kind::Zeros,
+];
 
 const WORDS: [&str; 24] = [
-    "the", "buffer", "pool", "returns", "exactly", "one", "frame", "of", "sensor", "data",
-    "and", "compresses", "it", "without", "allocation", "while", "interrupts", "wait",
-    "for", "a", "free", "block", "in", "memory",
+    "the",
+    "buffer",
+    "pool",
+    "returns",
+    "exactly",
+    "one",
+    "frame",
+    "of",
+    "sensor",
+    "data",
+    "and",
+    "compresses",
+    "it",
+    "without",
+    "allocation",
+    "while",
+    "interrupts",
+    "wait",
+    "for",
+    "a",
+    "free",
+    "block",
+    "in",
+    "memory",
 ];
 
 /// `len` bytes of `kind`, the same for the same `(kind, len, seed)`.

@@ -47,7 +47,10 @@ pub fn pipe(name: &str, args: &[&str], input: &[u8]) -> Vec<u8> {
     let input = input.to_vec();
     let writer = std::thread::spawn(move || stdin.write_all(&input));
     let out = child.wait_with_output().expect("wait for the tool");
-    writer.join().expect("writer thread").expect("write to the tool");
+    writer
+        .join()
+        .expect("writer thread")
+        .expect("write to the tool");
     assert!(
         out.status.success(),
         "{name} {args:?} failed: {}",
