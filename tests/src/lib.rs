@@ -4,7 +4,7 @@
 //!
 //! A test binary installs the allocator itself:
 //!
-//! ```ignore
+//! ```text
 //! #[global_allocator]
 //! static ALLOC: bufpress_tests::counting::CountingAlloc = bufpress_tests::counting::CountingAlloc;
 //! ```
