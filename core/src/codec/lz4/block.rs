@@ -1,0 +1,399 @@
+//! The lz4 block format: a compressor over a [`Table`] the caller owns, and
+//! lz4_flex's checked decoder.
+//!
+//! The compressor is this crate's own (safe code, the reference's "fast" parsing at
+//! acceleration 1) rather than lz4_flex's, because lz4_flex's hash tables are boxed
+//! when its `alloc` feature is on (so they cannot be built in a `const` and cost an
+//! allocation each), and its dictionary API builds a fresh table per call (16 KiB on
+//! the stack without `alloc`, a box with it). The linked blocks of the frame format
+//! need that dictionary mode, so one compressor serves both.
+
+use lz4_flex::block::DecompressError;
+
+use crate::codec::{DecodeError, EncodeError};
+use crate::pool::Buf;
+
+/// log2 of the hash table's entries (the reference's default 16 KiB table).
+const HASH_LOG: u32 = 12;
+const TABLE_LEN: usize = 1 << HASH_LOG;
+/// A match is at least 4 bytes.
+const MIN_MATCH: usize = 4;
+/// The last match starts at least 12 bytes before the end of a block.
+const MFLIMIT: usize = 12;
+/// The last 5 bytes of a block are literals.
+const LAST_LITERALS: usize = 5;
+/// The farthest a match may reach back.
+const MAX_DISTANCE: usize = 65_535;
+/// After 2^6 misses in a row the search skips ahead faster.
+const SKIP_TRIGGER: u32 = 6;
+/// The largest input one block call takes (the reference's `LZ4_MAX_INPUT_SIZE`).
+pub const MAX_INPUT: usize = 0x7E00_0000;
+
+/// The hash table of the compressor: 4,096 positions (16 KiB), reused from call to
+/// call with no clearing and no allocation.
+///
+/// 16 KiB is more than a small embedded stack holds: there, keep tables in a
+/// `static` (as below) rather than in local variables.
+///
+/// [`Table::new`] is `const` whatever features lz4_flex is built with, and a new
+/// table is all zero bytes, so tables can sit in a `static`
+/// [`ValuePool`](crate::pool::ValuePool) in `.bss`:
+///
+/// ```
+/// use bufpress::codec::lz4;
+/// use bufpress::pool::ValuePool;
+///
+/// static TABLES: ValuePool<lz4::Table, 2> = ValuePool::new([const { lz4::Table::new() }; 2]);
+/// # let _ = TABLES.try_acquire()?;
+/// # Ok::<(), bufpress::Error>(())
+/// ```
+///
+/// # How it is reused
+///
+/// Entries are stored as `base + position`. A call that must not see earlier data
+/// moves `base` past every stored value instead of clearing 16 KiB, so the stale
+/// entries read as "no candidate"; a full clear happens only when the 32-bit
+/// positions would wrap (every ~4 GiB of input).
+pub struct Table {
+    entries: [u32; TABLE_LEN],
+    /// Position 0 of the current call's source is stored as `base`.
+    base: u32,
+    /// One past the largest value any entry may hold.
+    end: u32,
+}
+
+impl Table {
+    /// A new, empty table (all zero bytes).
+    pub const fn new() -> Self {
+        Self {
+            entries: [0; TABLE_LEN],
+            base: 0,
+            end: 0,
+        }
+    }
+
+    /// Forgets every stored position: the next call sees no history.
+    pub(super) fn start_independent(&mut self) {
+        self.base = self.end;
+    }
+
+    /// The source of the next call starts `by` bytes later than the last call's:
+    /// entries keep pointing at the same bytes; those before the new start expire.
+    pub(super) fn slide(&mut self, by: usize) {
+        match u32::try_from(by)
+            .ok()
+            .and_then(|by| self.base.checked_add(by))
+        {
+            Some(base) => self.base = base,
+            None => self.clear(),
+        }
+    }
+
+    fn clear(&mut self) {
+        self.entries.fill(0);
+        // Every zero entry is below `base`, so none is a candidate.
+        self.base = 1;
+        self.end = 1;
+    }
+
+    /// Makes room for a source of `len` bytes (positions must not wrap) and returns
+    /// `base`.
+    fn prepare(&mut self, len: usize) -> u32 {
+        let fits = |base: u32| {
+            u32::try_from(len)
+                .ok()
+                .and_then(|len| base.checked_add(len))
+        };
+        match fits(self.base) {
+            Some(end) => self.end = self.end.max(end),
+            None => {
+                self.clear();
+                self.end = fits(1).unwrap_or(u32::MAX);
+            }
+        }
+        self.base
+    }
+}
+
+impl Default for Table {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl core::fmt::Debug for Table {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Table")
+            .field("bytes", &size_of::<Self>())
+            .finish()
+    }
+}
+
+/// The largest compressed size of `len` bytes as one block (the reference's
+/// `LZ4_COMPRESSBOUND`): incompressible data grows by at most `len / 255 + 16` bytes.
+pub const fn max_compressed_len(len: usize) -> usize {
+    len.saturating_add(len / 255).saturating_add(16)
+}
+
+/// Compresses `input` as one independent lz4 block into the spare capacity of `out`,
+/// using (and overwriting) `table`. Returns the compressed size; the bytes are
+/// committed to `out` only on success.
+///
+/// The output is the raw block format (no size prefix, no frame): pair it with
+/// [`decompress_into`], and keep the original length if the reader needs it.
+///
+/// # Errors
+///
+/// - [`EncodeError::OutputTooSmall`] when the block does not fit in `out`; `needed` is
+///   the worst case, `out.len() + max_compressed_len(input.len())`. Nothing is
+///   committed.
+/// - [`EncodeError::InvalidSetting`] when `input` is longer than [`MAX_INPUT`]
+///   (0x7E00_0000 bytes), the format's limit for one block.
+pub fn compress_into(
+    input: &[u8],
+    out: &mut Buf<'_>,
+    table: &mut Table,
+) -> Result<usize, EncodeError> {
+    if input.len() > MAX_INPUT {
+        return Err(EncodeError::InvalidSetting);
+    }
+    table.start_independent();
+    let n =
+        compress(table, input, 0, out.spare_capacity_mut()).ok_or(EncodeError::OutputTooSmall {
+            needed: Some(out.len().saturating_add(max_compressed_len(input.len()))),
+            capacity: out.capacity(),
+        })?;
+    commit(out, n).map_err(|()| EncodeError::OutputTooSmall {
+        needed: None,
+        capacity: out.capacity(),
+    })?;
+    Ok(n)
+}
+
+/// Decompresses one lz4 block into the spare capacity of `out`; returns the
+/// decompressed size. It never writes past `out`'s capacity, and the bytes are
+/// committed only on success.
+///
+/// # Errors
+///
+/// - [`DecodeError::OutputTooSmall`] when the data does not fit in `out` (nothing
+///   committed).
+/// - [`DecodeError::Corrupt`] when `input` is not a valid block (an empty input
+///   included).
+pub fn decompress_into(input: &[u8], out: &mut Buf<'_>) -> Result<usize, DecodeError> {
+    let capacity = out.capacity();
+    let too_small = DecodeError::OutputTooSmall {
+        needed: None,
+        capacity,
+    };
+    let n =
+        lz4_flex::block::decompress_into(input, out.spare_capacity_mut()).map_err(|e| match e {
+            DecompressError::OutputTooSmall { .. } => too_small,
+            _ => DecodeError::Corrupt,
+        })?;
+    commit(out, n).map_err(|()| too_small)?;
+    Ok(n)
+}
+
+fn commit(out: &mut Buf<'_>, n: usize) -> Result<(), ()> {
+    out.commit(n).map_err(|_| ())
+}
+
+/// Where the compressor writes: a slice and a position; every write is checked, so a
+/// full output is `None`, never a panic.
+struct Sink<'a> {
+    out: &'a mut [u8],
+    pos: usize,
+}
+
+impl Sink<'_> {
+    #[inline]
+    fn push(&mut self, byte: u8) -> Option<()> {
+        *self.out.get_mut(self.pos)? = byte;
+        self.pos += 1;
+        Some(())
+    }
+
+    #[inline]
+    fn extend(&mut self, bytes: &[u8]) -> Option<()> {
+        let end = self.pos.checked_add(bytes.len())?;
+        copy(self.out.get_mut(self.pos..end)?, bytes);
+        self.pos = end;
+        Some(())
+    }
+
+    /// The extension bytes of a literal or match length (`n` past the 15 in the token).
+    #[inline]
+    fn length(&mut self, mut n: usize) -> Option<()> {
+        while n >= 255 {
+            self.push(255)?;
+            n -= 255;
+        }
+        self.push(n as u8)
+    }
+
+    /// One sequence: literals, then a match of `len` bytes `offset` back.
+    #[inline]
+    fn sequence(&mut self, literals: &[u8], offset: u16, len: usize) -> Option<()> {
+        let lit = literals.len();
+        let ml = len - MIN_MATCH;
+        self.push(((lit.min(15) as u8) << 4) | ml.min(15) as u8)?;
+        if lit >= 15 {
+            self.length(lit - 15)?;
+        }
+        self.extend(literals)?;
+        self.extend(&offset.to_le_bytes())?;
+        if ml >= 15 {
+            self.length(ml - 15)?;
+        }
+        Some(())
+    }
+
+    /// The last sequence: literals only.
+    fn last(&mut self, literals: &[u8]) -> Option<()> {
+        let lit = literals.len();
+        self.push((lit.min(15) as u8) << 4)?;
+        if lit >= 15 {
+            self.length(lit - 15)?;
+        }
+        self.extend(literals)
+    }
+}
+
+/// `dst.copy_from_slice(src)` (same lengths), with short copies done as two
+/// overlapping fixed-size moves rather than a `memcpy` call: literals are short.
+#[inline]
+fn copy(dst: &mut [u8], src: &[u8]) {
+    fn two<const N: usize>(dst: &mut [u8], src: &[u8]) {
+        let n = src.len();
+        if let (Some(d), Some(s)) = (dst.first_chunk_mut::<N>(), src.first_chunk::<N>()) {
+            *d = *s;
+        }
+        if let (Some(d), Some(s)) = (dst.last_chunk_mut::<N>(), src.last_chunk::<N>()) {
+            *d = *s;
+        }
+        debug_assert!(n >= N && n <= 2 * N && dst.len() == n);
+    }
+    match src.len() {
+        0 => {}
+        1..=3 => {
+            for (d, s) in dst.iter_mut().zip(src) {
+                *d = *s;
+            }
+        }
+        4..=7 => two::<4>(dst, src),
+        8..=16 => two::<8>(dst, src),
+        _ => dst.copy_from_slice(src),
+    }
+}
+
+#[inline]
+fn read_u32(src: &[u8], at: usize) -> Option<u32> {
+    match src.get(at..at.checked_add(4)?)? {
+        &[a, b, c, d] => Some(u32::from_le_bytes([a, b, c, d])),
+        _ => None,
+    }
+}
+
+#[inline]
+fn read_u64(src: &[u8], at: usize) -> Option<u64> {
+    let bytes: [u8; 8] = src.get(at..at.checked_add(8)?)?.try_into().ok()?;
+    Some(u64::from_le_bytes(bytes))
+}
+
+/// The hash of the 5 bytes at the low end of `sequence` (the reference's 64-bit
+/// hash, used on every target so the output does not depend on the target).
+#[inline]
+fn hash(sequence: u64) -> usize {
+    ((sequence << 24).wrapping_mul(889_523_592_379) >> (64 - HASH_LOG)) as usize & (TABLE_LEN - 1)
+}
+
+/// How many bytes from `a` equal those from `b` (`b < a`), stopping at `limit`.
+#[inline]
+fn common_len(src: &[u8], mut a: usize, mut b: usize, limit: usize) -> usize {
+    let start = a;
+    while a + 8 <= limit {
+        match (read_u64(src, a), read_u64(src, b)) {
+            (Some(x), Some(y)) if x == y => {
+                a += 8;
+                b += 8;
+            }
+            (Some(x), Some(y)) => return a - start + ((x ^ y).trailing_zeros() / 8) as usize,
+            _ => return a - start,
+        }
+    }
+    while a < limit {
+        match (src.get(a), src.get(b)) {
+            (Some(x), Some(y)) if x == y => {
+                a += 1;
+                b += 1;
+            }
+            _ => break,
+        }
+    }
+    a - start
+}
+
+/// Compresses `src[start..]` as one block into `out`; `src[..start]` is history that
+/// matches may reach back into (the previous blocks of a linked frame). `table`
+/// maps hashes to positions in `src` (stored as `base + position`).
+///
+/// Returns the compressed size, or `None` when it does not fit in `out` (the bytes
+/// written so far are garbage then). Never panics.
+pub(super) fn compress(
+    table: &mut Table,
+    src: &[u8],
+    start: usize,
+    out: &mut [u8],
+) -> Option<usize> {
+    let base = table.prepare(src.len());
+    let end = src.len();
+    let mut sink = Sink { out, pos: 0 };
+    let mut anchor = start;
+    if end.saturating_sub(start) > MFLIMIT {
+        // Matches start at or before `mflimit` and end at or before `match_limit`.
+        let mflimit = end - MFLIMIT;
+        let match_limit = end - LAST_LITERALS;
+        let mut ip = start;
+        'blocks: loop {
+            // Find a match: hash 4 bytes, check the position last seen with that hash.
+            let mut misses = 1u32 << SKIP_TRIGGER;
+            let (mut at, mut from) = loop {
+                if ip > mflimit {
+                    break 'blocks;
+                }
+                let sequence = read_u64(src, ip)?;
+                let h = hash(sequence);
+                let candidate = table.entries[h];
+                table.entries[h] = base.wrapping_add(ip as u32);
+                if candidate >= base {
+                    let c = (candidate - base) as usize;
+                    if c < ip && ip - c <= MAX_DISTANCE && read_u32(src, c) == Some(sequence as u32)
+                    {
+                        break (ip, c);
+                    }
+                }
+                ip += (misses >> SKIP_TRIGGER) as usize;
+                misses += 1;
+            };
+            // Extend it backwards over equal bytes, then forwards.
+            while at > anchor && from > 0 && src.get(at - 1) == src.get(from - 1) {
+                at -= 1;
+                from -= 1;
+            }
+            let len = MIN_MATCH + common_len(src, at + MIN_MATCH, from + MIN_MATCH, match_limit);
+            sink.sequence(src.get(anchor..at)?, (at - from) as u16, len)?;
+            ip = at + len;
+            anchor = ip;
+            if ip > mflimit {
+                break;
+            }
+            // Remember a position inside the match, as the reference does.
+            let p = ip - 2;
+            let sequence = read_u64(src, p)?;
+            table.entries[hash(sequence)] = base.wrapping_add(p as u32);
+        }
+    }
+    sink.last(src.get(anchor..)?)?;
+    Some(sink.pos)
+}
