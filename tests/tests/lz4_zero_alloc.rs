@@ -68,13 +68,13 @@ fn settings(i: usize, len: usize) -> FrameSettings {
     ];
     FrameSettings::new()
         .with_block_size(sizes[i % 3])
-        .with_block_mode(if i % 2 == 0 {
+        .with_block_mode(if i.is_multiple_of(2) {
             BlockMode::Linked
         } else {
             BlockMode::Independent
         })
         .with_block_checksum(i % 4 < 2)
-        .with_content_checksum(i % 5 != 0)
+        .with_content_checksum(!i.is_multiple_of(5))
         .with_content_size((i % 3 == 1).then_some(len as u64))
 }
 

@@ -1,1 +1,0 @@
-//! zstd decoding (ruzstd).
