@@ -67,7 +67,7 @@ impl fmt::Display for CapacityError {
 
 impl core::error::Error for CapacityError {}
 
-/// [`SizeClasses::acquire`](crate::pool::SizeClasses::acquire) found no buffer.
+/// [`SizeClasses::try_acquire`](crate::pool::SizeClasses::try_acquire) found no buffer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]

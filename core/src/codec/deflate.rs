@@ -1,1 +1,0 @@
-//! deflate, zlib and gzip (miniz_oxide).

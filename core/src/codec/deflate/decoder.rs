@@ -1,0 +1,290 @@
+//! Streaming decoding: input in any pieces, output into successive buffers of any size,
+//! through a 32 KiB window held in the state.
+
+use core::ops::DerefMut;
+
+use miniz_oxide::inflate::TINFLStatus;
+use miniz_oxide::inflate::core::{decompress_with_limit, inflate_flags};
+
+use super::Format;
+use super::frame::{Frame, Phase};
+use super::inflate::{InflateState, failure};
+use crate::codec::{self, DecodeError, Progress, Status};
+use crate::pool::Buf;
+
+/// The size of the history window deflate may refer back to.
+pub const WINDOW: usize = 32 * 1024;
+
+/// The state of a streaming [`Decoder`]: the inflate state and a 32 KiB window
+/// (about 43 KB in all, no heap).
+///
+/// Like [`InflateState`], keep it in a `static` or a
+/// [`ValuePool`](crate::pool::ValuePool) slot, not on a small stack; `new` is `const`:
+///
+/// ```
+/// use bufpress::codec::deflate::DecoderState;
+/// use bufpress::pool::ValuePool;
+///
+/// static STATES: ValuePool<DecoderState, 2> =
+///     ValuePool::new([const { DecoderState::new() }; 2]);
+/// # let _ = STATES.try_acquire()?;
+/// # Ok::<(), bufpress::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct DecoderState {
+    inflate: InflateState,
+    window: [u8; WINDOW],
+}
+
+impl DecoderState {
+    /// An empty state. `const`, so it can be a `static` or an element of a
+    /// [`ValuePool`](crate::pool::ValuePool).
+    pub const fn new() -> Self {
+        Self {
+            inflate: InflateState::new(),
+            window: [0; WINDOW],
+        }
+    }
+}
+
+impl Default for DecoderState {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl core::fmt::Debug for DecoderState {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("DecoderState")
+            .field("inflate", &self.inflate)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A streaming deflate, zlib or gzip decoder over a [`DecoderState`] it borrows or
+/// owns (`&mut DecoderState`, a [`Value`](crate::pool::Value) guard, a `Box`).
+///
+/// Input may come in pieces of any size and output goes into whatever buffers the
+/// caller passes, each of any size: the deflate history lives in the state's window,
+/// and decoded bytes are copied out from it.
+///
+/// - [`Status::Done`] is reported at the end of the stream (zlib, raw deflate) or of a
+///   gzip member, with `consumed` ending exactly there: trailing bytes are not
+///   consumed, and the caller decides what they are. For gzip, calling `decode` again
+///   with input that starts with the gzip magic continues with that member as part of
+///   the same stream (multi-member files decode as one stream; given the whole file at
+///   once, all members are decoded in one call); other input then gives `Done` again
+///   with nothing consumed.
+/// - A limit on the total output ([`with_limit`](Self::with_limit)) stops a
+///   decompression bomb: [`DecodeError::LimitExceeded`] is returned before any byte
+///   past the limit reaches a caller's buffer.
+/// - After an error the decoder returns that error until [`reset`](codec::Decoder::reset).
+///   Output handed out before a checksum error was unverified: a caller that must not
+///   act on unverified data keeps it until `Done`.
+///
+/// ```
+/// use bufpress::codec::Decoder as _;
+/// use bufpress::codec::deflate::{Decoder, DecoderState, Format};
+/// use bufpress::pool::{Pool, ValuePool};
+///
+/// static OUT: Pool<4, 64> = Pool::new();
+/// static STATES: ValuePool<DecoderState, 2> = ValuePool::new([const { DecoderState::new() }; 2]);
+///
+/// // "hello, hello, hello" as raw deflate, arriving 3 bytes at a time.
+/// let stream = [0xcb, 0x48, 0xcd, 0xc9, 0xc9, 0xd7, 0x51, 0xc8, 0x40, 0xa2, 0x00];
+/// let mut decoder = Decoder::new(Format::Raw, STATES.try_acquire()?).with_limit(1 << 20);
+/// let mut out = OUT.try_acquire()?;
+/// let mut consumed = 0;
+/// for piece in stream.chunks(3) {
+///     let p = decoder.decode(piece, &mut out)?;
+///     consumed += p.consumed;
+/// }
+/// assert_eq!(&out[..], b"hello, hello, hello");
+/// assert_eq!(consumed, stream.len());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct Decoder<S> {
+    state: S,
+    frame: Frame,
+    limit: u64,
+    total: u64,
+    /// Where the next inflated byte goes in the window.
+    pos: usize,
+    /// Inflated bytes at `pending_from..pending_from + pending` not yet copied out.
+    pending_from: usize,
+    pending: usize,
+    /// Whether the current member's output has wrapped around the window (until it
+    /// has, distances are checked against what this member produced).
+    wrapped: bool,
+    failed: Option<DecodeError>,
+}
+
+impl<S: DerefMut<Target = DecoderState>> Decoder<S> {
+    /// A decoder of `format` over `state`, with no output limit.
+    pub fn new(format: Format, state: S) -> Self {
+        Self {
+            state,
+            frame: Frame::new(format),
+            limit: u64::MAX,
+            total: 0,
+            pos: 0,
+            pending_from: 0,
+            pending: 0,
+            wrapped: false,
+            failed: None,
+        }
+    }
+
+    /// Limits the total output of a stream to `limit` bytes: more is
+    /// [`DecodeError::LimitExceeded`], found before any byte past the limit is written
+    /// to a caller's buffer.
+    #[must_use]
+    pub fn with_limit(mut self, limit: u64) -> Self {
+        self.limit = limit;
+        self
+    }
+
+    /// The format decoded.
+    pub fn format(&self) -> Format {
+        self.frame.format()
+    }
+
+    /// Bytes decoded so far in this stream (all gzip members).
+    pub fn total_out(&self) -> u64 {
+        self.total
+    }
+
+    /// Gives the state back.
+    pub fn into_state(self) -> S {
+        self.state
+    }
+
+    /// Copies pending window bytes into `out`; returns whether all went.
+    fn flush(&mut self, out: &mut Buf<'_>) -> bool {
+        let n = self.pending.min(out.remaining());
+        let from = self.pending_from;
+        if let Some(bytes) = self.state.window.get(from..from + n) {
+            if out.extend_from_slice(bytes).is_ok() {
+                self.pending_from += n;
+                self.pending -= n;
+            }
+        }
+        self.pending == 0
+    }
+
+    /// Inflates from `input` into the window, at most what `room` (the caller's free
+    /// space, at least 1) can take; returns the bytes consumed and whether the body
+    /// needs more input.
+    fn inflate(&mut self, input: &[u8], room: usize) -> Result<(usize, bool), DecodeError> {
+        let pos = self.pos;
+        let allowed = self.limit.saturating_sub(self.total).saturating_add(1);
+        let max = usize::try_from(allowed)
+            .unwrap_or(usize::MAX)
+            .min(WINDOW - pos)
+            .min(room.max(1));
+        let mut flags = inflate_flags::TINFL_FLAG_HAS_MORE_INPUT;
+        if !self.wrapped {
+            // Until the window wraps it holds exactly this member's output from 0, so
+            // the non-wrapping mode rejects distances reaching before the member
+            // (instead of reading an earlier stream's bytes).
+            flags |= inflate_flags::TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF;
+        }
+        let state = &mut *self.state;
+        let oxide = state.inflate.current();
+        // The non-wrapping mode needs only the window up to where this call may write.
+        let end = if self.wrapped { WINDOW } else { pos + max };
+        let window = state.window.get_mut(..end).unwrap_or_default();
+        let (status, used, made) = decompress_with_limit(oxide, input, window, pos, max, flags);
+        self.frame
+            .produced(state.window.get(pos..pos + made).unwrap_or_default());
+        self.total += made as u64;
+        if self.total > self.limit {
+            let limit = self.limit;
+            return Err(DecodeError::LimitExceeded {
+                limit,
+                needed: None,
+            });
+        }
+        self.pending_from = pos;
+        self.pending = made;
+        self.pos = pos + made;
+        if self.pos >= WINDOW {
+            self.pos = 0;
+            self.wrapped = true;
+        }
+        match status {
+            TINFLStatus::Done => {
+                self.frame.body_done();
+                Ok((used, false))
+            }
+            TINFLStatus::NeedsMoreInput => Ok((used, made == 0)),
+            // Stopped at `max`: go on after copying out.
+            TINFLStatus::HasMoreOutput if made > 0 || used > 0 => Ok((used, false)),
+            other => Err(failure(other)),
+        }
+    }
+
+    fn run(&mut self, input: &[u8], out: &mut Buf<'_>) -> Result<Progress, DecodeError> {
+        let out_start = out.len();
+        let mut rest = input;
+        let status = loop {
+            if !self.flush(out) {
+                break Status::OutputFull;
+            }
+            match self.frame.phase() {
+                Phase::Body => {
+                    let (used, starved) = self.inflate(rest, out.remaining())?;
+                    rest = rest.get(used..).unwrap_or_default();
+                    if starved {
+                        break Status::NeedInput;
+                    }
+                }
+                Phase::Done => break Status::Done,
+                Phase::AfterMember if rest.is_empty() => break Status::Done,
+                phase => {
+                    let used = self.frame.advance(rest)?;
+                    rest = rest.get(used..).unwrap_or_default();
+                    if self.frame.phase() == Phase::Body {
+                        self.state.inflate.fresh();
+                        self.pos = 0;
+                        self.wrapped = false;
+                    } else if self.frame.phase() == phase && rest.is_empty() {
+                        break Status::NeedInput;
+                    }
+                }
+            }
+        };
+        Ok(Progress {
+            consumed: input.len() - rest.len(),
+            produced: out.len() - out_start,
+            status,
+        })
+    }
+}
+
+impl<S: DerefMut<Target = DecoderState>> codec::Decoder for Decoder<S> {
+    fn decode(&mut self, input: &[u8], out: &mut Buf<'_>) -> Result<Progress, DecodeError> {
+        if let Some(e) = self.failed {
+            return Err(e);
+        }
+        let out_start = out.len();
+        let result = self.run(input, out);
+        if let Err(e) = result {
+            // An error appends nothing: bytes copied out by this call go again.
+            out.truncate(out_start);
+            self.failed = Some(e);
+        }
+        result
+    }
+
+    fn reset(&mut self) {
+        self.frame = Frame::new(self.frame.format());
+        self.total = 0;
+        self.pos = 0;
+        self.pending_from = 0;
+        self.pending = 0;
+        self.wrapped = false;
+        self.failed = None;
+    }
+}

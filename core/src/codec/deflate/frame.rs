@@ -1,0 +1,204 @@
+//! The framing around a deflate stream while decoding: the zlib or gzip header, the
+//! checksum of the output, the trailer, and the start of a following gzip member.
+//!
+//! Both decoders ([`decompress_into`](super::decompress_into) and
+//! [`Decoder`](super::Decoder)) run this state machine and differ only in how they run
+//! the deflate body (straight into the caller's buffer, or through a window).
+
+use super::Format;
+use super::gzip::{self, HeaderParser, Parsed};
+use super::zlib;
+use crate::codec::DecodeError;
+
+/// Where the decoder is in the stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Phase {
+    /// Reading a zlib or gzip header (nothing for raw deflate).
+    Header,
+    /// Inflating the deflate data.
+    Body,
+    /// Reading the zlib or gzip trailer.
+    Trailer,
+    /// A gzip member ended; another may follow.
+    AfterMember,
+    /// The stream ended.
+    Done,
+}
+
+/// The framing state of one stream (a few dozen bytes; the large state is elsewhere).
+#[derive(Debug, Clone)]
+pub(super) struct Frame {
+    format: Format,
+    phase: Phase,
+    gzip: HeaderParser,
+    /// zlib header or trailer bytes gathered so far.
+    gathered: [u8; gzip::TRAILER_LEN],
+    gathered_len: usize,
+    /// Running Adler-32 (zlib).
+    adler: u32,
+    /// Running CRC-32 (gzip).
+    crc: crc32fast::Hasher,
+    /// Bytes decoded in the current member (gzip) or stream.
+    member_len: u64,
+}
+
+impl Frame {
+    pub(super) fn new(format: Format) -> Self {
+        Self {
+            format,
+            phase: Phase::Header,
+            gzip: HeaderParser::new(),
+            gathered: [0; gzip::TRAILER_LEN],
+            gathered_len: 0,
+            adler: zlib::ADLER_INIT,
+            crc: crc32fast::Hasher::new(),
+            member_len: 0,
+        }
+    }
+
+    pub(super) fn phase(&self) -> Phase {
+        self.phase
+    }
+
+    pub(super) fn format(&self) -> Format {
+        self.format
+    }
+
+    /// Adds decoded bytes to the checksum and the length.
+    pub(super) fn produced(&mut self, data: &[u8]) {
+        match self.format {
+            Format::Raw => {}
+            Format::Zlib => self.adler = zlib::adler32(self.adler, data),
+            Format::Gzip => self.crc.update(data),
+        }
+        self.member_len += data.len() as u64;
+    }
+
+    /// The deflate data ended.
+    pub(super) fn body_done(&mut self) {
+        self.gathered_len = 0;
+        self.phase = match self.format {
+            Format::Raw => Phase::Done,
+            Format::Zlib | Format::Gzip => Phase::Trailer,
+        };
+    }
+
+    /// Runs the phase (any but [`Phase::Body`]) on `input`; returns the bytes consumed.
+    /// When the phase did not change, all of `input` was consumed and more is needed.
+    ///
+    /// # Errors
+    ///
+    /// A bad header or a checksum mismatch in the trailer.
+    pub(super) fn advance(&mut self, input: &[u8]) -> Result<usize, DecodeError> {
+        match self.phase {
+            Phase::Header => self.header(input),
+            Phase::Trailer => self.trailer(input),
+            Phase::AfterMember => Ok(self.after_member(input)),
+            Phase::Body | Phase::Done => Ok(0),
+        }
+    }
+
+    fn header(&mut self, input: &[u8]) -> Result<usize, DecodeError> {
+        match self.format {
+            Format::Raw => {
+                self.phase = Phase::Body;
+                Ok(0)
+            }
+            Format::Zlib => {
+                let taken = self.gather(input, zlib::HEADER_LEN);
+                if self.gathered_len == zlib::HEADER_LEN {
+                    let [cmf, flg, ..] = self.gathered;
+                    zlib::check_header([cmf, flg])?;
+                    self.phase = Phase::Body;
+                }
+                Ok(taken)
+            }
+            Format::Gzip => match self.gzip.parse(input)? {
+                Parsed::Complete(n) => {
+                    self.phase = Phase::Body;
+                    Ok(n)
+                }
+                Parsed::Partial => Ok(input.len()),
+                Parsed::NotAMember => {
+                    self.phase = Phase::Done;
+                    Ok(0)
+                }
+            },
+        }
+    }
+
+    fn trailer(&mut self, input: &[u8]) -> Result<usize, DecodeError> {
+        let need = match self.format {
+            Format::Raw => 0,
+            Format::Zlib => zlib::TRAILER_LEN,
+            Format::Gzip => gzip::TRAILER_LEN,
+        };
+        let taken = self.gather(input, need);
+        if self.gathered_len < need {
+            return Ok(taken);
+        }
+        let [a, b, c, d, ..] = self.gathered;
+        match self.format {
+            Format::Raw => self.phase = Phase::Done,
+            Format::Zlib => {
+                zlib::check_trailer([a, b, c, d], self.adler)?;
+                self.phase = Phase::Done;
+            }
+            Format::Gzip => {
+                let crc = self.crc.clone().finalize();
+                gzip::check_trailer(self.gathered, crc, self.member_len)?;
+                self.phase = Phase::AfterMember;
+            }
+        }
+        Ok(taken)
+    }
+
+    /// After a gzip member: bytes that start with the gzip magic are another member of
+    /// the same stream; anything else ends the stream there (nothing consumed). A lone
+    /// 0x1f at the end of `input` is taken as a member start; if the next byte shows it
+    /// is not one, the stream ends after it.
+    fn after_member(&mut self, input: &[u8]) -> usize {
+        match input {
+            [] => 0,
+            [first, ..] if *first != gzip::MAGIC[0] => {
+                self.phase = Phase::Done;
+                0
+            }
+            [_, second, ..] if *second != gzip::MAGIC[1] => {
+                self.phase = Phase::Done;
+                0
+            }
+            [_] => {
+                self.next_member(HeaderParser::after_id1(true));
+                1
+            }
+            [_, _, ..] => {
+                self.next_member(HeaderParser::new());
+                0
+            }
+        }
+    }
+
+    fn next_member(&mut self, parser: HeaderParser) {
+        self.gzip = parser;
+        self.crc.reset();
+        self.member_len = 0;
+        self.phase = Phase::Header;
+    }
+
+    /// Appends bytes from `input` to `gathered` until it holds `need`; returns how many
+    /// were taken.
+    fn gather(&mut self, input: &[u8], need: usize) -> usize {
+        let want = need.saturating_sub(self.gathered_len).min(input.len());
+        let from = self.gathered_len;
+        if let (Some(dst), Some(src)) =
+            (self.gathered.get_mut(from..from + want), input.get(..want))
+        {
+            dst.copy_from_slice(src);
+            self.gathered_len += want;
+            want
+        } else {
+            0
+        }
+    }
+}

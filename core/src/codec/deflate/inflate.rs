@@ -1,0 +1,173 @@
+//! One-shot decoding straight into a [`Buf`], and the inflate state it runs on.
+
+use miniz_oxide::inflate::TINFLStatus;
+use miniz_oxide::inflate::core::{DecompressorOxide, decompress, inflate_flags};
+
+use super::Format;
+use super::frame::{Frame, Phase};
+use crate::codec::DecodeError;
+use crate::pool::Buf;
+
+/// The inflate state (miniz_oxide's `DecompressorOxide`, about 10.5 KB, no heap).
+///
+/// Keep it in a `static`, a [`ValuePool`](crate::pool::ValuePool) slot or another
+/// long-lived place, **not on the stack** of a small task: it is large. `new` is
+/// `const`:
+///
+/// ```
+/// use bufpress::codec::deflate::InflateState;
+/// use bufpress::pool::ValuePool;
+///
+/// static STATES: ValuePool<InflateState, 2> =
+///     ValuePool::new([const { InflateState::new() }; 2]);
+/// # let _ = STATES.try_acquire()?;
+/// # Ok::<(), bufpress::Error>(())
+/// ```
+///
+/// miniz_oxide has no `const` constructor, so the decompressor inside is built on
+/// first use (once per state; an unoptimized build may pass it through the stack
+/// then) and reset in place for every later stream.
+#[derive(Clone, Default)]
+pub struct InflateState {
+    oxide: Option<DecompressorOxide>,
+}
+
+impl InflateState {
+    /// An empty state; the decompressor is built on first use. `const`, so it can be a
+    /// `static` or an element of a [`ValuePool`](crate::pool::ValuePool).
+    pub const fn new() -> Self {
+        Self { oxide: None }
+    }
+
+    /// The decompressor, ready for a new deflate stream.
+    pub(super) fn fresh(&mut self) -> &mut DecompressorOxide {
+        let oxide = self.oxide.get_or_insert_with(DecompressorOxide::new);
+        oxide.init();
+        oxide
+    }
+
+    /// The decompressor as it is (built if it was not).
+    pub(super) fn current(&mut self) -> &mut DecompressorOxide {
+        self.oxide.get_or_insert_with(DecompressorOxide::new)
+    }
+}
+
+impl core::fmt::Debug for InflateState {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("InflateState")
+            .field("built", &self.oxide.is_some())
+            .finish()
+    }
+}
+
+/// The first output slice of the one-shot decoder (it then doubles).
+const GROW_FROM: usize = 512;
+
+/// Maps a miniz_oxide failure status to an error.
+pub(super) fn failure(status: TINFLStatus) -> DecodeError {
+    match status {
+        TINFLStatus::FailedCannotMakeProgress | TINFLStatus::NeedsMoreInput => {
+            DecodeError::Truncated
+        }
+        _ => DecodeError::Corrupt,
+    }
+}
+
+/// Decodes one whole `format` stream from `input`, appending the output to `out`;
+/// returns the number of bytes appended.
+///
+/// The output goes straight into `out` (miniz_oxide's non-wrapping mode), so `out`'s
+/// remaining capacity bounds it, and no window is needed. A gzip input may hold
+/// several members: their contents are appended one after the other.
+///
+/// `input` must be exactly one stream: bytes after its end (after the last gzip
+/// member, or bytes that do not start another member) are [`DecodeError::TrailingData`].
+/// To find where a stream ends in a longer input, use the streaming
+/// [`Decoder`](super::Decoder), which stops there and reports how much it consumed.
+///
+/// # Errors
+///
+/// - [`DecodeError::OutputTooSmall`]: the output does not fit in `out`;
+/// - [`DecodeError::Truncated`] (also for empty input), [`DecodeError::Corrupt`],
+///   [`DecodeError::BadMagic`], [`DecodeError::Reserved`],
+///   [`DecodeError::Unsupported`] (a zlib preset dictionary, a gzip method other than
+///   deflate), [`DecodeError::Checksum`] (gzip FHCRC, CRC-32, ISIZE; zlib Adler-32),
+///   [`DecodeError::TrailingData`].
+///
+/// On any error `out` is left as it was: partial output is never kept.
+pub fn decompress_into(
+    format: Format,
+    input: &[u8],
+    out: &mut Buf<'_>,
+    state: &mut InflateState,
+) -> Result<usize, DecodeError> {
+    let capacity = out.capacity();
+    let written = inflate_all(format, input, out.spare_capacity_mut(), capacity, state)?;
+    out.commit(written)
+        .map_err(|_| DecodeError::OutputTooSmall {
+            needed: None,
+            capacity,
+        })?;
+    Ok(written)
+}
+
+/// Decodes `input` into `spare`; returns the bytes written.
+fn inflate_all(
+    format: Format,
+    mut input: &[u8],
+    spare: &mut [u8],
+    capacity: usize,
+    state: &mut InflateState,
+) -> Result<usize, DecodeError> {
+    let mut frame = Frame::new(format);
+    let mut written = 0;
+    let mut member_start = 0;
+    loop {
+        match frame.phase() {
+            Phase::Body => {
+                // Each member is inflated into its own region, so a distance can never
+                // reach back into an earlier member.
+                let region = spare.get_mut(member_start..).unwrap_or_default();
+                let pos = written - member_start;
+                // The output slice grows geometrically rather than starting at the
+                // whole buffer: the same work natively (a few more calls), and far
+                // less for Miri, whose borrow tracking pays for a slice's length on
+                // every reborrow.
+                let end = region.len().min(pos + pos.max(GROW_FROM));
+                let full = end == region.len();
+                let out = region.get_mut(..end).unwrap_or_default();
+                let flags = inflate_flags::TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF;
+                let (status, used, made) = decompress(state.current(), input, out, pos, flags);
+                frame.produced(out.get(pos..pos + made).unwrap_or_default());
+                written += made;
+                input = input.get(used..).unwrap_or_default();
+                match status {
+                    TINFLStatus::Done => frame.body_done(),
+                    TINFLStatus::HasMoreOutput if !full => {}
+                    TINFLStatus::HasMoreOutput => {
+                        let needed = None;
+                        return Err(DecodeError::OutputTooSmall { needed, capacity });
+                    }
+                    other => return Err(failure(other)),
+                }
+            }
+            Phase::Done => break,
+            Phase::AfterMember if input.is_empty() => break,
+            phase => {
+                let used = frame.advance(input)?;
+                input = input.get(used..).unwrap_or_default();
+                if frame.phase() == Phase::Body {
+                    state.fresh();
+                    member_start = written;
+                } else if frame.phase() == phase && input.is_empty() {
+                    return Err(DecodeError::Truncated);
+                }
+            }
+        }
+    }
+    if input.is_empty() {
+        Ok(written)
+    } else {
+        Err(DecodeError::TrailingData)
+    }
+}

@@ -1,0 +1,105 @@
+//! deflate (RFC 1951), zlib (RFC 1950) and gzip (RFC 1952), on miniz_oxide.
+//!
+//! **Decoding needs no allocator**; **encoding needs the `alloc` feature** (miniz_oxide's
+//! compressor lives in boxes), and allocates only when its state is built.
+//!
+//! | | one-shot | streaming | state |
+//! |---|---|---|---|
+//! | decode | [`decompress_into`] | [`Decoder`] | [`InflateState`] (~10.5 KB) / [`DecoderState`] (~43 KB: + 32 KiB window) |
+//! | encode (`alloc`) | `compress_into` | `Encoder` | `CompressorState` (~320 KB, built once) |
+//!
+//! The states are large: keep them in a `static` or a
+//! [`ValuePool`](crate::pool::ValuePool), not on the stack. The decoding states have
+//! `const fn new()`.
+//!
+//! - The one-shot decoder inflates straight into the caller's [`Buf`](crate::pool::Buf)
+//!   (miniz_oxide's non-wrapping mode): no window, the buffer's capacity bounds the
+//!   output ([`DecodeError::OutputTooSmall`]), and the input must be exactly one stream.
+//! - The streaming decoder keeps the 32 KiB history in its state and copies out, so
+//!   input and output come in pieces of any size; a limit on the total output stops
+//!   decompression bombs ([`DecodeError::LimitExceeded`]).
+//! - zlib: the header is checked (FCHECK, method, window; a preset dictionary is
+//!   [`DecodeError::Unsupported`]) and the Adler-32 verified.
+//! - gzip: every optional header field is parsed (FEXTRA, FNAME, FCOMMENT, FHCRC, which
+//!   is verified); reserved flag bits are [`DecodeError::Reserved`]; CRC-32 and ISIZE are
+//!   verified; multi-member files decode as one stream.
+//!
+//! ```
+//! use bufpress::codec::deflate::{self, Format, InflateState};
+//! use bufpress::pool::{Pool, ValuePool};
+//!
+//! static OUT: Pool<2, 1024> = Pool::new();
+//! static STATES: ValuePool<InflateState, 1> = ValuePool::new([const { InflateState::new() }]);
+//!
+//! // `printf 'hello, hello, hello' | gzip -9n`
+//! let gz = [
+//!     0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x03, 0xcb, 0x48, 0xcd, 0xc9,
+//!     0xc9, 0xd7, 0x51, 0xc8, 0x40, 0xa2, 0x00, 0x9f, 0xa1, 0xca, 0x09, 0x13, 0x00, 0x00,
+//!     0x00,
+//! ];
+//! let mut state = STATES.try_acquire()?;
+//! let mut out = OUT.try_acquire()?;
+//! let n = deflate::decompress_into(Format::Gzip, &gz, &mut out, &mut state)?;
+//! assert_eq!(&out[..n], b"hello, hello, hello");
+//!
+//! // A damaged stream is a typed error, and `out` keeps nothing of it.
+//! let mut bad = gz;
+//! bad[15] ^= 0x10;
+//! out.clear();
+//! assert!(deflate::decompress_into(Format::Gzip, &bad, &mut out, &mut state).is_err());
+//! assert!(out.is_empty());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod decoder;
+#[cfg(feature = "alloc")]
+mod encode;
+mod frame;
+mod gzip;
+mod inflate;
+mod zlib;
+
+pub use decoder::{Decoder, DecoderState, WINDOW};
+#[cfg(feature = "alloc")]
+pub use encode::{CompressorState, Encoder, compress_into};
+pub use inflate::{InflateState, decompress_into};
+
+#[cfg(doc)]
+use crate::codec::DecodeError;
+
+/// The wrapper around the deflate data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Format {
+    /// Raw deflate (RFC 1951): no header, no checksum.
+    Raw,
+    /// zlib (RFC 1950): a 2-byte header and an Adler-32 trailer.
+    Zlib,
+    /// gzip (RFC 1952): a member header, a CRC-32 and length trailer; several members
+    /// make one stream.
+    Gzip,
+}
+
+/// The highest compression level (miniz_oxide's "uber" level; 9 is zlib's best).
+pub const MAX_LEVEL: u8 = 10;
+/// The default compression level, as zlib's.
+pub const DEFAULT_LEVEL: u8 = 6;
+
+/// The most bytes compressing `len` bytes as `format` can produce, at any level (a
+/// buffer this large never makes `compress_into` fail). Saturates at `usize::MAX`.
+pub const fn max_compressed_len(format: Format, len: usize) -> usize {
+    // miniz's bound (`mz_compressBound`): stored blocks cost 5 bytes per 31 KiB at
+    // worst, plus the final block; the 110 % term covers a Huffman block larger than
+    // its input before the stored fallback.
+    let stored = len
+        .saturating_add((len / (31 * 1024) + 1).saturating_mul(5))
+        .saturating_add(128);
+    let huffman = (len / 100).saturating_mul(110).saturating_add(128 + 110);
+    let body = if stored > huffman { stored } else { huffman };
+    let wrapper = match format {
+        Format::Raw => 0,
+        Format::Zlib => zlib::HEADER_LEN + zlib::TRAILER_LEN,
+        Format::Gzip => gzip::HEADER_LEN + gzip::TRAILER_LEN,
+    };
+    body.saturating_add(wrapper)
+}

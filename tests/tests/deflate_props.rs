@@ -1,0 +1,220 @@
+//! Property tests for deflate, zlib and gzip: round trips over sizes, data kinds,
+//! levels, piece sizes and output buffer sizes (one-shot and streaming, both ways);
+//! decoding arbitrary or mutated bytes never panics, never produces more than the
+//! limit or the buffer allows, and one-shot and streaming decoding agree.
+
+use bufpress::codec::deflate::{
+    self, CompressorState, Decoder, DecoderState, Encoder, Format, InflateState,
+};
+use bufpress::codec::{DecodeError, Decoder as _, Encoder as _, Status};
+use bufpress::pool::{Buf, Pool, ValuePool};
+use bufpress_tests::corpus::{self, KINDS};
+use proptest::collection::vec;
+use proptest::prelude::*;
+
+const MAX: usize = 150_000;
+const OUT: usize = MAX + MAX / 8 + 1024;
+const FORMATS: [Format; 3] = [Format::Raw, Format::Zlib, Format::Gzip];
+
+fn input(kind: usize, len: usize, seed: u64) -> Vec<u8> {
+    if kind == KINDS.len() {
+        corpus::mixed(len, seed)
+    } else {
+        corpus::make(KINDS[kind], len, seed)
+    }
+}
+
+/// Decodes with a streaming decoder in pieces of up to `max_piece` bytes into `out`
+/// (handed on when full), stopping at the end of the stream. Checks the limit and
+/// the `Progress` contract on every call.
+fn stream_decode(
+    decoder: &mut Decoder<&mut DecoderState>,
+    input: &[u8],
+    out: &mut Buf<'_>,
+    max_piece: usize,
+    limit: u64,
+) -> Result<Vec<u8>, DecodeError> {
+    let mut data = Vec::new();
+    let mut at = 0;
+    loop {
+        let piece = max_piece.min(input.len() - at);
+        let before = out.len();
+        let p = decoder.decode(&input[at..at + piece], out);
+        let p = match p {
+            Ok(p) => p,
+            Err(e) => {
+                assert_eq!(out.len(), before, "an error appended output");
+                return Err(e);
+            }
+        };
+        assert!(p.consumed <= piece && p.produced == out.len() - before);
+        if p.status == Status::NeedInput {
+            assert_eq!(p.consumed, piece);
+        }
+        at += p.consumed;
+        data.extend_from_slice(out);
+        out.clear();
+        assert!(data.len() as u64 <= limit, "past the limit");
+        match p.status {
+            Status::Done => return Ok(data),
+            Status::NeedInput if at == input.len() => return Err(DecodeError::Truncated),
+            _ => {}
+        }
+    }
+}
+
+thread_local! {
+    // One per test thread, built once (the only allocation of encoding).
+    static COMPRESSOR: std::cell::RefCell<CompressorState> =
+        std::cell::RefCell::new(CompressorState::new());
+}
+
+fn with_compressor<R>(f: impl FnOnce(&mut CompressorState) -> R) -> R {
+    COMPRESSOR.with_borrow_mut(f)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn round_trips_in_any_pieces(
+        kind in 0..=KINDS.len(),
+        len in 0..MAX,
+        seed: u64,
+        format in 0..3usize,
+        level in 0..=10u8,
+        max_piece in 1..70_000usize,
+        small_out: bool,
+    ) {
+        static P: Pool<2, OUT> = Pool::new();
+        static SMALL: Pool<1, 100> = Pool::new();
+        static MEDIUM: Pool<1, 40_000> = Pool::new();
+        static I: ValuePool<InflateState, 1> = ValuePool::new([const { InflateState::new() }]);
+        static D: ValuePool<DecoderState, 1> = ValuePool::new([const { DecoderState::new() }]);
+        let format = FORMATS[format];
+        // The slow levels on shorter inputs, to keep debug runs short.
+        let len = if level >= 7 { len / 8 } else { len };
+        let data = input(kind, len, seed);
+
+        let mut packed = P.try_acquire().unwrap();
+        let n = with_compressor(|c| deflate::compress_into(format, level, &data, &mut packed, c))
+            .unwrap();
+        prop_assert!(n <= deflate::max_compressed_len(format, len));
+        let mut back = P.try_acquire().unwrap();
+        deflate::decompress_into(format, &packed, &mut back, &mut I.try_acquire().unwrap()).unwrap();
+        prop_assert!(back[..] == data[..]);
+
+        // Streaming encode in pieces into small or medium buffers.
+        let mut out = if small_out { SMALL.try_acquire().unwrap() } else { MEDIUM.try_acquire().unwrap() };
+        let streamed = with_compressor(|c| {
+            let mut encoder = Encoder::new(format, level, c).unwrap();
+            let mut streamed = Vec::new();
+            for piece in data.chunks(max_piece) {
+                let mut rest = piece;
+                while !rest.is_empty() {
+                    let p = encoder.encode(rest, &mut out).unwrap();
+                    rest = &rest[p.consumed..];
+                    streamed.extend_from_slice(&out);
+                    out.clear();
+                }
+            }
+            loop {
+                let p = encoder.finish(&mut out).unwrap();
+                streamed.extend_from_slice(&out);
+                out.clear();
+                if p.status == Status::Done {
+                    return streamed;
+                }
+            }
+        });
+        if level != 1 {
+            prop_assert!(streamed[..] == packed[..], "streaming and one-shot bytes differ");
+        }
+
+        // Streaming decode of what the streaming encoder wrote.
+        let mut dstate = D.try_acquire().unwrap();
+        let mut decoder = Decoder::new(format, &mut *dstate).with_limit(len as u64);
+        let got = stream_decode(&mut decoder, &streamed, &mut out, max_piece, len as u64).unwrap();
+        prop_assert!(got == data);
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic_nor_exceed_limits(
+        bytes in vec(any::<u8>(), 0..2000),
+        format in 0..3usize,
+        limit in 0..50_000u64,
+        max_piece in 1..3000usize,
+    ) {
+        static P: Pool<1, 20_000> = Pool::new();
+        static SMALL: Pool<1, 333> = Pool::new();
+        static I: ValuePool<InflateState, 1> = ValuePool::new([const { InflateState::new() }]);
+        static D: ValuePool<DecoderState, 1> = ValuePool::new([const { DecoderState::new() }]);
+        let format = FORMATS[format];
+        // Give the decoder a plausible start now and then.
+        let mut bytes = bytes;
+        if format == Format::Gzip && bytes.len() > 4 && bytes[0] & 1 == 0 {
+            let flags = bytes[3] & 0x1f;
+            bytes[..4].copy_from_slice(&[0x1f, 0x8b, 8, flags]);
+        }
+        let mut out = P.try_acquire().unwrap();
+        let one = deflate::decompress_into(format, &bytes, &mut out, &mut I.try_acquire().unwrap());
+        match one {
+            Ok(n) => prop_assert_eq!(n, out.len()),
+            Err(_) => prop_assert!(out.is_empty()),
+        }
+        let mut small = SMALL.try_acquire().unwrap();
+        let mut dstate = D.try_acquire().unwrap();
+        let mut decoder = Decoder::new(format, &mut *dstate).with_limit(limit);
+        let _ = stream_decode(&mut decoder, &bytes, &mut small, max_piece, limit);
+    }
+
+    #[test]
+    fn mutated_streams_never_panic_and_decoders_agree(
+        kind in 0..=KINDS.len(),
+        len in 0..20_000usize,
+        seed: u64,
+        format in 0..3usize,
+        edits in vec((any::<usize>(), any::<u8>(), 0..3u8), 1..6),
+        max_piece in 1..5000usize,
+    ) {
+        static P: Pool<2, 40_000> = Pool::new();
+        static SMALL: Pool<1, 100> = Pool::new();
+        static I: ValuePool<InflateState, 1> = ValuePool::new([const { InflateState::new() }]);
+        static D: ValuePool<DecoderState, 1> = ValuePool::new([const { DecoderState::new() }]);
+        let format = FORMATS[format];
+        let data = input(kind, len, seed);
+        let mut packed = P.try_acquire().unwrap();
+        with_compressor(|c| deflate::compress_into(format, 6, &data, &mut packed, c)).unwrap();
+        let mut bytes = packed.to_vec();
+        drop(packed);
+        for (at, value, op) in edits {
+            if bytes.is_empty() {
+                break;
+            }
+            let at = at % bytes.len();
+            match op {
+                0 => bytes[at] ^= value | 1,
+                1 => bytes.truncate(at),
+                _ => bytes.insert(at, value),
+            }
+        }
+        let limit = 30_000u64;
+        let mut out = P.try_acquire().unwrap();
+        let one = deflate::decompress_into(format, &bytes, &mut out, &mut I.try_acquire().unwrap())
+            .map(|_| out.to_vec());
+        let mut small = SMALL.try_acquire().unwrap();
+        let mut dstate = D.try_acquire().unwrap();
+        let mut decoder = Decoder::new(format, &mut *dstate).with_limit(limit);
+        let streamed = stream_decode(&mut decoder, &bytes, &mut small, max_piece, limit);
+        match (&one, &streamed) {
+            (Ok(a), Ok(b)) => prop_assert!(a == b),
+            (Err(_), Err(_)) => {}
+            // The one-shot call needs exactly one stream; streaming stops at its end.
+            (Err(DecodeError::TrailingData), Ok(_)) => {}
+            // Output between the limit and the one-shot buffer.
+            (Err(DecodeError::OutputTooSmall { .. }), Ok(b)) => prop_assert!(b.len() > 39_000),
+            (Ok(a), Err(DecodeError::LimitExceeded { .. })) => prop_assert!(a.len() as u64 > limit),
+            _ => prop_assert!(false, "one-shot {:?} vs streaming {:?}", one.as_ref().map(Vec::len), streamed.as_ref().map(Vec::len)),
+        }
+    }
+}
