@@ -126,10 +126,10 @@ impl<const N: usize, const SIZE: usize, A: Alignment, const SCRUB: bool> Pool<N,
     /// so a `static` [`SizeClasses`](super::SizeClasses) can be built from it.
     #[inline]
     pub const fn pool_ref(&self) -> PoolRef<'_> {
-        // SAFETY: the slots are N consecutive `Slot`s inside one `UnsafeCell` owned by
-        // `self`, `size_of::<Slot>()` apart, each holding SIZE initialized bytes; the
-        // free list over `self.links` decides who owns which, as `PoolRef` requires.
-        // `SIZE` fits in a u32 (checked by `LIMITS` in `new`).
+        // `SIZE` fits in a u32: checked by `LIMITS` in `new`.
+        // SAFETY: N `Slot`s of SIZE initialized bytes, `size_of::<Slot>()` apart, in one
+        // `UnsafeCell` owned by `self`; the free list over `self.links` decides who owns
+        // which slot, as `PoolRef` requires.
         unsafe {
             PoolRef::from_parts(
                 FreeList::new(&self.header, &self.links),

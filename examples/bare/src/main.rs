@@ -43,6 +43,54 @@ mod work {
             black_box(BARE_POOL.stats());
             // `buf` is dropped here: the buffer goes back to the pool.
         }
+        #[cfg(feature = "codecs")]
+        codecs::run(frame);
+    }
+
+    /// lz4 compress and decompress, and gzip decoding, into pool buffers, with the
+    /// codec states in value pools: what `.ci/footprint` reports as the codecs' cost.
+    #[cfg(feature = "codecs")]
+    mod codecs {
+        use super::{BARE_POOL, black_box};
+        use bufpress::codec::{deflate, lz4};
+        use bufpress::pool::ValuePool;
+
+        static TABLES: ValuePool<lz4::Table, 1> = ValuePool::new([const { lz4::Table::new() }; 1]);
+        static INFLATE: ValuePool<deflate::InflateState, 1> =
+            ValuePool::new([const { deflate::InflateState::new() }; 1]);
+
+        /// A 150-byte firmware chunk, gzip-compressed (Python's `gzip.compress`, mtime 0).
+        const IMAGE_GZ: [u8; 60] = [
+            0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x03, 0x4b, 0xcb, 0x2c, 0xca,
+            0x2d, 0x4f, 0x2c, 0x4a, 0x55, 0xc8, 0xcc, 0x4d, 0x4c, 0x4f, 0x55, 0x48, 0xce, 0x28,
+            0xcd, 0xcb, 0xb6, 0x52, 0x30, 0x30, 0x34, 0x32, 0x36, 0x31, 0x35, 0x33, 0xb7, 0xb0,
+            0x4c, 0x4c, 0x4a, 0x4e, 0x49, 0x4d, 0xa3, 0x37, 0x1f, 0x00, 0x5b, 0xfe, 0xac, 0xaf,
+            0x96, 0x00, 0x00, 0x00,
+        ];
+
+        pub(crate) fn run(frame: &[u8]) {
+            let (Ok(mut table), Ok(mut packed), Ok(mut back)) = (
+                TABLES.try_acquire(),
+                BARE_POOL.try_acquire(),
+                BARE_POOL.try_acquire(),
+            ) else {
+                return;
+            };
+            if lz4::compress_into(frame, &mut packed, &mut table).is_ok()
+                && lz4::decompress_into(&packed, &mut back).is_ok()
+            {
+                black_box(&back[..]);
+            }
+            back.clear();
+            if let Ok(mut state) = INFLATE.try_acquire() {
+                let image = black_box(&IMAGE_GZ);
+                if deflate::decompress_into(deflate::Format::Gzip, image, &mut back, &mut state)
+                    .is_ok()
+                {
+                    black_box(&back[..]);
+                }
+            }
+        }
     }
 }
 
