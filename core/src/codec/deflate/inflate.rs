@@ -60,8 +60,10 @@ impl core::fmt::Debug for InflateState {
     }
 }
 
-/// The first output slice of the one-shot decoder (it then doubles).
-const GROW_FROM: usize = 512;
+/// Under Miri, the first output slice of the one-shot decoder (it then doubles):
+/// Miri's borrow tracking pays for a slice's length on every reborrow. Natively the
+/// whole buffer is passed at once (growing measured 0.85x at 4 KiB messages).
+const MIRI_GROW_FROM: usize = 512;
 
 /// Maps a miniz_oxide failure status to an error.
 pub(super) fn failure(status: TINFLStatus) -> DecodeError {
@@ -133,7 +135,12 @@ fn inflate_all(
                 // whole buffer: the same work natively (a few more calls), and far
                 // less for Miri, whose borrow tracking pays for a slice's length on
                 // every reborrow.
-                let end = region.len().min(pos + pos.max(GROW_FROM));
+                let step = if cfg!(miri) {
+                    pos.max(MIRI_GROW_FROM)
+                } else {
+                    region.len()
+                };
+                let end = region.len().min(pos.saturating_add(step));
                 let full = end == region.len();
                 let out = region.get_mut(..end).unwrap_or_default();
                 let flags = inflate_flags::TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF;
