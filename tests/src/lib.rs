@@ -12,4 +12,5 @@
 pub mod corpus;
 pub mod counting;
 pub mod rng;
+pub mod stream;
 pub mod tools;

@@ -6,9 +6,10 @@
 use bufpress::codec::deflate::{
     self, CompressorState, Decoder, DecoderState, Encoder, Format, InflateState,
 };
-use bufpress::codec::{DecodeError, Decoder as _, Encoder as _, Status};
+use bufpress::codec::{DecodeError, Decoder as _, Status};
 use bufpress::pool::{Buf, Pool, ValuePool};
 use bufpress_tests::corpus::{self, KINDS};
+use bufpress_tests::stream::encode_in_pieces;
 use proptest::collection::vec;
 use proptest::prelude::*;
 
@@ -108,24 +109,7 @@ proptest! {
         let mut out = if small_out { SMALL.try_acquire().unwrap() } else { MEDIUM.try_acquire().unwrap() };
         let streamed = with_compressor(|c| {
             let mut encoder = Encoder::new(format, level, c).unwrap();
-            let mut streamed = Vec::new();
-            for piece in data.chunks(max_piece) {
-                let mut rest = piece;
-                while !rest.is_empty() {
-                    let p = encoder.encode(rest, &mut out).unwrap();
-                    rest = &rest[p.consumed..];
-                    streamed.extend_from_slice(&out);
-                    out.clear();
-                }
-            }
-            loop {
-                let p = encoder.finish(&mut out).unwrap();
-                streamed.extend_from_slice(&out);
-                out.clear();
-                if p.status == Status::Done {
-                    return streamed;
-                }
-            }
+            encode_in_pieces(&mut encoder, &data, max_piece, &mut out).unwrap()
         });
         if level != 1 {
             prop_assert!(streamed[..] == packed[..], "streaming and one-shot bytes differ");

@@ -6,9 +6,10 @@
 use bufpress::codec::lz4::{
     self, BlockMode, BlockSize, FrameDecoder, FrameEncoder, FrameSettings, Table,
 };
-use bufpress::codec::{DecodeError, Decoder, Encoder, Status};
+use bufpress::codec::{DecodeError, Decoder, Status};
 use bufpress::pool::{Buf, Pool, ValuePool};
 use bufpress_tests::corpus::{self, KINDS};
+use bufpress_tests::stream::encode_in_pieces;
 use proptest::collection::vec;
 use proptest::prelude::*;
 
@@ -124,24 +125,7 @@ proptest! {
         let mut out = if small_out { SMALL.try_acquire().unwrap() } else { MEDIUM.try_acquire().unwrap() };
         let mut encoder = E.try_acquire().unwrap();
         encoder.set_settings(s).unwrap();
-        let mut streamed = Vec::new();
-        for piece in data.chunks(max_piece) {
-            let mut rest = piece;
-            while !rest.is_empty() {
-                let p = encoder.encode(rest, &mut out).unwrap();
-                rest = &rest[p.consumed..];
-                streamed.extend_from_slice(&out);
-                out.clear();
-            }
-        }
-        loop {
-            let p = encoder.finish(&mut out).unwrap();
-            streamed.extend_from_slice(&out);
-            out.clear();
-            if p.status == Status::Done {
-                break;
-            }
-        }
+        let streamed = encode_in_pieces(&mut *encoder, &data, max_piece, &mut out).unwrap();
         prop_assert!(streamed[..] == frame[..], "streamed frame differs");
 
         let mut decoder = D.try_acquire().unwrap();
