@@ -1,10 +1,12 @@
 //! The zero-allocation proof for zstd decoding: after `Decoder::new` (which sizes
 //! every buffer; no warm-up call), messages of 0 B to 1 MiB of every data kind, made by
 //! the `zstd` CLI at several levels, with and without a declared size, decode one-shot
-//! and streaming with 0 reallocations and 0 allocations, except the one allocation
-//! ruzstd 0.9.1 makes per *predefined* FSE table (see `predefined_tables`), which is
-//! counted exactly and reported. A frame whose window is beyond the limit is refused
-//! with 0 allocations.
+//! and streaming with 0 allocations and 0 reallocations. Many of those frames use
+//! ruzstd's *predefined* FSE tables, for which ruzstd 0.9.1 allocates per block; the
+//! workspace builds ruzstd from `vendor/ruzstd`, which removes that copy (see
+//! `vendor/ruzstd/PATCH.md`), and `predefined_tables` counts such frames so the test
+//! shows it covers them. A frame whose window is beyond the limit is refused with 0
+//! allocations.
 
 use std::alloc::{GlobalAlloc, Layout};
 use std::cell::Cell;
@@ -124,9 +126,9 @@ fn make_cases() -> Vec<Case> {
 }
 
 /// How many predefined FSE tables (literal lengths, offsets, match lengths) the
-/// compressed blocks of `frames` use: ruzstd 0.9.1 allocates a copy of the predefined
-/// distribution for each (`FSETable::build_from_probabilities`: `probs.to_vec()`, fed a
-/// temporary `Vec::from(..)` by `maybe_update_fse_tables`).
+/// compressed blocks of `frames` use: unpatched ruzstd 0.9.1 allocates a copy of the
+/// predefined distribution for each (`FSETable::build_from_probabilities`:
+/// `probs.to_vec()`, fed a temporary `Vec::from(..)` by `maybe_update_fse_tables`).
 fn predefined_tables(mut frames: &[u8]) -> usize {
     let mut count = 0;
     while frames.len() >= 4 {
@@ -197,26 +199,12 @@ fn predefined_in_block(b: &[u8]) -> usize {
         .count()
 }
 
-/// ruzstd makes 2 allocations per predefined table in debug builds (the temporary
-/// vector is not optimized away), 1 in optimized builds; each is freed before the block
-/// ends, and nothing is reallocated.
-fn check(counts: Counts, predefined: usize, what: &str) {
-    assert_eq!(counts.reallocs, 0, "{what}: {counts:?}");
-    assert_eq!(
-        counts.allocs, counts.deallocs,
-        "{what}: nothing kept: {counts:?}"
-    );
-    assert!(
-        counts.allocs <= 2 * predefined as u64,
-        "{what}: {counts:?}, {predefined} predefined tables"
-    );
-    if predefined == 0 {
-        assert!(counts.is_zero(), "{what}: {counts:?}");
-    }
+fn check(counts: Counts, what: &str) {
+    assert!(counts.is_zero(), "{what}: {counts:?}");
 }
 
 #[test]
-fn one_shot_and_streaming_allocate_nothing_but_ruzstds_predefined_tables() {
+fn one_shot_and_streaming_allocate_nothing() {
     if !tools::available("zstd") {
         return;
     }
@@ -224,14 +212,14 @@ fn one_shot_and_streaming_allocate_nothing_but_ruzstds_predefined_tables() {
     let (mut decoder, built) = measure(|| Decoder::new(WINDOW));
     eprintln!("Decoder::new({WINDOW}): {built:?}");
     let mut out = ONE_SHOT.try_acquire().unwrap();
-    let (mut with_predefined, mut total) = (0, Counts::default());
+    let mut with_predefined = 0;
     for case in cases {
         // One-shot.
         out.clear();
         let (n, counts) = measure(|| decoder.decompress_into(&case.frame, &mut out));
         assert_eq!(n, Ok(case.data.len()), "{}", case.name);
         assert!(out[..] == case.data[..], "{}", case.name);
-        check(counts, case.predefined, &case.name);
+        check(counts, &case.name);
 
         // Streaming: 1000-byte pieces into 4 KiB buffers, compared as they fill.
         let (matched, counts) = measure(|| {
@@ -254,7 +242,7 @@ fn one_shot_and_streaming_allocate_nothing_but_ruzstds_predefined_tables() {
             }
         });
         assert!(matched, "{}", case.name);
-        check(counts, case.predefined, &case.name);
+        check(counts, &case.name);
 
         // The pool driver.
         let (used, counts) = measure(|| {
@@ -266,26 +254,29 @@ fn one_shot_and_streaming_allocate_nothing_but_ruzstds_predefined_tables() {
             })
         });
         assert_eq!(used, Ok(case.frame.len()), "{}", case.name);
-        check(counts, case.predefined, &case.name);
+        check(counts, &case.name);
 
         with_predefined += usize::from(case.predefined > 0);
-        total.allocs += counts.allocs;
     }
     eprintln!(
-        "{} frames, {with_predefined} using predefined tables ({} allocations in decode_to)",
-        cases.len(),
-        total.allocs
+        "{} frames, {with_predefined} using predefined tables",
+        cases.len()
     );
+    // The frames that made unpatched ruzstd allocate are well represented.
+    assert!(with_predefined * 4 >= cases.len(), "{with_predefined}");
     assert_eq!(PIECES.stats().available, 2);
 }
 
 #[test]
-fn frames_without_predefined_tables_allocate_nothing_at_all() {
+/// The regression test for the vendored patch: frames whose blocks use predefined
+/// tables, decoded again and again, allocate nothing (unpatched ruzstd 0.9.1 makes at
+/// least one allocation per such table).
+fn frames_with_predefined_tables_allocate_nothing() {
     if !tools::available("zstd") {
         return;
     }
-    let cases: Vec<&Case> = cases().iter().filter(|c| c.predefined == 0).collect();
-    assert!(cases.len() > 40, "{}", cases.len());
+    let cases: Vec<&Case> = cases().iter().filter(|c| c.predefined > 0).collect();
+    assert!(cases.len() > 20, "{}", cases.len());
     let mut decoder = Decoder::new(WINDOW);
     let mut out = ONE_SHOT.try_acquire().unwrap();
     let ((), counts) = measure(|| {

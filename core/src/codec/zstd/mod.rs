@@ -99,17 +99,16 @@
 //! |---|---|---|---|---|---|---|
 //! | heap | 33 KB | 171 KB | 614 KB | 1.20 MB | 2.25 MB | 9.59 MB |
 //!
-//! After construction, decoding valid frames allocates nothing, with one exception
-//! inside ruzstd 0.9.1: a compressed block whose sequence section uses the
-//! *predefined* FSE table for literal lengths, offsets or match lengths (common in
-//! blocks with few sequences, i.e. small messages) makes ruzstd copy the predefined
-//! distribution into a new vector, per table and per block
-//! (`FSETable::build_from_probabilities` does `probs.to_vec()`, and
-//! `maybe_update_fse_tables` passes it a temporary `Vec::from(..)`): 1 allocation of
-//! at most 212 bytes per predefined table in optimized builds, 2 in debug builds, each
-//! freed before the block ends. Nothing outside ruzstd can avoid it; in ruzstd, filling
-//! the existing vector (`clear` + `extend_from_slice`) and passing the constant slice
-//! removes it.
+//! After construction, decoding valid frames allocates nothing, given one fix in
+//! ruzstd: 0.9.1 (the newest release) copies the *predefined* FSE distribution into a
+//! new vector each time a compressed block's sequence section uses it (common in
+//! blocks with few sequences, i.e. small messages): `FSETable::build_from_probabilities`
+//! does `probs.to_vec()`, and `maybe_update_fse_tables` passes it a temporary
+//! `Vec::from(..)`, 1 or 2 allocations of at most 212 bytes per table and block.
+//! Nothing outside ruzstd can avoid it. bufpress's workspace builds ruzstd from
+//! `vendor/ruzstd`, with the existing vector filled instead (`clear` +
+//! `extend_from_slice`); to get the same in your build, add
+//! `[patch.crates-io] ruzstd = { path = ".../vendor/ruzstd" }` to your workspace.
 //!
 //! The decoder reads frame, block and section headers itself before ruzstd does (see
 //! `parse.rs`): a window beyond the limit is refused before anything is allocated, and
