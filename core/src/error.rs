@@ -4,6 +4,7 @@
 //! None of these is ever produced by a panic path: exhaustion, capacity and bad
 //! handles are ordinary results.
 
+use crate::codec::{DecodeError, EncodeError};
 use core::fmt;
 
 /// Every buffer (or value) of the pool is in use.
@@ -210,6 +211,10 @@ pub enum Error {
     Raw(RawError),
     /// See [`RegionError`].
     Region(RegionError),
+    /// See [`DecodeError`].
+    Decode(DecodeError),
+    /// See [`EncodeError`].
+    Encode(EncodeError),
 }
 
 impl fmt::Display for Error {
@@ -220,6 +225,8 @@ impl fmt::Display for Error {
             Self::Class(e) => e.fmt(f),
             Self::Raw(e) => e.fmt(f),
             Self::Region(e) => e.fmt(f),
+            Self::Decode(e) => e.fmt(f),
+            Self::Encode(e) => e.fmt(f),
         }
     }
 }
@@ -232,6 +239,8 @@ impl core::error::Error for Error {
             Self::Class(e) => Some(e),
             Self::Raw(e) => Some(e),
             Self::Region(e) => Some(e),
+            Self::Decode(e) => Some(e),
+            Self::Encode(e) => Some(e),
         }
     }
 }
@@ -252,4 +261,6 @@ from_error! {
     ClassError => Class,
     RawError => Raw,
     RegionError => Region,
+    DecodeError => Decode,
+    EncodeError => Encode,
 }

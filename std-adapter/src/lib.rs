@@ -1,37 +1,80 @@
-//! std adapters for [`bufpress`]: for now, the conversions from bufpress's errors to
-//! [`std::io::Error`]. The pooled `Write`/`Read`, the parking acquire and the zstd and
-//! flate2 backends come next (see the CHANGELOG).
+//! std adapters for [`bufpress`]: [`std::io::Write`] and [`Read`](std::io::Read) over
+//! pooled buffers, a parking acquire with a timeout, and libzstd and flate2 backends
+//! whose contexts are built once and reused, so the steady state allocates nothing.
+//!
+//! | piece | what |
+//! |---|---|
+//! | [`Chain`], [`ChainReader`] | `Write` into successive pool buffers (a limit of `N`), `Read` back |
+//! | [`EncodeWriter`], [`DecodeReader`], [`DecodeWriter`] | `Write`/`Read` over any bufpress codec, through one pool buffer |
+//! | [`acquire_timeout`], [`Acquire`] | wait for a buffer, parked, with a timeout |
+//! | [`flate`] (feature `flate2`) | deflate/zlib/gzip on flate2, reused, bufpress-written gzip framing |
+//! | [`to_io_error`] | bufpress errors as `io::Error` (`InvalidData` for corrupt input) |
+//!
+//! # Three ways to own the output
+//!
+//! **Take a buffer and hand it back**: the guard goes where the data goes (another
+//! thread, a queue) and returns to the pool when dropped there.
+//!
+//! ```
+//! use bufpress::codec::deflate::Format;
+//! use bufpress::pool::Pool;
+//! use bufpress_std::flate::Flate2Encoder;
+//!
+//! static POOL: Pool<8, 4096> = Pool::new();
+//! let mut gzip = Flate2Encoder::new(Format::Gzip, 6)?;
+//!
+//! let (tx, rx) = std::sync::mpsc::sync_channel(8);
+//! let mut out = POOL.try_acquire()?;
+//! gzip.compress_into(b"a message, a message", &mut out)?;
+//! tx.send(out)?; // the receiver owns the buffer now
+//! let received = rx.recv()?;
+//! assert_eq!(&received[..2], &[0x1f, 0x8b]);
+//! drop(received); // back in the pool
+//! assert_eq!(POOL.stats().available, 8);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! **Borrow it mutably**: one buffer, cleared and refilled for every message.
+//!
+//! ```
+//! # use bufpress::codec::deflate::Format;
+//! # use bufpress::pool::Pool;
+//! # use bufpress_std::flate::Flate2Encoder;
+//! # static POOL: Pool<8, 4096> = Pool::new();
+//! # let mut gzip = Flate2Encoder::new(Format::Gzip, 6)?;
+//! let mut out = POOL.try_acquire()?;
+//! for message in [&b"one"[..], b"two", b"three"] {
+//!     out.clear();
+//!     let n = gzip.compress_into(message, &mut out)?;
+//!     assert_eq!(n, out.len());
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! **Write through `Write`**: any code that takes an `io::Write` fills pool buffers.
 //!
 //! ```
 //! use bufpress::pool::Pool;
-//! use bufpress_std::to_io_error;
+//! use bufpress_std::Chain;
+//! use std::io::Write;
 //!
-//! static POOL: Pool<1, 4> = Pool::new();
-//! let mut buf = POOL.try_acquire().map_err(to_io_error)?;
-//! let err = buf.extend_from_slice(b"too long").map_err(to_io_error).unwrap_err();
-//! assert_eq!(err.kind(), std::io::ErrorKind::WriteZero);
-//! # Ok::<(), std::io::Error>(())
+//! static POOL: Pool<8, 256> = Pool::new();
+//! let mut chain = Chain::<8>::new(POOL.pool_ref());
+//! write!(chain, "{} bytes of {}", 1000, "formatted text")?;
+//! serde_like_writer(&mut chain)?;
+//! assert_eq!(chain.len(), 28 + 600);
+//! # fn serde_like_writer(w: &mut impl Write) -> std::io::Result<()> { w.write_all(&[b'x'; 600]) }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use std::io;
+mod chain;
+mod codec_io;
+mod error;
+#[cfg(feature = "flate2")]
+pub mod flate;
+mod wait;
 
-/// Converts any bufpress error into an [`io::Error`] of a fitting kind, keeping the
-/// original error as its source.
-///
-/// | error | kind |
-/// |---|---|
-/// | pool or size class exhausted | `OutOfMemory` |
-/// | buffer capacity | `WriteZero` |
-/// | bad raw handle, bad region | `InvalidInput` |
-pub fn to_io_error(err: impl Into<bufpress::Error>) -> io::Error {
-    use bufpress::Error as E;
-    let err = err.into();
-    let kind = match err {
-        E::Exhausted(_) | E::Class(bufpress::error::ClassError::Exhausted { .. }) => {
-            io::ErrorKind::OutOfMemory
-        }
-        E::Capacity(_) => io::ErrorKind::WriteZero,
-        _ => io::ErrorKind::InvalidInput,
-    };
-    io::Error::new(kind, err)
-}
+pub use chain::{Chain, ChainReader};
+pub use codec_io::{DecodeReader, DecodeWriter, EncodeWriter};
+pub use error::{kind, stream_to_io_error, to_io_error};
+pub use wait::{Acquire, acquire_timeout};

@@ -254,6 +254,55 @@ pub trait Encoder {
     fn reset(&mut self);
 }
 
+macro_rules! forward_codec {
+    ($(#[$attr:meta])* impl[$($gen:tt)*] $ty:ty) => {
+        $(#[$attr])*
+        impl<$($gen)*> Decoder for $ty
+        where
+            D: Decoder,
+        {
+            fn decode(&mut self, input: &[u8], out: &mut Buf<'_>) -> Result<Progress, DecodeError> {
+                (**self).decode(input, out)
+            }
+
+            fn reset(&mut self) {
+                (**self).reset();
+            }
+        }
+    };
+}
+
+macro_rules! forward_encoder {
+    ($(#[$attr:meta])* impl[$($gen:tt)*] $ty:ty) => {
+        $(#[$attr])*
+        impl<$($gen)*> Encoder for $ty
+        where
+            D: Encoder,
+        {
+            fn encode(&mut self, input: &[u8], out: &mut Buf<'_>) -> Result<Progress, EncodeError> {
+                (**self).encode(input, out)
+            }
+
+            fn finish(&mut self, out: &mut Buf<'_>) -> Result<Progress, EncodeError> {
+                (**self).finish(out)
+            }
+
+            fn reset(&mut self) {
+                (**self).reset();
+            }
+        }
+    };
+}
+
+// A codec behind `&mut`, in a pool slot or in a box is a codec too, so adapters can
+// own whichever the caller has.
+forward_codec!(impl[D: ?Sized] &mut D);
+forward_encoder!(impl[D: ?Sized] &mut D);
+forward_codec!(impl['v, D] crate::pool::Value<'v, D>);
+forward_encoder!(impl['v, D] crate::pool::Value<'v, D>);
+forward_codec!(#[cfg(feature = "alloc")] impl[D: ?Sized] alloc::boxed::Box<D>);
+forward_encoder!(#[cfg(feature = "alloc")] impl[D: ?Sized] alloc::boxed::Box<D>);
+
 /// A failure of [`decode_to`] or [`encode_to`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -378,4 +427,77 @@ pub fn encode_to<'p, C: Encoder + ?Sized, E>(
         sink(out).map_err(StreamError::Sink)?;
     }
     Ok(written)
+}
+
+/// One-shot decoding with any streaming [`Decoder`]: `reset`s it, decodes `input`,
+/// which must be exactly one whole stream, into the spare capacity of `out`, and
+/// returns the bytes appended.
+///
+/// On any error `out` keeps nothing of this call (it is truncated back) and the
+/// decoder needs a `reset` (which the next call does).
+///
+/// # Errors
+///
+/// The decoder's error; [`DecodeError::OutputTooSmall`] when `out` filled before the
+/// stream ended, [`DecodeError::Truncated`] when `input` ended first,
+/// [`DecodeError::TrailingData`] when bytes follow the stream.
+pub fn decode_into<D: Decoder + ?Sized>(
+    decoder: &mut D,
+    input: &[u8],
+    out: &mut Buf<'_>,
+) -> Result<usize, DecodeError> {
+    decoder.reset();
+    let start = out.len();
+    let result = match decoder.decode(input, out) {
+        Ok(p) => match p.status {
+            Status::Done if p.consumed == input.len() => Ok(out.len() - start),
+            Status::Done => Err(DecodeError::TrailingData),
+            Status::OutputFull => Err(DecodeError::OutputTooSmall {
+                needed: None,
+                capacity: out.capacity(),
+            }),
+            Status::NeedInput => Err(DecodeError::Truncated),
+        },
+        Err(e) => Err(e),
+    };
+    if result.is_err() {
+        out.truncate(start);
+    }
+    result
+}
+
+/// One-shot encoding with any streaming [`Encoder`]: `reset`s it, encodes `input` as
+/// one whole stream into the spare capacity of `out`, and returns the bytes appended.
+///
+/// On any error `out` keeps nothing of this call, and the encoder needs a `reset`
+/// (which the next call does).
+///
+/// # Errors
+///
+/// The encoder's error; [`EncodeError::OutputTooSmall`] when `out` filled before the
+/// stream ended.
+pub fn encode_into<C: Encoder + ?Sized>(
+    encoder: &mut C,
+    input: &[u8],
+    out: &mut Buf<'_>,
+) -> Result<usize, EncodeError> {
+    encoder.reset();
+    let start = out.len();
+    let full = EncodeError::OutputTooSmall {
+        needed: None,
+        capacity: out.capacity(),
+    };
+    let result = match encoder.encode(input, out) {
+        Ok(p) if p.consumed < input.len() => Err(full),
+        Ok(_) => match encoder.finish(out) {
+            Ok(p) if p.status == Status::Done => Ok(out.len() - start),
+            Ok(_) => Err(full),
+            Err(e) => Err(e),
+        },
+        Err(e) => Err(e),
+    };
+    if result.is_err() {
+        out.truncate(start);
+    }
+    result
 }

@@ -3,7 +3,10 @@
 //!
 //! Both decoders ([`decompress_into`](super::decompress_into) and
 //! [`Decoder`](super::Decoder)) run this state machine and differ only in how they run
-//! the deflate body (straight into the caller's buffer, or through a window).
+//! the deflate body (straight into the caller's buffer, or through a window). It is
+//! public as [`Framing`](super::Framing) so that other deflate engines (flate2's
+//! `Decompress` in `bufpress-std`) get the same header parsing, checksums, multi-member
+//! gzip handling and errors.
 
 use super::Format;
 use super::gzip::{self, HeaderParser, Parsed};
@@ -12,7 +15,7 @@ use crate::codec::DecodeError;
 
 /// Where the decoder is in the stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Phase {
+pub enum Phase {
     /// Reading a zlib or gzip header (nothing for raw deflate).
     Header,
     /// Inflating the deflate data.
@@ -25,9 +28,41 @@ pub(super) enum Phase {
     Done,
 }
 
-/// The framing state of one stream (a few dozen bytes; the large state is elsewhere).
+/// The framing state of one zlib, gzip or raw deflate stream while decoding (a few
+/// dozen bytes; the inflate state is elsewhere), for running any raw deflate engine
+/// inside it.
+///
+/// The engine's loop: while [`phase`](Self::phase) is not [`Phase::Body`] or
+/// [`Phase::Done`], feed input to [`advance`](Self::advance); in [`Phase::Body`], run
+/// the raw inflater, pass every decoded byte to [`produced`](Self::produced) and call
+/// [`body_done`](Self::body_done) when the deflate data ends (then reset the inflater:
+/// a gzip member may follow). In [`Phase::AfterMember`] with no input left, the stream
+/// may end there.
+///
+/// ```
+/// use bufpress::codec::deflate::{Format, Framing, Phase};
+///
+/// // `zlib.compress(b"a")`: a 2-byte header, 3 bytes of deflate, the Adler-32.
+/// let zlib = [0x78, 0x9c, 0x4b, 0x04, 0x00, 0x00, 0x62, 0x00, 0x62];
+/// let mut framing = Framing::new(Format::Zlib);
+/// assert_eq!(framing.advance(&zlib)?, 2);
+/// assert_eq!(framing.phase(), Phase::Body);
+/// // ... a raw inflater decodes zlib[2..5] into "a" ...
+/// framing.produced(b"a");
+/// framing.body_done();
+/// assert_eq!(framing.advance(&zlib[5..])?, 4);
+/// assert_eq!(framing.phase(), Phase::Done);
+///
+/// // A wrong checksum is a typed error.
+/// let mut framing = Framing::new(Format::Zlib);
+/// framing.advance(&zlib)?;
+/// framing.produced(b"b");
+/// framing.body_done();
+/// assert!(framing.advance(&zlib[5..]).is_err());
+/// # Ok::<(), bufpress::codec::DecodeError>(())
+/// ```
 #[derive(Debug, Clone)]
-pub(super) struct Frame {
+pub struct Frame {
     format: Format,
     phase: Phase,
     gzip: HeaderParser,
@@ -43,7 +78,8 @@ pub(super) struct Frame {
 }
 
 impl Frame {
-    pub(super) fn new(format: Format) -> Self {
+    /// The state at the start of a stream of `format`.
+    pub fn new(format: Format) -> Self {
         Self {
             format,
             phase: Phase::Header,
@@ -56,16 +92,18 @@ impl Frame {
         }
     }
 
-    pub(super) fn phase(&self) -> Phase {
+    /// Where the stream is.
+    pub fn phase(&self) -> Phase {
         self.phase
     }
 
-    pub(super) fn format(&self) -> Format {
+    /// The stream's format.
+    pub fn format(&self) -> Format {
         self.format
     }
 
     /// Adds decoded bytes to the checksum and the length.
-    pub(super) fn produced(&mut self, data: &[u8]) {
+    pub fn produced(&mut self, data: &[u8]) {
         match self.format {
             Format::Raw => {}
             Format::Zlib => self.adler = zlib::adler32(self.adler, data),
@@ -75,7 +113,7 @@ impl Frame {
     }
 
     /// The deflate data ended.
-    pub(super) fn body_done(&mut self) {
+    pub fn body_done(&mut self) {
         self.gathered_len = 0;
         self.phase = match self.format {
             Format::Raw => Phase::Done,
@@ -89,7 +127,7 @@ impl Frame {
     /// # Errors
     ///
     /// A bad header or a checksum mismatch in the trailer.
-    pub(super) fn advance(&mut self, input: &[u8]) -> Result<usize, DecodeError> {
+    pub fn advance(&mut self, input: &[u8]) -> Result<usize, DecodeError> {
         match self.phase {
             Phase::Header => self.header(input),
             Phase::Trailer => self.trailer(input),

@@ -13,10 +13,10 @@ const FEXTRA: u8 = 1 << 2;
 const FNAME: u8 = 1 << 3;
 const FCOMMENT: u8 = 1 << 4;
 const RESERVED: u8 = 0b1110_0000;
-/// Size of the trailer: CRC-32 and ISIZE, both little-endian.
-pub(super) const TRAILER_LEN: usize = 8;
-/// Size of the header bufpress writes.
-pub(super) const HEADER_LEN: usize = 10;
+/// Size of the gzip trailer: CRC-32 and ISIZE, both little-endian.
+pub const TRAILER_LEN: usize = 8;
+/// Size of the gzip header bufpress writes.
+pub const HEADER_LEN: usize = 10;
 
 /// Where the header parser is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -256,10 +256,9 @@ pub(super) fn check_trailer(
     Ok(())
 }
 
-/// The 10-byte header bufpress writes: no optional fields, MTIME 0, OS 255
-/// ("unknown"), XFL from the level as gzip sets it.
-#[cfg(feature = "alloc")]
-pub(super) fn header(level: u8) -> [u8; HEADER_LEN] {
+/// The 10-byte gzip member header bufpress writes: no optional fields, MTIME 0, OS 255
+/// ("unknown"), XFL from the compression `level` as gzip sets it.
+pub const fn header(level: u8) -> [u8; HEADER_LEN] {
     let xfl = match level {
         9.. => 2,
         0 | 1 => 4,
@@ -268,9 +267,9 @@ pub(super) fn header(level: u8) -> [u8; HEADER_LEN] {
     [MAGIC[0], MAGIC[1], CM_DEFLATE, 0, 0, 0, 0, 0, xfl, 255]
 }
 
-/// The trailer for content with CRC-32 `crc` and length `len`.
-#[cfg(feature = "alloc")]
-pub(super) fn trailer(crc: u32, len: u64) -> [u8; TRAILER_LEN] {
+/// The gzip member trailer for content with CRC-32 `crc` and length `len` (stored
+/// modulo 2^32, as RFC 1952 says).
+pub const fn trailer(crc: u32, len: u64) -> [u8; TRAILER_LEN] {
     let [c0, c1, c2, c3] = crc.to_le_bytes();
     let [s0, s1, s2, s3] = (len as u32).to_le_bytes();
     [c0, c1, c2, c3, s0, s1, s2, s3]

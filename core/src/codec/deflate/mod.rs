@@ -62,6 +62,9 @@ mod zlib;
 pub use decoder::{Decoder, DecoderState, WINDOW};
 #[cfg(feature = "alloc")]
 pub use encode::{CompressorState, Encoder, compress_into};
+pub use frame::{Frame as Framing, Phase};
+pub use gzip::{HEADER_LEN as GZIP_HEADER_LEN, TRAILER_LEN as GZIP_TRAILER_LEN};
+pub use gzip::{header as gzip_header, trailer as gzip_trailer};
 pub use inflate::{InflateState, decompress_into};
 
 #[cfg(doc)]

@@ -1,0 +1,389 @@
+//! `io::Write` and `io::Read` over any bufpress codec, through one pool buffer.
+//!
+//! [`EncodeWriter`] and [`DecodeWriter`] take bytes through [`Write`] and write the
+//! result to an inner writer; [`DecodeReader`] reads a compressed stream from an inner
+//! [`BufRead`]. Each owns one pool buffer as its staging area, its codec (a state from
+//! a [`ValuePool`](bufpress::pool::ValuePool), a `&mut`, or owned), and its inner
+//! reader or writer; `reset` starts a new stream keeping all three (the inner one can
+//! be swapped), so a long-lived adapter makes no allocation per message.
+
+use std::io::{self, BufRead, Read, Write};
+
+use bufpress::codec::{DecodeError, Decoder, Encoder, Status};
+use bufpress::pool::Buf;
+
+use crate::to_io_error;
+
+/// Writes the staging buffer to `inner` and empties it.
+fn drain(staging: &mut Buf<'_>, inner: &mut impl Write) -> io::Result<()> {
+    if !staging.is_empty() {
+        inner.write_all(staging)?;
+        staging.clear();
+    }
+    Ok(())
+}
+
+fn zero_capacity() -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidInput, "staging buffer of capacity 0")
+}
+
+/// An [`io::Write`] that compresses what is written with any bufpress [`Encoder`] and
+/// writes the compressed stream to `inner`, through one pooled staging buffer.
+///
+/// Call [`finish`](Self::finish) to end the stream (dropping the writer without it
+/// leaves the stream unterminated: a reader reports it truncated), then
+/// [`reset`](Self::reset) to start the next one. [`flush`](Write::flush) passes on
+/// what is already compressed; the encoder may hold back input until it has a block.
+///
+/// ```
+/// use bufpress::codec::lz4::{self, BlockMode, BlockSize, FrameDecoder, FrameEncoder, FrameSettings};
+/// use bufpress::pool::Pool;
+/// use bufpress_std::{DecodeReader, EncodeWriter};
+/// use std::io::{Read, Write};
+///
+/// const BLOCKS: BlockSize = BlockSize::Max64KiB;
+/// const ENC: usize = lz4::encoder_memory(BLOCKS, BlockMode::Independent);
+/// const DEC: usize = lz4::decoder_memory(BLOCKS, BlockMode::Independent);
+/// static POOL: Pool<2, 4096> = Pool::new();
+///
+/// let settings = FrameSettings::new().with_block_size(BLOCKS);
+/// let encoder = Box::new(FrameEncoder::<ENC>::with_settings(settings));
+/// let mut writer = EncodeWriter::new(encoder, POOL.try_acquire()?, Vec::new());
+/// for _ in 0..100 {
+///     writer.write_all(b"the same line, again and again\n")?;
+/// }
+/// writer.finish()?;
+/// let compressed = writer.reset(Vec::new());
+///
+/// let decoder = Box::new(FrameDecoder::<DEC>::new());
+/// let mut reader = DecodeReader::new(decoder, POOL.try_acquire()?, &compressed[..]);
+/// let mut text = String::new();
+/// reader.read_to_string(&mut text)?;
+/// assert_eq!(text.len(), 3100);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct EncodeWriter<'p, E, W> {
+    encoder: E,
+    staging: Buf<'p>,
+    inner: W,
+}
+
+impl<'p, E: Encoder, W: Write> EncodeWriter<'p, E, W> {
+    /// A writer that encodes with `encoder` through `staging` (emptied first) into
+    /// `inner`. `encoder` should be fresh or `reset`.
+    pub fn new(encoder: E, mut staging: Buf<'p>, inner: W) -> Self {
+        staging.clear();
+        Self {
+            encoder,
+            staging,
+            inner,
+        }
+    }
+
+    /// Ends the stream: flushes the encoder and writes everything to `inner`, then
+    /// flushes `inner`.
+    ///
+    /// # Errors
+    ///
+    /// The encoder's error (as `InvalidInput`, e.g. finishing twice without a
+    /// `reset`) or the inner writer's.
+    pub fn finish(&mut self) -> io::Result<()> {
+        if self.staging.capacity() == 0 {
+            return Err(zero_capacity());
+        }
+        loop {
+            let p = self
+                .encoder
+                .finish(&mut self.staging)
+                .map_err(to_io_error)?;
+            if p.status != Status::OutputFull {
+                break;
+            }
+            drain(&mut self.staging, &mut self.inner)?;
+        }
+        drain(&mut self.staging, &mut self.inner)?;
+        self.inner.flush()
+    }
+
+    /// Starts a new stream into `inner`, keeping the encoder's memory and the staging
+    /// buffer; returns the previous inner writer. Anything not finished is dropped.
+    pub fn reset(&mut self, inner: W) -> W {
+        self.encoder.reset();
+        self.staging.clear();
+        core::mem::replace(&mut self.inner, inner)
+    }
+
+    /// The inner writer.
+    pub fn get_ref(&self) -> &W {
+        &self.inner
+    }
+
+    /// The inner writer (writing to it directly corrupts the stream).
+    pub fn get_mut(&mut self) -> &mut W {
+        &mut self.inner
+    }
+
+    /// The encoder, the staging buffer and the inner writer.
+    pub fn into_parts(self) -> (E, Buf<'p>, W) {
+        (self.encoder, self.staging, self.inner)
+    }
+}
+
+impl<E: Encoder, W: Write> Write for EncodeWriter<'_, E, W> {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        if data.is_empty() {
+            return Ok(0);
+        }
+        if self.staging.capacity() == 0 {
+            return Err(zero_capacity());
+        }
+        loop {
+            let p = self
+                .encoder
+                .encode(data, &mut self.staging)
+                .map_err(to_io_error)?;
+            if p.status == Status::OutputFull {
+                drain(&mut self.staging, &mut self.inner)?;
+            }
+            if p.consumed > 0 {
+                return Ok(p.consumed);
+            }
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        drain(&mut self.staging, &mut self.inner)?;
+        self.inner.flush()
+    }
+}
+
+/// An [`io::Read`] that decompresses one stream read from `inner` with any bufpress
+/// [`Decoder`], through one pooled staging buffer.
+///
+/// It ends (`read` returns 0) where the stream ends, leaving whatever follows in
+/// `inner`; [`reset`](Self::reset) reads the next stream. Corrupt data is an
+/// `InvalidData` error, data that ends inside the stream `UnexpectedEof`.
+#[derive(Debug)]
+pub struct DecodeReader<'p, D, R> {
+    decoder: D,
+    staging: Buf<'p>,
+    /// Bytes of `staging` already read.
+    read: usize,
+    done: bool,
+    inner: R,
+}
+
+impl<'p, D: Decoder, R: BufRead> DecodeReader<'p, D, R> {
+    /// A reader of the stream in `inner`, decoded with `decoder` (which it resets)
+    /// through `staging`.
+    pub fn new(mut decoder: D, mut staging: Buf<'p>, inner: R) -> Self {
+        decoder.reset();
+        staging.clear();
+        Self {
+            decoder,
+            staging,
+            read: 0,
+            done: false,
+            inner,
+        }
+    }
+
+    /// Starts reading a new stream from `inner`; returns the previous inner reader.
+    pub fn reset(&mut self, inner: R) -> R {
+        self.decoder.reset();
+        self.staging.clear();
+        self.read = 0;
+        self.done = false;
+        core::mem::replace(&mut self.inner, inner)
+    }
+
+    /// Starts reading the next stream from the same inner reader (e.g. the next of
+    /// several frames in a row).
+    pub fn next_stream(&mut self) {
+        self.decoder.reset();
+        self.staging.clear();
+        self.read = 0;
+        self.done = false;
+    }
+
+    /// Whether the stream ended.
+    pub fn is_done(&self) -> bool {
+        self.done && self.read == self.staging.len()
+    }
+
+    /// The inner reader.
+    pub fn get_ref(&self) -> &R {
+        &self.inner
+    }
+
+    /// The decoder, the staging buffer and the inner reader.
+    pub fn into_parts(self) -> (D, Buf<'p>, R) {
+        (self.decoder, self.staging, self.inner)
+    }
+
+    /// Decodes more into the (empty) staging buffer.
+    fn refill(&mut self) -> io::Result<()> {
+        self.staging.clear();
+        self.read = 0;
+        if self.staging.capacity() == 0 {
+            return Err(zero_capacity());
+        }
+        while !self.done && self.staging.is_empty() {
+            let input = self.inner.fill_buf()?;
+            let at_end = input.is_empty();
+            let p = self
+                .decoder
+                .decode(input, &mut self.staging)
+                .map_err(to_io_error)?;
+            self.inner.consume(p.consumed);
+            match p.status {
+                Status::Done => self.done = true,
+                Status::NeedInput if at_end => {
+                    return Err(to_io_error(DecodeError::Truncated));
+                }
+                Status::NeedInput | Status::OutputFull => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<D: Decoder, R: BufRead> Read for DecodeReader<'_, D, R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let data = self.fill_buf()?;
+        let n = data.len().min(out.len());
+        out[..n].copy_from_slice(&data[..n]);
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl<D: Decoder, R: BufRead> BufRead for DecodeReader<'_, D, R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        if self.read == self.staging.len() {
+            self.refill()?;
+        }
+        Ok(self.staging.get(self.read..).unwrap_or_default())
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.read = (self.read + n).min(self.staging.len());
+    }
+}
+
+/// An [`io::Write`] that takes a compressed stream and writes it decompressed to
+/// `inner`, with any bufpress [`Decoder`], through one pooled staging buffer.
+///
+/// Bytes written after the stream ended are refused (`InvalidData`, trailing data);
+/// [`finish`](Self::finish) checks that the stream is complete.
+#[derive(Debug)]
+pub struct DecodeWriter<'p, D, W> {
+    decoder: D,
+    staging: Buf<'p>,
+    done: bool,
+    inner: W,
+}
+
+impl<'p, D: Decoder, W: Write> DecodeWriter<'p, D, W> {
+    /// A writer that decodes with `decoder` (which it resets) through `staging` into
+    /// `inner`.
+    pub fn new(mut decoder: D, mut staging: Buf<'p>, inner: W) -> Self {
+        decoder.reset();
+        staging.clear();
+        Self {
+            decoder,
+            staging,
+            done: false,
+            inner,
+        }
+    }
+
+    /// Checks that the whole stream was written and flushes `inner`.
+    ///
+    /// # Errors
+    ///
+    /// `UnexpectedEof` when the stream has not ended, or the inner writer's error.
+    pub fn finish(&mut self) -> io::Result<()> {
+        if !self.done {
+            // A decoder may need one call with no input to see the end.
+            self.feed(&[])?;
+        }
+        if !self.done {
+            return Err(to_io_error(DecodeError::Truncated));
+        }
+        drain(&mut self.staging, &mut self.inner)?;
+        self.inner.flush()
+    }
+
+    /// Starts a new stream into `inner`; returns the previous inner writer.
+    pub fn reset(&mut self, inner: W) -> W {
+        self.decoder.reset();
+        self.staging.clear();
+        self.done = false;
+        core::mem::replace(&mut self.inner, inner)
+    }
+
+    /// Whether the stream ended.
+    pub fn is_done(&self) -> bool {
+        self.done
+    }
+
+    /// The inner writer.
+    pub fn get_ref(&self) -> &W {
+        &self.inner
+    }
+
+    /// The decoder, the staging buffer and the inner writer.
+    pub fn into_parts(self) -> (D, Buf<'p>, W) {
+        (self.decoder, self.staging, self.inner)
+    }
+}
+
+impl<D: Decoder, W: Write> DecodeWriter<'_, D, W> {
+    /// Decodes all of `data`, writing the output to `inner`.
+    fn feed(&mut self, data: &[u8]) -> io::Result<()> {
+        if self.done {
+            return if data.is_empty() {
+                Ok(())
+            } else {
+                Err(to_io_error(DecodeError::TrailingData))
+            };
+        }
+        if self.staging.capacity() == 0 {
+            return Err(zero_capacity());
+        }
+        let mut rest = data;
+        loop {
+            let p = self
+                .decoder
+                .decode(rest, &mut self.staging)
+                .map_err(to_io_error)?;
+            rest = rest.get(p.consumed..).unwrap_or_default();
+            match p.status {
+                Status::OutputFull => drain(&mut self.staging, &mut self.inner)?,
+                Status::Done => {
+                    self.done = true;
+                    drain(&mut self.staging, &mut self.inner)?;
+                    if !rest.is_empty() {
+                        return Err(to_io_error(DecodeError::TrailingData));
+                    }
+                    return Ok(());
+                }
+                Status::NeedInput => return drain(&mut self.staging, &mut self.inner),
+            }
+        }
+    }
+}
+
+impl<D: Decoder, W: Write> Write for DecodeWriter<'_, D, W> {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        self.feed(data)?;
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        drain(&mut self.staging, &mut self.inner)?;
+        self.inner.flush()
+    }
+}

@@ -1,0 +1,63 @@
+//! bufpress's errors as [`io::Error`]s.
+
+use std::io;
+
+use bufpress::Error as E;
+use bufpress::codec::{DecodeError, EncodeError, StreamError};
+use bufpress::error::ClassError;
+
+/// Converts any bufpress error into an [`io::Error`] of a fitting kind, keeping the
+/// original error as its source (so `err.get_ref()` and `downcast` find it).
+///
+/// | error | kind |
+/// |---|---|
+/// | pool or size class exhausted | `OutOfMemory` |
+/// | buffer capacity, one-shot output too small | `WriteZero` |
+/// | corrupt data, bad magic, reserved bits, checksum, trailing data, limit exceeded | `InvalidData` |
+/// | input ended inside a stream | `UnexpectedEof` |
+/// | a valid feature the decoder does not support | `Unsupported` |
+/// | bad raw handle, bad region, bad encoder setting, encoder used after `finish` | `InvalidInput` |
+///
+/// Building an `io::Error` with a source allocates a small box: error paths may
+/// allocate, the success paths of this crate do not.
+///
+/// ```
+/// use bufpress::codec::DecodeError;
+/// use bufpress_std::to_io_error;
+/// use std::io::ErrorKind;
+///
+/// assert_eq!(to_io_error(DecodeError::Corrupt).kind(), ErrorKind::InvalidData);
+/// assert_eq!(to_io_error(DecodeError::Truncated).kind(), ErrorKind::UnexpectedEof);
+/// ```
+pub fn to_io_error(err: impl Into<bufpress::Error>) -> io::Error {
+    let err = err.into();
+    io::Error::new(kind(&err), err)
+}
+
+/// The [`io::ErrorKind`] [`to_io_error`] gives `err`.
+pub fn kind(err: &bufpress::Error) -> io::ErrorKind {
+    use io::ErrorKind as K;
+    match err {
+        E::Exhausted(_) | E::Class(ClassError::Exhausted { .. }) => K::OutOfMemory,
+        E::Capacity(_)
+        | E::Decode(DecodeError::OutputTooSmall { .. })
+        | E::Encode(EncodeError::OutputTooSmall { .. }) => K::WriteZero,
+        E::Decode(DecodeError::Truncated) => K::UnexpectedEof,
+        E::Decode(DecodeError::Unsupported) => K::Unsupported,
+        E::Decode(_) => K::InvalidData,
+        _ => K::InvalidInput,
+    }
+}
+
+/// Converts a failure of [`decode_to`](bufpress::codec::decode_to) or
+/// [`encode_to`](bufpress::codec::encode_to) whose sink fails with an [`io::Error`]
+/// (returned as it is).
+pub fn stream_to_io_error<C: Into<bufpress::Error>>(err: StreamError<C, io::Error>) -> io::Error {
+    match err {
+        StreamError::Codec(e) => to_io_error(e),
+        StreamError::Exhausted(e) => to_io_error(e),
+        StreamError::Sink(e) => e,
+        // `StreamError` is non-exhaustive; no other variant exists today.
+        _ => io::Error::other("stream failed"),
+    }
+}

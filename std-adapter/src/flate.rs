@@ -1,0 +1,421 @@
+//! deflate, zlib and gzip through flate2, with its `Compress`/`Decompress` kept and
+//! reused: no allocation per message.
+//!
+//! [`Flate2Encoder`] and [`Flate2Decoder`] implement bufpress's [`Encoder`] and
+//! [`Decoder`], so the one-shot helpers ([`compress_into`](Flate2Encoder::compress_into),
+//! [`decompress_into`](Flate2Decoder::decompress_into)), bufpress's pool drivers
+//! ([`encode_to`](bufpress::codec::encode_to)) and this crate's `io` adapters
+//! ([`EncodeWriter`](crate::EncodeWriter), [`DecodeReader`](crate::DecodeReader),
+//! [`DecodeWriter`](crate::DecodeWriter)) all work with them.
+//!
+//! - **gzip**: flate2's `GzEncoder` cannot be reset (8 allocations, ~352 KB per
+//!   message), so the encoder runs flate2's raw deflate and writes the gzip header and
+//!   the CRC-32/ISIZE trailer itself.
+//! - **Decoding** runs flate2's raw inflate inside bufpress's
+//!   [`Framing`](bufpress::codec::deflate::Framing): the same header checks, checksums,
+//!   multi-member gzip handling and typed errors as bufpress's own deflate decoder, and
+//!   an optional limit on the output ([`Flate2Decoder::with_limit`]) against
+//!   decompression bombs.
+//!
+//! ```
+//! use bufpress::codec::deflate::Format;
+//! use bufpress::pool::Pool;
+//! use bufpress_std::flate::{Flate2Decoder, Flate2Encoder};
+//!
+//! static POOL: Pool<2, 4096> = Pool::new();
+//!
+//! // Built once (this allocates flate2's state), reused for every message.
+//! let mut encoder = Flate2Encoder::new(Format::Gzip, 6)?;
+//! let mut decoder = Flate2Decoder::new(Format::Gzip);
+//!
+//! let (mut packed, mut unpacked) = (POOL.try_acquire()?, POOL.try_acquire()?);
+//! for message in [&b"first message"[..], b"second, second, second"] {
+//!     packed.clear();
+//!     unpacked.clear();
+//!     encoder.compress_into(message, &mut packed)?;
+//!     decoder.decompress_into(&packed, &mut unpacked)?;
+//!     assert_eq!(&unpacked[..], message);
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! flate2's own `Write` encoders also run over a pooled [`Chain`](crate::Chain), the
+//! pattern most code already has, but `GzEncoder::new` builds a new compressor per
+//! message (8 allocations); `ZlibEncoder`/`DeflateEncoder` can be `reset` onto a new
+//! writer without allocating. The README's benchmark shows both.
+
+use bufpress::codec::deflate::{self, Format, Framing, Phase};
+use bufpress::codec::{self, DecodeError, Decoder, EncodeError, Encoder, Progress, Status};
+use bufpress::pool::Buf;
+use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress};
+
+/// The highest level flate2 takes.
+pub const MAX_LEVEL: u32 = 9;
+
+/// Where an encoder is in its stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    /// Writing the gzip header; `n` bytes of it written.
+    Header(usize),
+    Body,
+    /// Writing the gzip trailer; `n` bytes of it written.
+    Trailer(usize),
+    Done,
+}
+
+/// A deflate, zlib or gzip encoder on flate2's `Compress`, reused across messages.
+///
+/// Construction allocates flate2's compressor state (about 320 KB with the default
+/// miniz_oxide backend); `reset`, `encode`, `finish` and
+/// [`compress_into`](Self::compress_into) allocate nothing.
+pub struct Flate2Encoder {
+    compress: Compress,
+    format: Format,
+    level: u32,
+    stage: Stage,
+    crc: crc32fast::Hasher,
+    total_in: u64,
+}
+
+impl Flate2Encoder {
+    /// An encoder for `format` at `level` (0 to [`MAX_LEVEL`]).
+    ///
+    /// # Errors
+    ///
+    /// [`EncodeError::InvalidSetting`] for a level above [`MAX_LEVEL`].
+    pub fn new(format: Format, level: u32) -> Result<Self, EncodeError> {
+        if level > MAX_LEVEL {
+            return Err(EncodeError::InvalidSetting);
+        }
+        let zlib = format == Format::Zlib;
+        Ok(Self {
+            compress: Compress::new(Compression::new(level), zlib),
+            format,
+            level,
+            stage: Self::first_stage(format),
+            crc: crc32fast::Hasher::new(),
+            total_in: 0,
+        })
+    }
+
+    fn first_stage(format: Format) -> Stage {
+        if format == Format::Gzip {
+            Stage::Header(0)
+        } else {
+            Stage::Body
+        }
+    }
+
+    /// The format.
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
+    /// The level.
+    pub fn level(&self) -> u32 {
+        self.level
+    }
+
+    /// Compresses `input` as one whole stream into the spare capacity of `out`;
+    /// returns the bytes appended. [`deflate::max_compressed_len`] bounds what it
+    /// needs.
+    ///
+    /// # Errors
+    ///
+    /// [`EncodeError::OutputTooSmall`] when `out` is too small; `out` keeps nothing
+    /// of the call then.
+    pub fn compress_into(&mut self, input: &[u8], out: &mut Buf<'_>) -> Result<usize, EncodeError> {
+        codec::encode_into(self, input, out).map_err(|e| match e {
+            EncodeError::OutputTooSmall { capacity, .. } => EncodeError::OutputTooSmall {
+                needed: Some(deflate::max_compressed_len(self.format, input.len())),
+                capacity,
+            },
+            e => e,
+        })
+    }
+
+    /// Writes what is left of the gzip header or trailer; returns whether it all went.
+    fn put(out: &mut Buf<'_>, bytes: &[u8], done: &mut usize) -> bool {
+        let rest = bytes.get(*done..).unwrap_or_default();
+        let n = rest.len().min(out.remaining());
+        let _ = out.extend_from_slice(&rest[..n]);
+        *done += n;
+        *done == bytes.len()
+    }
+
+    /// Runs flate2 on `input` into `out`'s spare capacity.
+    fn deflate(
+        &mut self,
+        input: &[u8],
+        out: &mut Buf<'_>,
+        flush: FlushCompress,
+    ) -> Result<(usize, flate2::Status), EncodeError> {
+        let (in0, out0) = (self.compress.total_in(), self.compress.total_out());
+        let status = self
+            .compress
+            .compress(input, out.spare_capacity_mut(), flush)
+            .map_err(|_| EncodeError::InvalidSetting)?;
+        let used = (self.compress.total_in() - in0) as usize;
+        let made = (self.compress.total_out() - out0) as usize;
+        let _ = out.commit(made);
+        if self.format == Format::Gzip {
+            self.crc.update(&input[..used]);
+        }
+        self.total_in += used as u64;
+        Ok((used, status))
+    }
+}
+
+impl Encoder for Flate2Encoder {
+    fn encode(&mut self, input: &[u8], out: &mut Buf<'_>) -> Result<Progress, EncodeError> {
+        let start = out.len();
+        let mut consumed = 0;
+        loop {
+            match self.stage {
+                Stage::Header(mut n) => {
+                    let done = Self::put(out, &deflate::gzip_header(self.level as u8), &mut n);
+                    self.stage = if done { Stage::Body } else { Stage::Header(n) };
+                    if !done {
+                        break;
+                    }
+                }
+                Stage::Body => {
+                    let rest = &input[consumed..];
+                    if rest.is_empty() || out.remaining() == 0 {
+                        break;
+                    }
+                    let (used, _) = self.deflate(rest, out, FlushCompress::None)?;
+                    consumed += used;
+                }
+                Stage::Trailer(_) | Stage::Done => return Err(EncodeError::Finished),
+            }
+        }
+        let status = if consumed == input.len() && out.remaining() > 0 {
+            Status::NeedInput
+        } else {
+            Status::OutputFull
+        };
+        Ok(Progress {
+            consumed,
+            produced: out.len() - start,
+            status,
+        })
+    }
+
+    fn finish(&mut self, out: &mut Buf<'_>) -> Result<Progress, EncodeError> {
+        let start = out.len();
+        let status = loop {
+            if out.remaining() == 0 && self.stage != Stage::Done {
+                break Status::OutputFull;
+            }
+            match self.stage {
+                Stage::Header(_) => {
+                    self.encode(&[], out)?;
+                }
+                Stage::Body => {
+                    let (_, status) = self.deflate(&[], out, FlushCompress::Finish)?;
+                    if status == flate2::Status::StreamEnd {
+                        self.stage = match self.format {
+                            Format::Gzip => Stage::Trailer(0),
+                            _ => Stage::Done,
+                        };
+                    }
+                }
+                Stage::Trailer(mut n) => {
+                    let crc = self.crc.clone().finalize();
+                    let trailer = deflate::gzip_trailer(crc, self.total_in);
+                    let done = Self::put(out, &trailer, &mut n);
+                    self.stage = if done { Stage::Done } else { Stage::Trailer(n) };
+                }
+                Stage::Done => break Status::Done,
+            }
+        };
+        Ok(Progress {
+            consumed: 0,
+            produced: out.len() - start,
+            status,
+        })
+    }
+
+    fn reset(&mut self) {
+        self.compress.reset();
+        self.stage = Self::first_stage(self.format);
+        self.crc.reset();
+        self.total_in = 0;
+    }
+}
+
+impl core::fmt::Debug for Flate2Encoder {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Flate2Encoder")
+            .field("format", &self.format)
+            .field("level", &self.level)
+            .field("stage", &self.stage)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A deflate, zlib or gzip decoder on flate2's raw `Decompress`, inside bufpress's
+/// [`Framing`], reused across messages.
+///
+/// Construction allocates flate2's inflate state; everything after allocates nothing.
+/// An error leaves the decoder failed until [`reset`](Decoder::reset).
+pub struct Flate2Decoder {
+    decompress: Decompress,
+    framing: Framing,
+    limit: u64,
+    total: u64,
+    failed: Option<DecodeError>,
+}
+
+impl Flate2Decoder {
+    /// A decoder for `format` with no limit on the output.
+    pub fn new(format: Format) -> Self {
+        Self {
+            decompress: Decompress::new(false),
+            framing: Framing::new(format),
+            limit: u64::MAX,
+            total: 0,
+            failed: None,
+        }
+    }
+
+    /// Fails with [`DecodeError::LimitExceeded`] once a stream decodes to more than
+    /// `limit` bytes (before writing past it).
+    #[must_use]
+    pub fn with_limit(mut self, limit: u64) -> Self {
+        self.limit = limit;
+        self
+    }
+
+    /// The format.
+    pub fn format(&self) -> Format {
+        self.framing.format()
+    }
+
+    /// Bytes decoded in this stream so far.
+    pub fn total_out(&self) -> u64 {
+        self.total
+    }
+
+    /// Decompresses `input`, exactly one whole stream (all members of a gzip file),
+    /// into the spare capacity of `out`; returns the bytes appended.
+    ///
+    /// # Errors
+    ///
+    /// Any [`DecodeError`]: corrupt data, checksums, [`DecodeError::OutputTooSmall`],
+    /// [`DecodeError::Truncated`], [`DecodeError::TrailingData`]; `out` keeps nothing
+    /// of the call then.
+    pub fn decompress_into(
+        &mut self,
+        input: &[u8],
+        out: &mut Buf<'_>,
+    ) -> Result<usize, DecodeError> {
+        codec::decode_into(self, input, out)
+    }
+
+    /// Inflates from `input` into `out`; returns the bytes consumed and whether the
+    /// body needs more input.
+    fn inflate(&mut self, input: &[u8], out: &mut Buf<'_>) -> Result<(usize, bool), DecodeError> {
+        // One byte past the limit shows it was crossed; it is never committed.
+        let allowed = self.limit.saturating_sub(self.total).saturating_add(1);
+        let room = usize::try_from(allowed)
+            .unwrap_or(usize::MAX)
+            .min(out.remaining());
+        let spare = out.spare_capacity_mut();
+        let window = &mut spare[..room];
+        let (in0, out0) = (self.decompress.total_in(), self.decompress.total_out());
+        let status = self
+            .decompress
+            .decompress(input, window, FlushDecompress::None)
+            .map_err(|_| DecodeError::Corrupt)?;
+        let used = (self.decompress.total_in() - in0) as usize;
+        let made = (self.decompress.total_out() - out0) as usize;
+        if self.total + made as u64 > self.limit {
+            return Err(DecodeError::LimitExceeded {
+                limit: self.limit,
+                needed: None,
+            });
+        }
+        self.framing.produced(&window[..made]);
+        self.total += made as u64;
+        let _ = out.commit(made);
+        if status == flate2::Status::StreamEnd {
+            self.framing.body_done();
+            return Ok((used, false));
+        }
+        if made == 0 && used == 0 && !input.is_empty() {
+            // No progress with input and room: never loop on it.
+            return Err(DecodeError::Corrupt);
+        }
+        Ok((used, made == 0))
+    }
+
+    fn run(&mut self, input: &[u8], out: &mut Buf<'_>) -> Result<Progress, DecodeError> {
+        let start = out.len();
+        let mut rest = input;
+        let status = loop {
+            match self.framing.phase() {
+                Phase::Body => {
+                    if out.remaining() == 0 {
+                        break Status::OutputFull;
+                    }
+                    let (used, starved) = self.inflate(rest, out)?;
+                    rest = rest.get(used..).unwrap_or_default();
+                    if starved {
+                        break Status::NeedInput;
+                    }
+                }
+                Phase::Done => break Status::Done,
+                Phase::AfterMember if rest.is_empty() => break Status::Done,
+                phase => {
+                    let used = self.framing.advance(rest)?;
+                    rest = rest.get(used..).unwrap_or_default();
+                    if self.framing.phase() == Phase::Body {
+                        self.decompress.reset(false);
+                    } else if self.framing.phase() == phase && rest.is_empty() {
+                        break Status::NeedInput;
+                    }
+                }
+            }
+        };
+        Ok(Progress {
+            consumed: input.len() - rest.len(),
+            produced: out.len() - start,
+            status,
+        })
+    }
+}
+
+impl Decoder for Flate2Decoder {
+    fn decode(&mut self, input: &[u8], out: &mut Buf<'_>) -> Result<Progress, DecodeError> {
+        if let Some(e) = self.failed {
+            return Err(e);
+        }
+        let start = out.len();
+        let result = self.run(input, out);
+        if let Err(e) = result {
+            out.truncate(start);
+            self.failed = Some(e);
+        }
+        result
+    }
+
+    fn reset(&mut self) {
+        self.decompress.reset(false);
+        self.framing = Framing::new(self.framing.format());
+        self.total = 0;
+        self.failed = None;
+    }
+}
+
+impl core::fmt::Debug for Flate2Decoder {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Flate2Decoder")
+            .field("framing", &self.framing)
+            .field("limit", &self.limit)
+            .field("total", &self.total)
+            .field("failed", &self.failed)
+            .finish_non_exhaustive()
+    }
+}
