@@ -51,8 +51,3 @@ pub mod pool;
 mod sync;
 
 pub use error::Error;
-
-/// The README's examples, run as doc tests.
-#[doc = include_str!("../../README.md")]
-#[cfg(doctest)]
-pub struct ReadmeDoctests;

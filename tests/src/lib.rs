@@ -14,3 +14,9 @@ pub mod counting;
 pub mod rng;
 pub mod stream;
 pub mod tools;
+
+/// The README's examples, run as doc tests here, where both `bufpress` (every feature)
+/// and `bufpress-std` are dependencies.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
