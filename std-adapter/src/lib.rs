@@ -2,6 +2,10 @@
 //! [`std::io::Error`]. The pooled `Write`/`Read`, the parking acquire and the zstd and
 //! flate2 backends come next (see the CHANGELOG).
 //!
+//! - [`zstd`] (feature `zstd`, on by default): libzstd with static contexts, one-shot
+//!   into pool buffers and reusable `Write`/`Read` encoders and decoders, no allocation
+//!   after construction (libzstd's own included).
+//!
 //! ```
 //! use bufpress::pool::Pool;
 //! use bufpress_std::to_io_error;
@@ -14,6 +18,9 @@
 //! ```
 
 use std::io;
+
+#[cfg(feature = "zstd")]
+pub mod zstd;
 
 /// Converts any bufpress error into an [`io::Error`] of a fitting kind, keeping the
 /// original error as its source.
