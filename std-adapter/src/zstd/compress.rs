@@ -119,6 +119,10 @@ pub struct Compressor {
     params: Params,
     stage: Stage,
     pledged: Option<u64>,
+    /// The hash and chain table logs set explicitly for frames of unknown size.
+    large_tables: (u32, u32),
+    /// Whether they are set now (else libzstd picks them from level and size).
+    tables_set: bool,
 }
 
 impl core::fmt::Debug for Compressor {
@@ -158,6 +162,8 @@ impl Compressor {
             params,
             stage: Stage::Idle,
             pledged: None,
+            large_tables: ctx::large_tables(params.level, params.window_log()),
+            tables_set: false,
         })
     }
 
@@ -188,6 +194,8 @@ impl Compressor {
     pub fn compress_into(&mut self, input: &[u8], out: &mut Buf<'_>) -> Result<usize, EncodeError> {
         self.stage = Stage::Idle;
         self.pledged = None;
+        self.cctx.reset_session();
+        self.set_tables(false)?;
         let spare = out.spare_capacity_mut();
         let capacity = spare.len();
         // `ZSTD_compress2` resets the session and pledges `input.len()` itself.
@@ -224,6 +232,7 @@ impl Compressor {
             Stage::Done => Err(EncodeError::Finished),
             Stage::Idle => {
                 self.cctx.reset_session();
+                self.set_tables(self.pledged.is_none())?;
                 self.cctx
                     .set_pledged(self.pledged)
                     .map_err(|_| EncodeError::InvalidSetting)?;
@@ -231,6 +240,23 @@ impl Compressor {
                 Ok(())
             }
         }
+    }
+
+    /// Sets the hash and chain table sizes for a frame of unknown size (`explicit`),
+    /// or lets libzstd pick them from the level and the size (between frames only).
+    fn set_tables(&mut self, explicit: bool) -> Result<(), EncodeError> {
+        if self.tables_set != explicit {
+            let (hash, chain) = if explicit { self.large_tables } else { (0, 0) };
+            let invalid = |_| EncodeError::InvalidSetting;
+            self.cctx
+                .set(P::ZSTD_c_hashLog, hash as i32)
+                .map_err(invalid)?;
+            self.cctx
+                .set(P::ZSTD_c_chainLog, chain as i32)
+                .map_err(invalid)?;
+            self.tables_set = explicit;
+        }
+        Ok(())
     }
 
     /// Runs `ZSTD_compressStream2` into `out` until `input` is consumed (and, for

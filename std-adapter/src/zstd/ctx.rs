@@ -344,27 +344,41 @@ pub(crate) fn min_level() -> i32 {
     unsafe { sys::ZSTD_minCLevel() }
 }
 
+/// A content size libzstd treats as "large and known": its fourth parameter table,
+/// with the hash and chain tables capped to the window.
+const LARGE: u64 = 1 << 40;
+
+/// libzstd's parameters at `level` for `src` bytes (`None`: unknown) with the window
+/// forced to `window_log`, as a context with `ZSTD_c_windowLog` set uses them.
+fn cparams(level: i32, src: u64, window_log: u32) -> sys::ZSTD_compressionParameters {
+    // SAFETY: pure functions of their arguments (no pointers).
+    unsafe {
+        let mut cp = sys::ZSTD_getCParams(level, src, 0);
+        cp.windowLog = window_log;
+        sys::ZSTD_adjustCParams(cp, src, 0)
+    }
+}
+
+/// The hash and chain table logs libzstd uses at `level` for a large message of
+/// known size with windows of `1 << window_log`. Frames of unknown size are given
+/// these explicitly: libzstd would otherwise pick larger tables than the window can
+/// use (for level 19, 84 MB instead of 2 MB with a 64 KiB window).
+pub(crate) fn large_tables(level: i32, window_log: u32) -> (u32, u32) {
+    let cp = cparams(level, LARGE, window_log);
+    (cp.hashLog, cp.chainLog)
+}
+
 /// The workspace a streaming or one-shot compression context needs at `level` with
 /// windows of at most `1 << window_log`, for every message size: the largest
 /// estimate over libzstd's four parameter tables (up to 16 KiB, 128 KiB, 256 KiB,
 /// larger), each with the window forced to `window_log` as the context will be.
 pub(crate) fn cstream_size(level: i32, window_log: u32) -> usize {
-    let tiers = [
-        16 * 1024,
-        128 * 1024,
-        256 * 1024,
-        sys::ZSTD_CONTENTSIZE_UNKNOWN as u64,
-    ];
-    tiers
+    [16 * 1024, 128 * 1024, 256 * 1024, LARGE]
         .into_iter()
         .map(|tier| {
-            // SAFETY: pure functions of their arguments (no pointers).
-            unsafe {
-                let mut cp = sys::ZSTD_getCParams(level, tier, 0);
-                cp.windowLog = window_log;
-                let cp = sys::ZSTD_adjustCParams(cp, tier, 0);
-                sys::ZSTD_estimateCStreamSize_usingCParams(cp)
-            }
+            let cp = cparams(level, tier, window_log);
+            // SAFETY: a pure function of its argument.
+            unsafe { sys::ZSTD_estimateCStreamSize_usingCParams(cp) }
         })
         .max()
         .unwrap_or(0)
