@@ -229,6 +229,10 @@ impl Decompressor {
                 let needed = ctx::frame_header(input).ok().flatten().map(|h| h.window);
                 self.limit_error(needed.filter(|&w| w > limit))
             }
+            // libzstd decodes through its own window buffer here, so the caller's
+            // output is never too small: a block that does not fit that buffer is
+            // corrupt.
+            DecodeError::OutputTooSmall { .. } => DecodeError::Corrupt,
             other => other,
         }
     }

@@ -1,0 +1,148 @@
+//! Interop of `bufpress_std::zstd` with the `zstd` command-line tool, both ways: with
+//! and without checksums and content sizes, one-shot and streaming, several frames in
+//! a row, and skippable frames.
+
+use std::io::{Read, Write};
+
+use bufpress::pool::Pool;
+use bufpress_std::zstd::{Compressor, Decompressor, Params, Reader, WriteDecoder, Writer};
+use bufpress_tests::corpus::{self, KINDS};
+use bufpress_tests::tools;
+
+type Bufs = Pool<4, { 600 * 1024 }>;
+/// One pool per test (they run in parallel), each checked to be whole at the end.
+static BUFS: Bufs = Pool::new();
+static CLI_BUFS: Bufs = Pool::new();
+
+const SIZES: [usize; 6] = [0, 1, 100, 4096, 70_000, 300_000];
+
+fn read_all(frames: &[u8], dec: &mut Decompressor) -> Vec<u8> {
+    let mut out = Vec::new();
+    Reader::new(frames, dec)
+        .read_to_end(&mut out)
+        .expect("reader");
+    out
+}
+
+fn write_decode(frames: &[u8], dec: &mut Decompressor) -> Vec<u8> {
+    let mut wd = WriteDecoder::new(Vec::new(), dec, CLI_BUFS.try_acquire().expect("buffer"));
+    for piece in frames.chunks(777) {
+        wd.write_all(piece).expect("write decoder");
+    }
+    wd.finish().expect("finish")
+}
+
+#[test]
+fn cli_reads_ours() {
+    if !tools::available("zstd") {
+        return;
+    }
+    for (checksum, content_size) in [(false, false), (true, true), (true, false), (false, true)] {
+        for level in [-3, 3, 12] {
+            let params = Params::new(level, 64 * 1024)
+                .checksum(checksum)
+                .content_size(content_size);
+            let mut comp = Compressor::new(params).expect("compressor");
+            let mut all_frames = Vec::new();
+            let mut all_content = Vec::new();
+            for (i, &n) in SIZES.iter().enumerate() {
+                let data = corpus::make(KINDS[i % KINDS.len()], n, n as u64);
+                // One-shot.
+                let mut frame = BUFS.try_acquire().expect("buffer");
+                comp.compress_into(&data, &mut frame).expect("compress");
+                let got = tools::pipe("zstd", &["-d", "-c", "-q"], &frame);
+                assert!(got == data, "level {level} checksum {checksum}: {n} bytes");
+                all_frames.extend_from_slice(&frame);
+                all_content.extend_from_slice(&data);
+                // Streaming, no size pledged.
+                let mut w = Writer::new(Vec::new(), &mut comp, BUFS.try_acquire().expect("buf"));
+                for piece in data.chunks(1000) {
+                    w.write_all(piece).expect("write");
+                }
+                let streamed = w.finish().expect("finish");
+                let got = tools::pipe("zstd", &["-d", "-c", "-q"], &streamed);
+                assert!(got == data, "streamed, level {level}: {n} bytes");
+            }
+            // Several frames in a row.
+            let got = tools::pipe("zstd", &["-d", "-c", "-q"], &all_frames);
+            assert!(got == all_content, "multi-frame");
+        }
+    }
+    assert_eq!(BUFS.stats().available, 4);
+}
+
+#[test]
+fn we_read_the_cli() {
+    if !tools::available("zstd") {
+        return;
+    }
+    // The CLI reading stdin uses level 3's large window (2 MiB) unless told the size.
+    let mut dec = Decompressor::new(8 << 20);
+    for args in [
+        &["-3", "-c", "-q"][..],
+        &["-3", "-c", "-q", "--no-check"],
+        &["-19", "-c", "-q"],
+        &["-1", "-c", "-q", "--no-check"],
+        &["--fast=5", "-c", "-q"],
+    ] {
+        let mut all_frames = Vec::new();
+        let mut all_content = Vec::new();
+        for (i, &n) in SIZES.iter().enumerate() {
+            let data = corpus::make(KINDS[(i + 1) % KINDS.len()], n, 3 + n as u64);
+            let size = format!("--stream-size={n}");
+            for with_size in [false, true] {
+                let mut a = args.to_vec();
+                if with_size {
+                    a.push(&size);
+                }
+                let frame = tools::pipe("zstd", &a, &data);
+                let mut out = CLI_BUFS.try_acquire().expect("buffer");
+                let k = dec.decompress_into(&frame, &mut out).expect("one-shot");
+                assert_eq!(k, n);
+                assert!(out[..] == data[..], "{a:?}: {n} bytes");
+                assert!(read_all(&frame, &mut dec) == data, "reader {a:?} {n}");
+                assert!(
+                    write_decode(&frame, &mut dec) == data,
+                    "write decoder {a:?} {n}"
+                );
+                all_frames.extend_from_slice(&frame);
+                all_content.extend_from_slice(&data);
+            }
+        }
+        // A skippable frame in the middle.
+        all_frames.extend_from_slice(&[0x50, 0x2a, 0x4d, 0x18, 3, 0, 0, 0, 1, 2, 3]);
+        let tail = tools::pipe("zstd", args, b"tail");
+        all_frames.extend_from_slice(&tail);
+        all_content.extend_from_slice(b"tail");
+        assert!(
+            read_all(&all_frames, &mut dec) == all_content,
+            "reader, multi-frame {args:?}"
+        );
+        assert!(
+            write_decode(&all_frames, &mut dec) == all_content,
+            "write decoder, multi-frame"
+        );
+        let mut out = CLI_BUFS.try_acquire().expect("buffer");
+        let mut big = Vec::new();
+        // One-shot over the whole stream: more than one buffer holds, so in two parts.
+        let half = all_frames.len() / 2;
+        let cut = (0..=half)
+            .rev()
+            .find(|&c| read_prefix_is_frames(&all_frames[..c], &mut dec))
+            .unwrap_or(0);
+        for part in [&all_frames[..cut], &all_frames[cut..]] {
+            out.clear();
+            dec.decompress_into(part, &mut out)
+                .expect("one-shot multi-frame");
+            big.extend_from_slice(&out);
+        }
+        assert!(big == all_content, "one-shot multi-frame {args:?}");
+    }
+    assert_eq!(CLI_BUFS.stats().available, 4);
+}
+
+/// Whether `bytes` is whole frames that decode into one buffer (to split a stream).
+fn read_prefix_is_frames(bytes: &[u8], dec: &mut Decompressor) -> bool {
+    let mut out = CLI_BUFS.try_acquire().expect("buffer");
+    !bytes.is_empty() && dec.decompress_into(bytes, &mut out).is_ok()
+}
