@@ -10,6 +10,7 @@
 //!
 //! Everything here takes slices and returns plain results; the callers in
 //! `compress.rs` / `decompress.rs` never touch a pointer.
+#![allow(unsafe_code)]
 
 use core::ffi::c_void;
 use core::ptr::NonNull;

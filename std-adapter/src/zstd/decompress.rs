@@ -85,7 +85,7 @@ impl Decompressor {
     ///
     /// [`DecodeError::LimitExceeded`] for a frame whose window exceeds the limit,
     /// [`DecodeError::OutputTooSmall`] when the content does not fit in what is left
-    /// of `out`, [`DecodeError::Truncated`], [`DecodeError::BadMagic`],
+    /// of `out`, [`DecodeError::Truncated`] (also for an empty input), [`DecodeError::BadMagic`],
     /// [`DecodeError::Checksum`] (with the stored and computed values), or
     /// [`DecodeError::Corrupt`]. On error `out` keeps its length from before the call.
     pub fn decompress_into(

@@ -80,7 +80,16 @@
 //!
 //! [`DecodeError`]: bufpress::codec::DecodeError
 //! [`DecodeError::LimitExceeded`]: bufpress::codec::DecodeError::LimitExceeded
+//!
+//! # Safety
+//!
+//! The `unsafe` code (the calls into libzstd) is all in one private module, `ctx`,
+//! behind safe functions that take slices; the rest of this module denies
+//! `unsafe_code`. A static context lives in a workspace owned by the same value, which
+//! frees it only when the context is dropped.
+//!
 //! [`EncodeError`]: bufpress::codec::EncodeError
+#![deny(unsafe_code)]
 
 mod compress;
 mod ctx;
