@@ -139,3 +139,42 @@ fn we_read_the_cli() {
     }
     assert_eq!(CLI_BUFS.stats().available, 4);
 }
+
+#[test]
+fn flush_makes_what_was_written_decodable() {
+    static FLUSH_BUFS: Pool<2, 4096> = Pool::new();
+    let data = corpus::mixed(50_000, 8);
+    let mut comp = Compressor::new(Params::new(3, 64 * 1024)).expect("compressor");
+    let mut dec = Decompressor::new(64 * 1024);
+    let mut w = Writer::new(
+        Vec::new(),
+        &mut comp,
+        FLUSH_BUFS.try_acquire().expect("buf"),
+    );
+    w.flush().expect("flush before any write");
+    assert!(w.get_ref().is_empty(), "nothing to flush yet");
+    w.write_all(&data[..20_000]).expect("write");
+    w.flush().expect("flush");
+    let prefix = w.get_ref().clone();
+    // What was flushed decodes to what was written, though the frame is not ended.
+    let mut got = Vec::new();
+    let mut r = Reader::new(&prefix[..], &mut dec);
+    let mut chunk = [0u8; 4096];
+    while got.len() < 20_000 {
+        let n = r.read(&mut chunk).expect("read");
+        assert!(n > 0, "flushed data decodes");
+        got.extend_from_slice(&chunk[..n]);
+    }
+    assert!(got == data[..20_000]);
+    assert!(
+        r.read(&mut chunk).is_err(),
+        "the frame is not ended: truncated"
+    );
+    w.write_all(&data[20_000..]).expect("write");
+    let all = w.finish().expect("finish");
+    assert!(read_all(&all, &mut dec) == data);
+    if tools::available("zstd") {
+        assert!(tools::pipe("zstd", &["-d", "-c", "-q"], &all) == data);
+    }
+    assert_eq!(FLUSH_BUFS.stats().available, 2);
+}

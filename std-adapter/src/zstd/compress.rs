@@ -315,6 +315,10 @@ impl Compressor {
     ///
     /// As for [`Encoder::encode`].
     pub fn flush(&mut self, out: &mut Buf<'_>) -> Result<Progress, EncodeError> {
+        if self.stage != Stage::Open {
+            // No frame open (none begun, or finished): nothing is buffered.
+            return Ok(progress(0, 0, Status::NeedInput));
+        }
         self.run(&[], out, End::Flush)
     }
 }
