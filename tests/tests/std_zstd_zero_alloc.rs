@@ -294,3 +294,54 @@ fn streaming_codec_traits_over_a_pool() {
     assert_zero("streaming codec traits (encode_to, decode_to)", counts, c);
     assert_eq!(OUT.stats().available, 64);
 }
+
+#[test]
+fn reader_over_a_plain_read() {
+    /// A `Read` that is not a `BufRead` and hands out at most 1000 bytes per call.
+    struct Trickle<'a>(&'a [u8]);
+    impl Read for Trickle<'_> {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.0.len().min(out.len()).min(1000);
+            out[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+    static IN: Pool<1, 4096> = Pool::new();
+    static FRAME: Pool<1, BIG> = Pool::new();
+    let data = corpus();
+    let sizes = sizes();
+    let msgs: Vec<&[u8]> = messages(&data, &sizes).collect();
+    let mut comp = Compressor::new(Params::new(3, PLANNED)).expect("compressor");
+    let frames: Vec<Vec<u8>> = msgs
+        .iter()
+        .map(|m| {
+            let mut out = FRAME.try_acquire().expect("buffer");
+            comp.compress_into(m, &mut out).expect("compress");
+            out.to_vec()
+        })
+        .collect();
+    let mut dec = Decompressor::new(PLANNED);
+    let mut chunk = vec![0u8; 3000];
+    let mut buf = Some(IN.try_acquire().expect("buffer"));
+    let ((), counts, c) = measure_all(|| {
+        for (m, f) in msgs.iter().zip(&frames) {
+            let input = buf.take().expect("the buffer is back");
+            let mut r = Reader::from_read(Trickle(f), &mut dec, input);
+            let mut got = 0;
+            loop {
+                let k = r.read(&mut chunk).expect("read");
+                if k == 0 {
+                    break;
+                }
+                assert!(chunk[..k] == m[got..got + k], "content");
+                got += k;
+            }
+            assert_eq!(got, m.len());
+            buf = Some(r.into_parts().0.into_parts().1);
+        }
+    });
+    assert_zero("Reader over a plain Read (PoolBufReader)", counts, c);
+    drop(buf);
+    assert_eq!(IN.stats().available, 1);
+}

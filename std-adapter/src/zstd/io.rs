@@ -142,8 +142,8 @@ impl<W: Write, C: DerefMut<Target = Compressor>> Write for Writer<'_, W, C> {
 /// ([`DecodeError::Truncated`]). [`reset`](Self::reset) starts over on the same or
 /// another reader, keeping the context.
 ///
-/// For a plain `Read`, wrap it in `std::io::BufReader` (one allocation, at
-/// construction); a `&[u8]` is a `BufRead` already.
+/// For a plain `Read` (a socket, a file), [`Reader::from_read`] buffers it in a pool
+/// buffer ([`PoolBufReader`]); a `&[u8]` is a `BufRead` already.
 pub struct Reader<R: BufRead, D: DerefMut<Target = Decompressor>> {
     inner: R,
     ctx: D,
@@ -162,7 +162,9 @@ impl<R: BufRead, D: DerefMut<Target = Decompressor>> Reader<R, D> {
         }
     }
 
-    /// Starts over reading from `inner`; returns the previous inner reader.
+    /// Starts over reading from `inner`; returns the previous inner reader (for a
+    /// [`PoolBufReader`], call its [`reset`](PoolBufReader::reset) on it first, or pass
+    /// a fresh one, so no buffered input of the old stream is read).
     pub fn reset(&mut self, inner: R) -> R {
         bufpress::codec::Decoder::reset(&mut *self.ctx);
         self.failed = None;
@@ -182,6 +184,77 @@ impl<R: BufRead, D: DerefMut<Target = Decompressor>> Reader<R, D> {
     /// The inner reader and the context.
     pub fn into_parts(self) -> (R, D) {
         (self.inner, self.ctx)
+    }
+}
+
+impl<'p, R: Read, D: DerefMut<Target = Decompressor>> Reader<PoolBufReader<'p, R>, D> {
+    /// A reader decompressing what the plain reader `inner` yields, reading it in
+    /// pieces of `buf`'s capacity.
+    pub fn from_read(inner: R, ctx: D, buf: Buf<'p>) -> Self {
+        Self::new(PoolBufReader::new(inner, buf), ctx)
+    }
+}
+
+/// A [`BufRead`] over any [`Read`], buffering in a pool buffer (no allocation): what
+/// `std::io::BufReader` does with a `Box<[u8]>`.
+pub struct PoolBufReader<'p, R> {
+    inner: R,
+    buf: Buf<'p>,
+    /// Bytes of `buf` already handed out by `consume`.
+    pos: usize,
+}
+
+impl<'p, R: Read> PoolBufReader<'p, R> {
+    /// Buffers `inner` in `buf` (emptied first).
+    pub fn new(inner: R, mut buf: Buf<'p>) -> Self {
+        buf.clear();
+        Self { inner, buf, pos: 0 }
+    }
+
+    /// Drops any buffered input and reads from `inner` from now on; returns the
+    /// previous inner reader.
+    pub fn reset(&mut self, inner: R) -> R {
+        self.buf.clear();
+        self.pos = 0;
+        core::mem::replace(&mut self.inner, inner)
+    }
+
+    /// The inner reader and the buffer (buffered input is dropped).
+    pub fn into_parts(self) -> (R, Buf<'p>) {
+        (self.inner, self.buf)
+    }
+}
+
+impl<R: Read> Read for PoolBufReader<'_, R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let available = self.fill_buf()?;
+        let n = available.len().min(out.len());
+        out[..n].copy_from_slice(&available[..n]);
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl<R: Read> BufRead for PoolBufReader<'_, R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        if self.pos >= self.buf.len() {
+            self.buf.clear();
+            self.pos = 0;
+            let spare = self.buf.spare_capacity_mut();
+            let n = loop {
+                match self.inner.read(spare) {
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    other => break other?,
+                }
+            };
+            // `commit` cannot fail: `read` returned at most the spare capacity.
+            let _ = self.buf.commit(n);
+        }
+        Ok(&self.buf[self.pos..])
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.pos = (self.pos + n).min(self.buf.len());
     }
 }
 

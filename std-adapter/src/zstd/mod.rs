@@ -14,7 +14,7 @@
 //! | [`Compressor`] | one-shot [`compress_into`](Compressor::compress_into) a pool buffer; streaming through [`bufpress::codec::Encoder`] |
 //! | [`Decompressor`] | one-shot [`decompress_into`](Decompressor::decompress_into) (every frame of the input); streaming through [`bufpress::codec::Decoder`] |
 //! | [`Writer`] | a compressing `io::Write`, `finish` / `reset`, reusable |
-//! | [`Reader`] | a decompressing `io::Read` over a `BufRead`, `reset`, reusable |
+//! | [`Reader`] | a decompressing `io::Read` over a `BufRead`, or over a plain `Read` through a [`PoolBufReader`] ([`Reader::from_read`]), `reset`, reusable |
 //! | [`WriteDecoder`] | a decompressing `io::Write`, `finish` / `reset`, reusable |
 //!
 //! The `io` types take their context as any `DerefMut` to it: owned in a `Box`,
@@ -99,4 +99,4 @@ mod io;
 
 pub use compress::{Compressor, MAX_LEVEL, Params, min_level};
 pub use decompress::Decompressor;
-pub use io::{Reader, WriteDecoder, Writer};
+pub use io::{PoolBufReader, Reader, WriteDecoder, Writer};
