@@ -284,6 +284,23 @@ fn subjects() -> Vec<Subject> {
         reserved: vec![(4, 0x08)],
         checksums: vec![usize::MAX - 3],
     });
+    let libzstd_frame = out.last().map(|s| s.frame.clone()).unwrap_or_default();
+    let libzstd_bomb = out.last().map(|s| s.bomb.clone()).unwrap_or_default();
+    let libzstd_oversized = out.last().map(|s| s.oversized.clone()).unwrap_or_default();
+    let mut one = bufpress_std::zstd::Decompressor::new(1 << 20);
+    out.push(Subject {
+        name: "zstd (libzstd)",
+        one_shot: Box::new(move |i, o| one.decompress_into(i, o)),
+        streaming: Box::new(bufpress_std::zstd::Decompressor::new(LIMIT)),
+        reference: Some(cli_reference("zstd")),
+        frame: libzstd_frame,
+        bomb: libzstd_bomb,
+        oversized: libzstd_oversized,
+        magic: true,
+        skippable: out.last().and_then(|s| s.skippable.clone()),
+        reserved: vec![(4, 0x08)],
+        checksums: vec![usize::MAX - 3],
+    });
     out
 }
 
