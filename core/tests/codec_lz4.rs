@@ -354,6 +354,65 @@ fn block_errors_are_typed_and_commit_nothing() {
     assert_eq!(TABLES.stats().in_use, 0);
 }
 
+/// Sequences of every short literal length (0 to 40: each copy path of the
+/// compressor) and match lengths around the token's limits, after a random run.
+fn sequences(seed: u64, len: usize) -> Vec<u8> {
+    let mut rng = Rng::new(seed);
+    let mut out: Vec<u8> = (0..64).map(|_| rng.next() as u8).collect();
+    let mut lit = 0;
+    while out.len() < len {
+        out.extend((0..lit % 41).map(|_| rng.next() as u8));
+        let n = [4, 5, 18, 19, 20, 33, 270, 300][rng.below(8)];
+        let back = 1 + rng.below(out.len().min(65_535));
+        let from = out.len() - back;
+        for i in 0..n {
+            out.push(out[from + i % back]);
+        }
+        lit += 1;
+    }
+    out.truncate(len);
+    out
+}
+
+#[test]
+fn every_literal_length_and_every_output_capacity() {
+    let _serial = serial();
+    // Round trips over every literal length, then every capacity short of the
+    // block: a typed error, nothing committed, never a write past the buffer.
+    static P: Pool<2, 8192> = Pool::new();
+    let mut table = TABLES.acquire();
+    let (mut packed, mut back) = (P.acquire(), P.acquire());
+    for seed in 0..if MIRI { 2 } else { 8 } {
+        let input = sequences(seed, if MIRI { 1500 } else { 6000 });
+        packed.clear();
+        let n = lz4::compress_into(&input, &mut packed, &mut table).unwrap();
+        let block = packed.to_vec();
+        back.clear();
+        assert_eq!(
+            lz4::decompress_into(&block, &mut back).unwrap(),
+            input.len()
+        );
+        assert!(back[..] == input[..], "seed {seed}");
+        let step = if MIRI { 97 } else { 1 };
+        for spare in (0..n).step_by(step) {
+            // Leave `spare` bytes free after a filler.
+            packed.clear();
+            packed.commit(packed.capacity() - spare).unwrap();
+            let before = packed.len();
+            let e = lz4::compress_into(&input, &mut packed, &mut table).unwrap_err();
+            assert!(matches!(e, EncodeError::OutputTooSmall { .. }), "{e:?}");
+            assert_eq!(packed.len(), before);
+        }
+        packed.clear();
+        packed.commit(packed.capacity() - n).unwrap();
+        let at = packed.len();
+        assert_eq!(lz4::compress_into(&input, &mut packed, &mut table), Ok(n));
+        assert!(packed[at..] == block[..]);
+    }
+    drop((packed, back, table));
+    assert_eq!(P.stats().in_use + TABLES.stats().in_use, 0);
+}
+
 #[test]
 fn a_table_is_reused_across_unrelated_messages() {
     let _serial = serial();
