@@ -247,7 +247,8 @@ impl Sink<'_> {
         Some(())
     }
 
-    /// The last sequence: literals only (once per block: a plain copy).
+    /// The last sequence: literals only (once per block: `copy` for a short run, a
+    /// plain `memcpy` otherwise, which keeps the code small).
     fn last(&mut self, literals: &[u8]) -> Option<()> {
         let lit = literals.len();
         self.push((lit.min(15) as u8) << 4)?;
@@ -255,7 +256,12 @@ impl Sink<'_> {
             self.length(lit - 15)?;
         }
         let end = self.pos.checked_add(lit)?;
-        self.out.get_mut(self.pos..end)?.copy_from_slice(literals);
+        let dst = self.out.get_mut(self.pos..end)?;
+        if lit <= 16 {
+            copy(dst, literals);
+        } else {
+            dst.copy_from_slice(literals);
+        }
         self.pos = end;
         Some(())
     }
