@@ -14,17 +14,18 @@ use crate::pool::Buf;
 /// buffers of any size.
 ///
 /// Size `MEM` with [`decoder_memory`](super::decoder_memory) for the blocks you
-/// expect. A frame is accepted whatever block size its header declares (the `lz4`
-/// tool declares 4 MiB by default, even for a few bytes): what counts is each actual
-/// block. A block whose stored size, or decoded size, is larger than
-/// [`max_block_size`](Self::max_block_size) is [`DecodeError::LimitExceeded`] with
-/// `limit` that size and `needed` the block's stored size (or, when it is its
-/// decoded size that does not fit, the frame's declared maximum), before any of it
-/// is written. Linked frames also need the 64 KiB history
-/// ([`WINDOW`](super::WINDOW)): a state smaller than that refuses them at the
-/// header (`limit` the state's `MEM`, `needed` 64 KiB). The outcome never depends
-/// on how the input or the output is split. A state is large (192 KiB for 64 KiB linked blocks),
-/// so keep it in a `static` or a [`ValuePool`](crate::pool::ValuePool), never on a
+/// expect. A frame is accepted whatever block size its header declares (lz4_flex's,
+/// Java's and Go's frame writers declare 4 MiB by default, even for a few bytes):
+/// what counts is each actual block. A block whose stored size, or decoded size, is
+/// larger than [`max_block_size`](Self::max_block_size) is
+/// [`DecodeError::LimitExceeded`] with `limit` that size and `needed` the block's
+/// stored size (or, when it is its decoded size that does not fit, the frame's
+/// declared maximum), before any of it is written. Linked frames also need the
+/// 64 KiB history ([`WINDOW`](super::WINDOW)): a state smaller than that refuses
+/// them at the header (`limit` the state's `MEM`, `needed` 64 KiB). The outcome
+/// never depends on how the input or the output is split.
+///
+/// A state is large (192 KiB for 64 KiB linked blocks), so keep it in a `static` or a [`ValuePool`](crate::pool::ValuePool), never on a
 /// small stack: [`new`](Self::new) is `const` and all zero (a static lands in `.bss`),
 /// and no method copies the state.
 ///
