@@ -9,6 +9,7 @@
 //! gzip handling and errors.
 
 use super::Format;
+use super::crc32::Crc32;
 use super::gzip::{self, Capture, GzipHeader, HeaderParser, Parsed};
 use super::zlib;
 use crate::codec::DecodeError;
@@ -72,7 +73,7 @@ pub struct Frame {
     /// Running Adler-32 (zlib).
     adler: u32,
     /// Running CRC-32 (gzip).
-    crc: crc32fast::Hasher,
+    crc: Crc32,
     /// Bytes decoded in the current member (gzip) or stream.
     member_len: u64,
 }
@@ -87,7 +88,7 @@ impl Frame {
             gathered: [0; gzip::TRAILER_LEN],
             gathered_len: 0,
             adler: zlib::ADLER_INIT,
-            crc: crc32fast::Hasher::new(),
+            crc: Crc32::new(),
             member_len: 0,
         }
     }

@@ -1,6 +1,7 @@
 //! The gzip wrapper (RFC 1952): an incremental member-header parser, the header that
 //! the encoder writes, and the trailer (CRC-32, ISIZE).
 
+use super::crc32::Crc32;
 use crate::codec::{Checksum, DecodeError};
 
 /// The two magic bytes of a gzip member.
@@ -46,7 +47,7 @@ pub(super) struct HeaderParser {
     xlen: u16,
     stored_hcrc: u16,
     /// CRC-32 of the header bytes so far (for FHCRC).
-    crc: crc32fast::Hasher,
+    crc: Crc32,
     /// Set when the magic's first byte was seen at the end of a piece right after a
     /// member: a second byte other than 0x8b then ends the stream instead of failing.
     speculative: bool,
@@ -287,7 +288,7 @@ impl HeaderParser {
             flags: 0,
             xlen: 0,
             stored_hcrc: 0,
-            crc: crc32fast::Hasher::new(),
+            crc: Crc32::new(),
             speculative: false,
         }
     }

@@ -54,6 +54,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod crc32;
 mod decoder;
 #[cfg(feature = "alloc")]
 mod encode;
