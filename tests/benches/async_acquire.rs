@@ -1,0 +1,132 @@
+//! The async acquire (feature `async`) against its references.
+//!
+//! Benchmark ids:
+//!
+//! - `async/uncontended/{try_acquire,acquire_async}`: one acquire + release of a free
+//!   buffer from a `static Pool<64, 4096>`: `try_acquire` against polling a pinned
+//!   `acquire_async()` future once (with a no-op waker, so only the future's own cost
+//!   is measured). Target: `acquire_async` <= 1.5x `try_acquire`.
+//! - `async/handoff/{bufs}b/{tasks}t/{bufpress,semaphore}`: `tasks` tokio tasks on a
+//!   2-worker multi-threaded runtime share `bufs` buffers; each task acquires, writes
+//!   64 bytes, yields to the scheduler while it holds the buffer (so the others must
+//!   wait), and releases. `bufpress` waits with `acquire_async`; `semaphore` is the
+//!   usual alternative, a fair `tokio::sync::Semaphore` with `bufs` permits guarding a
+//!   pool (`acquire().await`, then `try_acquire`, which cannot fail under a permit).
+//!   The time is per acquisition (criterion's iteration). Target: bufpress <= 1.0x the
+//!   semaphore.
+//!
+//! `.ci/bench-async` runs this and prints the ratio table.
+
+use std::future::Future;
+use std::hint::black_box;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+use std::time::{Duration, Instant};
+
+use bufpress::pool::Pool;
+use criterion::{Criterion, criterion_group, criterion_main};
+use tokio::runtime::Runtime;
+use tokio::sync::Semaphore;
+
+const SIZE: usize = 4096;
+const BYTES: [u8; 64] = [0x5A; 64];
+
+static UNCONTENDED: Pool<64, SIZE> = Pool::new();
+
+fn uncontended(c: &mut Criterion) {
+    let mut g = c.benchmark_group("async/uncontended");
+    g.bench_function("try_acquire", |b| {
+        b.iter(|| {
+            let buf = UNCONTENDED.try_acquire().expect("a free buffer");
+            black_box(buf.index());
+        });
+    });
+    g.bench_function("acquire_async", |b| {
+        let mut cx = Context::from_waker(Waker::noop());
+        b.iter(|| {
+            let fut = pin!(UNCONTENDED.acquire_async());
+            let Poll::Ready(buf) = fut.poll(&mut cx) else {
+                panic!("a buffer is free")
+            };
+            black_box(buf.index());
+        });
+    });
+    g.finish();
+}
+
+/// The handoff pools: one per buffer count, for each design.
+static BUFPRESS_1: Pool<1, SIZE> = Pool::new();
+static BUFPRESS_4: Pool<4, SIZE> = Pool::new();
+static GUARDED_1: Pool<1, SIZE> = Pool::new();
+static GUARDED_4: Pool<4, SIZE> = Pool::new();
+static PERMITS_1: Semaphore = Semaphore::const_new(1);
+static PERMITS_4: Semaphore = Semaphore::const_new(4);
+
+/// Runs `tasks` tasks doing `iters` acquisitions in all; returns the wall time.
+fn run_tasks<F, Fut>(rt: &Runtime, iters: u64, tasks: u64, task: F) -> Duration
+where
+    F: Fn(u64) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    rt.block_on(async {
+        let per_task = iters.div_ceil(tasks);
+        let t0 = Instant::now();
+        let handles: Vec<_> = (0..tasks).map(|_| tokio::spawn(task(per_task))).collect();
+        for h in handles {
+            h.await.expect("task panicked");
+        }
+        // Time per acquisition of `iters`, even when rounding up did a few more.
+        t0.elapsed().mul_f64(iters as f64 / (per_task * tasks) as f64)
+    })
+}
+
+fn handoff(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .expect("a tokio runtime");
+    for (bufs, tasks) in [(1usize, 8u64), (4, 16), (4, 64)] {
+        let mut g = c.benchmark_group(format!("async/handoff/{bufs}b/{tasks}t"));
+        g.bench_function("bufpress", |b| {
+            b.iter_custom(|iters| {
+                run_tasks(&rt, iters, tasks, move |n| async move {
+                    let pool = if bufs == 1 {
+                        BUFPRESS_1.pool_ref()
+                    } else {
+                        BUFPRESS_4.pool_ref()
+                    };
+                    for _ in 0..n {
+                        let mut buf = pool.acquire_async().await;
+                        buf.extend_from_slice(black_box(&BYTES)).expect("fits");
+                        tokio::task::yield_now().await;
+                        black_box(buf.as_ptr());
+                    }
+                })
+            });
+        });
+        g.bench_function("semaphore", |b| {
+            b.iter_custom(|iters| {
+                run_tasks(&rt, iters, tasks, move |n| async move {
+                    let (permits, pool) = if bufs == 1 {
+                        (&PERMITS_1, GUARDED_1.pool_ref())
+                    } else {
+                        (&PERMITS_4, GUARDED_4.pool_ref())
+                    };
+                    for _ in 0..n {
+                        let permit = permits.acquire().await.expect("never closed");
+                        let mut buf = pool.try_acquire().expect("a permit guarantees a buffer");
+                        buf.extend_from_slice(black_box(&BYTES)).expect("fits");
+                        tokio::task::yield_now().await;
+                        black_box(buf.as_ptr());
+                        drop(buf);
+                        drop(permit);
+                    }
+                })
+            });
+        });
+        g.finish();
+    }
+}
+
+criterion_group!(benches, uncontended, handoff);
+criterion_main!(benches);
