@@ -23,10 +23,17 @@ use loom::thread;
 
 type Small = Pool<1, 8>;
 
-fn model(f: impl Fn() + Sync + Send + 'static) {
+/// Preemption bound 3, or 2 for the three-thread models (every interleaving with at
+/// most that many preemptions).
+fn model_bounded(bound: usize, f: impl Fn() + Sync + Send + 'static) {
     let mut builder = loom::model::Builder::new();
-    builder.preemption_bound = Some(3);
+    builder.preemption_bound = Some(bound);
+    builder.max_branches = 10_000;
     builder.check(f);
+}
+
+fn model(f: impl Fn() + Sync + Send + 'static) {
+    model_bounded(3, f);
 }
 
 fn assert_all_free(pool: &Small) {
@@ -55,22 +62,41 @@ fn release_wakes_a_waiter() {
     });
 }
 
-/// Two tasks on two threads wait for one buffer held by a third: both get it in turn.
+/// Two tasks wait for one buffer held by another thread: both get it in turn, the
+/// older first. (Both tasks run on one thread: with two threads spinning on the
+/// waiter lock at once, loom would explore their yields to each other forever.)
 #[test]
 fn two_waiters_and_a_release() {
     model(|| {
         let pool = Arc::new(Small::new());
         let raw = pool.try_acquire().unwrap().into_raw();
-        let other = {
-            let pool = pool.clone();
-            thread::spawn(move || drop(block_on(pool.acquire_async())))
-        };
         let releaser = {
             let pool = pool.clone();
             thread::spawn(move || drop(pool.try_from_raw(raw).unwrap()))
         };
-        drop(block_on(pool.acquire_async()));
-        other.join().unwrap();
+        let order = block_on(async {
+            let mut first = pin!(pool.acquire_async());
+            let mut second = pin!(pool.acquire_async());
+            let mut order = Vec::new();
+            std::future::poll_fn(|cx| {
+                if order.len() < 2 && !order.contains(&1) {
+                    if let Poll::Ready(buf) = first.as_mut().poll(cx) {
+                        drop(buf); // to `second`, if it waits
+                        order.push(1);
+                    }
+                }
+                if order.len() < 2 && !order.contains(&2) {
+                    if let Poll::Ready(buf) = second.as_mut().poll(cx) {
+                        drop(buf);
+                        order.push(2);
+                    }
+                }
+                if order.len() == 2 { Poll::Ready(()) } else { Poll::Pending }
+            })
+            .await;
+            order
+        });
+        assert_eq!(order, [1, 2], "the older waiter first");
         releaser.join().unwrap();
         assert_all_free(&pool);
     });
