@@ -107,15 +107,24 @@ fn waiting_across_two_threads_allocates_nothing() {
     static POOL: Pool<1, 64> = Pool::new();
     let start = Barrier::new(2);
     let received = AtomicUsize::new(0);
+    let measured = AtomicBool::new(false);
     thread::scope(|s| {
         s.spawn(|| {
             let (waker, _flag) = waker();
             start.wait();
-            let _counted = TrackThread::start();
-            for _ in 0..CYCLES {
-                let buf = block_on(POOL.acquire_async(), &waker);
-                assert_eq!(buf.capacity(), 64);
-                received.fetch_add(1, Ordering::AcqRel);
+            {
+                let _counted = TrackThread::start();
+                for _ in 0..CYCLES {
+                    let buf = block_on(POOL.acquire_async(), &waker);
+                    assert_eq!(buf.capacity(), 64);
+                    received.fetch_add(1, Ordering::AcqRel);
+                }
+            }
+            // Keep this thread's waker alive until the measurement ends: the other
+            // thread may still hold a clone (to wake it), and freeing the waker is the
+            // executor's business, not the pool's.
+            while !measured.load(Ordering::Acquire) {
+                thread::yield_now();
             }
         });
         let (waker, _flag) = waker();
@@ -130,6 +139,7 @@ fn waiting_across_two_threads_allocates_nothing() {
                 thread::yield_now();
             }
         });
+        measured.store(true, Ordering::Release);
         assert!(counts.is_zero(), "{counts:?}");
     });
     let stats = POOL.stats();

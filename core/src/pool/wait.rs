@@ -76,18 +76,32 @@ use intrusive_collections::{LinkedList, LinkedListLink, UnsafeRef, intrusive_ada
 use super::buf::Buf;
 use super::freelist::FreeList;
 use super::pool_ref::PoolRef;
-use crate::sync::{UnsafeCell, const_fn};
+use crate::sync::{AtomicU32, Ordering, UnsafeCell, const_fn};
 
 /// A waiting task's entry in the queue; a field of its [`Acquire`] future.
 ///
-/// Invariant: once the future was queued, `link`, `slot` and `waker` are read and
-/// written only with the pool's waiter lock held. `slot` is `None` exactly while the
-/// node is linked into the queue; `Some(i)` means slot `i` was handed to this node
-/// (which owns it from then on) and the node is unlinked.
+/// Invariant: once the future was queued, `link` and `waker` are read and written only
+/// with the pool's waiter lock held. `granted` is 0 exactly while the node is linked
+/// into the queue; `i + 1` means slot `i` was handed to this node (which owns it from
+/// then on) and the node is unlinked. A releaser writes `granted` (with `Release`,
+/// lock held) as its *last* access to the node, so once the owner reads it non-zero
+/// (with `Acquire`) nobody else touches the node: the owner takes the slot without
+/// the lock.
 struct Node {
     link: LinkedListLink,
-    slot: Cell<Option<u16>>,
+    granted: AtomicU32,
     waker: Cell<Option<Waker>>,
+}
+
+impl Node {
+    /// The slot handed to this node, if any.
+    #[inline]
+    fn granted(&self) -> Option<u16> {
+        match self.granted.load(Ordering::Acquire) {
+            0 => None,
+            slot => Some((slot - 1) as u16),
+        }
+    }
 }
 
 intrusive_adapter!(NodeAdapter = UnsafeRef<Node>: Node { link => LinkedListLink });
@@ -205,11 +219,13 @@ impl Queue {
 fn hand_over(free: FreeList<'_>, list: &mut List, index: u16, wakes: &mut Wakes) {
     match list.pop_front() {
         Some(node) => {
-            node.slot.set(Some(index));
             wakes.push(node.waker.take());
             if list.is_empty() {
                 free.clear_waiting();
             }
+            // The last access to the node: from here its owner may take the slot and
+            // drop the node without the lock (`Node` invariant).
+            node.granted.store(u32::from(index) + 1, Ordering::Release);
         }
         None => free.push_anyway(index),
     }
@@ -314,13 +330,14 @@ pub struct Acquire<'p> {
 unsafe impl Send for Acquire<'_> {}
 
 impl<'p> Acquire<'p> {
+    #[inline]
     pub(crate) fn new(pool: PoolRef<'p>) -> Self {
         Self {
             pool,
             phase: Cell::new(Phase::Start),
             node: Node {
                 link: LinkedListLink::new(),
-                slot: Cell::new(None),
+                granted: AtomicU32::new(0),
                 waker: Cell::new(None),
             },
             _pinned: PhantomPinned,
@@ -332,17 +349,17 @@ impl<'p> Acquire<'p> {
         self.pool
     }
 
+    #[inline]
     fn ready(&self, index: u16) -> Poll<Buf<'p>> {
         self.phase.set(Phase::Done);
         Poll::Ready(Buf::new(self.pool, index, 0, 0))
     }
 
-    /// First poll: take a buffer if nobody waits, else queue the node.
+    /// First poll, when the fast path found no buffer (or tasks waiting): queue the
+    /// node, unless the re-check under the lock finds a buffer.
+    #[inline(never)]
     fn enqueue(&self, cx: &mut Context<'_>) -> Poll<Buf<'p>> {
         let free = self.pool.free();
-        if let Ok(index) = free.pop_if_nobody_waits() {
-            return self.ready(index);
-        }
         let node = &self.node;
         let mut wakes = Wakes::new();
         let got = free.waiters().locked(free, &mut wakes, |list, wakes| {
@@ -354,7 +371,6 @@ impl<'p> Acquire<'p> {
                     return Some(index);
                 }
             }
-            node.slot.set(None);
             node.waker.set(Some(cx.waker().clone()));
             // SAFETY: `node` is inside this future, which is pinned (`poll` takes
             // `Pin<&mut Self>`), so it stays at this address until dropped; `Drop`
@@ -373,14 +389,18 @@ impl<'p> Acquire<'p> {
         }
     }
 
-    /// Later polls: take the slot handed over, or refresh the waker.
+    /// Later polls: take the slot handed over (no lock), or refresh the waker.
+    #[inline(never)]
     fn poll_queued(&self, cx: &mut Context<'_>) -> Poll<Buf<'p>> {
-        let free = self.pool.free();
         let node = &self.node;
+        if let Some(index) = node.granted() {
+            return self.ready(index);
+        }
+        let free = self.pool.free();
         let mut wakes = Wakes::new();
         let (got, stale) = free.waiters().locked(free, &mut wakes, |_, _| {
-            if let Some(index) = node.slot.get() {
-                return (Some(index), node.waker.take());
+            if let Some(index) = node.granted() {
+                return (Some(index), None);
             }
             match node.waker.take() {
                 Some(w) if w.will_wake(cx.waker()) => {
@@ -405,12 +425,17 @@ impl<'p> Acquire<'p> {
 impl<'p> Future for Acquire<'p> {
     type Output = Buf<'p>;
 
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Buf<'p>> {
-        // Everything the future changes is in `Cell`s: a shared reference suffices,
-        // and nothing is ever moved out of the pinned future.
+        // Everything the future changes is in `Cell`s and atomics: a shared reference
+        // suffices, and nothing is ever moved out of the pinned future.
         let this = self.into_ref().get_ref();
         match this.phase.get() {
-            Phase::Start => this.enqueue(cx),
+            Phase::Start => match this.pool.free().pop_if_nobody_waits() {
+                // The fast path: a free buffer and nobody ahead.
+                Ok(index) => this.ready(index),
+                Err(_) => this.enqueue(cx),
+            },
             Phase::Queued => this.poll_queued(cx),
             Phase::Done => panic!("`Acquire` polled after it returned its buffer"),
         }
@@ -418,18 +443,27 @@ impl<'p> Future for Acquire<'p> {
 }
 
 impl Drop for Acquire<'_> {
+    #[inline]
     fn drop(&mut self) {
-        if self.phase.get() != Phase::Queued {
-            return;
+        if self.phase.get() == Phase::Queued {
+            self.leave();
         }
+    }
+}
+
+impl Acquire<'_> {
+    /// Cancellation of a queued future: leave the queue, or pass on the slot it was
+    /// handed.
+    #[inline(never)]
+    fn leave(&self) {
         let free = self.pool.free();
         let node = &self.node;
         let mut wakes = Wakes::new();
         let waker = free.waiters().locked(free, &mut wakes, |list, wakes| {
-            match node.slot.get() {
+            match node.granted() {
                 None => {
                     debug_assert!(node.link.is_linked());
-                    // SAFETY: `slot` is `None`, so the node is linked into this pool's
+                    // SAFETY: `granted` is 0, so the node is linked into this pool's
                     // list (`Node` invariant), and the lock is held.
                     unsafe { list.cursor_mut_from_ptr(node).remove() };
                     if list.is_empty() {
