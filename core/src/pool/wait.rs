@@ -362,8 +362,10 @@ impl<'p> Acquire<'p> {
         let free = self.pool.free();
         let node = &self.node;
         let mut wakes = Wakes::new();
-        let got = free.waiters().locked(free, &mut wakes, |list, wakes| {
-            serve(free, list, wakes);
+        // No `serve` first: a buffer left on the free list by a release that found
+        // the lock busy is always served by a lock holder (`Queue::release`), and this
+        // node queues behind the older waiters anyway.
+        let got = free.waiters().locked(free, &mut wakes, |list, _| {
             if list.is_empty() {
                 // Re-check the free list under the lock: take a buffer, or set the
                 // `waiting` bit in the same CAS that sees the list empty.
