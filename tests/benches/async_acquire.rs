@@ -6,15 +6,18 @@
 //!   buffer from a `static Pool<64, 4096>`: `try_acquire` against polling a pinned
 //!   `acquire_async()` future once (with a no-op waker, so only the future's own cost
 //!   is measured). The two are timed in alternating chunks of 1,000 (see `paired`).
-//!   Target: `acquire_async` <= 1.5x `try_acquire`.
+//!   Target: `acquire_async` <= 1.5x `try_acquire`. For information,
+//!   `try_acquire_opaque` is `try_acquire` through a `PoolRef` the compiler cannot
+//!   constant-fold (as a future, size classes or a codec hold it).
 //! - `async/handoff/{bufs}b/{tasks}t/{bufpress,semaphore}`: `tasks` tokio tasks on a
 //!   2-worker multi-threaded runtime share `bufs` buffers; each task acquires, writes
 //!   64 bytes, yields to the scheduler while it holds the buffer (so the others must
 //!   wait), and releases. `bufpress` waits with `acquire_async`; `semaphore` is the
 //!   usual alternative, a fair `tokio::sync::Semaphore` with `bufs` permits guarding a
 //!   pool (`acquire().await`, then `try_acquire`, which cannot fail under a permit).
-//!   The time is per acquisition (criterion's iteration). Target: bufpress <= 1.0x the
-//!   semaphore.
+//!   The time is per acquisition (criterion's iteration); each sample of one design
+//!   is followed by an untimed run of the other, so both see the same machine load.
+//!   Target: bufpress <= 1.0x the semaphore.
 //!
 //! `.ci/bench-async` runs this and prints the ratio table.
 
@@ -38,6 +41,16 @@ static UNCONTENDED: Pool<64, SIZE> = Pool::new();
 #[inline(always)]
 fn round_trip_try() {
     let buf = UNCONTENDED.try_acquire().expect("a free buffer");
+    black_box(buf.index());
+}
+
+/// `try_acquire` through a `PoolRef` the compiler cannot see through, as generic code
+/// (size classes, codecs, a future) holds it: its fields come from memory, nothing is
+/// constant-folded.
+#[inline(always)]
+fn round_trip_try_opaque() {
+    let pool = black_box(UNCONTENDED.pool_ref());
+    let buf = pool.try_acquire().expect("a free buffer");
     black_box(buf.index());
 }
 
@@ -82,6 +95,12 @@ fn uncontended(c: &mut Criterion) {
         let mut cx = Context::from_waker(Waker::noop());
         b.iter_custom(|iters| paired(iters, round_trip_try, || round_trip_async(&mut cx)));
     });
+    g.bench_function("try_acquire_opaque", |b| {
+        let mut cx = Context::from_waker(Waker::noop());
+        b.iter_custom(|iters| {
+            paired(iters, round_trip_try_opaque, || round_trip_async(&mut cx))
+        });
+    });
     g.bench_function("acquire_async", |b| {
         let mut cx = Context::from_waker(Waker::noop());
         b.iter_custom(|iters| paired(iters, || round_trip_async(&mut cx), round_trip_try));
@@ -115,6 +134,39 @@ where
     })
 }
 
+/// One task of the `bufpress` design: `n` acquisitions with `acquire_async`.
+async fn bufpress_task(bufs: usize, n: u64) {
+    let pool = if bufs == 1 {
+        BUFPRESS_1.pool_ref()
+    } else {
+        BUFPRESS_4.pool_ref()
+    };
+    for _ in 0..n {
+        let mut buf = pool.acquire_async().await;
+        buf.extend_from_slice(black_box(&BYTES)).expect("fits");
+        tokio::task::yield_now().await;
+        black_box(buf.as_ptr());
+    }
+}
+
+/// One task of the `semaphore` design: `n` acquisitions of a permit, then a buffer.
+async fn semaphore_task(bufs: usize, n: u64) {
+    let (permits, pool) = if bufs == 1 {
+        (&PERMITS_1, GUARDED_1.pool_ref())
+    } else {
+        (&PERMITS_4, GUARDED_4.pool_ref())
+    };
+    for _ in 0..n {
+        let permit = permits.acquire().await.expect("never closed");
+        let mut buf = pool.try_acquire().expect("a permit guarantees a buffer");
+        buf.extend_from_slice(black_box(&BYTES)).expect("fits");
+        tokio::task::yield_now().await;
+        black_box(buf.as_ptr());
+        drop(buf);
+        drop(permit);
+    }
+}
+
 fn handoff(c: &mut Criterion) {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -122,41 +174,22 @@ fn handoff(c: &mut Criterion) {
         .expect("a tokio runtime");
     for (bufs, tasks) in [(1usize, 8u64), (4, 16), (4, 64)] {
         let mut g = c.benchmark_group(format!("async/handoff/{bufs}b/{tasks}t"));
+        // Each sample also runs the other design, untimed, right after (as `paired`
+        // does for the uncontended case): both see the same load.
+        let ours = |n| bufpress_task(bufs, n);
+        let theirs = |n| semaphore_task(bufs, n);
         g.bench_function("bufpress", |b| {
             b.iter_custom(|iters| {
-                run_tasks(&rt, iters, tasks, move |n| async move {
-                    let pool = if bufs == 1 {
-                        BUFPRESS_1.pool_ref()
-                    } else {
-                        BUFPRESS_4.pool_ref()
-                    };
-                    for _ in 0..n {
-                        let mut buf = pool.acquire_async().await;
-                        buf.extend_from_slice(black_box(&BYTES)).expect("fits");
-                        tokio::task::yield_now().await;
-                        black_box(buf.as_ptr());
-                    }
-                })
+                let t = run_tasks(&rt, iters, tasks, ours);
+                run_tasks(&rt, iters, tasks, theirs);
+                t
             });
         });
         g.bench_function("semaphore", |b| {
             b.iter_custom(|iters| {
-                run_tasks(&rt, iters, tasks, move |n| async move {
-                    let (permits, pool) = if bufs == 1 {
-                        (&PERMITS_1, GUARDED_1.pool_ref())
-                    } else {
-                        (&PERMITS_4, GUARDED_4.pool_ref())
-                    };
-                    for _ in 0..n {
-                        let permit = permits.acquire().await.expect("never closed");
-                        let mut buf = pool.try_acquire().expect("a permit guarantees a buffer");
-                        buf.extend_from_slice(black_box(&BYTES)).expect("fits");
-                        tokio::task::yield_now().await;
-                        black_box(buf.as_ptr());
-                        drop(buf);
-                        drop(permit);
-                    }
-                })
+                let t = run_tasks(&rt, iters, tasks, theirs);
+                run_tasks(&rt, iters, tasks, ours);
+                t
             });
         });
         g.finish();
