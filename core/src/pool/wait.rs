@@ -60,7 +60,7 @@
 //! # Costs
 //!
 //! The header grows by the lock word and the list head (12 bytes on 32-bit targets,
-//! 20 on 64-bit, rounded up to the header's alignment). With nobody waiting, a
+//! 24 on 64-bit with padding). With nobody waiting, a
 //! release costs what it did plus one bit test; an uncontended `acquire_async` is one
 //! `try_acquire` plus the future's bookkeeping.
 
@@ -323,10 +323,12 @@ pub struct Acquire<'p> {
 }
 
 // SAFETY: `Acquire` is not `Send` by default only because of its node (`Cell`s and
-// raw list links). Moving the future to another thread between polls is sound: the
-// node is touched only by its owner before it is queued and after it is done, and,
-// while queued, only with the pool's waiter lock held (by the owner or a releaser on
-// any thread), which orders those accesses. The waker it holds is `Send`.
+// raw list links) and `phase` (a `Cell` only its owner touches). Moving the future to
+// another thread between polls is sound: the node is touched only by its owner before
+// it is queued and after it is done, and, while queued, only with the pool's waiter
+// lock held (by the owner or a releaser on any thread), which orders those accesses;
+// the one exception, `granted`, is an atomic (`Node` invariant). The waker it holds is
+// `Send`.
 unsafe impl Send for Acquire<'_> {}
 
 impl<'p> Acquire<'p> {
@@ -374,6 +376,8 @@ impl<'p> Acquire<'p> {
                 }
             }
             node.waker.set(Some(cx.waker().clone()));
+            // Counted here, where this core owns the header's cache line anyway.
+            free.note_failed();
             // SAFETY: `node` is inside this future, which is pinned (`poll` takes
             // `Pin<&mut Self>`), so it stays at this address until dropped; `Drop`
             // unlinks it (with the lock held) before its memory can be reused.
@@ -385,7 +389,6 @@ impl<'p> Acquire<'p> {
             Some(index) => self.ready(index),
             None => {
                 self.phase.set(Phase::Queued);
-                free.note_failed();
                 Poll::Pending
             }
         }
