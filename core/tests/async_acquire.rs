@@ -54,7 +54,11 @@ fn run(tasks: &mut [Pin<&mut dyn Future<Output = ()>>]) {
             }
             progressed = true;
             let waker = waker_for(&flags[i]);
-            if task.as_mut().poll(&mut Context::from_waker(&waker)).is_ready() {
+            if task
+                .as_mut()
+                .poll(&mut Context::from_waker(&waker))
+                .is_ready()
+            {
                 done[i] = true;
             }
         }
@@ -139,7 +143,10 @@ fn waiters_are_served_in_fifo_order_without_barging() {
     drop(held); // to `a`, the oldest, not to the free list
     assert!(POOL.try_acquire().is_err(), "the buffer went to a waiter");
     let mut late = pin!(POOL.acquire_async());
-    assert!(poll_noop(late.as_mut()).is_pending(), "a newcomer must queue");
+    assert!(
+        poll_noop(late.as_mut()).is_pending(),
+        "a newcomer must queue"
+    );
     assert!(poll_noop(c.as_mut()).is_pending());
     assert!(poll_noop(b.as_mut()).is_pending());
     let Poll::Ready(buf) = poll_noop(a.as_mut()) else {
@@ -217,7 +224,11 @@ fn wakes_the_waiter_it_hands_to() {
     let waker = waker_for(&flag);
     let held = POOL.try_acquire().unwrap();
     let mut a = pin!(POOL.acquire_async());
-    assert!(a.as_mut().poll(&mut Context::from_waker(&waker)).is_pending());
+    assert!(
+        a.as_mut()
+            .poll(&mut Context::from_waker(&waker))
+            .is_pending()
+    );
     assert!(!flag.load(Ordering::Acquire));
     drop(held);
     assert!(flag.load(Ordering::Acquire), "the release woke the waiter");
@@ -243,7 +254,10 @@ fn size_classes_wait_on_the_fitting_class() {
         SizeClasses::new([SMALL.pool_ref(), LARGE.pool_ref()]);
     let small = SMALL.try_acquire().unwrap();
     let mut wait = pin!(CLASSES.acquire_async(10).unwrap());
-    assert!(poll_noop(wait.as_mut()).is_pending(), "no fall-back to LARGE");
+    assert!(
+        poll_noop(wait.as_mut()).is_pending(),
+        "no fall-back to LARGE"
+    );
     drop(small);
     let Poll::Ready(buf) = poll_noop(wait.as_mut()) else {
         panic!("handed over")

@@ -91,7 +91,11 @@ fn two_waiters_and_a_release() {
                         order.push(2);
                     }
                 }
-                if order.len() == 2 { Poll::Ready(()) } else { Poll::Pending }
+                if order.len() == 2 {
+                    Poll::Ready(())
+                } else {
+                    Poll::Pending
+                }
             })
             .await;
             order

@@ -97,9 +97,7 @@ fn uncontended(c: &mut Criterion) {
     });
     g.bench_function("try_acquire_opaque", |b| {
         let mut cx = Context::from_waker(Waker::noop());
-        b.iter_custom(|iters| {
-            paired(iters, round_trip_try_opaque, || round_trip_async(&mut cx))
-        });
+        b.iter_custom(|iters| paired(iters, round_trip_try_opaque, || round_trip_async(&mut cx)));
     });
     g.bench_function("acquire_async", |b| {
         let mut cx = Context::from_waker(Waker::noop());
@@ -130,7 +128,8 @@ where
             h.await.expect("task panicked");
         }
         // Time per acquisition of `iters`, even when rounding up did a few more.
-        t0.elapsed().mul_f64(iters as f64 / (per_task * tasks) as f64)
+        t0.elapsed()
+            .mul_f64(iters as f64 / (per_task * tasks) as f64)
     })
 }
 

@@ -42,7 +42,11 @@ async fn task(id: u32, quota: usize) {
         };
         let mut buf = buf;
         let slot = &OWNER[buf.index()];
-        assert_eq!(slot.swap(id + 1, Ordering::AcqRel), 0, "buffer handed out twice");
+        assert_eq!(
+            slot.swap(id + 1, Ordering::AcqRel),
+            0,
+            "buffer handed out twice"
+        );
         let len = 1 + rng.below(SIZE);
         let tag = (id as u8).wrapping_mul(37).wrapping_add(done as u8);
         for i in 0..len {
@@ -52,7 +56,11 @@ async fn task(id: u32, quota: usize) {
             tokio::task::yield_now().await;
         }
         for (i, &b) in buf.iter().enumerate() {
-            assert_eq!(b, tag ^ i as u8, "task {id}: another holder wrote into its buffer");
+            assert_eq!(
+                b,
+                tag ^ i as u8,
+                "task {id}: another holder wrote into its buffer"
+            );
         }
         assert_eq!(slot.swap(0, Ordering::AcqRel), id + 1);
         drop(buf);
@@ -84,9 +92,16 @@ fn tasks_share_four_buffers_with_cancellations() {
     });
     let elapsed = started.elapsed();
     let stats = POOL.stats();
-    assert_eq!((stats.available, stats.in_use), (BUFFERS, 0), "no buffer lost");
+    assert_eq!(
+        (stats.available, stats.in_use),
+        (BUFFERS, 0),
+        "no buffer lost"
+    );
     assert!(ACQUIRED.load(Ordering::Relaxed) >= ACQUISITIONS);
-    assert!(CANCELLED.load(Ordering::Relaxed) > 0, "no wait was cancelled");
+    assert!(
+        CANCELLED.load(Ordering::Relaxed) > 0,
+        "no wait was cancelled"
+    );
     assert!(stats.failed_acquires > 0, "tasks never had to wait");
     println!(
         "{} acquisitions, {} cancelled waits, {} waits, in {elapsed:?}",
