@@ -21,8 +21,8 @@ const ROUNDS: usize = if cfg!(miri) { 12 } else { 2_000 };
 /// A waker over `&AtomicBool`: waking sets the flag. Clone and drop cost nothing.
 static VTABLE: RawWakerVTable = RawWakerVTable::new(
     |data| RawWaker::new(data, &VTABLE),
-    |data| wake_flag(data),
-    |data| wake_flag(data),
+    wake_flag,
+    wake_flag,
     |_| {},
 );
 

@@ -232,7 +232,9 @@ fn hand_over(free: FreeList<'_>, list: &mut List, index: u16, wakes: &mut Wakes)
 }
 
 /// Hands buffers from the free list to waiters, oldest first, while both exist (the
-/// buffers of deferred releases). Waiter lock held.
+/// buffers of deferred releases). Waiter lock held. (With `critical-section` no
+/// release is ever deferred.)
+#[cfg(not(feature = "critical-section"))]
 fn serve(free: FreeList<'_>, list: &mut List, wakes: &mut Wakes) {
     while !list.is_empty() {
         match free.pop() {
