@@ -23,8 +23,8 @@ use loom::thread;
 
 type Small = Pool<1, 8>;
 
-/// Preemption bound 3, or 2 for the three-thread models (every interleaving with at
-/// most that many preemptions).
+/// Every interleaving with at most `bound` preemptions (loom's partial-order reduction
+/// keeps these models to a few seconds; unbounded, the larger ones run for minutes).
 fn model_bounded(bound: usize, f: impl Fn() + Sync + Send + 'static) {
     let mut builder = loom::model::Builder::new();
     builder.preemption_bound = Some(bound);
@@ -32,8 +32,9 @@ fn model_bounded(bound: usize, f: impl Fn() + Sync + Send + 'static) {
     builder.check(f);
 }
 
+/// Preemption bound 6.
 fn model(f: impl Fn() + Sync + Send + 'static) {
-    model_bounded(3, f);
+    model_bounded(6, f);
 }
 
 fn assert_all_free(pool: &Small) {
@@ -154,5 +155,54 @@ fn try_acquire_races_a_waiter() {
         drop(buf);
         isr.join().unwrap();
         assert_all_free(&pool);
+    });
+}
+
+/// Two buffers, both held on another thread and released there while two tasks on
+/// this thread wait: releases that find the waiter lock busy leave their buffer to the
+/// holder (`PENDING`), which must serve both; nothing is lost.
+#[test]
+fn two_releases_two_waiters() {
+    model_bounded(5, || {
+        let pool = Arc::new(Pool::<2, 8>::new());
+        let a = pool.try_acquire().unwrap().into_raw();
+        let b = pool.try_acquire().unwrap().into_raw();
+        let releaser = {
+            let pool = pool.clone();
+            thread::spawn(move || {
+                drop(pool.try_from_raw(a).unwrap());
+                drop(pool.try_from_raw(b).unwrap());
+            })
+        };
+        block_on(async {
+            let mut first = pin!(pool.acquire_async());
+            let mut second = pin!(pool.acquire_async());
+            let mut got = [None, None];
+            std::future::poll_fn(|cx| {
+                if got[0].is_none() {
+                    if let Poll::Ready(buf) = first.as_mut().poll(cx) {
+                        got[0] = Some(buf);
+                    }
+                }
+                if got[1].is_none() {
+                    if let Poll::Ready(buf) = second.as_mut().poll(cx) {
+                        got[1] = Some(buf);
+                    }
+                }
+                if got.iter().all(Option::is_some) {
+                    Poll::Ready(())
+                } else {
+                    Poll::Pending
+                }
+            })
+            .await;
+            let [Some(x), Some(y)] = got else {
+                unreachable!()
+            };
+            assert_ne!(x.index(), y.index(), "one buffer, two owners");
+        });
+        releaser.join().unwrap();
+        let stats = pool.stats();
+        assert_eq!((stats.available, stats.in_use), (2, 0), "a buffer was lost");
     });
 }
