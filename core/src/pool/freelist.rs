@@ -113,7 +113,7 @@ impl<'a> FreeList<'a> {
     }
 
     /// Pops while `allowed(head)`; the check and the pop are one CAS on the head.
-    #[inline(always)]
+    #[inline]
     fn pop_when(self, allowed: impl Fn(Snap) -> bool) -> Result<u16, Exhausted> {
         let n = self.links.len();
         let mut cur = self.hdr.head.load();
@@ -163,7 +163,7 @@ impl<'a> FreeList<'a> {
 
     /// Pushes while `allowed(head)`; returns whether it did. The check and the push
     /// are one CAS on the head, so a `waiting` bit set meanwhile is never missed.
-    #[inline(always)]
+    #[inline]
     fn push_if(self, index: u16, allowed: impl Fn(Snap) -> bool) -> bool {
         let Some(link) = self.links.get(usize::from(index)) else {
             return true;

@@ -30,7 +30,12 @@ impl Snap {
 
     #[inline]
     pub(crate) fn index(self) -> u16 {
-        self.0 as u16 & !WAITING
+        // Without `async` the bit is never set: no mask (the footprint counts bytes).
+        if cfg!(feature = "async") {
+            self.0 as u16 & !WAITING
+        } else {
+            self.0 as u16
+        }
     }
 
     /// Whether tasks wait for a buffer (the `waiting` bit).
@@ -43,7 +48,11 @@ impl Snap {
     /// The `waiting` bit, in place.
     #[inline]
     fn waiting_bit(self) -> u16 {
-        self.0 as u16 & WAITING
+        if cfg!(feature = "async") {
+            self.0 as u16 & WAITING
+        } else {
+            0
+        }
     }
 
     #[inline]
