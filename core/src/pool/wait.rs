@@ -353,16 +353,10 @@ impl<'p> Acquire<'p> {
         self.pool
     }
 
-    #[inline]
-    fn ready(&self, index: u16) -> Poll<Buf<'p>> {
-        self.phase.set(Phase::Done);
-        Poll::Ready(Buf::new(self.pool, index, 0, 0))
-    }
-
     /// First poll, when the fast path found no buffer (or tasks waiting): queue the
     /// node, unless the re-check under the lock finds a buffer.
     #[inline(never)]
-    fn enqueue(&self, cx: &mut Context<'_>) -> Poll<Buf<'p>> {
+    fn enqueue(&self, cx: &mut Context<'_>) -> Poll<u16> {
         let free = self.pool.free();
         let node = &self.node;
         let mut wakes = Wakes::new();
@@ -388,7 +382,7 @@ impl<'p> Acquire<'p> {
         });
         wakes.wake_all();
         match got {
-            Some(index) => self.ready(index),
+            Some(index) => Poll::Ready(index),
             None => {
                 self.phase.set(Phase::Queued);
                 Poll::Pending
@@ -398,10 +392,10 @@ impl<'p> Acquire<'p> {
 
     /// Later polls: take the slot handed over (no lock), or refresh the waker.
     #[inline(never)]
-    fn poll_queued(&self, cx: &mut Context<'_>) -> Poll<Buf<'p>> {
+    fn poll_queued(&self, cx: &mut Context<'_>) -> Poll<u16> {
         let node = &self.node;
         if let Some(index) = node.granted() {
-            return self.ready(index);
+            return Poll::Ready(index);
         }
         let free = self.pool.free();
         let mut wakes = Wakes::new();
@@ -423,7 +417,7 @@ impl<'p> Acquire<'p> {
         drop(stale);
         wakes.wake_all();
         match got {
-            Some(index) => self.ready(index),
+            Some(index) => Poll::Ready(index),
             None => Poll::Pending,
         }
     }
@@ -437,14 +431,25 @@ impl<'p> Future for Acquire<'p> {
         // Everything the future changes is in `Cell`s and atomics: a shared reference
         // suffices, and nothing is ever moved out of the pinned future.
         let this = self.into_ref().get_ref();
-        match this.phase.get() {
-            Phase::Start => match this.pool.free().pop_if_nobody_waits() {
+        // Read before any atomic operation, and every path below yields a slot index
+        // that becomes a guard here: the compiler can keep `pool` in registers (and
+        // constant-fold it for a future just made from a `static` pool).
+        let pool = this.pool;
+        let got = match this.phase.get() {
+            Phase::Start => match pool.free().pop_if_nobody_waits() {
                 // The fast path: a free buffer and nobody ahead.
-                Ok(index) => this.ready(index),
+                Ok(index) => Poll::Ready(index),
                 Err(_) => this.enqueue(cx),
             },
             Phase::Queued => this.poll_queued(cx),
             Phase::Done => panic!("`Acquire` polled after it returned its buffer"),
+        };
+        match got {
+            Poll::Ready(index) => {
+                this.phase.set(Phase::Done);
+                Poll::Ready(Buf::new(pool, index, 0, 0))
+            }
+            Poll::Pending => Poll::Pending,
         }
     }
 }
