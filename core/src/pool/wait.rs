@@ -360,6 +360,8 @@ impl<'p> Acquire<'p> {
         let free = self.pool.free();
         let node = &self.node;
         let mut wakes = Wakes::new();
+        // Cloned before the lock, to keep the lock held for as little as possible.
+        let mut waker = Some(cx.waker().clone());
         // No `serve` first: a buffer left on the free list by a release that found
         // the lock busy is always served by a lock holder (`Queue::release`), and this
         // node queues behind the older waiters anyway.
@@ -371,7 +373,7 @@ impl<'p> Acquire<'p> {
                     return Some(index);
                 }
             }
-            node.waker.set(Some(cx.waker().clone()));
+            node.waker.set(waker.take());
             // Counted here, where this core owns the header's cache line anyway.
             free.note_failed();
             // SAFETY: `node` is inside this future, which is pinned (`poll` takes
@@ -380,6 +382,7 @@ impl<'p> Acquire<'p> {
             list.push_back(unsafe { UnsafeRef::from_raw(node) });
             None
         });
+        drop(waker); // unused: a buffer was free after all
         wakes.wake_all();
         match got {
             Some(index) => Poll::Ready(index),
