@@ -240,10 +240,12 @@ impl<'a> FreeList<'a> {
 
     /// Marks a held slot as held through a raw handle and returns the handle's key.
     ///
-    /// The key is taken from the head's tag, which changes on every acquire and
-    /// release, so handles of one slot made at different times differ.
+    /// The key is the head's tag, advanced for this handle: the tag changes on every
+    /// acquire, release and raw handle, so two handles of one slot made at different
+    /// times differ (even with no acquire or release between them: a handle turned
+    /// back into a guard and made again gets a new key, and the old one stays stale).
     pub(crate) fn mark_raw(self, index: u16) -> u16 {
-        let key = self.hdr.head.load().tag16() & LOW;
+        let key = self.hdr.head.bump_tag() & LOW;
         if let Some(link) = self.links.get(usize::from(index)) {
             link.store(RAW | key, Ordering::Relaxed);
         }

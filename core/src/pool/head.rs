@@ -87,6 +87,15 @@ impl Head {
         Snap(self.word.load(Ordering::Acquire))
     }
 
+    /// Advances the tag alone (index, count and flags unchanged) and returns the low
+    /// 16 bits of the new tag: raw handles take their key from it, so every handle
+    /// gets a key no other handle made in the last 2^15 tag steps has. A racing pop or
+    /// push sees the tag change and retries, as after any other update.
+    pub(crate) fn bump_tag(&self) -> u16 {
+        let old = Snap(self.word.fetch_add(1 << 32, Ordering::AcqRel));
+        old.tag16().wrapping_add(1)
+    }
+
     /// How many slots are off the free list now.
     pub(crate) fn in_use(&self) -> u16 {
         Snap(self.word.load(Ordering::Relaxed)).in_use()
