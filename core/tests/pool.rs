@@ -379,7 +379,10 @@ fn a_stale_raw_handle_of_a_re_raised_slot_is_refused() {
     buf.truncate(3);
     let second = buf.into_raw();
     assert_ne!(first.to_bits(), second.to_bits());
-    assert!(pool.try_from_raw(first).is_err(), "the stale handle is refused");
+    assert!(
+        pool.try_from_raw(first).is_err(),
+        "the stale handle is refused"
+    );
     let buf = pool.try_from_raw(second).unwrap();
     assert_eq!(buf.len(), 3);
     drop(buf);
