@@ -70,9 +70,10 @@ pub struct EncodeWriter<'p, E, W> {
 }
 
 impl<'p, E: Encoder, W: Write> EncodeWriter<'p, E, W> {
-    /// A writer that encodes with `encoder` through `staging` (emptied first) into
-    /// `inner`. `encoder` should be fresh or `reset`.
-    pub fn new(encoder: E, mut staging: Buf<'p>, inner: W) -> Self {
+    /// A writer that encodes with `encoder` (reset first: a pooled state may come back
+    /// mid-stream or finished) through `staging` (emptied first) into `inner`.
+    pub fn new(mut encoder: E, mut staging: Buf<'p>, inner: W) -> Self {
+        encoder.reset();
         staging.clear();
         Self {
             encoder,
