@@ -42,7 +42,8 @@ fn check_all(held: &[Held]) {
 
 fuzz_target!(|ops: &[u8]| {
     let mut held: Vec<Held> = Vec::new();
-    let mut stale: Vec<RawBuf> = Vec::new();
+    // Stale handles with the pool they came from.
+    let mut stale: Vec<(RawBuf, PoolRef<'static>)> = Vec::new();
     for (step, pair) in ops.chunks(2).enumerate() {
         let (op, arg) = (pair[0], *pair.get(1).unwrap_or(&0));
         let tag = step as u8;
@@ -77,7 +78,7 @@ fuzz_target!(|ops: &[u8]| {
                 let i = usize::from(arg) % held.len();
                 if let Held::Raw(raw, pool, _) = held.swap_remove(i) {
                     drop(pool.try_from_raw(raw).expect("a live handle converts"));
-                    stale.push(raw);
+                    stale.push((raw, pool));
                 }
             }
             4 if !held.is_empty() => {
@@ -92,17 +93,23 @@ fuzz_target!(|ops: &[u8]| {
                         let buf = pool.try_from_raw(raw).expect("a live handle converts");
                         // The same raw handle is stale now.
                         assert!(pool.try_from_raw(raw).is_err());
-                        stale.push(raw);
+                        stale.push((raw, pool));
                         Held::Guard(buf, tag)
                     }
                 };
                 held.push(converted);
             }
             5 => {
-                // Forged and stale handles are errors, never a second owner.
+                // Stale handles (against their own pool) and forged ones (against
+                // both) are errors, never a second owner. (A handle of one pool shown
+                // to another matches a live handle there only by chance: not tested.)
                 let forged = RawBuf::from_bits(u64::from(arg) * 0x9e37_79b9_7f4a_7c15);
-                for raw in stale.iter().copied().chain([forged]) {
-                    for pool in [SMALL.pool_ref(), LARGE.pool_ref()] {
+                let tries = stale
+                    .iter()
+                    .copied()
+                    .chain([SMALL.pool_ref(), LARGE.pool_ref()].map(|p| (forged, p)));
+                for (raw, pool) in tries.collect::<Vec<_>>() {
+                    {
                         if let Ok(buf) = pool.try_from_raw(raw) {
                             // Only possible if the slot is held through exactly that
                             // handle: it must be one of ours.

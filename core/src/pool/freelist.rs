@@ -244,8 +244,13 @@ impl<'a> FreeList<'a> {
     /// acquire, release and raw handle, so two handles of one slot made at different
     /// times differ (even with no acquire or release between them: a handle turned
     /// back into a guard and made again gets a new key, and the old one stays stale).
+    ///
+    /// The tag is mixed with bits of the pool's address, so a handle from another pool
+    /// (whose tag may well be at the same count) matches a live handle here only by
+    /// chance (about 1 in 2^15), not as a rule.
     pub(crate) fn mark_raw(self, index: u16) -> u16 {
-        let key = self.hdr.head.bump_tag() & LOW;
+        let salt = (self.links.as_ptr().addr() >> 3) as u16;
+        let key = (self.hdr.head.bump_tag() ^ salt) & LOW;
         if let Some(link) = self.links.get(usize::from(index)) {
             link.store(RAW | key, Ordering::Relaxed);
         }
