@@ -27,6 +27,8 @@ const CORPUS: usize = 4 << 20;
 const MAX_FILES: usize = 16 << 20;
 /// How long each measurement runs (after one warm-up message).
 const BUDGET: Duration = Duration::from_millis(200);
+/// The same with `--quick`.
+const QUICK: Duration = Duration::from_millis(10);
 /// Output buffers for the pooled path: the largest frame of a 1 MiB message fits.
 const BENCH_BUF: usize = 2 << 20;
 static BENCH: Pool<2, BENCH_BUF> = Pool::new();
@@ -67,14 +69,15 @@ pub(crate) struct Side {
 ///
 /// A usage failure when a file cannot be read, a data failure when a round trip does
 /// not give the message back.
-pub(crate) fn run(files: &[PathBuf], plot: Option<&Path>) -> Result<(), Failure> {
-    let (data, source) = load(files)?;
+pub(crate) fn run(files: &[PathBuf], plot: Option<&Path>, quick: bool) -> Result<(), Failure> {
+    let budget = if quick { QUICK } else { BUDGET };
+    let (data, source) = load(files, if quick { 1 << 20 } else { CORPUS })?;
     let mut pooled = Pooled::new().map_err(Failure::internal)?;
     let mut rows = Vec::new();
     eprintln!(
         "bufpress bench: {source}, {} bytes; {} ms per measurement",
         data.len(),
-        BUDGET.as_millis()
+        budget.as_millis()
     );
     for format in format::ALL {
         for size in SIZES {
@@ -82,10 +85,13 @@ pub(crate) fn run(files: &[PathBuf], plot: Option<&Path>) -> Result<(), Failure>
             if messages.is_empty() {
                 continue;
             }
-            let naive = measure(&messages, |m, _| Ok(naive_compress(format, m)), |f, len| {
-                naive_decompress(format, f, len)
-            })?;
-            let pooled = Some(pooled.measure(format, &messages)?);
+            let naive = measure(
+                &messages,
+                budget,
+                |m, _| Ok(naive_compress(format, m)),
+                |f, len| naive_decompress(format, f, len),
+            )?;
+            let pooled = Some(pooled.measure(format, &messages, budget)?);
             let row = Row {
                 format,
                 size,
@@ -99,20 +105,19 @@ pub(crate) fn run(files: &[PathBuf], plot: Option<&Path>) -> Result<(), Failure>
     print_table(&rows, &source);
     if let Some(path) = plot {
         let chart = svg::chart(&rows, &source);
-        std::fs::write(path, chart)
-            .map_err(|e| Failure::io(&path.display().to_string(), &e))?;
+        std::fs::write(path, chart).map_err(|e| Failure::io(&path.display().to_string(), &e))?;
         eprintln!("bufpress bench: chart written to {}", path.display());
     }
     Ok(())
 }
 
-fn load(files: &[PathBuf]) -> Result<(Vec<u8>, String), Failure> {
+fn load(files: &[PathBuf], corpus_len: usize) -> Result<(Vec<u8>, String), Failure> {
     if files.is_empty() {
         let source = format!(
             "built-in corpus (text, JSON, binary in 4 KiB turns, {} MiB)",
-            CORPUS >> 20
+            corpus_len >> 20
         );
-        return Ok((corpus::mixed(CORPUS), source));
+        return Ok((corpus::mixed(corpus_len), source));
     }
     let mut data = Vec::new();
     for f in files {
@@ -154,17 +159,22 @@ pub(crate) fn size_name(size: usize) -> String {
 
 /// Times `run` over `inputs` (round robin) for [`BUDGET`] after one warm-up call;
 /// returns (MB/s of `plain` bytes, allocations per call).
-fn time(inputs: &[&[u8]], plain: &[usize], mut run: impl FnMut(usize) -> Result<(), Failure>) -> Result<(f64, f64), Failure> {
+fn time(
+    inputs: &[&[u8]],
+    plain: &[usize],
+    budget: Duration,
+    mut run: impl FnMut(usize) -> Result<(), Failure>,
+) -> Result<(f64, f64), Failure> {
     run(0)?;
     let allocs = allocations();
     let start = Instant::now();
     let (mut calls, mut bytes) = (0u64, 0u64);
     'outer: loop {
-        for i in 0..inputs.len() {
+        for (i, &len) in plain.iter().enumerate().take(inputs.len()) {
             run(i)?;
             calls += 1;
-            bytes += plain[i] as u64;
-            if calls >= 3 && start.elapsed() >= BUDGET {
+            bytes += len as u64;
+            if calls >= 3 && start.elapsed() >= budget {
                 break 'outer;
             }
         }
@@ -178,6 +188,7 @@ fn time(inputs: &[&[u8]], plain: &[usize], mut run: impl FnMut(usize) -> Result<
 /// output); checks the round trip.
 fn measure(
     messages: &[&[u8]],
+    budget: Duration,
     mut compress: impl FnMut(&[u8], usize) -> Result<Vec<u8>, Failure>,
     mut decompress: impl FnMut(&[u8], usize) -> Result<Vec<u8>, Failure>,
 ) -> Result<Side, Failure> {
@@ -191,11 +202,11 @@ fn measure(
     }
     let plain: Vec<usize> = messages.iter().map(|m| m.len()).collect();
     let packed: usize = frames.iter().map(Vec::len).sum();
-    let (compress_mbps, compress_allocs) = time(messages, &plain, |i| {
+    let (compress_mbps, compress_allocs) = time(messages, &plain, budget, |i| {
         compress(messages[i], i).map(drop)
     })?;
     let frame_refs: Vec<&[u8]> = frames.iter().map(Vec::as_slice).collect();
-    let (decompress_mbps, decompress_allocs) = time(&frame_refs, &plain, |i| {
+    let (decompress_mbps, decompress_allocs) = time(&frame_refs, &plain, budget, |i| {
         decompress(frame_refs[i], plain[i]).map(drop)
     })?;
     Ok(Side {
@@ -313,12 +324,20 @@ impl Pooled {
                 let fmt = deflate_format(format);
                 deflate::decompress_into(fmt, f, &mut self.back, &mut self.inflate).map(drop)
             }
-            Format::Zstd => self.zstd_decoder.decompress_into(f, &mut self.back).map(drop),
+            Format::Zstd => self
+                .zstd_decoder
+                .decompress_into(f, &mut self.back)
+                .map(drop),
         }
         .map_err(bad)
     }
 
-    fn measure(&mut self, format: Format, messages: &[&[u8]]) -> Result<Side, Failure> {
+    fn measure(
+        &mut self,
+        format: Format,
+        messages: &[&[u8]],
+        budget: Duration,
+    ) -> Result<Side, Failure> {
         // The round-trip check and the frames for decompression (setup: may allocate).
         // Where bufpress has no compressor (zstd before the libzstd backend), the
         // frames come from the naive one and only decompression is measured.
@@ -340,13 +359,15 @@ impl Pooled {
         let plain: Vec<usize> = messages.iter().map(|m| m.len()).collect();
         let packed: usize = frames.iter().map(Vec::len).sum();
         let (compress, compress_allocs) = if own {
-            time(messages, &plain, |i| self.compress(format, messages[i]))?
+            time(messages, &plain, budget, |i| {
+                self.compress(format, messages[i])
+            })?
         } else {
             (f64::NAN, f64::NAN)
         };
         let refs: Vec<&[u8]> = frames.iter().map(Vec::as_slice).collect();
         let (decompress, decompress_allocs) =
-            time(&refs, &plain, |i| self.decompress(format, refs[i]))?;
+            time(&refs, &plain, budget, |i| self.decompress(format, refs[i]))?;
         Ok(Side {
             ratio: if own {
                 plain.iter().sum::<usize>() as f64 / packed.max(1) as f64

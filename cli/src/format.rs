@@ -73,7 +73,9 @@ impl Format {
         if (lo..=hi).contains(&level) {
             Ok(())
         } else if lo == hi {
-            Err(format!("{self} has one level, {lo} (bufpress has no lz4 HC)"))
+            Err(format!(
+                "{self} has one level, {lo} (bufpress has no lz4 HC)"
+            ))
         } else {
             Err(format!("{self} levels are {lo} to {hi}, not {level}"))
         }
@@ -136,8 +138,14 @@ mod tests {
 
     #[test]
     fn detects_magic_bytes() {
-        assert_eq!(Format::detect(&[0x04, 0x22, 0x4d, 0x18, 0]), Some(Format::Lz4));
-        assert_eq!(Format::detect(&[0x28, 0xb5, 0x2f, 0xfd]), Some(Format::Zstd));
+        assert_eq!(
+            Format::detect(&[0x04, 0x22, 0x4d, 0x18, 0]),
+            Some(Format::Lz4)
+        );
+        assert_eq!(
+            Format::detect(&[0x28, 0xb5, 0x2f, 0xfd]),
+            Some(Format::Zstd)
+        );
         assert_eq!(Format::detect(&[0x1f, 0x8b, 8, 0]), Some(Format::Gzip));
         assert_eq!(Format::detect(&[0x78, 0x9c, 0, 0]), Some(Format::Zlib));
         assert_eq!(Format::detect(&[0x78, 0x01, 0, 0]), Some(Format::Zlib));

@@ -44,7 +44,7 @@ fn main() -> ExitCode {
     let command = match args::parse(std::env::args_os().skip(1)) {
         Ok(c) => c,
         Err(msg) => {
-            eprintln!("bufpress: {msg}\n(bufpress --help shows the usage)");
+            eprintln!("bufpress: {msg} (bufpress --help shows the usage)");
             return ExitCode::from(2);
         }
     };
@@ -57,7 +57,7 @@ fn main() -> ExitCode {
             println!("bufpress {}", env!("CARGO_PKG_VERSION"));
             Ok(())
         }
-        Command::Bench { files, plot } => bench::run(&files, plot.as_deref()),
+        Command::Bench { files, plot, quick } => bench::run(&files, plot.as_deref(), quick),
         Command::Run(job) => run(&job),
     };
     match result {
@@ -134,7 +134,11 @@ fn run(job: &Job) -> Result<(), Failure> {
 
     if job.stats {
         let stats = IO.stats();
-        let verb = if job.compress { "compress" } else { "decompress" };
+        let verb = if job.compress {
+            "compress"
+        } else {
+            "decompress"
+        };
         Report {
             what: &format!("{verb} {format}"),
             totals,

@@ -181,7 +181,10 @@ fn data_failure(name: &str, format: Format, e: DecodeError, at: Place) -> Failur
     );
     let msg = match e {
         DecodeError::BadMagic if frame > 1 => {
-            format!("trailing data after {unit} {} at byte {frame_start}", frame - 1)
+            format!(
+                "trailing data after {unit} {} at byte {frame_start}",
+                frame - 1
+            )
         }
         DecodeError::BadMagic => format!("not {format} data (bad magic bytes at byte 0)"),
         DecodeError::Checksum {
