@@ -1,0 +1,195 @@
+//! A std server's use of bufpress: worker threads compress many small messages
+//! (JSON-like records) with gzip through `bufpress-std` (and zstd once the libzstd
+//! backend is in), into buffers of a bounded pool; a "network" thread sends them and
+//! gives the buffers back. The pool is the backpressure: when 8 compressed messages
+//! wait to be sent, workers wait (`acquire_timeout`) instead of piling up memory.
+//! Prints the throughput and the heap allocations after warm-up: 0.
+//!
+//! Run: `cargo run --release -p bufpress-examples --example server`
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::io::Write as _;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Barrier};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use bufpress::codec::deflate::Format;
+use bufpress::pool::{Pool, RawBuf};
+use bufpress_std::acquire_timeout;
+use bufpress_std::flate::{Flate2Decoder, Flate2Encoder};
+
+/// Compressed messages in flight: at most 8 (the backpressure).
+static OUT: Pool<8, 8192> = Pool::new();
+/// The network thread's scratch buffer for checking messages.
+static SCRATCH: Pool<1, 8192> = Pool::new();
+/// Raw handles of compressed messages waiting to be sent: as many slots as buffers,
+/// so a worker holding a buffer always finds a free slot.
+const EMPTY: u64 = u64::MAX;
+static QUEUE: [AtomicU64; 8] = [const { AtomicU64::new(EMPTY) }; 8];
+static WORKERS_DONE: AtomicU64 = AtomicU64::new(0);
+static STOP: AtomicBool = AtomicBool::new(false);
+
+const WORKERS: u64 = 3;
+const MESSAGES: u64 = 8_000;
+
+/// Counts heap allocations in every thread.
+struct Counting;
+static ALLOCS: AtomicU64 = AtomicU64::new(0);
+
+// SAFETY: forwards to `System` unchanged; counting is one atomic add.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: the caller upholds `alloc`'s contract.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: the caller upholds `dealloc`'s contract.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static ALLOC: Counting = Counting;
+
+/// Writes message `i` of `worker` into `buf` (no allocation); returns its length.
+fn message(buf: &mut [u8], worker: u64, i: u64) -> usize {
+    let total = buf.len();
+    let mut w = &mut buf[..];
+    let _ = write!(w, "{{\"worker\":{worker},\"seq\":{i},\"events\":[");
+    for k in 0..(8 + i % 24) {
+        let _ = write!(
+            w,
+            "{{\"sensor\":\"temp-{}\",\"value\":{}.{},\"unit\":\"C\",\"ok\":{}}},",
+            k % 6,
+            18 + (i + k) % 9,
+            (i * 7 + k) % 10,
+            !(i + k).is_multiple_of(5)
+        );
+    }
+    let _ = write!(w, "null]}}");
+    total - w.len()
+}
+
+/// Posts a raw handle in a free queue slot.
+fn post(raw: RawBuf) {
+    loop {
+        for slot in &QUEUE {
+            if slot
+                .compare_exchange(EMPTY, raw.to_bits(), Ordering::AcqRel, Ordering::Acquire)
+                .is_ok()
+            {
+                return;
+            }
+        }
+        thread::yield_now();
+    }
+}
+
+fn worker(id: u64, start: Arc<Barrier>) -> (u64, u64, u64) {
+    // Warm-up: the encoder (flate2's compressor, ~320 KB) is built once, here.
+    let mut gzip = Flate2Encoder::new(Format::Gzip, 6).expect("level 6");
+    let mut msg = [0u8; 4096];
+    start.wait();
+    let (mut plain, mut waits) = (0u64, 0u64);
+    for i in 0..MESSAGES {
+        let len = message(&mut msg, id, i);
+        plain += len as u64;
+        let mut out = match OUT.try_acquire() {
+            Ok(buf) => buf,
+            Err(_) => {
+                waits += 1; // the network is behind: wait for a buffer
+                acquire_timeout(OUT.pool_ref(), Duration::from_secs(5)).expect("sent in time")
+            }
+        };
+        gzip.compress_into(&msg[..len], &mut out)
+            .expect("fits 8 KiB");
+        post(out.into_raw());
+    }
+    WORKERS_DONE.fetch_add(1, Ordering::AcqRel);
+    (MESSAGES, plain, waits)
+}
+
+/// The "network": takes compressed messages, checks one in 16, gives buffers back.
+fn network() -> (u64, u64) {
+    let mut gunzip = Flate2Decoder::new(Format::Gzip).with_limit(8192);
+    let (mut sent, mut bytes) = (0u64, 0u64);
+    loop {
+        let mut idle = true;
+        for slot in &QUEUE {
+            let bits = slot.swap(EMPTY, Ordering::AcqRel);
+            if bits == EMPTY {
+                continue;
+            }
+            idle = false;
+            let buf = OUT
+                .try_from_raw(RawBuf::from_bits(bits))
+                .expect("valid handle");
+            if sent.is_multiple_of(16) {
+                let mut check = SCRATCH.try_acquire().expect("one scratch buffer");
+                gunzip
+                    .decompress_into(&buf, &mut check)
+                    .expect("valid gzip");
+                assert!(check.starts_with(b"{\"worker\":"));
+            }
+            sent += 1;
+            bytes += buf.len() as u64;
+        }
+        if idle {
+            if STOP.load(Ordering::Acquire) {
+                return (sent, bytes);
+            }
+            thread::yield_now();
+        }
+    }
+}
+
+fn main() {
+    let start = Arc::new(Barrier::new(WORKERS as usize + 1));
+    let workers: Vec<_> = (0..WORKERS)
+        .map(|id| {
+            let start = Arc::clone(&start);
+            thread::spawn(move || worker(id, start))
+        })
+        .collect();
+    let net = thread::spawn(network);
+
+    start.wait(); // every state is built: warm-up is over
+    let allocs_before = ALLOCS.load(Ordering::SeqCst);
+    let t0 = Instant::now();
+    while WORKERS_DONE.load(Ordering::Acquire) < WORKERS {
+        thread::sleep(Duration::from_millis(1));
+    }
+    STOP.store(true, Ordering::Release);
+    let (mut messages, mut plain, mut waits) = (0, 0, 0);
+    for w in workers {
+        let (m, p, n) = w.join().expect("worker");
+        messages += m;
+        plain += p;
+        waits += n;
+    }
+    let (sent, packed) = net.join().expect("network");
+    let secs = t0.elapsed().as_secs_f64();
+    let allocs = ALLOCS.load(Ordering::SeqCst) - allocs_before;
+
+    println!(
+        "{WORKERS} workers, gzip level 6: {messages} messages, {plain} bytes -> {packed} bytes ({:.1}%)",
+        packed as f64 * 100.0 / plain as f64
+    );
+    println!(
+        "throughput: {:.0} messages/s, {:.1} MB/s of uncompressed data",
+        messages as f64 / secs,
+        plain as f64 / 1e6 / secs
+    );
+    let s = OUT.stats();
+    println!(
+        "pool OUT: capacity {}, high-water {}, waits for a free buffer (backpressure) {waits}",
+        s.capacity, s.high_water
+    );
+    println!("heap allocations after warm-up: {allocs}");
+    assert_eq!(sent, messages, "every message was sent");
+    assert_eq!(OUT.stats().available, 8, "every buffer is back");
+    assert_eq!(allocs, 0, "no allocation after warm-up");
+}
