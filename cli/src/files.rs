@@ -163,6 +163,19 @@ impl Output {
             if meta.is_dir() {
                 return Err(Failure::Usage(format!("{name}: is a directory")));
             }
+            if !meta.is_file() {
+                // A device, FIFO or socket (`-o /dev/null`): written in place. Never
+                // renamed over: that would replace the device with a regular file.
+                let file = OpenOptions::new()
+                    .write(true)
+                    .open(dest)
+                    .map_err(|e| Failure::io(&name, &e))?;
+                return Ok(Self {
+                    file,
+                    temp: None,
+                    name,
+                });
+            }
             if !force {
                 return Err(Failure::Usage(format!(
                     "{name}: already exists; use --force to replace it"
@@ -228,6 +241,13 @@ impl Output {
         };
         let name = &self.name;
         self.file.sync_all().map_err(|e| Failure::io(name, &e))?;
+        let special = fs::symlink_metadata(&temp.dest)
+            .is_ok_and(|m| !m.is_file() && !m.file_type().is_symlink());
+        if special {
+            return Err(Failure::Usage(format!(
+                "{name}: is not a regular file any more; not replacing it"
+            )));
+        }
         if temp.force {
             fs::rename(&temp.path, &temp.dest).map_err(|e| Failure::io(name, &e))?;
         } else {

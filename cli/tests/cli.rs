@@ -479,6 +479,34 @@ fn failures_leave_no_output_and_never_touch_the_input() {
     assert!(!dir.names().iter().any(|n| n.ends_with(".tmp")));
 }
 
+#[test]
+fn an_output_that_is_not_a_regular_file_is_written_in_place() {
+    // A FIFO stands for `/dev/null` and other devices: it must stay what it is (a
+    // rename over it would replace it with a regular file).
+    let dir = Dir::new("fifo");
+    let fifo = dir.path("fifo");
+    let made = Command::new("mkfifo").arg(&fifo).status();
+    if !made.is_ok_and(|s| s.success()) {
+        eprintln!("skipping: no mkfifo");
+        return;
+    }
+    let data = corpus::mixed(300_000, 8);
+    std::fs::write(dir.path("in"), &data).expect("write");
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(fifo).expect("read the fifo"))
+    };
+    ok(
+        &["compress", "-f", "gzip", &dir.s("in"), "-o", &dir.s("fifo")],
+        &[],
+    );
+    let packed = reader.join().expect("reader");
+    assert_eq!(ok(&["decompress"], &packed), data);
+    let meta = std::fs::symlink_metadata(&fifo).expect("still there");
+    assert!(!meta.is_file(), "the FIFO was replaced by a regular file");
+    assert_eq!(dir.names(), ["fifo", "in"]);
+}
+
 /// `--stats` values: (allocations after warm-up, peak RSS in kB).
 fn stats(args: &[&str]) -> (u64, u64) {
     let mut all = args.to_vec();
@@ -522,11 +550,12 @@ fn no_allocation_after_warm_up_and_flat_peak_memory() {
     let small = write_input(&dir, "small", 1 << 20);
     let large = write_input(&dir, "large", 32 << 20);
     let out = dir.s("out");
+    let back = dir.s("back");
     let mut rss = Vec::new();
     for input in [&small, &large] {
         let (allocs, kb) = stats(&["compress", "-f", "lz4", input, "-o", &out, "--force"]);
         assert_eq!(allocs, 0, "lz4 compress {input}");
-        let (allocs, kb2) = stats(&["decompress", &out, "-o", "/dev/null", "--force"]);
+        let (allocs, kb2) = stats(&["decompress", &out, "-o", &back, "--force"]);
         assert_eq!(allocs, 0, "lz4 decompress {input}");
         rss.push((kb, kb2));
     }
@@ -540,7 +569,7 @@ fn no_allocation_after_warm_up_and_flat_peak_memory() {
     for f in formats() {
         let (allocs, _) = stats(&["compress", "-f", f, "-l", "1", &mid, "-o", &out, "--force"]);
         assert_eq!(allocs, 0, "{f} compress");
-        let (allocs, _) = stats(&["decompress", "-f", f, &out, "-o", "/dev/null", "--force"]);
+        let (allocs, _) = stats(&["decompress", "-f", f, &out, "-o", &back, "--force"]);
         assert_eq!(allocs, 0, "{f} decompress");
     }
     if tools::available("zstd") {
@@ -555,7 +584,7 @@ fn no_allocation_after_warm_up_and_flat_peak_memory() {
             "decompress",
             &packed.display().to_string(),
             "-o",
-            "/dev/null",
+            &back,
             "--force",
         ]);
         assert_eq!(allocs, 0, "zstd decompress");
