@@ -1166,3 +1166,30 @@ mod bss {
         assert!(in_bss(&BIG_ENCODER));
     }
 }
+
+/// Found by the `lz4_frame` fuzz target: a streaming call that decoded blocks and then
+/// failed (here on the content checksum) left those bytes in the caller's buffer. A
+/// failing call appends nothing.
+#[test]
+fn a_failing_streaming_call_appends_nothing() {
+    let _serial = serial();
+    let pool = Pool::<1, 8192>::new();
+    let plain = vec![7u8; 3000];
+    let mut frame = pool.try_acquire().unwrap();
+    let settings = FrameSettings::new()
+        .with_block_size(BlockSize::Max64KiB)
+        .with_content_checksum(true);
+    let mut table = TABLES.try_acquire().unwrap();
+    lz4::compress_frame_into(&plain, &mut frame, &settings, &mut table).unwrap();
+    let last = frame.len() - 1;
+    frame.as_mut_slice()[last] ^= 1;
+    let bad = frame.to_vec();
+    drop(frame);
+    let mut out = pool.try_acquire().unwrap();
+    out.extend_from_slice(b"earlier").unwrap();
+    let mut decoder = DECODERS.try_acquire().unwrap();
+    decoder.reset();
+    let err = decoder.decode(&bad, &mut out).unwrap_err();
+    assert!(matches!(err, DecodeError::Checksum { .. }), "{err:?}");
+    assert_eq!(&out[..], b"earlier");
+}

@@ -504,3 +504,20 @@ fn every_pool_buffer_comes_back_after_errors() {
     drop(out);
     assert_eq!(POOL.stats().available, 3);
 }
+
+/// Found by the `zstd` fuzz target: a streaming call that decoded part of a frame and
+/// then failed (here on the content checksum) left those bytes in the caller's buffer.
+/// A failing call appends nothing.
+#[test]
+fn a_failing_streaming_call_appends_nothing() {
+    let mut bad = TEXT_L19_CHECK.to_vec();
+    let last = bad.len() - 1;
+    bad[last] ^= 1;
+    static OUT: Pool<1, { 1 << 20 }> = Pool::new();
+    let mut out = OUT.try_acquire().unwrap();
+    out.extend_from_slice(b"earlier").unwrap();
+    let mut decoder = Decoder::new(1 << 20);
+    let err = decoder.decode(&bad, &mut out).unwrap_err();
+    assert!(matches!(err, DecodeError::Checksum { .. }), "{err:?}");
+    assert_eq!(&out[..], b"earlier");
+}

@@ -225,7 +225,9 @@ pub trait Decoder {
     /// # Errors
     ///
     /// [`DecodeError`] for bad input; the decoder must be [`reset`](Self::reset)
-    /// before it is used again.
+    /// before it is used again. A call that fails appends nothing to `out` (what it
+    /// decoded before finding the error is not kept); output of earlier calls was
+    /// handed on already and is the caller's to discard.
     fn decode(&mut self, input: &[u8], out: &mut Buf<'_>) -> Result<Progress, DecodeError>;
 
     /// Makes the decoder ready for a new stream, keeping its memory.

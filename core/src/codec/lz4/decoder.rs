@@ -137,6 +137,9 @@ impl<const MEM: usize> Decoder for FrameDecoder<MEM> {
             .inspect_err(|&e| {
                 self.state.phase = Phase::Failed;
                 self.state.error = e;
+                // An error appends nothing: bytes of a block whose checksum or
+                // content checksum failed are not the caller's.
+                out.truncate(before);
             })?;
         Ok(Progress {
             consumed: input.len() - rest.len(),

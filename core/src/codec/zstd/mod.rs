@@ -662,7 +662,11 @@ impl super::Decoder for Decoder {
     /// frame (after its checksum was verified), with `consumed` at the frame's end;
     /// calling again goes on with the next frame. Skippable frames are skipped.
     fn decode(&mut self, input: &[u8], out: &mut Buf<'_>) -> Result<Progress, DecodeError> {
+        let before = out.len();
+        // An error appends nothing: bytes of a frame whose checksum failed are not the
+        // caller's.
         self.step(input, out, false)
+            .inspect_err(|_| out.truncate(before))
     }
 
     fn reset(&mut self) {

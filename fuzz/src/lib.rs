@@ -1,0 +1,126 @@
+//! What every fuzz target checks, written once.
+//!
+//! - [`one_shot`]: a one-shot call appends exactly what it reports (nothing on an
+//!   error) and leaves the bytes before it alone, so a reused buffer never shows an
+//!   earlier message's bytes as this one's.
+//! - [`stream`]: a streaming decoder fed in pieces of fuzzer-chosen sizes into
+//!   buffers of a fuzzer-chosen capacity: progress is consistent, the output never
+//!   exceeds the limit, it agrees with the one-shot result, and it cannot loop.
+//! - [`Pieces`]: the piece sizes, from a few bytes of the input.
+
+use bufpress::codec::{DecodeError, Decoder, Status};
+use bufpress::pool::{Buf, PoolRef};
+
+/// Piece sizes taken from a seed (1 to 256 bytes, then repeating).
+#[derive(Debug, Clone, Copy)]
+pub struct Pieces {
+    seed: u64,
+}
+
+impl Pieces {
+    /// Piece sizes from `seed`.
+    pub fn new(seed: u64) -> Self {
+        Self { seed: seed | 1 }
+    }
+
+    /// The next piece size.
+    pub fn next_len(&mut self) -> usize {
+        self.seed ^= self.seed << 13;
+        self.seed ^= self.seed >> 7;
+        self.seed ^= self.seed << 17;
+        1 + (self.seed % 256) as usize
+    }
+}
+
+/// Splits a fuzz input into a control word and the data.
+pub fn split(data: &[u8]) -> (u64, &[u8]) {
+    match data {
+        [a, b, c, d, rest @ ..] => (u64::from(u32::from_le_bytes([*a, *b, *c, *d])), rest),
+        _ => (0, data),
+    }
+}
+
+/// Runs a one-shot call `f` on `out` after putting a marker prefix in it, and checks
+/// the buffer afterwards; returns the call's result.
+pub fn one_shot<E>(
+    out: &mut Buf<'_>,
+    prefix: usize,
+    f: impl FnOnce(&mut Buf<'_>) -> Result<usize, E>,
+) -> Result<usize, E> {
+    out.clear();
+    let prefix = prefix.min(out.capacity());
+    for i in 0..prefix {
+        out.push(i as u8 ^ 0xa5).unwrap();
+    }
+    let result = f(out);
+    match &result {
+        Ok(n) => assert_eq!(out.len(), prefix + n, "appended what it reports"),
+        Err(_) => assert_eq!(out.len(), prefix, "an error appends nothing"),
+    }
+    assert!(out.len() <= out.capacity());
+    for (i, b) in out[..prefix].iter().enumerate() {
+        assert_eq!(
+            *b,
+            i as u8 ^ 0xa5,
+            "the bytes before the call are untouched"
+        );
+    }
+    result
+}
+
+/// Feeds `input` to `decoder` in pieces into buffers from `pool`; returns the decoded
+/// bytes (bounded by `limit`) or the error. Every buffer returns to `pool`.
+pub fn stream<D: Decoder + ?Sized>(
+    decoder: &mut D,
+    input: &[u8],
+    pool: PoolRef<'_>,
+    mut pieces: Pieces,
+    limit: usize,
+) -> Result<Vec<u8>, DecodeError> {
+    decoder.reset();
+    let mut decoded = Vec::new();
+    let mut at = 0;
+    let mut out = pool.try_acquire().expect("a buffer per stream");
+    // Every call consumes, produces, or ends; a bound on calls catches a loop.
+    let mut calls = 0usize;
+    loop {
+        calls += 1;
+        assert!(calls < 4 * (input.len() + limit) + 64, "no progress");
+        let end = (at + pieces.next_len()).min(input.len());
+        let given = end - at;
+        let before = out.len();
+        let p = decoder.decode(&input[at..end], &mut out);
+        let p = match p {
+            Ok(p) => p,
+            Err(e) => {
+                assert_eq!(out.len(), before, "an error appends nothing");
+                return Err(e);
+            }
+        };
+        assert!(p.consumed <= given);
+        assert_eq!(out.len(), before + p.produced);
+        at += p.consumed;
+        match p.status {
+            Status::OutputFull => {
+                assert_eq!(out.remaining(), 0);
+                decoded.extend_from_slice(&out);
+                out.clear();
+            }
+            Status::Done => break,
+            Status::NeedInput => {
+                assert_eq!(p.consumed, given, "NeedInput means all input was taken");
+                if at == input.len() {
+                    decoded.extend_from_slice(&out);
+                    return Err(DecodeError::Truncated);
+                }
+            }
+        }
+        assert!(
+            decoded.len() + out.len() <= limit,
+            "output within the limit"
+        );
+    }
+    decoded.extend_from_slice(&out);
+    assert!(decoded.len() <= limit, "output within the limit");
+    Ok(decoded)
+}
