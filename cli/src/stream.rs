@@ -95,6 +95,7 @@ pub(crate) fn decompress(
     let mut frame = 1u64;
     let mut frame_start = 0u64;
     let mut ended = false;
+    let mut stalled = 0u32;
     loop {
         if pipe.input.pending().is_empty() && !pipe.input.at_eof() {
             pipe.input.fill()?;
@@ -130,10 +131,23 @@ pub(crate) fn decompress(
             }
         };
         pipe.consume(p.consumed);
+        // A decoder that takes nothing and gives nothing without ending would spin:
+        // never with bufpress's decoders, but a loop here must not depend on it.
+        stalled = if p.consumed == 0 && p.produced == 0 && p.status != Status::Done {
+            stalled + 1
+        } else {
+            0
+        };
+        if stalled > 2 {
+            return Err(Failure::internal("the decoder made no progress"));
+        }
         match p.status {
             Status::OutputFull => pipe.flush()?,
             Status::Done => ended = true,
-            Status::NeedInput if pipe.input.pending().is_empty() && pipe.input.at_eof() => {
+            Status::NeedInput
+                if pipe.input.at_eof()
+                    && (pipe.input.pending().is_empty() || p.consumed + p.produced == 0) =>
+            {
                 return Err(Failure::Data(format!(
                     "{}: truncated: the input ends inside {} {frame} (which began at byte \
                      {frame_start}), after {} bytes",
@@ -142,6 +156,9 @@ pub(crate) fn decompress(
                     pipe.totals.read
                 )));
             }
+            // Input left over (a decoder that wants more before it takes these):
+            // read more behind it.
+            Status::NeedInput if !pipe.input.pending().is_empty() => pipe.input.fill()?,
             Status::NeedInput => {}
         }
         pipe.meter.tick(pipe.totals);
