@@ -507,6 +507,43 @@ fn an_output_that_is_not_a_regular_file_is_written_in_place() {
     assert_eq!(dir.names(), ["fifo", "in"]);
 }
 
+#[test]
+fn a_progress_bar_on_a_terminal_after_a_second() {
+    // `script` runs bufpress on a pseudo-terminal; this debug build compresses a few
+    // MB at level 9 in well over a second.
+    let dir = Dir::new("progress");
+    let input = write_input(&dir, "in", 6 << 20);
+    let cmd = format!(
+        "{} compress -f gzip -l 9 {input} -o {}",
+        env!("CARGO_BIN_EXE_bufpress"),
+        dir.s("out")
+    );
+    let Ok(out) = Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .output()
+    else {
+        eprintln!("skipping: no script(1)");
+        return;
+    };
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let screen = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        screen.contains("MB in") && screen.contains("%"),
+        "{screen:?}"
+    );
+    // Without a terminal (every other test), nothing but errors reach stderr.
+    let data = corpus::mixed(100_000, 1);
+    assert!(
+        bufpress(&["compress", "-f", "gzip"], &data)
+            .stderr
+            .is_empty()
+    );
+}
+
 /// `--stats` values: (allocations after warm-up, peak RSS in kB).
 fn stats(args: &[&str]) -> (u64, u64) {
     let mut all = args.to_vec();
