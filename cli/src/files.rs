@@ -125,6 +125,7 @@ impl Drop for Temp {
         if !self.committed {
             let _ = fs::remove_file(&self.path);
         }
+        crate::signals::disarm();
     }
 }
 
@@ -198,6 +199,7 @@ impl Output {
             ));
             match OpenOptions::new().write(true).create_new(true).open(&tmp) {
                 Ok(file) => {
+                    crate::signals::remove_on_signal(&tmp);
                     let temp = Temp {
                         path: tmp,
                         dest: dest.to_owned(),
@@ -270,6 +272,7 @@ impl Output {
             }
         }
         temp.committed = true;
+        crate::signals::disarm();
         if let Some(dir) = temp.dest.parent().filter(|d| !d.as_os_str().is_empty()) {
             // Make the rename itself durable (best effort).
             let _ = File::open(dir).and_then(|d| d.sync_all());

@@ -16,6 +16,7 @@ mod failure;
 mod files;
 mod format;
 mod meter;
+mod signals;
 mod stream;
 mod svg;
 

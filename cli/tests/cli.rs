@@ -544,6 +544,40 @@ fn a_progress_bar_on_a_terminal_after_a_second() {
     );
 }
 
+#[test]
+fn an_interrupted_run_leaves_no_temporary_file() {
+    let dir = Dir::new("signal");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bufpress"))
+        .args(["compress", "-f", "gzip", "-o", &dir.s("out")])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run bufpress");
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin.write_all(&corpus::mixed(100_000, 1)).expect("write");
+    // bufpress waits for more input, its temporary file open.
+    let start = std::time::Instant::now();
+    while !dir.names().iter().any(|n| n.ends_with(".tmp")) {
+        assert!(
+            start.elapsed().as_secs() < 20,
+            "no temporary file: {:?}",
+            dir.names()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let pid = child.id().to_string();
+    let killed = Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let status = child.wait().expect("wait");
+    drop(stdin);
+    assert_eq!(status.code(), Some(130), "{status:?}");
+    assert!(dir.names().is_empty(), "{:?}", dir.names());
+}
+
 /// `--stats` values: (allocations after warm-up, peak RSS in kB).
 fn stats(args: &[&str]) -> (u64, u64) {
     let mut all = args.to_vec();
