@@ -11,6 +11,13 @@
 //! - **gzip**: flate2's `GzEncoder` cannot be reset (8 allocations, ~352 KB per
 //!   message), so the encoder runs flate2's raw deflate and writes the gzip header and
 //!   the CRC-32/ISIZE trailer itself.
+//! - **Backend**: flate2 on zlib-rs (a Rust port of zlib), not flate2's default
+//!   miniz_oxide: miniz_oxide's streaming inflate accepts a distance that reaches
+//!   before the start of the stream (it reads its zeroed window) where zlib refuses
+//!   it, and the bad-input catalogue (`tests/tests/catalogue.rs`) requires every
+//!   accepted input to decode as the reference (Python's zlib) does. It also gives
+//!   bufpress two independent deflate implementations (core runs miniz_oxide in its
+//!   non-wrapping mode, which refuses such distances).
 //! - **Decoding** runs flate2's raw inflate inside bufpress's
 //!   [`Framing`](bufpress::codec::deflate::Framing): the same header checks, checksums,
 //!   multi-member gzip handling and typed errors as bufpress's own deflate decoder, and
@@ -65,9 +72,9 @@ enum Stage {
 
 /// A deflate, zlib or gzip encoder on flate2's `Compress`, reused across messages.
 ///
-/// Construction allocates flate2's compressor state (about 320 KB with the default
-/// miniz_oxide backend); `reset`, `encode`, `finish` and
-/// [`compress_into`](Self::compress_into) allocate nothing.
+/// Construction allocates flate2's compressor state (zlib-rs: about 256 KB, zlib's
+/// `(1 << (windowBits + 2)) + (1 << (memLevel + 9))` at the defaults); `reset`,
+/// `encode`, `finish` and [`compress_into`](Self::compress_into) allocate nothing.
 pub struct Flate2Encoder {
     compress: Compress,
     format: Format,

@@ -7,6 +7,7 @@
 //! | [`Chain`], [`ChainReader`] | `Write` into successive pool buffers (a limit of `N`), `Read` back |
 //! | [`EncodeWriter`], [`DecodeReader`], [`DecodeWriter`] | `Write`/`Read` over any bufpress codec, through one pool buffer |
 //! | [`acquire_timeout`], [`Acquire`] | wait for a buffer, parked, with a timeout |
+//! | [`zstd`] (feature `zstd`) | libzstd with static contexts: one-shot into pool buffers, reusable `Write`/`Read` encoders and decoders, no allocation after construction (libzstd's own included) |
 //! | [`flate`] (feature `flate2`) | deflate/zlib/gzip on flate2, reused, bufpress-written gzip framing |
 //! | [`to_io_error`] | bufpress errors as `io::Error` (`InvalidData` for corrupt input) |
 //!
@@ -73,6 +74,9 @@ mod error;
 #[cfg(feature = "flate2")]
 pub mod flate;
 mod wait;
+
+#[cfg(feature = "zstd")]
+pub mod zstd;
 
 pub use chain::{Chain, ChainReader};
 pub use codec_io::{DecodeReader, DecodeWriter, EncodeWriter};

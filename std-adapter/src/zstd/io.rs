@@ -1,0 +1,418 @@
+//! `io` adapters: [`Writer`] (compressing `Write`), [`Reader`] (decompressing
+//! `Read` over a `BufRead`) and [`WriteDecoder`] (decompressing `Write`). Each owns
+//! its context (a [`Compressor`]/[`Decompressor`], a `Box` of one, `&mut` one, or a
+//! [`Value`](bufpress::pool::Value) from a context pool), can be `reset` and reused,
+//! and allocates nothing per message.
+
+use std::io::{self, BufRead, Read, Write};
+use std::ops::DerefMut;
+
+use bufpress::codec::{DecodeError, Encoder, Status};
+use bufpress::pool::Buf;
+
+use super::compress::Compressor;
+use super::decompress::Decompressor;
+use crate::to_io_error;
+
+/// A compressing [`Write`]: bytes written are compressed into a staging pool buffer,
+/// which is written to `W` each time it fills. [`finish`](Self::finish) (or
+/// [`try_finish`](Self::try_finish)) ends the frame; [`reset`](Self::reset) starts a
+/// new one, on the same or another `W`, keeping the context and the buffer.
+///
+/// Dropping a `Writer` does not end the frame.
+pub struct Writer<'p, W: Write, C: DerefMut<Target = Compressor>> {
+    inner: W,
+    ctx: C,
+    buf: Buf<'p>,
+}
+
+impl<'p, W: Write, C: DerefMut<Target = Compressor>> Writer<'p, W, C> {
+    /// A writer compressing into `inner` with `ctx`, staging output in `buf` (any
+    /// size; larger means fewer writes to `inner`). Starts a new frame.
+    pub fn new(inner: W, mut ctx: C, mut buf: Buf<'p>) -> Self {
+        ctx.reset();
+        buf.clear();
+        Self { inner, ctx, buf }
+    }
+
+    /// Declares the size of this frame's content (before the first write): written in
+    /// the header, and the window shrinks to fit it.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidInput` after data was written to this frame.
+    pub fn set_pledged_size(&mut self, size: Option<u64>) -> io::Result<()> {
+        self.ctx.set_pledged_size(size).map_err(to_io_error)
+    }
+
+    fn drain(&mut self) -> io::Result<()> {
+        if !self.buf.is_empty() {
+            self.inner.write_all(&self.buf)?;
+            self.buf.clear();
+        }
+        Ok(())
+    }
+
+    /// Ends the frame and writes all of it to the inner writer (which is not
+    /// flushed). Calling it again does nothing until [`reset`](Self::reset).
+    ///
+    /// # Errors
+    ///
+    /// The inner writer's error, or a compression error as `InvalidInput`.
+    pub fn try_finish(&mut self) -> io::Result<()> {
+        loop {
+            let p = self.ctx.finish(&mut self.buf).map_err(to_io_error)?;
+            self.drain()?;
+            if p.status == Status::Done {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Ends the frame and returns the inner writer (the context and the buffer go
+    /// back to their pools, if they came from one).
+    ///
+    /// # Errors
+    ///
+    /// As for [`try_finish`](Self::try_finish).
+    pub fn finish(mut self) -> io::Result<W> {
+        self.try_finish()?;
+        Ok(self.inner)
+    }
+
+    /// Abandons the current frame and starts a new one writing to `inner`; returns
+    /// the previous inner writer.
+    pub fn reset(&mut self, inner: W) -> W {
+        self.ctx.reset();
+        self.buf.clear();
+        core::mem::replace(&mut self.inner, inner)
+    }
+
+    /// The inner writer.
+    pub fn get_ref(&self) -> &W {
+        &self.inner
+    }
+
+    /// The inner writer, mutably (writing to it directly corrupts the stream).
+    pub fn get_mut(&mut self) -> &mut W {
+        &mut self.inner
+    }
+
+    /// The inner writer, the context and the staging buffer, without ending the frame.
+    pub fn into_parts(self) -> (W, C, Buf<'p>) {
+        (self.inner, self.ctx, self.buf)
+    }
+}
+
+impl<W: Write, C: DerefMut<Target = Compressor>> Write for Writer<'_, W, C> {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        let mut taken = 0;
+        loop {
+            let p = self
+                .ctx
+                .encode(&data[taken..], &mut self.buf)
+                .map_err(to_io_error)?;
+            taken += p.consumed;
+            if p.status == Status::OutputFull {
+                self.drain()?;
+            }
+            if taken == data.len() {
+                return Ok(taken);
+            }
+        }
+    }
+
+    /// Flushes the context (a zstd flush block: what was written so far becomes
+    /// decodable), then the inner writer.
+    fn flush(&mut self) -> io::Result<()> {
+        loop {
+            let p = self.ctx.flush(&mut self.buf).map_err(to_io_error)?;
+            self.drain()?;
+            if p.status != Status::OutputFull {
+                break;
+            }
+        }
+        self.inner.flush()
+    }
+}
+
+/// A decompressing [`Read`] over a [`BufRead`]: reads every frame until the inner
+/// reader ends (concatenated frames decode as one stream; skippable frames are
+/// skipped). Input ending inside a frame is an `InvalidData` error
+/// ([`DecodeError::Truncated`]). [`reset`](Self::reset) starts over on the same or
+/// another reader, keeping the context.
+///
+/// For a plain `Read` (a socket, a file), [`Reader::from_read`] buffers it in a pool
+/// buffer ([`PoolBufReader`]); a `&[u8]` is a `BufRead` already.
+pub struct Reader<R: BufRead, D: DerefMut<Target = Decompressor>> {
+    inner: R,
+    ctx: D,
+    /// An error was returned: every read returns it again until `reset`.
+    failed: Option<DecodeError>,
+}
+
+impl<R: BufRead, D: DerefMut<Target = Decompressor>> Reader<R, D> {
+    /// A reader decompressing what `inner` yields, with `ctx`.
+    pub fn new(inner: R, mut ctx: D) -> Self {
+        bufpress::codec::Decoder::reset(&mut *ctx);
+        Self {
+            inner,
+            ctx,
+            failed: None,
+        }
+    }
+
+    /// Starts over reading from `inner`; returns the previous inner reader (for a
+    /// [`PoolBufReader`], call its [`reset`](PoolBufReader::reset) on it first, or pass
+    /// a fresh one, so no buffered input of the old stream is read).
+    pub fn reset(&mut self, inner: R) -> R {
+        bufpress::codec::Decoder::reset(&mut *self.ctx);
+        self.failed = None;
+        core::mem::replace(&mut self.inner, inner)
+    }
+
+    /// The inner reader.
+    pub fn get_ref(&self) -> &R {
+        &self.inner
+    }
+
+    /// The inner reader, mutably.
+    pub fn get_mut(&mut self) -> &mut R {
+        &mut self.inner
+    }
+
+    /// The inner reader and the context.
+    pub fn into_parts(self) -> (R, D) {
+        (self.inner, self.ctx)
+    }
+}
+
+impl<'p, R: Read, D: DerefMut<Target = Decompressor>> Reader<PoolBufReader<'p, R>, D> {
+    /// A reader decompressing what the plain reader `inner` yields, reading it in
+    /// pieces of `buf`'s capacity.
+    pub fn from_read(inner: R, ctx: D, buf: Buf<'p>) -> Self {
+        Self::new(PoolBufReader::new(inner, buf), ctx)
+    }
+}
+
+/// A [`BufRead`] over any [`Read`], buffering in a pool buffer (no allocation): what
+/// `std::io::BufReader` does with a `Box<[u8]>`.
+pub struct PoolBufReader<'p, R> {
+    inner: R,
+    buf: Buf<'p>,
+    /// Bytes of `buf` already handed out by `consume`.
+    pos: usize,
+}
+
+impl<'p, R: Read> PoolBufReader<'p, R> {
+    /// Buffers `inner` in `buf` (emptied first).
+    pub fn new(inner: R, mut buf: Buf<'p>) -> Self {
+        buf.clear();
+        Self { inner, buf, pos: 0 }
+    }
+
+    /// Drops any buffered input and reads from `inner` from now on; returns the
+    /// previous inner reader.
+    pub fn reset(&mut self, inner: R) -> R {
+        self.buf.clear();
+        self.pos = 0;
+        core::mem::replace(&mut self.inner, inner)
+    }
+
+    /// The inner reader and the buffer (buffered input is dropped).
+    pub fn into_parts(self) -> (R, Buf<'p>) {
+        (self.inner, self.buf)
+    }
+}
+
+impl<R: Read> Read for PoolBufReader<'_, R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let available = self.fill_buf()?;
+        let n = available.len().min(out.len());
+        out[..n].copy_from_slice(&available[..n]);
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl<R: Read> BufRead for PoolBufReader<'_, R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        if self.pos >= self.buf.len() {
+            self.buf.clear();
+            self.pos = 0;
+            let spare = self.buf.spare_capacity_mut();
+            let n = loop {
+                match self.inner.read(spare) {
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    other => break other?,
+                }
+            };
+            // `commit` cannot fail: `read` returned at most the spare capacity.
+            let _ = self.buf.commit(n);
+        }
+        Ok(&self.buf[self.pos..])
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.pos = (self.pos + n).min(self.buf.len());
+    }
+}
+
+impl<R: BufRead, D: DerefMut<Target = Decompressor>> Read for Reader<R, D> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        if let Some(e) = self.failed {
+            return Err(to_io_error(e));
+        }
+        if out.is_empty() {
+            return Ok(0);
+        }
+        loop {
+            let input = self.inner.fill_buf()?;
+            let at_eof = input.is_empty();
+            let p = match self.ctx.stream(input, out) {
+                Ok(p) => p,
+                Err(e) => {
+                    self.failed = Some(e);
+                    return Err(to_io_error(e));
+                }
+            };
+            self.inner.consume(p.consumed);
+            if p.produced > 0 {
+                return Ok(p.produced);
+            }
+            if at_eof && p.status != Status::Done {
+                if self.ctx.in_frame() {
+                    self.failed = Some(DecodeError::Truncated);
+                    return Err(to_io_error(DecodeError::Truncated));
+                }
+                return Ok(0);
+            }
+        }
+    }
+}
+
+/// A decompressing [`Write`]: compressed bytes written to it are decoded, and the
+/// content is written to `W` through a staging pool buffer. Several frames in a row
+/// are fine. [`try_finish`](Self::try_finish) checks that the input ended between
+/// frames; [`reset`](Self::reset) starts over, keeping the context and the buffer.
+pub struct WriteDecoder<'p, W: Write, D: DerefMut<Target = Decompressor>> {
+    inner: W,
+    ctx: D,
+    buf: Buf<'p>,
+    failed: Option<DecodeError>,
+}
+
+impl<'p, W: Write, D: DerefMut<Target = Decompressor>> WriteDecoder<'p, W, D> {
+    /// A decoder writing the content to `inner`, with `ctx`, staging output in `buf`.
+    pub fn new(inner: W, mut ctx: D, mut buf: Buf<'p>) -> Self {
+        bufpress::codec::Decoder::reset(&mut *ctx);
+        buf.clear();
+        Self {
+            inner,
+            ctx,
+            buf,
+            failed: None,
+        }
+    }
+
+    fn drain(&mut self) -> io::Result<()> {
+        if !self.buf.is_empty() {
+            self.inner.write_all(&self.buf)?;
+            self.buf.clear();
+        }
+        Ok(())
+    }
+
+    fn fail(&mut self, e: DecodeError) -> io::Error {
+        self.failed = Some(e);
+        to_io_error(e)
+    }
+
+    /// Writes out everything decoded so far and checks that the input ended
+    /// between frames.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidData` ([`DecodeError::Truncated`]) when it ended inside a frame, an
+    /// earlier decoding error, or the inner writer's error.
+    pub fn try_finish(&mut self) -> io::Result<()> {
+        // Flush what libzstd still holds (its output may have filled the buffer).
+        self.decode_some(&[])?;
+        self.drain()?;
+        if let Some(e) = self.failed {
+            return Err(to_io_error(e));
+        }
+        if self.ctx.in_frame() {
+            return Err(self.fail(DecodeError::Truncated));
+        }
+        Ok(())
+    }
+
+    /// [`try_finish`](Self::try_finish), then returns the inner writer.
+    ///
+    /// # Errors
+    ///
+    /// As for [`try_finish`](Self::try_finish).
+    pub fn finish(mut self) -> io::Result<W> {
+        self.try_finish()?;
+        Ok(self.inner)
+    }
+
+    /// Abandons the current stream and starts over writing to `inner`; returns the
+    /// previous inner writer.
+    pub fn reset(&mut self, inner: W) -> W {
+        bufpress::codec::Decoder::reset(&mut *self.ctx);
+        self.buf.clear();
+        self.failed = None;
+        core::mem::replace(&mut self.inner, inner)
+    }
+
+    /// The inner writer.
+    pub fn get_ref(&self) -> &W {
+        &self.inner
+    }
+
+    /// The inner writer, mutably.
+    pub fn get_mut(&mut self) -> &mut W {
+        &mut self.inner
+    }
+
+    /// The inner writer, the context and the staging buffer.
+    pub fn into_parts(self) -> (W, D, Buf<'p>) {
+        (self.inner, self.ctx, self.buf)
+    }
+
+    /// Feeds `data`, draining the staging buffer whenever it fills; returns when all
+    /// of `data` was taken and libzstd has nothing more to give for it.
+    fn decode_some(&mut self, mut data: &[u8]) -> io::Result<usize> {
+        if let Some(e) = self.failed {
+            return Err(to_io_error(e));
+        }
+        let mut taken = 0;
+        loop {
+            let p = match bufpress::codec::Decoder::decode(&mut *self.ctx, data, &mut self.buf) {
+                Ok(p) => p,
+                Err(e) => return Err(self.fail(e)),
+            };
+            taken += p.consumed;
+            data = &data[p.consumed..];
+            match p.status {
+                Status::OutputFull => self.drain()?,
+                Status::Done if !data.is_empty() => {}
+                Status::Done | Status::NeedInput => return Ok(taken),
+            }
+        }
+    }
+}
+
+impl<W: Write, D: DerefMut<Target = Decompressor>> Write for WriteDecoder<'_, W, D> {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        self.decode_some(data)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.decode_some(&[])?;
+        self.drain()?;
+        self.inner.flush()
+    }
+}
