@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 
 use bufpress::codec::deflate::{self, CompressorState, InflateState};
 use bufpress::codec::lz4::{self, FrameSettings, Table};
-use bufpress::codec::zstd as core_zstd;
 use bufpress::pool::{Buf, Pool, ValuePool};
+use bufpress_std::zstd::{Compressor, Decompressor, Params};
 
 use crate::alloc_count::allocations;
 use crate::codecs::{LZ4_BLOCK, ZSTD_WINDOW_LIMIT};
@@ -277,7 +277,8 @@ struct Pooled {
     table: bufpress::pool::Value<'static, Table>,
     compressor: Box<CompressorState>,
     inflate: bufpress::pool::Value<'static, InflateState>,
-    zstd_decoder: core_zstd::Decoder,
+    zstd_encoder: Compressor,
+    zstd_decoder: Decompressor,
     out: Buf<'static>,
     back: Buf<'static>,
 }
@@ -288,14 +289,15 @@ impl Pooled {
             table: TABLES.try_acquire()?,
             compressor: Box::new(CompressorState::new()),
             inflate: INFLATE.try_acquire()?,
-            zstd_decoder: core_zstd::Decoder::new(ZSTD_WINDOW_LIMIT),
+            zstd_encoder: Compressor::new(Params::new(3, 1 << 20).checksum(true))?,
+            zstd_decoder: Decompressor::new(ZSTD_WINDOW_LIMIT),
             out: BENCH.try_acquire()?,
             back: BENCH.try_acquire()?,
         })
     }
 
-    fn can_compress(&self, format: Format) -> bool {
-        format != Format::Zstd
+    fn can_compress(&self, _format: Format) -> bool {
+        true
     }
 
     fn compress(&mut self, format: Format, m: &[u8]) -> Result<(), Failure> {
@@ -311,7 +313,11 @@ impl Pooled {
                 deflate::compress_into(f, 6, m, &mut self.out, &mut self.compressor)
                     .map_err(bad)?;
             }
-            Format::Zstd => return Err(bad("zstd compression is not in this build")),
+            Format::Zstd => {
+                self.zstd_encoder
+                    .compress_into(m, &mut self.out)
+                    .map_err(bad)?;
+            }
         }
         Ok(())
     }

@@ -1,7 +1,7 @@
 //! The codec states behind each format, built once per run: large states are
 //! `static`s in `.bss` (taken from one-slot value pools), the ones whose library must
-//! allocate (deflate compression, zstd) are built on the heap before the streaming
-//! loop starts (warm-up).
+//! allocate (deflate compression; libzstd's static contexts, whose memory is taken
+//! once) are built on the heap before the streaming loop starts (warm-up).
 
 use bufpress::codec::deflate::{self, CompressorState, DecoderState};
 use bufpress::codec::lz4::{self, BlockMode, BlockSize, FrameDecoder, FrameEncoder, FrameSettings};
@@ -70,13 +70,34 @@ pub(crate) fn encoder(
     })
 }
 
-/// zstd compression: libzstd through `bufpress_std::zstd` (static contexts), which is
-/// not in this build yet.
+/// The zstd window bufpress writes for `level`: what `zstd` itself picks for large
+/// inputs (2 MiB at level 3, 8 MiB from level 16), never more than the decoders'
+/// limit, and no more than a file's size.
+fn zstd_window(level: i32, size: Option<u64>) -> usize {
+    let log = match level {
+        ..=2 => 18 + level.max(1),
+        3..=7 => 21,
+        8..=15 => 22,
+        _ => 23,
+    };
+    let window = (1usize << log).min(ZSTD_WINDOW_LIMIT);
+    size.map_or(window, |n| {
+        usize::try_from(n).unwrap_or(usize::MAX).clamp(1024, window)
+    })
+}
+
+/// zstd compression: libzstd through `bufpress_std::zstd`, a static context sized for
+/// the level and window (built here, the only allocation); a file's size is pledged,
+/// so the frame header carries it, as `zstd` writes it.
 fn zstd_encoder(level: i32, size: Option<u64>) -> Result<Box<dyn Encoder>, Failure> {
-    let _ = (level, size);
-    Err(Failure::Usage(
-        "zstd compression needs bufpress-std's libzstd backend, not in this build yet".into(),
-    ))
+    use bufpress_std::zstd::{Compressor, Params};
+    let params = Params::new(level, zstd_window(level, size)).checksum(true);
+    let mut compressor =
+        Compressor::new(params).map_err(|e| Failure::Usage(format!("zstd level {level}: {e}")))?;
+    compressor
+        .set_pledged_size(size)
+        .map_err(Failure::internal)?;
+    Ok(Box::new(compressor))
 }
 
 /// The decoder for `format`.
@@ -99,8 +120,8 @@ pub(crate) fn decoder(format: Format) -> Result<Box<dyn Decoder>, Failure> {
     })
 }
 
-/// zstd decoding: ruzstd through bufpress's core (its buffers are sized for the
-/// window limit when it is built).
+/// zstd decoding: libzstd through `bufpress_std::zstd`, a static context for windows
+/// up to [`ZSTD_WINDOW_LIMIT`] (built here, the only allocation).
 fn zstd_decoder() -> Box<dyn Decoder> {
-    Box::new(bufpress::codec::zstd::Decoder::new(ZSTD_WINDOW_LIMIT))
+    Box::new(bufpress_std::zstd::Decompressor::new(ZSTD_WINDOW_LIMIT))
 }

@@ -10,7 +10,7 @@ use bufpress_tests::corpus::{self, Kind};
 use bufpress_tests::tools;
 
 /// Whether `bufpress compress -f zstd` is in this build (the libzstd backend).
-const ZSTD_COMPRESS: bool = false;
+const ZSTD_COMPRESS: bool = true;
 
 fn bufpress(args: &[&str], stdin: &[u8]) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_bufpress"))
