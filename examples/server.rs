@@ -1,7 +1,7 @@
 //! A std server's use of bufpress: worker threads compress many small messages
-//! (JSON-like records) with gzip through `bufpress-std` (and zstd once the libzstd
-//! backend is in), into buffers of a bounded pool; a "network" thread sends them and
-//! gives the buffers back. The pool is the backpressure: when 8 compressed messages
+//! (JSON-like records), alternately with zstd (libzstd on a static context) and gzip
+//! (flate2), through `bufpress-std`, into buffers of a bounded pool; a "network"
+//! thread sends them and gives the buffers back. The pool is the backpressure: when 8 compressed messages
 //! wait to be sent, workers wait (`acquire_timeout`) instead of piling up memory.
 //! Prints the throughput and the heap allocations after warm-up: 0.
 //!
@@ -18,6 +18,7 @@ use bufpress::codec::deflate::Format;
 use bufpress::pool::{Pool, RawBuf};
 use bufpress_std::acquire_timeout;
 use bufpress_std::flate::{Flate2Decoder, Flate2Encoder};
+use bufpress_std::zstd::{Compressor, Decompressor, Params};
 
 /// Compressed messages in flight: at most 8 (the backpressure).
 static OUT: Pool<8, 8192> = Pool::new();
@@ -89,8 +90,10 @@ fn post(raw: RawBuf) {
 }
 
 fn worker(id: u64, start: Arc<Barrier>) -> (u64, u64, u64) {
-    // Warm-up: the encoder (flate2's compressor, ~320 KB) is built once, here.
+    // Warm-up: the encoders are built once, here (flate2's compressor, ~320 KB; a
+    // libzstd static context for level 3 and messages up to 4 KiB).
     let mut gzip = Flate2Encoder::new(Format::Gzip, 6).expect("level 6");
+    let mut zstd = Compressor::new(Params::new(3, 4096).checksum(true)).expect("level 3");
     let mut msg = [0u8; 4096];
     start.wait();
     let (mut plain, mut waits) = (0u64, 0u64);
@@ -104,17 +107,23 @@ fn worker(id: u64, start: Arc<Barrier>) -> (u64, u64, u64) {
                 acquire_timeout(OUT.pool_ref(), Duration::from_secs(5)).expect("sent in time")
             }
         };
-        gzip.compress_into(&msg[..len], &mut out)
-            .expect("fits 8 KiB");
+        if i.is_multiple_of(2) {
+            zstd.compress_into(&msg[..len], &mut out)
+                .expect("fits 8 KiB");
+        } else {
+            gzip.compress_into(&msg[..len], &mut out)
+                .expect("fits 8 KiB");
+        }
         post(out.into_raw());
     }
     WORKERS_DONE.fetch_add(1, Ordering::AcqRel);
     (MESSAGES, plain, waits)
 }
 
-/// The "network": takes compressed messages, checks one in 16, gives buffers back.
+/// The "network": takes compressed messages, checks one in 15, gives buffers back.
 fn network() -> (u64, u64) {
     let mut gunzip = Flate2Decoder::new(Format::Gzip).with_limit(8192);
+    let mut unzstd = Decompressor::new(64 * 1024);
     let (mut sent, mut bytes) = (0u64, 0u64);
     loop {
         let mut idle = true;
@@ -127,11 +136,17 @@ fn network() -> (u64, u64) {
             let buf = OUT
                 .try_from_raw(RawBuf::from_bits(bits))
                 .expect("valid handle");
-            if sent.is_multiple_of(16) {
+            if sent.is_multiple_of(15) {
                 let mut check = SCRATCH.try_acquire().expect("one scratch buffer");
-                gunzip
-                    .decompress_into(&buf, &mut check)
-                    .expect("valid gzip");
+                if buf.starts_with(&[0x1f, 0x8b]) {
+                    gunzip
+                        .decompress_into(&buf, &mut check)
+                        .expect("valid gzip");
+                } else {
+                    unzstd
+                        .decompress_into(&buf, &mut check)
+                        .expect("valid zstd");
+                }
                 assert!(check.starts_with(b"{\"worker\":"));
             }
             sent += 1;
@@ -175,7 +190,7 @@ fn main() {
     let allocs = ALLOCS.load(Ordering::SeqCst) - allocs_before;
 
     println!(
-        "{WORKERS} workers, gzip level 6: {messages} messages, {plain} bytes -> {packed} bytes ({:.1}%)",
+        "{WORKERS} workers, zstd level 3 and gzip level 6 in turns: {messages} messages, {plain} bytes -> {packed} bytes ({:.1}%)",
         packed as f64 * 100.0 / plain as f64
     );
     println!(
