@@ -567,10 +567,11 @@ fn an_interrupted_run_leaves_no_temporary_file() {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     let pid = child.id().to_string();
-    let killed = Command::new("kill")
-        .args(["-INT", &pid])
+    // The shell's built-in `kill`: no procps needed.
+    let killed = Command::new("sh")
+        .args(["-c", &format!("kill -INT {pid}")])
         .status()
-        .expect("kill");
+        .expect("sh");
     assert!(killed.success());
     let status = child.wait().expect("wait");
     drop(stdin);
