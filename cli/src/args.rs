@@ -61,7 +61,7 @@ lz4, gzip, zlib and zstd from the magic bytes when -f is missing or `auto`; raw
 deflate needs `-f deflate`. Without INPUT (or with `-`) it reads stdin; without -o
 (or with `-o -`) it writes stdout.
 
-LEVEL: lz4 1 (the only level); gzip, zlib, deflate 0-10 (default 6); zstd 1-19
+LEVEL: lz4 1 (the only level); gzip, zlib, deflate 0-9 (default 6); zstd 1-19
 (default 3).
 
 -o writes a temporary file next to OUTPUT and renames it on success: a failure never

@@ -7,9 +7,10 @@ use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use bufpress::codec::deflate::{self, CompressorState, InflateState};
+use bufpress::codec::deflate::{self, InflateState};
 use bufpress::codec::lz4::{self, FrameSettings, Table};
 use bufpress::pool::{Buf, Pool, ValuePool};
+use bufpress_std::flate::Flate2Encoder;
 use bufpress_std::zstd::{Compressor, Decompressor, Params};
 
 use crate::alloc_count::allocations;
@@ -275,7 +276,8 @@ fn naive_decompress(format: Format, f: &[u8], len: usize) -> Result<Vec<u8>, Fai
 /// bufpress's pooled path: states built once, output into pool buffers.
 struct Pooled {
     table: bufpress::pool::Value<'static, Table>,
-    compressor: Box<CompressorState>,
+    /// flate2 (zlib-rs) encoders, as the CLI uses: gzip, zlib, raw deflate.
+    flate: [Flate2Encoder; 3],
     inflate: bufpress::pool::Value<'static, InflateState>,
     zstd_encoder: Compressor,
     zstd_decoder: Decompressor,
@@ -287,7 +289,11 @@ impl Pooled {
     fn new() -> Result<Self, bufpress::Error> {
         Ok(Self {
             table: TABLES.try_acquire()?,
-            compressor: Box::new(CompressorState::new()),
+            flate: [
+                Flate2Encoder::new(deflate::Format::Gzip, 6)?,
+                Flate2Encoder::new(deflate::Format::Zlib, 6)?,
+                Flate2Encoder::new(deflate::Format::Raw, 6)?,
+            ],
             inflate: INFLATE.try_acquire()?,
             zstd_encoder: Compressor::new(Params::new(3, 1 << 20).checksum(true))?,
             zstd_decoder: Decompressor::new(ZSTD_WINDOW_LIMIT),
@@ -309,9 +315,12 @@ impl Pooled {
                     .map_err(bad)?;
             }
             Format::Gzip | Format::Zlib | Format::Deflate => {
-                let f = deflate_format(format);
-                deflate::compress_into(f, 6, m, &mut self.out, &mut self.compressor)
-                    .map_err(bad)?;
+                let i = match format {
+                    Format::Gzip => 0,
+                    Format::Zlib => 1,
+                    _ => 2,
+                };
+                self.flate[i].compress_into(m, &mut self.out).map_err(bad)?;
             }
             Format::Zstd => {
                 self.zstd_encoder

@@ -1,12 +1,14 @@
 //! The codec states behind each format, built once per run: large states are
 //! `static`s in `.bss` (taken from one-slot value pools), the ones whose library must
-//! allocate (deflate compression; libzstd's static contexts, whose memory is taken
-//! once) are built on the heap before the streaming loop starts (warm-up).
+//! allocate (deflate compression on flate2/zlib-rs; libzstd's static contexts, whose
+//! memory is taken once) are built on the heap before the streaming loop starts
+//! (warm-up). Decoding lz4 and deflate/zlib/gzip uses core's no-allocator decoders.
 
-use bufpress::codec::deflate::{self, CompressorState, DecoderState};
+use bufpress::codec::deflate::{self, DecoderState};
 use bufpress::codec::lz4::{self, BlockMode, BlockSize, FrameDecoder, FrameEncoder, FrameSettings};
 use bufpress::codec::{Decoder, Encoder};
 use bufpress::pool::ValuePool;
+use bufpress_std::flate::Flate2Encoder;
 
 use crate::failure::Failure;
 use crate::format::Format;
@@ -59,11 +61,12 @@ pub(crate) fn encoder(
             Box::new(state)
         }
         Format::Gzip | Format::Zlib | Format::Deflate => {
-            // `check_level` kept it in 0..=10.
-            let level = u8::try_from(level).unwrap_or(deflate::DEFAULT_LEVEL);
-            let state = Box::new(CompressorState::new());
-            let encoder = deflate::Encoder::new(deflate_format(format), level, state)
-                .map_err(Failure::internal)?;
+            // flate2 on zlib-rs through bufpress-std: its state is built here, once,
+            // and reset per stream (faster than miniz_oxide, core's compressor).
+            // `check_level` kept the level in 0..=9.
+            let level = u32::try_from(level).unwrap_or(6);
+            let encoder =
+                Flate2Encoder::new(deflate_format(format), level).map_err(Failure::internal)?;
             Box::new(encoder)
         }
         Format::Zstd => zstd_encoder(level, size)?,

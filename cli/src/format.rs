@@ -67,7 +67,7 @@ impl Format {
     pub(crate) fn check_level(self, level: i32) -> Result<(), String> {
         let (lo, hi) = match self {
             Self::Lz4 => (1, 1),
-            Self::Gzip | Self::Zlib | Self::Deflate => (0, 10),
+            Self::Gzip | Self::Zlib | Self::Deflate => (0, 9),
             Self::Zstd => (1, 19),
         };
         if (lo..=hi).contains(&level) {

@@ -126,9 +126,9 @@ fn round_trip_every_format_and_level_through_stdin_and_stdout() {
     }
     let data = corpus::mixed(200_000, 1);
     for (f, levels) in [
-        ("gzip", 0..=10),
-        ("zlib", 0..=10),
-        ("deflate", 0..=10),
+        ("gzip", 0..=9),
+        ("zlib", 0..=9),
+        ("deflate", 0..=9),
         ("lz4", 1..=1),
     ] {
         for l in levels {
@@ -391,7 +391,7 @@ fn usage_errors_exit_2() {
         &["frobnicate"],
         &["compress"],
         &["compress", "-f", "brotli"],
-        &["compress", "-f", "gzip", "-l", "11"],
+        &["compress", "-f", "gzip", "-l", "10"],
         &["compress", "-f", "lz4", "-l", "9"],
         &["compress", "-f", "gzip", "--bogus"],
         &["compress", "-f", "gzip", "a", "b"],
