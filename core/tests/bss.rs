@@ -11,6 +11,10 @@ use bufpress::pool::{Align64, Pool, ValuePool};
 static POOL: Pool<64, 4096> = Pool::new();
 static SCRUBBING: Pool<8, 1000, Align64, true> = Pool::new();
 static STATES: ValuePool<[u8; 512], 4> = ValuePool::new([[0; 512]; 4]);
+/// With the `async` feature the header also holds the waiter queue (its lock word and
+/// list head): still all zero, so still `.bss`.
+#[cfg(feature = "async")]
+static WAITED: Pool<2, 64> = Pool::new();
 /// Not all zero: must be in `.data`, or the check below proves nothing.
 static CONTROL: AtomicU32 = AtomicU32::new(0xB0F5);
 
@@ -44,6 +48,13 @@ fn static_pools_are_in_bss_and_the_control_is_not() {
     assert_eq!(place(&SCRUBBING), ".bss");
     assert_eq!(place(&STATES), ".bss");
     assert_eq!(place(&CONTROL), ".data or earlier");
+    #[cfg(feature = "async")]
+    {
+        assert_eq!(place(&WAITED), ".bss");
+        let fut = core::pin::pin!(WAITED.acquire_async());
+        let mut cx = core::task::Context::from_waker(core::task::Waker::noop());
+        assert!(core::future::Future::poll(fut, &mut cx).is_ready());
+    }
     // Use them, so none is optimized out or its placement questioned.
     let buf = POOL.try_acquire().unwrap();
     drop(SCRUBBING.try_acquire().unwrap());

@@ -354,6 +354,65 @@ fn block_errors_are_typed_and_commit_nothing() {
     assert_eq!(TABLES.stats().in_use, 0);
 }
 
+/// Sequences of every short literal length (0 to 40: each copy path of the
+/// compressor) and match lengths around the token's limits, after a random run.
+fn sequences(seed: u64, len: usize) -> Vec<u8> {
+    let mut rng = Rng::new(seed);
+    let mut out: Vec<u8> = (0..64).map(|_| rng.next() as u8).collect();
+    let mut lit = 0;
+    while out.len() < len {
+        out.extend((0..lit % 41).map(|_| rng.next() as u8));
+        let n = [4, 5, 18, 19, 20, 33, 270, 300][rng.below(8)];
+        let back = 1 + rng.below(out.len().min(65_535));
+        let from = out.len() - back;
+        for i in 0..n {
+            out.push(out[from + i % back]);
+        }
+        lit += 1;
+    }
+    out.truncate(len);
+    out
+}
+
+#[test]
+fn every_literal_length_and_every_output_capacity() {
+    let _serial = serial();
+    // Round trips over every literal length, then every capacity short of the
+    // block: a typed error, nothing committed, never a write past the buffer.
+    static P: Pool<2, 8192> = Pool::new();
+    let mut table = TABLES.acquire();
+    let (mut packed, mut back) = (P.acquire(), P.acquire());
+    for seed in 0..if MIRI { 2 } else { 8 } {
+        let input = sequences(seed, if MIRI { 1500 } else { 6000 });
+        packed.clear();
+        let n = lz4::compress_into(&input, &mut packed, &mut table).unwrap();
+        let block = packed.to_vec();
+        back.clear();
+        assert_eq!(
+            lz4::decompress_into(&block, &mut back).unwrap(),
+            input.len()
+        );
+        assert!(back[..] == input[..], "seed {seed}");
+        let step = if MIRI { 97 } else { 1 };
+        for spare in (0..n).step_by(step) {
+            // Leave `spare` bytes free after a filler.
+            packed.clear();
+            packed.commit(packed.capacity() - spare).unwrap();
+            let before = packed.len();
+            let e = lz4::compress_into(&input, &mut packed, &mut table).unwrap_err();
+            assert!(matches!(e, EncodeError::OutputTooSmall { .. }), "{e:?}");
+            assert_eq!(packed.len(), before);
+        }
+        packed.clear();
+        packed.commit(packed.capacity() - n).unwrap();
+        let at = packed.len();
+        assert_eq!(lz4::compress_into(&input, &mut packed, &mut table), Ok(n));
+        assert!(packed[at..] == block[..]);
+    }
+    drop((packed, back, table));
+    assert_eq!(P.stats().in_use + TABLES.stats().in_use, 0);
+}
+
 #[test]
 fn a_table_is_reused_across_unrelated_messages() {
     let _serial = serial();
@@ -885,57 +944,144 @@ fn content_size_is_checked_and_limits_hold() {
     assert_eq!(DECODERS.stats().in_use, 0);
 }
 
+/// A small decoder (8 KiB: blocks up to 4 KiB, no linked frames).
+const SMALL_DEC: usize = 8 * 1024;
+static SMALL_DECODER: ValuePool<FrameDecoder<SMALL_DEC>, 1> =
+    ValuePool::new([const { FrameDecoder::new() }]);
+
+/// Decodes `f` with the small decoder, whole into a big buffer and in `max_piece`
+/// pieces into 100-byte buffers; both must give the same result, and nothing is
+/// committed to a buffer on error.
+fn small_decode(f: &[u8]) -> Result<Vec<u8>, DecodeError> {
+    static P: Pool<2, 100> = Pool::new();
+    let mut results = Vec::new();
+    for max_piece in [f.len().max(1), 3] {
+        let mut decoder = SMALL_DECODER.acquire();
+        decoder.reset();
+        decoder.set_limit(u64::MAX);
+        let r = if max_piece == 3 {
+            let mut out = P.acquire();
+            stream_decode(&mut *decoder, f, &mut out, &mut Rng::new(2), max_piece).map(|(d, _)| d)
+        } else {
+            let mut out = ONE_SHOT.acquire();
+            let r = decoder.decode(f, &mut out);
+            if r.is_err() {
+                assert!(out.is_empty(), "committed on error: {r:?}");
+            }
+            r.map(|p| {
+                assert_eq!(p.status, Status::Done);
+                out.to_vec()
+            })
+        };
+        results.push(r);
+    }
+    assert_eq!(P.stats().in_use + SMALL_DECODER.stats().in_use, 0);
+    let second = results.pop().unwrap();
+    let first = results.pop().unwrap();
+    assert_eq!(first, second, "whole and piecewise decoding disagree");
+    first
+}
+
 #[test]
-fn block_sizes_beyond_the_state_are_refused_before_writing() {
+fn frames_declaring_big_blocks_decode_in_small_states() {
     let _serial = serial();
-    static P: Pool<1, 4096> = Pool::new();
-    let input = data(Kind::Text, 100, 1);
-    let f = frame(
-        &input,
-        &FrameSettings::new().with_block_size(BlockSize::Max256KiB),
-    );
-    let mut decoder = DECODERS.acquire();
-    decoder.reset();
-    decoder.set_limit(u64::MAX);
-    let mut out = P.acquire();
     assert_eq!(
-        decoder.decode(&f, &mut out).unwrap_err(),
-        DecodeError::LimitExceeded {
-            limit: 96 * 1024,
-            needed: Some(256 * 1024)
+        FrameDecoder::<SMALL_DEC>::max_block_size(BlockMode::Independent),
+        4096
+    );
+    // `lz4` declares 4 MiB blocks by default; what counts is each actual block.
+    for size in [BlockSize::Max256KiB, BlockSize::Max4MiB] {
+        for (kind, len) in [(Kind::Text, 3000), (Kind::Random, 4096), (Kind::Mixed, 0)] {
+            let input = data(kind, len, 1);
+            let f = frame(&input, &FrameSettings::new().with_block_size(size));
+            assert_eq!(small_decode(&f).unwrap(), input, "{size:?} {kind:?} {len}");
         }
-    );
-    assert!(out.is_empty());
+    }
+    // Checksums, the content size and stored blocks hold as well.
+    let input = data(Kind::Random, 1000, 2);
+    let settings = for_len(every_check().with_block_size(BlockSize::Max4MiB), 1000);
+    assert_eq!(small_decode(&frame(&input, &settings)).unwrap(), input);
+}
+
+#[test]
+fn blocks_beyond_the_state_are_refused_before_writing() {
+    let _serial = serial();
+    let big = FrameSettings::new().with_block_size(BlockSize::Max4MiB);
+    // A stored block larger than the state: its stored size is what it needs.
+    let f = frame(&data(Kind::Random, 5000, 3), &big);
     assert_eq!(
-        FrameDecoder::<DEC64>::max_block_size(BlockMode::Linked),
-        64 * 1024
+        small_decode(&f),
+        Err(DecodeError::LimitExceeded {
+            limit: 4096,
+            needed: Some(5000)
+        })
     );
+    // A compressed block of 60 bytes that decodes to more than the state holds
+    // (into a big buffer as well: the outcome does not depend on the output's size).
+    let f = frame(&[7u8; 10_000], &big);
+    assert!(f.len() < 100);
     assert_eq!(
-        FrameDecoder::<DEC64>::max_block_size(BlockMode::Independent),
-        96 * 1024
+        small_decode(&f),
+        Err(DecodeError::LimitExceeded {
+            limit: 4096,
+            needed: Some(4 << 20)
+        })
     );
-    // An independent-only state of 128 KiB reads independent 64 KiB frames only.
+    // A compressed block larger than the state.
+    let f = frame(&data(Kind::Text, 40_000, 4), &big);
+    let Err(DecodeError::LimitExceeded {
+        limit: 4096,
+        needed: Some(n),
+    }) = small_decode(&f)
+    else {
+        panic!("not refused");
+    };
+    assert!(n > 4096 && n < 40_000, "{n}");
+    // Linked frames need the 64 KiB history: refused at the header.
+    let linked = FrameSettings::new().with_block_mode(BlockMode::Linked);
+    let f = frame(&data(Kind::Text, 100, 5), &linked);
+    assert_eq!(
+        small_decode(&f),
+        Err(DecodeError::LimitExceeded {
+            limit: SMALL_DEC as u64,
+            needed: Some(64 * 1024)
+        })
+    );
+
+    // A 128 KiB state sized for independent 64 KiB blocks reads linked frames whose
+    // blocks fit beside the history (32 KiB).
     static INDEP: ValuePool<FrameDecoder<{ 128 * 1024 }>, 1> =
         ValuePool::new([const { FrameDecoder::new() }]);
-    let mut d = INDEP.acquire();
-    d.reset();
-    d.set_limit(u64::MAX);
-    out.clear();
-    let ok = frame(&input, &FrameSettings::new());
-    assert_eq!(d.decode(&ok, &mut out).unwrap().status, Status::Done);
-    let linked = frame(
-        &input,
-        &FrameSettings::new().with_block_mode(BlockMode::Linked),
-    );
-    d.reset();
-    out.clear();
+    static P: Pool<1, OUT> = Pool::new();
     assert_eq!(
-        d.decode(&linked, &mut out).unwrap_err(),
-        DecodeError::LimitExceeded {
-            limit: 32 * 1024,
-            needed: Some(64 * 1024)
-        }
+        FrameDecoder::<{ 128 * 1024 }>::max_block_size(BlockMode::Linked),
+        32 * 1024
     );
+    let mut d = INDEP.acquire();
+    for (len, expected) in [(100, Ok(())), (20_000, Ok(())), (40_000, Err(64 * 1024))] {
+        let input = data(Kind::Text, len, 6);
+        let f = frame(&input, &linked);
+        d.reset();
+        d.set_limit(u64::MAX);
+        let mut out = P.acquire();
+        match (d.decode(&f, &mut out), expected) {
+            (Ok(p), Ok(())) => {
+                assert_eq!(p.status, Status::Done);
+                assert!(out[..] == input[..]);
+            }
+            (Err(e), Err(needed)) => {
+                assert_eq!(
+                    e,
+                    DecodeError::LimitExceeded {
+                        limit: 32 * 1024,
+                        needed: Some(needed)
+                    }
+                );
+                assert!(out.is_empty());
+            }
+            (r, _) => panic!("{len}: {r:?}"),
+        }
+    }
 }
 
 #[test]

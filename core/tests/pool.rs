@@ -364,3 +364,27 @@ fn guards_and_pools_are_send_and_sync() {
     send_sync::<ValuePool<Vec<u8>, 1>>();
     send_sync::<bufpress::pool::Value<'static, Vec<u8>>>();
 }
+
+/// Found by the `pool` fuzz target: a raw handle turned back into a guard and made
+/// again with no acquire or release in between got the same key, so the stale first
+/// handle (with its own length) was accepted in place of the second. Each handle now
+/// gets a new key.
+#[test]
+fn a_stale_raw_handle_of_a_re_raised_slot_is_refused() {
+    let pool = Pool::<2, 64>::new();
+    let mut buf = pool.try_acquire().unwrap();
+    buf.extend_from_slice(&[7; 40]).unwrap();
+    let first = buf.into_raw();
+    let mut buf = pool.try_from_raw(first).unwrap();
+    buf.truncate(3);
+    let second = buf.into_raw();
+    assert_ne!(first.to_bits(), second.to_bits());
+    assert!(
+        pool.try_from_raw(first).is_err(),
+        "the stale handle is refused"
+    );
+    let buf = pool.try_from_raw(second).unwrap();
+    assert_eq!(buf.len(), 3);
+    drop(buf);
+    assert_eq!(pool.stats().available, 2);
+}

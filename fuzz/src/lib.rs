@@ -68,8 +68,9 @@ pub fn one_shot<E>(
     result
 }
 
-/// Feeds `input` to `decoder` in pieces into buffers from `pool`; returns the decoded
-/// bytes (bounded by `limit`) or the error. Every buffer returns to `pool`.
+/// Feeds `input` to `decoder` in pieces into buffers from `pool`, stream after stream
+/// (a reset after each end) until the input ends; returns the decoded bytes (bounded by
+/// `limit`) or the error. Every buffer returns to `pool`.
 pub fn stream<D: Decoder + ?Sized>(
     decoder: &mut D,
     input: &[u8],
@@ -81,6 +82,8 @@ pub fn stream<D: Decoder + ?Sized>(
     let mut decoded = Vec::new();
     let mut at = 0;
     let mut out = pool.try_acquire().expect("a buffer per stream");
+    // Where the current stream's output began (the decoder's limit is per stream).
+    let mut stream_start = 0;
     // Every call consumes, produces, or ends; a bound on calls catches a loop.
     let mut calls = 0usize;
     loop {
@@ -106,6 +109,12 @@ pub fn stream<D: Decoder + ?Sized>(
                 decoded.extend_from_slice(&out);
                 out.clear();
             }
+            // Frames in a row, as the one-shot calls take them: the next one starts
+            // where this one ended.
+            Status::Done if at < input.len() => {
+                decoder.reset();
+                stream_start = decoded.len() + out.len();
+            }
             Status::Done => break,
             Status::NeedInput => {
                 assert_eq!(p.consumed, given, "NeedInput means all input was taken");
@@ -115,12 +124,16 @@ pub fn stream<D: Decoder + ?Sized>(
                 }
             }
         }
-        assert!(
-            decoded.len() + out.len() <= limit,
-            "output within the limit"
-        );
+        let total = decoded.len() + out.len();
+        assert!(total - stream_start <= limit, "output within the limit");
+        if total > limit {
+            // Streams in a row past what the one-shot buffer holds: stop comparing.
+            return Err(DecodeError::LimitExceeded {
+                limit: limit as u64,
+                needed: None,
+            });
+        }
     }
     decoded.extend_from_slice(&out);
-    assert!(decoded.len() <= limit, "output within the limit");
     Ok(decoded)
 }

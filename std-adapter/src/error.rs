@@ -18,8 +18,9 @@ use bufpress::error::ClassError;
 /// | a valid feature the decoder does not support | `Unsupported` |
 /// | bad raw handle, bad region, bad encoder setting, encoder used after `finish` | `InvalidInput` |
 ///
-/// Building an `io::Error` with a source allocates a small box: error paths may
-/// allocate, the success paths of this crate do not.
+/// An empty pool or size class gives a kind-only `io::Error` (`OutOfMemory`), which
+/// allocates nothing: under load it is an ordinary event. Every other error carries
+/// the bufpress error as its source, in a small box: those paths allocate.
 ///
 /// ```
 /// use bufpress::codec::DecodeError;
@@ -31,7 +32,10 @@ use bufpress::error::ClassError;
 /// ```
 pub fn to_io_error(err: impl Into<bufpress::Error>) -> io::Error {
     let err = err.into();
-    io::Error::new(kind(&err), err)
+    match kind(&err) {
+        io::ErrorKind::OutOfMemory => io::ErrorKind::OutOfMemory.into(),
+        kind => io::Error::new(kind, err),
+    }
 }
 
 /// The [`io::ErrorKind`] [`to_io_error`] gives `err`.

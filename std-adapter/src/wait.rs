@@ -1,6 +1,9 @@
 //! Getting a buffer when the pool may be empty: at once, or waiting with a timeout.
 
 use std::io;
+use std::pin::pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
 
 use bufpress::pool::{Buf, PoolRef};
@@ -33,12 +36,20 @@ impl Acquire {
     }
 }
 
-/// Takes a buffer from `pool`, blocking the thread (parked, not spinning) up to
-/// `timeout` while the pool is empty.
+/// Takes a buffer from `pool`, blocking the thread up to `timeout` while the pool is
+/// empty: the thread parks in the pool's FIFO waiter queue (bufpress's
+/// [`acquire_async`](PoolRef::acquire_async)) and the release that hands it a buffer
+/// unparks it; no spinning, no polling. Waiting threads are served in arrival order;
+/// a thread that times out leaves the queue, and a buffer handed to it in that instant
+/// goes to the next waiter.
+///
+/// No allocation, but once per thread: its waker (an `Arc` around the thread handle)
+/// is built the first time the thread waits and kept in a thread-local.
 ///
 /// # Errors
 ///
-/// `ErrorKind::TimedOut` when no buffer came free in time.
+/// `ErrorKind::TimedOut` when no buffer came free in time (an error that allocates
+/// nothing: under load, a timeout is an ordinary event).
 ///
 /// ```
 /// use bufpress::pool::Pool;
@@ -65,20 +76,43 @@ impl Acquire {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn acquire_timeout(pool: PoolRef<'_>, timeout: Duration) -> io::Result<Buf<'_>> {
-    let start = Instant::now();
-    let mut nap = Duration::from_micros(2);
+    if let Ok(buf) = pool.try_acquire() {
+        return Ok(buf);
+    }
+    let deadline = Instant::now().checked_add(timeout);
+    let waker = THREAD_WAKER.with(Waker::clone);
+    let mut cx = Context::from_waker(&waker);
+    let mut wait = pin!(pool.acquire_async());
     loop {
-        if let Ok(buf) = pool.try_acquire() {
+        if let Poll::Ready(buf) = wait.as_mut().poll(&mut cx) {
             return Ok(buf);
         }
-        let waited = start.elapsed();
-        if waited >= timeout {
-            return Err(io::Error::new(
-                io::ErrorKind::TimedOut,
-                "no pool buffer came free in time",
-            ));
+        // A wake-up may be spurious (an unpark meant for an earlier wait): poll again.
+        match deadline.map(|d| d.saturating_duration_since(Instant::now())) {
+            Some(Duration::ZERO) => {
+                // A kind-only error: no allocation, also on this path.
+                return Err(io::ErrorKind::TimedOut.into());
+            }
+            Some(left) => std::thread::park_timeout(left),
+            None => std::thread::park(),
         }
-        std::thread::park_timeout(nap.min(timeout - waited));
-        nap = (nap * 2).min(Duration::from_millis(1));
     }
+}
+
+/// Unparks the thread it was made on.
+struct Unpark(std::thread::Thread);
+
+impl Wake for Unpark {
+    fn wake(self: Arc<Self>) {
+        self.0.unpark();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.0.unpark();
+    }
+}
+
+thread_local! {
+    /// This thread's waker, built on its first wait (the one allocation).
+    static THREAD_WAKER: Waker = Waker::from(Arc::new(Unpark(std::thread::current())));
 }

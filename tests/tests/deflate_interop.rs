@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use bufpress::codec::deflate::{
-    self, CompressorState, Decoder, DecoderState, Format, InflateState,
+    self, CompressorState, Decoder, DecoderState, Format, GzipHeader, InflateState,
 };
 use bufpress::codec::{self, Encoder as _};
 use bufpress::pool::RegionPool;
@@ -198,6 +198,65 @@ fn bufpress_reads_what_gzip_writes() {
             );
         }
     }
+}
+
+#[test]
+fn the_name_and_time_gzip_stores_are_exposed() {
+    if !available("gzip") || !available("touch") {
+        return;
+    }
+    let input = corpus::make(KINDS[0], 20_000, 5);
+    let file = TempFile::new("named", &input);
+    let path = file.0.to_str().unwrap();
+    // 2023-11-14 22:13:20 UTC.
+    let touched = Command::new("touch")
+        .args(["-d", "@1700000000", path])
+        .status()
+        .unwrap();
+    assert!(touched.success());
+    let out = Command::new("gzip")
+        .args(["-N", "-c", path])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let gz = out.stdout;
+    let name = file.0.file_name().unwrap().to_str().unwrap().as_bytes();
+
+    // One-shot.
+    let mut mem = vec![0u8; 2 * 32 * 1024];
+    let pool = RegionPool::<1>::new(&mut mem, 32 * 1024, 4).unwrap();
+    let mut room = [0u8; 256];
+    let mut header = GzipHeader::new(&mut room);
+    let mut out = pool.try_acquire().unwrap();
+    let mut state = Box::new(InflateState::new());
+    deflate::decompress_gzip_into(&gz, &mut out, &mut state, &mut header).unwrap();
+    assert!(out[..] == input[..]);
+    assert!(header.is_complete());
+    assert_eq!(header.name(), Some(name));
+    assert_eq!(header.mtime(), 1_700_000_000);
+    assert_eq!(header.os(), 3, "Unix");
+    drop(out);
+
+    // Streaming, 5 bytes at a time (the name arrives in pieces).
+    let mut room = [0u8; 256];
+    let mut header = GzipHeader::new(&mut room);
+    let mut decoder = Decoder::new(Format::Gzip, Box::new(DecoderState::new()));
+    let mut out = pool.try_acquire().unwrap();
+    let mut back = Vec::new();
+    for piece in gz.chunks(5) {
+        let mut rest = piece;
+        while !rest.is_empty() {
+            let p = decoder
+                .decode_with_header(rest, &mut out, &mut header)
+                .unwrap();
+            rest = &rest[p.consumed..];
+            back.extend_from_slice(&out);
+            out.clear();
+        }
+    }
+    assert!(back == input);
+    assert_eq!(header.name(), Some(name));
+    assert_eq!((header.mtime(), header.os()), (1_700_000_000, 3));
 }
 
 #[test]

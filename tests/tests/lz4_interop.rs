@@ -184,6 +184,109 @@ fn frames_in_a_row_from_lz4() {
 }
 
 #[test]
+fn small_decoders_read_what_lz4_writes_by_default() {
+    if !tools::available("lz4") {
+        return;
+    }
+    // `lz4` declares 4 MiB blocks (-B7) unless told otherwise; a decoder sized for
+    // 64 KiB blocks reads such frames as long as each actual block fits.
+    const MEM64: usize = lz4::decoder_memory(BlockSize::Max64KiB, BlockMode::Linked);
+    static SMALL: ValuePool<FrameDecoder<MEM64>, 1> =
+        ValuePool::new([const { FrameDecoder::new() }]);
+    let decode = |frame: &[u8]| -> Result<Vec<u8>, DecodeError> {
+        let mut decoder = SMALL.acquire();
+        decoder.reset();
+        decoder.set_limit(u64::MAX);
+        let mut out = PIECES.acquire();
+        let mut data = Vec::new();
+        let mut rng = Rng::new(frame.len() as u64);
+        let mut at = 0;
+        loop {
+            let piece = (1 + rng.below(5000)).min(frame.len() - at);
+            let p = decoder.decode(&frame[at..at + piece], &mut out)?;
+            at += p.consumed;
+            data.extend_from_slice(&out);
+            out.clear();
+            match p.status {
+                Status::Done => return Ok(data),
+                Status::NeedInput if at == frame.len() => return Err(DecodeError::Truncated),
+                _ => {}
+            }
+        }
+    };
+    // lz4 1.9 declares the smallest block size that holds an input it reads whole
+    // (`-B7` is the upper bound), and 4 MiB for anything over 1 MiB; other writers
+    // (lz4_flex's, Java's and Go's frame writers, or lz4 streaming) declare 4 MiB
+    // however short the content. lz4_flex writes one here; `lz4 -d` reads it too.
+    let text = corpus::make(Kind::Text, 60_000, 11);
+    for mode in [
+        lz4_flex::frame::BlockMode::Independent,
+        lz4_flex::frame::BlockMode::Linked,
+    ] {
+        let info = lz4_flex::frame::FrameInfo::new()
+            .block_size(lz4_flex::frame::BlockSize::Max4MB)
+            .block_mode(mode)
+            .content_checksum(true);
+        let mut w = lz4_flex::frame::FrameEncoder::with_frame_info(info, Vec::new());
+        std::io::Write::write_all(&mut w, &text).unwrap();
+        let frame = w.finish().unwrap();
+        assert_eq!(frame[5] >> 4, 7, "{mode:?}: declares 4 MiB blocks");
+        assert!(tools::pipe("lz4", &["-d", "-c", "-q"], &frame) == text);
+        assert!(decode(&frame).unwrap() == text, "{mode:?}");
+    }
+    for opts in [
+        &[][..],
+        &["-B7"],
+        &["-BD"],
+        &["-9"],
+        &["-BX", "--content-size"],
+    ] {
+        let mut args = vec!["-z", "-c", "-q"];
+        args.extend_from_slice(opts);
+        let frame = tools::pipe("lz4", &args, &text);
+        assert!(decode(&frame).unwrap() == text, "{opts:?}");
+    }
+    // A real block larger than the state is a typed error, whatever the header says
+    // (96 KiB: this state holds 64 KiB linked blocks, or 96 KiB independent ones).
+    assert_eq!(
+        FrameDecoder::<MEM64>::max_block_size(BlockMode::Independent),
+        96 * 1024
+    );
+    let big = corpus::make(Kind::Random, 100_000, 12);
+    let frame = tools::pipe("lz4", &["-z", "-c", "-q"], &big);
+    assert_eq!(
+        decode(&frame),
+        Err(DecodeError::LimitExceeded {
+            limit: 96 * 1024,
+            needed: Some(100_000)
+        })
+    );
+    // Over 1 MiB, lz4 declares and uses 4 MiB blocks: one compressed block of
+    // some 700 KB that decodes to 1.2 MB is refused by its stored size.
+    let mixed = corpus::mixed(1_200_000, 13);
+    let frame = tools::pipe("lz4", &["-z", "-c", "-q"], &mixed);
+    assert_eq!(frame[5] >> 4, 7);
+    let Err(DecodeError::LimitExceeded {
+        limit: 98_304,
+        needed: Some(n),
+    }) = decode(&frame)
+    else {
+        panic!("not refused");
+    };
+    assert!(n > 98_304 && n < 1_200_000, "{n}");
+    // A compressed block that fits, decoding to more than the state holds.
+    let zeros = tools::pipe("lz4", &["-z", "-c", "-q"], &[0u8; 200_000]);
+    assert!(zeros.len() < 1000);
+    assert_eq!(
+        decode(&zeros),
+        Err(DecodeError::LimitExceeded {
+            limit: 96 * 1024,
+            needed: Some(256 * 1024)
+        })
+    );
+}
+
+#[test]
 fn the_legacy_format_is_unsupported() {
     if !tools::available("lz4") {
         return;

@@ -8,7 +8,7 @@ use super::buf::{Buf, RawBuf};
 use super::freelist::{FreeList, Header, MAX_SLOTS, Stats};
 use super::pool_ref::PoolRef;
 use crate::error::{Exhausted, RawError};
-use crate::sync::AtomicU16;
+use crate::sync::{AtomicU16, const_fn, zero_links};
 
 mod sealed {
     pub trait Sealed {}
@@ -112,13 +112,15 @@ impl<const N: usize, const SIZE: usize, A: Alignment, const SCRUB: bool> Pool<N,
     /// The size of each buffer in bytes.
     pub const BUF_SIZE: usize = SIZE;
 
-    /// A pool with every buffer free. All zero: in a `static` it goes to `.bss`.
-    pub const fn new() -> Self {
-        let () = Self::LIMITS;
-        Self {
-            header: Header::new(),
-            links: [const { AtomicU16::new(0) }; N],
-            slots: UnsafeCell::new([Slot::ZERO; N]),
+    const_fn! {
+        /// A pool with every buffer free. All zero: in a `static` it goes to `.bss`.
+        pub const fn new() -> Self {
+            let () = Self::LIMITS;
+            Self {
+                header: Header::new(),
+                links: zero_links(),
+                slots: UnsafeCell::new([Slot::ZERO; N]),
+            }
         }
     }
 
@@ -156,6 +158,13 @@ impl<const N: usize, const SIZE: usize, A: Alignment, const SCRUB: bool> Pool<N,
     /// [`PoolRef::acquire`]).
     pub fn acquire(&self) -> Buf<'_> {
         self.pool_ref().acquire()
+    }
+
+    /// Waits for a free buffer (feature `async`): see [`PoolRef::acquire_async`].
+    #[cfg(feature = "async")]
+    #[inline]
+    pub fn acquire_async(&self) -> super::Acquire<'_> {
+        self.pool_ref().acquire_async()
     }
 
     /// A bounded wait: see [`PoolRef::acquire_spinning`].

@@ -82,6 +82,51 @@ impl<'p, const K: usize> SizeClasses<'p, K> {
             .ok_or(ClassError::Exhausted { requested: len })
     }
 
+    /// Waits for a buffer of the smallest class whose buffers hold `len` bytes
+    /// (feature `async`; see [`PoolRef::acquire_async`]).
+    ///
+    /// When several classes have that size, it waits on the first with a free buffer,
+    /// else on the first; it never falls back to a larger class.
+    ///
+    /// ```
+    /// # use core::{future::Future, pin::pin, task::{Context, Poll, Waker}};
+    /// use bufpress::pool::{Pool, SizeClasses};
+    ///
+    /// static SMALL: Pool<4, 256> = Pool::new();
+    /// static LARGE: Pool<1, 4096> = Pool::new();
+    /// static CLASSES: SizeClasses<'static, 2> =
+    ///     SizeClasses::new([SMALL.pool_ref(), LARGE.pool_ref()]);
+    ///
+    /// let wait = CLASSES.acquire_async(1000)?;      // the 4 KiB class
+    /// let mut wait = pin!(wait);
+    /// let Poll::Ready(buf) = wait.as_mut().poll(&mut Context::from_waker(Waker::noop())) else {
+    ///     unreachable!("a buffer is free")
+    /// };
+    /// assert_eq!(buf.capacity(), 4096);
+    /// assert!(CLASSES.acquire_async(5000).is_err()); // no class is that large
+    /// # Ok::<(), bufpress::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`ClassError::TooLarge`] when no class is that large (at once, before any
+    /// waiting).
+    #[cfg(feature = "async")]
+    pub fn acquire_async(&self, len: usize) -> Result<super::Acquire<'p>, ClassError> {
+        let first = self.first_fitting(len)?;
+        let size = self.classes[first].buf_size();
+        let fitting = self.classes[first..]
+            .iter()
+            .take_while(|class| class.buf_size() == size);
+        let class = fitting
+            .clone()
+            .find(|class| class.stats().available > 0)
+            .or_else(|| fitting.clone().next())
+            .copied()
+            .unwrap_or(self.classes[first]);
+        Ok(class.acquire_async())
+    }
+
     fn first_fitting(&self, len: usize) -> Result<usize, ClassError> {
         self.classes
             .iter()

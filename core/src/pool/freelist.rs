@@ -18,8 +18,10 @@
 //! on the tag).
 
 use super::head::{Head, Snap};
+#[cfg(feature = "async")]
+use super::wait::Queue;
 use crate::error::{Exhausted, RawError};
-use crate::sync::{AtomicU16, AtomicU32, Ordering};
+use crate::sync::{AtomicU16, AtomicU32, Ordering, const_fn, spin_hint};
 
 /// Marks a link whose slot is held through a raw handle; the low 15 bits are its key.
 const RAW: u16 = 1 << 15;
@@ -28,25 +30,31 @@ const LOW: u16 = RAW - 1;
 /// The most slots a free list can have (the index N = "empty" must fit in 15 bits).
 pub(crate) const MAX_SLOTS: usize = LOW as usize;
 
-/// The part of a pool that is the same for every size: the free-list head and the
-/// statistics. All zero when new.
+/// The part of a pool that is the same for every size: the free-list head, the
+/// statistics and (feature `async`) the waiter queue. All zero when new.
 ///
 /// Invariant: together with a links array of N entries it forms one free list, on
 /// which every slot index below N is either on the list exactly once or held by
-/// exactly one owner (a guard or a raw handle).
+/// exactly one owner (a guard, a raw handle, or a waiting future it was handed to).
 pub(crate) struct Header {
     head: Head,
     high_water: AtomicU32,
     failed: AtomicU32,
+    #[cfg(feature = "async")]
+    waiters: Queue,
 }
 
 impl Header {
-    #[inline]
-    pub(crate) const fn new() -> Self {
-        Self {
-            head: Head::new(),
-            high_water: AtomicU32::new(0),
-            failed: AtomicU32::new(0),
+    const_fn! {
+        #[inline]
+        pub(crate) const fn new() -> Self {
+            Self {
+                head: Head::new(),
+                high_water: AtomicU32::new(0),
+                failed: AtomicU32::new(0),
+                #[cfg(feature = "async")]
+                waiters: Queue::new(),
+            }
         }
     }
 }
@@ -89,8 +97,24 @@ impl<'a> FreeList<'a> {
     }
 
     /// Takes a free slot. Never blocks; fails only when the list was seen empty.
+    ///
+    /// It may take a slot while tasks wait (feature `async`): a plain `try_acquire`
+    /// never waits on the waiter lock, which keeps it usable in interrupt handlers.
     #[inline]
     pub(crate) fn pop(self) -> Result<u16, Exhausted> {
+        self.pop_when(|_| true)
+    }
+
+    /// Takes a free slot unless tasks wait for one (they come first: no barging).
+    #[cfg(feature = "async")]
+    #[inline]
+    pub(crate) fn pop_if_nobody_waits(self) -> Result<u16, Exhausted> {
+        self.pop_when(|cur| !cur.waiting())
+    }
+
+    /// Pops while `allowed(head)`; the check and the pop are one CAS on the head.
+    #[inline]
+    fn pop_when(self, allowed: impl Fn(Snap) -> bool) -> Result<u16, Exhausted> {
         let n = self.links.len();
         let mut cur = self.hdr.head.load();
         loop {
@@ -98,10 +122,14 @@ impl<'a> FreeList<'a> {
             let Some(link) = self.links.get(usize::from(index)) else {
                 return Err(Exhausted { capacity: n });
             };
+            if !allowed(cur) {
+                return Err(Exhausted { capacity: n });
+            }
             let next = decode(link.load(Ordering::Relaxed), index);
             if next > n {
                 // The slot was taken (and its link changed) since `cur` was read, so
                 // the CAS would fail anyway: read the head again.
+                spin_hint();
                 cur = self.hdr.head.load();
                 continue;
             }
@@ -115,25 +143,85 @@ impl<'a> FreeList<'a> {
         }
     }
 
-    /// Puts a slot back on the list.
+    /// Gives a slot back: to the oldest waiting task if one waits (feature `async`),
+    /// else onto the list.
     ///
     /// The caller must own `index` (a guard or a claimed raw handle); giving back a
     /// slot twice corrupts the list (no memory unsafety follows from this module, but
     /// the pool types rely on it, which is why only they call it).
     #[inline]
     pub(crate) fn push(self, index: u16) {
+        #[cfg(feature = "async")]
+        if !self.push_if(index, |cur| !cur.waiting()) {
+            // Tasks wait: the slow path hands the slot to the oldest (or, when the
+            // waiter lock is busy, pushes it and leaves the handover to the holder).
+            self.hdr.waiters.release(self, index);
+        }
+        #[cfg(not(feature = "async"))]
+        self.push_if(index, |_| true);
+    }
+
+    /// Pushes while `allowed(head)`; returns whether it did. The check and the push
+    /// are one CAS on the head, so a `waiting` bit set meanwhile is never missed.
+    #[inline]
+    fn push_if(self, index: u16, allowed: impl Fn(Snap) -> bool) -> bool {
         let Some(link) = self.links.get(usize::from(index)) else {
-            return;
+            return true;
         };
-        self.hdr.head.will_push();
         let mut cur: Snap = self.hdr.head.load();
+        if !allowed(cur) {
+            return false;
+        }
+        self.hdr.head.will_push();
         loop {
             link.store(encode(cur.index(), index), Ordering::Relaxed);
             match self.hdr.head.try_push(cur, index) {
-                Ok(()) => return,
+                Ok(()) => return true,
                 Err(now) => cur = now,
             }
+            if !allowed(cur) {
+                self.hdr.head.wont_push();
+                return false;
+            }
         }
+    }
+
+    /// Puts a slot on the list even while tasks wait (the waiter queue's own use,
+    /// with its lock held or its holder told to serve).
+    #[cfg(feature = "async")]
+    pub(crate) fn push_anyway(self, index: u16) {
+        self.push_if(index, |_| true);
+    }
+
+    /// Takes a free slot, or, when the list is empty, sets the head's `waiting` bit
+    /// (one CAS from the empty head, so a slot pushed meanwhile is taken instead).
+    /// Called with the waiter lock held.
+    #[cfg(feature = "async")]
+    pub(crate) fn pop_or_mark_waiting(self) -> Option<u16> {
+        loop {
+            let cur = self.hdr.head.load();
+            if usize::from(cur.index()) < self.capacity() {
+                match self.pop() {
+                    Ok(index) => return Some(index),
+                    Err(_) => continue,
+                }
+            }
+            if cur.waiting() || self.hdr.head.try_set_waiting(cur).is_ok() {
+                return None;
+            }
+        }
+    }
+
+    /// Clears the head's `waiting` bit: the last waiter left. Waiter lock held.
+    #[cfg(feature = "async")]
+    pub(crate) fn clear_waiting(self) {
+        self.hdr.head.clear_waiting();
+    }
+
+    /// The waiter queue of this list's pool.
+    #[cfg(feature = "async")]
+    pub(crate) fn waiters(self) -> &'a Queue {
+        &self.hdr.waiters
     }
 
     /// Counts one acquire that found the list empty.
@@ -152,10 +240,12 @@ impl<'a> FreeList<'a> {
 
     /// Marks a held slot as held through a raw handle and returns the handle's key.
     ///
-    /// The key is taken from the head's tag, which changes on every acquire and
-    /// release, so handles of one slot made at different times differ.
+    /// The key is the head's tag, advanced for this handle: the tag changes on every
+    /// acquire, release and raw handle, so two handles of one slot made at different
+    /// times differ (even with no acquire or release between them: a handle turned
+    /// back into a guard and made again gets a new key, and the old one stays stale).
     pub(crate) fn mark_raw(self, index: u16) -> u16 {
-        let key = self.hdr.head.load().tag16() & LOW;
+        let key = self.hdr.head.bump_tag() & LOW;
         if let Some(link) = self.links.get(usize::from(index)) {
             link.store(RAW | key, Ordering::Relaxed);
         }
@@ -212,7 +302,7 @@ mod tests {
     use super::*;
 
     fn links<const N: usize>() -> [AtomicU16; N] {
-        [const { AtomicU16::new(0) }; N]
+        crate::sync::zero_links()
     }
 
     #[test]

@@ -10,6 +10,7 @@
 //! | [`SizeClasses`] | several pools; `try_acquire(len)` picks the smallest class that fits |
 //! | [`ValuePool<T, N>`](ValuePool) / [`Value`] | the same free list over values: codec states |
 //! | [`Stats`] | capacity, available, in use, high-water mark, failed acquires: O(1), no lock |
+//! | `Acquire` (feature `async`) | the future of `acquire_async`: waits for a buffer on an intrusive FIFO queue, no allocation |
 //!
 //! # Design note: the free list
 //!
@@ -43,6 +44,15 @@
 //! written `Relaxed` atomics, ordered by the head's CAS; a stale link read is harmless
 //! because the tag makes that CAS fail.
 //!
+//! # Waiting tasks (feature `async`)
+//!
+//! `acquire_async` lets a task wait for a buffer; waiters queue in FIFO order on an
+//! intrusive list whose nodes live in their futures, and a release hands its buffer
+//! straight to the oldest. Bit 15 of the head word (next to the 15-bit index) says
+//! whether anyone waits, so a release with nobody waiting pays one bit test. The
+//! design note, including what interrupt handlers may do, is in the docs of
+//! `Acquire`'s module (`pool/wait.rs`).
+//!
 //! # Cores with no CAS (thumbv6m)
 //!
 //! thumbv6m has atomic loads and stores but no compare-and-swap. There the crate
@@ -64,11 +74,18 @@ mod array;
 mod buf;
 mod classes;
 mod freelist;
-#[cfg_attr(not(target_has_atomic = "64"), path = "head32.rs")]
+// `--cfg bufpress_head32` selects the 32-bit head on any target, so the host's tests,
+// Miri and loom check the head thumbv7em and thumbv6m use (see `.ci/test`).
+#[cfg_attr(
+    any(not(target_has_atomic = "64"), bufpress_head32),
+    path = "head32.rs"
+)]
 mod head;
 mod pool_ref;
 mod region;
 mod value;
+#[cfg(feature = "async")]
+mod wait;
 
 pub use array::{
     Align4, Align8, Align16, Align32, Align64, Align128, Align256, Align512, Align1024, Align2048,
@@ -80,3 +97,5 @@ pub use freelist::Stats;
 pub use pool_ref::PoolRef;
 pub use region::RegionPool;
 pub use value::{Value, ValuePool};
+#[cfg(feature = "async")]
+pub use wait::Acquire;

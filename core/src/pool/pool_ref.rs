@@ -123,6 +123,42 @@ impl<'p> PoolRef<'p> {
         }
     }
 
+    /// Waits for a free buffer without spinning: a future that completes at once when
+    /// a buffer is free and nobody waits, and otherwise queues the task (FIFO) until a
+    /// release hands it one (feature `async`).
+    ///
+    /// Works on any executor and allocates nothing (the queue node lives in the
+    /// future). Cancel-safe: dropping the future at any point loses no buffer. Not for
+    /// interrupt handlers unless the `critical-section` feature is on (see
+    /// [`Acquire`](super::Acquire)); they use [`try_acquire`](Self::try_acquire).
+    ///
+    /// ```
+    /// # use core::{future::Future, pin::pin, task::{Context, Poll, Waker}};
+    /// use bufpress::pool::{Buf, PoolRef, Pool};
+    ///
+    /// static POOL: Pool<2, 512> = Pool::new();
+    ///
+    /// async fn frame(pool: PoolRef<'static>) -> Result<Buf<'static>, bufpress::Error> {
+    ///     let mut buf = pool.acquire_async().await; // waits while both buffers are out
+    ///     buf.extend_from_slice(b"frame")?;
+    ///     Ok(buf)
+    /// }
+    ///
+    /// # fn block_on<F: Future>(f: F) -> F::Output {
+    /// #     let mut f = pin!(f);
+    /// #     let mut cx = Context::from_waker(Waker::noop());
+    /// #     loop { if let Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; } }
+    /// # }
+    /// let buf = block_on(frame(POOL.pool_ref()))?;
+    /// assert_eq!(&buf[..], b"frame");
+    /// # Ok::<(), bufpress::Error>(())
+    /// ```
+    #[cfg(feature = "async")]
+    #[inline]
+    pub fn acquire_async(self) -> super::Acquire<'p> {
+        super::Acquire::new(self)
+    }
+
     /// Turns a raw handle from [`Buf::into_raw`] back into a guard.
     ///
     /// The pool checks the handle: a handle that is stale (already turned back),

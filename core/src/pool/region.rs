@@ -8,7 +8,7 @@ use super::buf::{Buf, RawBuf};
 use super::freelist::{FreeList, Header, MAX_SLOTS, Stats};
 use super::pool_ref::PoolRef;
 use crate::error::{Exhausted, RawError, RegionError};
-use crate::sync::AtomicU16;
+use crate::sync::{AtomicU16, zero_links};
 
 /// A pool of `N` buffers over a memory region the caller hands in: a DMA-capable
 /// linker section, external RAM, a slice of a larger arena.
@@ -89,7 +89,7 @@ impl<'a, const N: usize> RegionPool<'a, N> {
         let base = NonNull::from(&mut region[skip..]).cast::<u8>();
         Ok(Self {
             header: Header::new(),
-            links: [const { AtomicU16::new(0) }; N],
+            links: zero_links(),
             base,
             stride,
             size,
@@ -148,6 +148,13 @@ impl<'a, const N: usize> RegionPool<'a, N> {
     /// Takes a free buffer, spinning with backoff until one is free.
     pub fn acquire(&self) -> Buf<'_> {
         self.pool_ref().acquire()
+    }
+
+    /// Waits for a free buffer (feature `async`): see [`PoolRef::acquire_async`].
+    #[cfg(feature = "async")]
+    #[inline]
+    pub fn acquire_async(&self) -> super::Acquire<'_> {
+        self.pool_ref().acquire_async()
     }
 
     /// Turns a raw handle back into a guard: see [`PoolRef::try_from_raw`].

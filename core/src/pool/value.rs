@@ -8,7 +8,7 @@ use core::ptr::NonNull;
 
 use super::freelist::{FreeList, Header, MAX_SLOTS, Stats};
 use crate::error::Exhausted;
-use crate::sync::AtomicU16;
+use crate::sync::{AtomicU16, const_fn, zero_links};
 
 /// A fixed set of `N` values of type `T` (codec states, hash tables, scratch space)
 /// shared through the same lock-free free list as the byte pools.
@@ -56,13 +56,15 @@ unsafe impl<T: Send, const N: usize> Sync for ValuePool<T, N> {}
 impl<T, const N: usize> ValuePool<T, N> {
     const LIMITS: () = assert!(N <= MAX_SLOTS, "a pool has at most 32,767 values");
 
-    /// A pool holding `values`, all free. `const`, so it can be a `static`.
-    pub const fn new(values: [T; N]) -> Self {
-        let () = Self::LIMITS;
-        Self {
-            header: Header::new(),
-            links: [const { AtomicU16::new(0) }; N],
-            values: UnsafeCell::new(values),
+    const_fn! {
+        /// A pool holding `values`, all free. `const`, so it can be a `static`.
+        pub const fn new(values: [T; N]) -> Self {
+            let () = Self::LIMITS;
+            Self {
+                header: Header::new(),
+                links: zero_links(),
+                values: UnsafeCell::new(values),
+            }
         }
     }
 

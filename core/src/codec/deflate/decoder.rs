@@ -8,6 +8,7 @@ use miniz_oxide::inflate::core::{decompress_with_limit, inflate_flags};
 
 use super::Format;
 use super::frame::{Frame, Phase};
+use super::gzip::{Capture, GzipHeader};
 use super::inflate::{InflateState, failure};
 use crate::codec::{self, DecodeError, Progress, Status};
 use crate::pool::Buf;
@@ -225,7 +226,49 @@ impl<S: DerefMut<Target = DecoderState>> Decoder<S> {
         }
     }
 
-    fn run(&mut self, input: &[u8], out: &mut Buf<'_>) -> Result<Progress, DecodeError> {
+    /// [`decode`](codec::Decoder::decode), also recording the first gzip member's
+    /// header in `header` as it passes (pass the same `header` to every call of a
+    /// stream; [`GzipHeader::is_complete`] tells when it is all there). Nothing is
+    /// recorded for zlib and raw deflate.
+    ///
+    /// # Errors
+    ///
+    /// As [`decode`](codec::Decoder::decode). `header` may hold part of a header after
+    /// an error.
+    pub fn decode_with_header(
+        &mut self,
+        input: &[u8],
+        out: &mut Buf<'_>,
+        header: &mut GzipHeader<'_>,
+    ) -> Result<Progress, DecodeError> {
+        self.decode_capturing(input, out, Some(header))
+    }
+
+    fn decode_capturing(
+        &mut self,
+        input: &[u8],
+        out: &mut Buf<'_>,
+        capture: Capture<'_, '_>,
+    ) -> Result<Progress, DecodeError> {
+        if let Some(e) = self.failed {
+            return Err(e);
+        }
+        let out_start = out.len();
+        let result = self.run(input, out, capture);
+        if let Err(e) = result {
+            // An error appends nothing: bytes copied out by this call go again.
+            out.truncate(out_start);
+            self.failed = Some(e);
+        }
+        result
+    }
+
+    fn run(
+        &mut self,
+        input: &[u8],
+        out: &mut Buf<'_>,
+        mut capture: Capture<'_, '_>,
+    ) -> Result<Progress, DecodeError> {
         let out_start = out.len();
         let mut rest = input;
         let status = loop {
@@ -243,7 +286,7 @@ impl<S: DerefMut<Target = DecoderState>> Decoder<S> {
                 Phase::Done => break Status::Done,
                 Phase::AfterMember if rest.is_empty() => break Status::Done,
                 phase => {
-                    let used = self.frame.advance(rest)?;
+                    let used = self.frame.advance_capturing(rest, capture.as_deref_mut())?;
                     rest = rest.get(used..).unwrap_or_default();
                     if self.frame.phase() == Phase::Body {
                         self.state.inflate.fresh();
@@ -265,17 +308,7 @@ impl<S: DerefMut<Target = DecoderState>> Decoder<S> {
 
 impl<S: DerefMut<Target = DecoderState>> codec::Decoder for Decoder<S> {
     fn decode(&mut self, input: &[u8], out: &mut Buf<'_>) -> Result<Progress, DecodeError> {
-        if let Some(e) = self.failed {
-            return Err(e);
-        }
-        let out_start = out.len();
-        let result = self.run(input, out);
-        if let Err(e) = result {
-            // An error appends nothing: bytes copied out by this call go again.
-            out.truncate(out_start);
-            self.failed = Some(e);
-        }
-        result
+        self.decode_capturing(input, out, None)
     }
 
     fn reset(&mut self) {

@@ -1,6 +1,7 @@
 //! Encoding (feature `alloc`): the compressor state, built once; one-shot
 //! [`compress_into`] and the streaming [`Encoder`].
 
+use super::crc32::Crc32;
 use alloc::boxed::Box;
 use core::ops::DerefMut;
 
@@ -62,7 +63,7 @@ fn check_level(level: u8) -> Result<(), EncodeError> {
 #[derive(Debug, Clone)]
 struct Check {
     adler: u32,
-    crc: crc32fast::Hasher,
+    crc: Crc32,
     len: u64,
 }
 
@@ -70,7 +71,7 @@ impl Check {
     fn new() -> Self {
         Self {
             adler: zlib::ADLER_INIT,
-            crc: crc32fast::Hasher::new(),
+            crc: Crc32::new(),
             len: 0,
         }
     }

@@ -9,7 +9,8 @@
 //! gzip handling and errors.
 
 use super::Format;
-use super::gzip::{self, HeaderParser, Parsed};
+use super::crc32::Crc32;
+use super::gzip::{self, Capture, GzipHeader, HeaderParser, Parsed};
 use super::zlib;
 use crate::codec::DecodeError;
 
@@ -72,7 +73,7 @@ pub struct Frame {
     /// Running Adler-32 (zlib).
     adler: u32,
     /// Running CRC-32 (gzip).
-    crc: crc32fast::Hasher,
+    crc: Crc32,
     /// Bytes decoded in the current member (gzip) or stream.
     member_len: u64,
 }
@@ -87,7 +88,7 @@ impl Frame {
             gathered: [0; gzip::TRAILER_LEN],
             gathered_len: 0,
             adler: zlib::ADLER_INIT,
-            crc: crc32fast::Hasher::new(),
+            crc: Crc32::new(),
             member_len: 0,
         }
     }
@@ -123,20 +124,43 @@ impl Frame {
 
     /// Runs the phase (any but [`Phase::Body`]) on `input`; returns the bytes consumed.
     /// When the phase did not change, all of `input` was consumed and more is needed.
+    /// A gzip header's fields go to `capture` unless it already holds a whole header.
     ///
     /// # Errors
     ///
     /// A bad header or a checksum mismatch in the trailer.
     pub fn advance(&mut self, input: &[u8]) -> Result<usize, DecodeError> {
+        self.advance_capturing(input, None)
+    }
+
+    /// [`advance`](Self::advance), recording the first gzip member's header fields in
+    /// `header`.
+    ///
+    /// # Errors
+    ///
+    /// As for [`advance`](Self::advance).
+    pub fn advance_with_header(
+        &mut self,
+        input: &[u8],
+        header: &mut GzipHeader<'_>,
+    ) -> Result<usize, DecodeError> {
+        self.advance_capturing(input, Some(header))
+    }
+
+    pub(super) fn advance_capturing(
+        &mut self,
+        input: &[u8],
+        capture: Capture<'_, '_>,
+    ) -> Result<usize, DecodeError> {
         match self.phase {
-            Phase::Header => self.header(input),
+            Phase::Header => self.header(input, capture.filter(|h| !h.is_complete())),
             Phase::Trailer => self.trailer(input),
             Phase::AfterMember => Ok(self.after_member(input)),
             Phase::Body | Phase::Done => Ok(0),
         }
     }
 
-    fn header(&mut self, input: &[u8]) -> Result<usize, DecodeError> {
+    fn header(&mut self, input: &[u8], capture: Capture<'_, '_>) -> Result<usize, DecodeError> {
         match self.format {
             Format::Raw => {
                 self.phase = Phase::Body;
@@ -151,7 +175,7 @@ impl Frame {
                 }
                 Ok(taken)
             }
-            Format::Gzip => match self.gzip.parse(input)? {
+            Format::Gzip => match self.gzip.parse(input, capture)? {
                 Parsed::Complete(n) => {
                     self.phase = Phase::Body;
                     Ok(n)

@@ -5,6 +5,7 @@ use miniz_oxide::inflate::core::{DecompressorOxide, decompress, inflate_flags};
 
 use super::Format;
 use super::frame::{Frame, Phase};
+use super::gzip::{Capture, GzipHeader};
 use crate::codec::DecodeError;
 use crate::pool::Buf;
 
@@ -104,7 +105,38 @@ pub fn decompress_into(
     state: &mut InflateState,
 ) -> Result<usize, DecodeError> {
     let capacity = out.capacity();
-    let written = inflate_all(format, input, out.spare_capacity_mut(), capacity, state)?;
+    let written = inflate_all(
+        format,
+        input,
+        out.spare_capacity_mut(),
+        capacity,
+        state,
+        None,
+    )?;
+    out.commit(written)
+        .map_err(|_| DecodeError::OutputTooSmall {
+            needed: None,
+            capacity,
+        })?;
+    Ok(written)
+}
+
+/// [`decompress_into`] for gzip, also recording the (first) member's header in
+/// `header`: MTIME, OS, the flags, and the extra field, file name and comment in the
+/// buffer `header` was made with.
+///
+/// # Errors
+///
+/// As [`decompress_into`]. `header` may hold part of a header after an error.
+pub fn decompress_gzip_into(
+    input: &[u8],
+    out: &mut Buf<'_>,
+    state: &mut InflateState,
+    header: &mut GzipHeader<'_>,
+) -> Result<usize, DecodeError> {
+    let capacity = out.capacity();
+    let spare = out.spare_capacity_mut();
+    let written = inflate_all(Format::Gzip, input, spare, capacity, state, Some(header))?;
     out.commit(written)
         .map_err(|_| DecodeError::OutputTooSmall {
             needed: None,
@@ -120,6 +152,7 @@ fn inflate_all(
     spare: &mut [u8],
     capacity: usize,
     state: &mut InflateState,
+    mut capture: Capture<'_, '_>,
 ) -> Result<usize, DecodeError> {
     let mut frame = Frame::new(format);
     let mut written = 0;
@@ -161,7 +194,7 @@ fn inflate_all(
             Phase::Done => break,
             Phase::AfterMember if input.is_empty() => break,
             phase => {
-                let used = frame.advance(input)?;
+                let used = frame.advance_capturing(input, capture.as_deref_mut())?;
                 input = input.get(used..).unwrap_or_default();
                 if frame.phase() == Phase::Body {
                     state.fresh();

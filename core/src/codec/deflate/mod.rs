@@ -22,7 +22,10 @@
 //!   [`DecodeError::Unsupported`]) and the Adler-32 verified.
 //! - gzip: every optional header field is parsed (FEXTRA, FNAME, FCOMMENT, FHCRC, which
 //!   is verified); reserved flag bits are [`DecodeError::Reserved`]; CRC-32 and ISIZE are
-//!   verified; multi-member files decode as one stream.
+//!   verified; multi-member files decode as one stream. [`decompress_gzip_into`] and
+//!   [`Decoder::decode_with_header`] also record the first member's header in a
+//!   [`GzipHeader`] (MTIME, OS, flags; the extra field, file name and comment copied
+//!   into a buffer the caller lends).
 //!
 //! ```
 //! use bufpress::codec::deflate::{self, Format, InflateState};
@@ -51,6 +54,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod crc32;
 mod decoder;
 #[cfg(feature = "alloc")]
 mod encode;
@@ -63,9 +67,10 @@ pub use decoder::{Decoder, DecoderState, WINDOW};
 #[cfg(feature = "alloc")]
 pub use encode::{CompressorState, Encoder, compress_into};
 pub use frame::{Frame as Framing, Phase};
+pub use gzip::GzipHeader;
 pub use gzip::{HEADER_LEN as GZIP_HEADER_LEN, TRAILER_LEN as GZIP_TRAILER_LEN};
 pub use gzip::{header as gzip_header, trailer as gzip_trailer};
-pub use inflate::{InflateState, decompress_into};
+pub use inflate::{InflateState, decompress_gzip_into, decompress_into};
 
 #[cfg(doc)]
 use crate::codec::DecodeError;

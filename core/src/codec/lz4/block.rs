@@ -214,14 +214,6 @@ impl Sink<'_> {
         Some(())
     }
 
-    #[inline]
-    fn extend(&mut self, bytes: &[u8]) -> Option<()> {
-        let end = self.pos.checked_add(bytes.len())?;
-        copy(self.out.get_mut(self.pos..end)?, bytes);
-        self.pos = end;
-        Some(())
-    }
-
     /// The extension bytes of a literal or match length (`n` past the 15 in the token).
     #[inline]
     fn length(&mut self, mut n: usize) -> Option<()> {
@@ -232,7 +224,8 @@ impl Sink<'_> {
         self.push(n as u8)
     }
 
-    /// One sequence: literals, then a match of `len` bytes `offset` back.
+    /// One sequence: literals, then a match of `len` bytes `offset` back. The
+    /// literals and the offset share one bounds check.
     #[inline]
     fn sequence(&mut self, literals: &[u8], offset: u16, len: usize) -> Option<()> {
         let lit = literals.len();
@@ -241,64 +234,84 @@ impl Sink<'_> {
         if lit >= 15 {
             self.length(lit - 15)?;
         }
-        self.extend(literals)?;
-        self.extend(&offset.to_le_bytes())?;
+        let end = self.pos.checked_add(lit + 2)?;
+        let (lits, off) = self.out.get_mut(self.pos..end)?.split_at_mut_checked(lit)?;
+        copy(lits, literals);
+        if let Some(off) = off.first_chunk_mut::<2>() {
+            *off = offset.to_le_bytes();
+        }
+        self.pos = end;
         if ml >= 15 {
             self.length(ml - 15)?;
         }
         Some(())
     }
 
-    /// The last sequence: literals only.
+    /// The last sequence: literals only (once per block: `copy` for a short run, a
+    /// plain `memcpy` otherwise, which keeps the code small).
     fn last(&mut self, literals: &[u8]) -> Option<()> {
         let lit = literals.len();
         self.push((lit.min(15) as u8) << 4)?;
         if lit >= 15 {
             self.length(lit - 15)?;
         }
-        self.extend(literals)
+        let end = self.pos.checked_add(lit)?;
+        let dst = self.out.get_mut(self.pos..end)?;
+        if lit <= 16 {
+            copy(dst, literals);
+        } else {
+            dst.copy_from_slice(literals);
+        }
+        self.pos = end;
+        Some(())
     }
 }
 
-/// `dst.copy_from_slice(src)` (same lengths), with short copies done as two
-/// overlapping fixed-size moves rather than a `memcpy` call: literals are short.
+/// `dst.copy_from_slice(src)` (same lengths), with copies of up to 32 bytes done as
+/// one or two overlapping fixed-size moves rather than a `memcpy` call: literals are
+/// short. An `if` chain, not a `match`, which compiles to a jump table.
 #[inline]
 fn copy(dst: &mut [u8], src: &[u8]) {
+    #[inline]
     fn two<const N: usize>(dst: &mut [u8], src: &[u8]) {
-        let n = src.len();
         if let (Some(d), Some(s)) = (dst.first_chunk_mut::<N>(), src.first_chunk::<N>()) {
             *d = *s;
         }
         if let (Some(d), Some(s)) = (dst.last_chunk_mut::<N>(), src.last_chunk::<N>()) {
             *d = *s;
         }
-        debug_assert!(n >= N && n <= 2 * N && dst.len() == n);
     }
-    match src.len() {
-        0 => {}
-        1..=3 => {
-            for (d, s) in dst.iter_mut().zip(src) {
-                *d = *s;
-            }
+    debug_assert_eq!(dst.len(), src.len());
+    let n = src.len();
+    if n < 4 {
+        // 1 to 3 bytes: the first, and the last two (overlapping).
+        if let (Some(d), Some(s)) = (dst.first_mut(), src.first()) {
+            *d = *s;
         }
-        4..=7 => two::<4>(dst, src),
-        8..=16 => two::<8>(dst, src),
-        _ => dst.copy_from_slice(src),
+        if n >= 2 {
+            two::<2>(dst, src);
+        }
+    } else if n < 8 {
+        two::<4>(dst, src);
+    } else if n <= 16 {
+        two::<8>(dst, src);
+    } else if n <= 32 {
+        two::<16>(dst, src);
+    } else {
+        dst.copy_from_slice(src);
     }
 }
 
 #[inline]
 fn read_u32(src: &[u8], at: usize) -> Option<u32> {
-    match src.get(at..at.checked_add(4)?)? {
-        &[a, b, c, d] => Some(u32::from_le_bytes([a, b, c, d])),
-        _ => None,
-    }
+    let bytes = src.get(at..)?.first_chunk::<4>()?;
+    Some(u32::from_le_bytes(*bytes))
 }
 
 #[inline]
 fn read_u64(src: &[u8], at: usize) -> Option<u64> {
-    let bytes: [u8; 8] = src.get(at..at.checked_add(8)?)?.try_into().ok()?;
-    Some(u64::from_le_bytes(bytes))
+    let bytes = src.get(at..)?.first_chunk::<8>()?;
+    Some(u64::from_le_bytes(*bytes))
 }
 
 /// The hash of the 5 bytes at the low end of `sequence` (the reference's 64-bit
@@ -308,30 +321,34 @@ fn hash(sequence: u64) -> usize {
     ((sequence << 24).wrapping_mul(889_523_592_379) >> (64 - HASH_LOG)) as usize & (TABLE_LEN - 1)
 }
 
-/// How many bytes from `a` equal those from `b` (`b < a`), stopping at `limit`.
+/// How many bytes from `a` equal those from `b` (`b < a`), stopping at `limit`: a
+/// word at a time (XOR, then the trailing zeros of the difference), over slices
+/// bounded once.
 #[inline]
-fn common_len(src: &[u8], mut a: usize, mut b: usize, limit: usize) -> usize {
-    let start = a;
-    while a + 8 <= limit {
-        match (read_u64(src, a), read_u64(src, b)) {
-            (Some(x), Some(y)) if x == y => {
-                a += 8;
-                b += 8;
-            }
-            (Some(x), Some(y)) => return a - start + ((x ^ y).trailing_zeros() / 8) as usize,
-            _ => return a - start,
+fn common_len(src: &[u8], a: usize, b: usize, limit: usize) -> usize {
+    const W: usize = size_of::<usize>();
+    let (Some(x), Some(y)) = (src.get(a..limit), src.get(b..)) else {
+        return 0;
+    };
+    let mut n = 0;
+    let mut xs = x.chunks_exact(W);
+    for (p, q) in xs.by_ref().zip(y.chunks_exact(W)) {
+        let (Some(p), Some(q)) = (p.first_chunk::<W>(), q.first_chunk::<W>()) else {
+            break;
+        };
+        let diff = usize::from_le_bytes(*p) ^ usize::from_le_bytes(*q);
+        if diff != 0 {
+            return n + (diff.trailing_zeros() / 8) as usize;
         }
+        n += W;
     }
-    while a < limit {
-        match (src.get(a), src.get(b)) {
-            (Some(x), Some(y)) if x == y => {
-                a += 1;
-                b += 1;
-            }
-            _ => break,
-        }
-    }
-    a - start
+    n + tail_len(xs.remainder(), y.get(n..).unwrap_or_default())
+}
+
+/// The common prefix of the last few (under 8) bytes before the limit.
+#[cold]
+fn tail_len(x: &[u8], y: &[u8]) -> usize {
+    x.iter().zip(y).take_while(|(p, q)| p == q).count()
 }
 
 /// Compresses `src[start..]` as one block into `out`; `src[..start]` is history that
@@ -347,11 +364,14 @@ pub(super) fn compress(
     out: &mut [u8],
 ) -> Option<usize> {
     let base = table.prepare(src.len());
+    let entries = &mut table.entries;
     let end = src.len();
     let mut sink = Sink { out, pos: 0 };
     let mut anchor = start;
     if end.saturating_sub(start) > MFLIMIT {
-        // Matches start at or before `mflimit` and end at or before `match_limit`.
+        // Matches start at or before `mflimit` and end at or before `match_limit`;
+        // every 8-byte read in the search starts at or before `mflimit`, so it is in
+        // bounds (the checks fold away).
         let mflimit = end - MFLIMIT;
         let match_limit = end - LAST_LITERALS;
         let mut ip = start;
@@ -364,22 +384,33 @@ pub(super) fn compress(
                 }
                 let sequence = read_u64(src, ip)?;
                 let h = hash(sequence);
-                let candidate = table.entries[h];
-                table.entries[h] = base.wrapping_add(ip as u32);
-                if candidate >= base {
-                    let c = (candidate - base) as usize;
-                    if c < ip && ip - c <= MAX_DISTANCE && read_u32(src, c) == Some(sequence as u32)
-                    {
-                        break (ip, c);
-                    }
+                let candidate = entries[h];
+                entries[h] = base.wrapping_add(ip as u32);
+                // `prepare` keeps `base + src.len()` within u32, so an entry below
+                // `base` (stale) wraps to at least `src.len()`: the distance test
+                // rejects it along with entries at or after `ip`.
+                // One branch for both tests (in reach, then equal bytes): with a table
+                // reused across calls the first is as unpredictable as the second.
+                // The read is clamped into bounds (a candidate in reach is below
+                // `ip`, so the clamp leaves it alone).
+                let c = candidate.wrapping_sub(base) as usize;
+                let reach = ip.wrapping_sub(c).wrapping_sub(1) < MAX_DISTANCE;
+                let bytes = read_u32(src, c.min(mflimit)).unwrap_or(!(sequence as u32));
+                if reach & (bytes == sequence as u32) {
+                    break (ip, c);
                 }
                 ip += (misses >> SKIP_TRIGGER) as usize;
                 misses += 1;
             };
             // Extend it backwards over equal bytes, then forwards.
-            while at > anchor && from > 0 && src.get(at - 1) == src.get(from - 1) {
-                at -= 1;
-                from -= 1;
+            while at > anchor && from > 0 {
+                match (src.get(at - 1), src.get(from - 1)) {
+                    (Some(x), Some(y)) if x == y => {
+                        at -= 1;
+                        from -= 1;
+                    }
+                    _ => break,
+                }
             }
             let len = MIN_MATCH + common_len(src, at + MIN_MATCH, from + MIN_MATCH, match_limit);
             sink.sequence(src.get(anchor..at)?, (at - from) as u16, len)?;
@@ -391,7 +422,7 @@ pub(super) fn compress(
             // Remember a position inside the match, as the reference does.
             let p = ip - 2;
             let sequence = read_u64(src, p)?;
-            table.entries[hash(sequence)] = base.wrapping_add(p as u32);
+            entries[hash(sequence)] = base.wrapping_add(p as u32);
         }
     }
     sink.last(src.get(anchor..)?)?;

@@ -1,6 +1,6 @@
 //! [`FrameDecoder`]: the streaming frame decoder.
 
-use lz4_flex::block::{decompress_into, decompress_into_with_dict};
+use lz4_flex::block::{DecompressError, decompress_into, decompress_into_with_dict};
 use twox_hash::XxHash32;
 
 use super::frame::{
@@ -13,10 +13,19 @@ use crate::pool::Buf;
 /// allocation. Input comes in pieces of any size, output goes into successive caller
 /// buffers of any size.
 ///
-/// Size `MEM` with [`decoder_memory`](super::decoder_memory): a frame whose blocks
-/// (or linked window) do not fit is refused with [`DecodeError::LimitExceeded`]
-/// before anything is written. A state is large (192 KiB for 64 KiB linked blocks),
-/// so keep it in a `static` or a [`ValuePool`](crate::pool::ValuePool), never on a
+/// Size `MEM` with [`decoder_memory`](super::decoder_memory) for the blocks you
+/// expect. A frame is accepted whatever block size its header declares (lz4_flex's,
+/// Java's and Go's frame writers declare 4 MiB by default, even for a few bytes):
+/// what counts is each actual block. A block whose stored size, or decoded size, is
+/// larger than [`max_block_size`](Self::max_block_size) is
+/// [`DecodeError::LimitExceeded`] with `limit` that size and `needed` the block's
+/// stored size (or, when it is its decoded size that does not fit, the frame's
+/// declared maximum), before any of it is written. Linked frames also need the
+/// 64 KiB history ([`WINDOW`](super::WINDOW)): a state smaller than that refuses
+/// them at the header (`limit` the state's `MEM`, `needed` 64 KiB). The outcome
+/// never depends on how the input or the output is split.
+///
+/// A state is large (192 KiB for 64 KiB linked blocks), so keep it in a `static` or a [`ValuePool`](crate::pool::ValuePool), never on a
 /// small stack: [`new`](Self::new) is `const` and all zero (a static lands in `.bss`),
 /// and no method copies the state.
 ///
@@ -88,8 +97,9 @@ impl<const MEM: usize> FrameDecoder<MEM> {
         decoder
     }
 
-    /// The largest block size this state holds for frames of `mode`: frames
-    /// declaring larger blocks are refused.
+    /// The largest block (stored and decoded) this state holds in frames of
+    /// `mode`: larger blocks are [`DecodeError::LimitExceeded`] when they come, while
+    /// frames may declare any block size.
     pub const fn max_block_size(mode: BlockMode) -> usize {
         match mode {
             BlockMode::Independent => MEM / 2,
@@ -318,6 +328,12 @@ impl State {
                             self.phase = Phase::ContentChecksum;
                         }
                         BlockHeader::End => return self.end_frame(),
+                        BlockHeader::Data { len, .. } if len > Layout::of(&info, mem).cap => {
+                            return Err(DecodeError::LimitExceeded {
+                                limit: Layout::of(&info, mem).cap as u64,
+                                needed: Some(len as u64),
+                            });
+                        }
                         BlockHeader::Data { len, compressed } => {
                             self.block_len = len;
                             self.compressed = compressed;
@@ -329,7 +345,7 @@ impl State {
                 Phase::BlockData => {
                     let info = self.info;
                     let ck = info.block_checksum_len();
-                    let layout = Layout::of(&info);
+                    let layout = Layout::of(&info, mem);
                     if self.fill == 0 && input.len() >= self.block_len + ck {
                         // The whole block is here: decode it straight from the input.
                         let (data, tail) = input.split_at(self.block_len);
@@ -359,7 +375,7 @@ impl State {
                     let stored = self.small;
                     let stored = stored.get(..self.have).unwrap_or_default();
                     self.have = 0;
-                    self.block(&Layout::of(&info), mem, None, stored, out)?;
+                    self.block(&Layout::of(&info, mem), mem, None, stored, out)?;
                     self.phase = Phase::BlockHeader;
                 }
                 Phase::ContentChecksum => {
@@ -383,18 +399,13 @@ impl State {
         }
     }
 
-    /// Checks a new frame against the state's memory and the limit, and starts it.
+    /// Checks a new frame against the state's memory (linked frames need the 64 KiB
+    /// history; blocks are checked as they come) and the limit, and starts it.
     fn begin_frame(&mut self, info: FrameInfo, mem: usize) -> Result<(), DecodeError> {
-        let window = if info.linked() { WINDOW } else { 0 };
-        let fits = info
-            .block_max
-            .checked_mul(2)
-            .and_then(|b| b.checked_add(window))
-            .is_some_and(|need| need <= mem);
-        if !fits {
+        if info.linked() && mem < WINDOW {
             return Err(DecodeError::LimitExceeded {
-                limit: (mem.saturating_sub(window) / 2) as u64,
-                needed: Some(info.block_max as u64),
+                limit: mem as u64,
+                needed: Some(WINDOW as u64),
             });
         }
         if let Some(size) = info.content_size {
@@ -449,8 +460,11 @@ impl State {
             None => inbuf.get(..self.block_len).ok_or(DecodeError::Corrupt)?,
         };
         check_block(data, stored)?;
+        // A compressed block decodes to at most the declared maximum, and must fit in
+        // the state's output buffer whether or not it is decoded straight into `out`
+        // (so that the outcome does not depend on `out`'s size).
         let max = if self.compressed {
-            info.block_max
+            info.block_max.min(layout.cap)
         } else {
             data.len()
         };
@@ -463,11 +477,23 @@ impl State {
         let n = if !self.compressed {
             target.copy_from_slice(data);
             data.len()
-        } else if info.linked() {
-            let dict = window.get(WINDOW - self.window_len..).unwrap_or_default();
-            decompress_into_with_dict(data, target, dict).map_err(|_| DecodeError::Corrupt)?
         } else {
-            decompress_into(data, target).map_err(|_| DecodeError::Corrupt)?
+            let decoded = if info.linked() {
+                let dict = window.get(WINDOW - self.window_len..).unwrap_or_default();
+                decompress_into_with_dict(data, target, dict)
+            } else {
+                decompress_into(data, target)
+            };
+            decoded.map_err(|e| match e {
+                // Larger than the state holds (the frame allows up to `block_max`).
+                DecompressError::OutputTooSmall { .. } if max < info.block_max => {
+                    DecodeError::LimitExceeded {
+                        limit: layout.cap as u64,
+                        needed: Some(info.block_max as u64),
+                    }
+                }
+                _ => DecodeError::Corrupt,
+            })?
         };
         let decoded = target.get(..n).ok_or(DecodeError::Corrupt)?;
         self.account(&info, decoded)?;
@@ -505,20 +531,24 @@ impl State {
 }
 
 /// Where a frame's buffers sit in `mem`: the window at 0 (linked frames), then the
-/// compressed block at `input`, then the decoded block at `output`.
+/// compressed block at `input`, then the decoded block at `output`, each `cap` bytes
+/// (the declared block size, or what the state holds if that is less).
 struct Layout {
     window: usize,
     input: usize,
     output: usize,
+    cap: usize,
 }
 
 impl Layout {
-    fn of(info: &FrameInfo) -> Self {
+    fn of(info: &FrameInfo, mem: &[u8]) -> Self {
         let window = if info.linked() { WINDOW } else { 0 };
+        let cap = info.block_max.min(mem.len().saturating_sub(window) / 2);
         Self {
             window,
             input: window,
-            output: window + info.block_max,
+            output: window + cap,
+            cap,
         }
     }
 }

@@ -55,11 +55,20 @@
 //! | 4 MiB | 8 MiB + 64 KiB | 8 MiB | 8 MiB + 80 KiB | 8 MiB + 16 KiB |
 //!
 //! (Each state adds a few hundred bytes of bookkeeping; the encoder's `MEM` has 8
-//! bytes more than shown, for a block header and checksum.) A decoder sized for
-//! linked blocks reads independent blocks too; one sized for 64 KiB blocks refuses
-//! frames declaring larger ones (the `lz4` tool writes 4 MiB blocks unless told
-//! `-B4`) with [`DecodeError::LimitExceeded`](crate::codec::DecodeError::LimitExceeded)
-//! before writing anything.
+//! bytes more than shown, for a block header and checksum.)
+//!
+//! Size a decoder for the blocks you expect, not for what frames declare: a frame's
+//! header gives only an upper bound. lz4_flex's, Java's and Go's frame writers
+//! declare 4 MiB blocks by default however short the content (the `lz4` tool, 1.9,
+//! declares the smallest size that holds an input of up to 1 MiB, and 4 MiB beyond).
+//! So a [`FrameDecoder`] accepts any declared size and checks each actual block: one
+//! whose stored or decoded size is larger than [`FrameDecoder::max_block_size`] is
+//! [`DecodeError::LimitExceeded`](crate::codec::DecodeError::LimitExceeded) (`limit`:
+//! that size; `needed`: the block's stored size, or the declared maximum when the
+//! decoded size does not fit) before any of it is written, whatever the sizes of the
+//! input pieces and output buffers. Linked frames also need the 64 KiB history
+//! ([`WINDOW`]): a state smaller than that refuses them at the header. A decoder
+//! sized for linked blocks reads independent blocks of up to half its `MEM`.
 //!
 //! States this large belong in a `static` or a
 //! [`ValuePool`](crate::pool::ValuePool): `new()` is `const`, its image is all zero

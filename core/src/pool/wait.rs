@@ -1,0 +1,584 @@
+//! Async acquire (feature `async`): a task waits for a buffer instead of spinning or
+//! failing, on any executor, with no allocation.
+//!
+//! [`PoolRef::acquire_async`] returns an [`Acquire`] future. It completes at once when
+//! a buffer is free and nobody waits; otherwise it parks the task's waker on the
+//! pool's waiter queue, an intrusive list whose nodes live inside the futures
+//! themselves (the pattern of tokio's semaphore). A release hands its buffer straight
+//! to the oldest waiter.
+//!
+//! # Design note
+//!
+//! **Where things live.** The queue is part of the pool's header: a lock word and an
+//! `intrusive_collections::LinkedList` head (two null pointers), both zero when new,
+//! so a `static` pool stays in `.bss` (checked by `core/tests/bss.rs` and
+//! `core/tests/async_acquire.rs`). A waiter's node (list link, waker, granted slot)
+//! is a field of its `Acquire` future; the future is `!Unpin`, the node is linked
+//! only once the future is pinned and polled, and `Drop` unlinks it, so the list never
+//! points at freed memory. Nothing is allocated.
+//!
+//! **The `waiting` bit.** Bit 15 of the free-list head word (next to the 15-bit slot
+//! index) says "tasks wait". A release reads the head anyway for its CAS, so when
+//! nobody waits the queue costs it one bit test and no extra atomic. The bit is set
+//! only by a CAS from an *empty* head, with the waiter lock held: a buffer pushed
+//! meanwhile makes that CAS fail, and the waiter takes the buffer instead. That is the
+//! re-check of the free list under the waiter lock; because check and set are one CAS
+//! on the same word as every push, no wake-up can be lost. Every push is a CAS that
+//! checks the bit, so no release can slip a buffer onto the list once it is set.
+//!
+//! **Fairness.** While the bit is set, `acquire_async` never takes a buffer from the
+//! free list ahead of the queue (it enqueues), and a release gives its buffer to the
+//! oldest waiter directly (marks the node, takes its waker, unlinks it), so it never
+//! passes through the free list where another task could take it: FIFO, no barging.
+//! Only the lock-free [`PoolRef::try_acquire`] (for interrupt handlers) may take a
+//! buffer that is momentarily on the free list while tasks wait (see below).
+//!
+//! **Cancellation.** Dropping a waiting `Acquire` unlinks its node under the lock. A
+//! future that was handed a buffer but is dropped before it was polled again passes
+//! that buffer to the next waiter, or back to the free list: never lost.
+//!
+//! **Wake-ups** happen after the lock is released (up to 4 per critical section; a
+//! fifth, which needs four deferred releases during one lock hold, is woken inside).
+//!
+//! # Interrupt handlers and the waiter lock
+//!
+//! With the default spin lock, an interrupt handler may call `try_acquire` (which
+//! never touches the lock) and release buffers (drop a [`Buf`]), and never deadlocks,
+//! even when it interrupted a task that holds the waiter lock on the same core: a
+//! release only ever *tries* the lock. If the lock is busy, the release pushes its
+//! buffer onto the free list and sets a `PENDING` bit in the lock word (one atomic
+//! `fetch_or`); the holder finds the bit when it unlocks and hands the buffer to the
+//! oldest waiter itself. The lock word is `LOCKED | PENDING`, zero when free.
+//!
+//! What must not run in an interrupt handler with the spin lock is *polling* an
+//! `Acquire` (for instance from an executor that runs in an interrupt, such as
+//! embassy's `InterruptExecutor`): polling takes the lock and would spin forever on a
+//! lock held by the code it interrupted. Build with the `critical-section` feature for
+//! that: the waiter lock is then `critical_section::with` (interrupts masked for the
+//! few instructions of an enqueue or handover), which cannot deadlock on one core.
+//!
+//! # Costs
+//!
+//! The header grows by the lock word and the list head (12 bytes on 32-bit targets,
+//! 24 on 64-bit with padding). With nobody waiting, a release costs what it did plus
+//! one bit test; an uncontended `acquire_async` is one `try_acquire` plus the
+//! future's bookkeeping (`poll` builds the guard from the `PoolRef` it read before any
+//! atomic operation, so a future of a `static` pool constant-folds like
+//! `try_acquire`). A woken task takes its buffer without the lock (`Node::granted`).
+//!
+//! The waiter lock is held for a few dozen instructions and never allocates; a waker
+//! is cloned or woken inside it only on rare paths (a re-poll with a different waker,
+//! more than four handovers in one section). On a host whose threads the OS preempts, a holder
+//! preempted mid-section makes the other threads that need the lock spin until it
+//! runs again; this is the price of a lock that works with no OS underneath.
+
+use core::cell::Cell;
+use core::fmt;
+use core::future::Future;
+use core::marker::PhantomPinned;
+use core::pin::Pin;
+use core::task::{Context, Poll, Waker};
+
+use intrusive_collections::{LinkedList, LinkedListLink, UnsafeRef, intrusive_adapter};
+
+use super::buf::Buf;
+use super::freelist::FreeList;
+use super::pool_ref::PoolRef;
+use crate::sync::{AtomicU32, Ordering, UnsafeCell, const_fn};
+
+/// A waiting task's entry in the queue; a field of its [`Acquire`] future.
+///
+/// Invariant: once the future was queued, `link` and `waker` are read and written only
+/// with the pool's waiter lock held. `granted` is 0 exactly while the node is linked
+/// into the queue; `i + 1` means slot `i` was handed to this node (which owns it from
+/// then on) and the node is unlinked. A releaser writes `granted` (with `Release`,
+/// lock held) as its *last* access to the node, so once the owner reads it non-zero
+/// (with `Acquire`) nobody else touches the node: the owner takes the slot without
+/// the lock.
+struct Node {
+    link: LinkedListLink,
+    granted: AtomicU32,
+    waker: Cell<Option<Waker>>,
+}
+
+impl Node {
+    /// The slot handed to this node, if any.
+    #[inline]
+    fn granted(&self) -> Option<u16> {
+        match self.granted.load(Ordering::Acquire) {
+            0 => None,
+            slot => Some((slot - 1) as u16),
+        }
+    }
+}
+
+intrusive_adapter!(NodeAdapter = UnsafeRef<Node>: Node { link => LinkedListLink });
+
+type List = LinkedList<NodeAdapter>;
+
+/// The waiter queue of one pool: its lock and the FIFO list of waiting nodes. All
+/// zero when new (checked by a test).
+///
+/// Invariants: the list is accessed only with the lock held; with the lock held and
+/// no operation in progress, the head's `waiting` bit is set exactly when the list is
+/// non-empty; every node in the list belongs to a live, pinned `Acquire` of this pool.
+pub(crate) struct Queue {
+    #[cfg(not(feature = "critical-section"))]
+    lock: spin::Lock,
+    list: UnsafeCell<List>,
+}
+
+// SAFETY: the list holds pointers to nodes inside `Acquire` futures, which may live on
+// other threads; it is only touched with the waiter lock held (type invariant), which
+// serializes those accesses like a `Mutex` would.
+unsafe impl Send for Queue {}
+// SAFETY: as for `Send`.
+unsafe impl Sync for Queue {}
+
+impl Queue {
+    const_fn! {
+        pub(crate) const fn new() -> Self {
+            Self {
+                #[cfg(not(feature = "critical-section"))]
+                lock: spin::Lock::new(),
+                list: UnsafeCell::new(LinkedList::new(NodeAdapter::NEW)),
+            }
+        }
+    }
+
+    /// Runs `f` on the list with the waiter lock held; before unlocking, serves the
+    /// releases that were deferred to this holder.
+    #[cfg(not(feature = "critical-section"))]
+    fn locked<R>(
+        &self,
+        free: FreeList<'_>,
+        wakes: &mut Wakes,
+        f: impl FnOnce(&mut List, &mut Wakes) -> R,
+    ) -> R {
+        self.lock.lock();
+        let result = self.with_list(|list| f(list, wakes));
+        self.unlock(free, wakes);
+        result
+    }
+
+    /// Unlocks, first serving the waiters with every buffer a deferred release left
+    /// on the free list.
+    #[cfg(not(feature = "critical-section"))]
+    fn unlock(&self, free: FreeList<'_>, wakes: &mut Wakes) {
+        while !self.lock.try_unlock() {
+            self.with_list(|list| serve(free, list, wakes));
+        }
+    }
+
+    /// Runs `f` on the list inside a critical section.
+    #[cfg(feature = "critical-section")]
+    fn locked<R>(
+        &self,
+        _free: FreeList<'_>,
+        wakes: &mut Wakes,
+        f: impl FnOnce(&mut List, &mut Wakes) -> R,
+    ) -> R {
+        critical_section::with(|_| self.with_list(|list| f(list, wakes)))
+    }
+
+    /// The list, for a caller that holds the waiter lock.
+    fn with_list<R>(&self, f: impl FnOnce(&mut List) -> R) -> R {
+        self.list.with_mut(|list| {
+            // SAFETY: every caller holds the waiter lock (`locked`, `unlock`,
+            // `release`), so no other reference to the list exists meanwhile.
+            f(unsafe { &mut *list })
+        })
+    }
+
+    /// A release that found tasks waiting: hands slot `index` to the oldest.
+    ///
+    /// Never spins on the lock: when it is busy (another core, or the task this
+    /// interrupt handler interrupted), the slot goes onto the free list and the lock
+    /// holder is told to serve it before it unlocks.
+    #[cfg(not(feature = "critical-section"))]
+    pub(crate) fn release(&self, free: FreeList<'_>, index: u16) {
+        let mut wakes = Wakes::new();
+        if self.lock.try_lock() {
+            self.with_list(|list| hand_over(free, list, index, &mut wakes));
+            self.unlock(free, &mut wakes);
+        } else {
+            free.push_anyway(index);
+            if self.lock.lock_or_defer() {
+                // The holder left meanwhile: serve the slot ourselves.
+                self.unlock(free, &mut wakes);
+            }
+        }
+        wakes.wake_all();
+    }
+
+    /// A release that found tasks waiting: hands slot `index` to the oldest.
+    #[cfg(feature = "critical-section")]
+    pub(crate) fn release(&self, free: FreeList<'_>, index: u16) {
+        let mut wakes = Wakes::new();
+        self.locked(free, &mut wakes, |list, wakes| {
+            hand_over(free, list, index, wakes);
+        });
+        wakes.wake_all();
+    }
+}
+
+/// Gives slot `index` to the oldest waiter, or puts it on the free list when nobody
+/// waits. Waiter lock held.
+fn hand_over(free: FreeList<'_>, list: &mut List, index: u16, wakes: &mut Wakes) {
+    match list.pop_front() {
+        Some(node) => {
+            wakes.push(node.waker.take());
+            if list.is_empty() {
+                free.clear_waiting();
+            }
+            // The last access to the node: from here its owner may take the slot and
+            // drop the node without the lock (`Node` invariant).
+            node.granted.store(u32::from(index) + 1, Ordering::Release);
+        }
+        None => free.push_anyway(index),
+    }
+}
+
+/// Hands buffers from the free list to waiters, oldest first, while both exist (the
+/// buffers of deferred releases). Waiter lock held. (With `critical-section` no
+/// release is ever deferred.)
+#[cfg(not(feature = "critical-section"))]
+fn serve(free: FreeList<'_>, list: &mut List, wakes: &mut Wakes) {
+    while !list.is_empty() {
+        match free.pop() {
+            Ok(index) => hand_over(free, list, index, wakes),
+            Err(_) => break,
+        }
+    }
+}
+
+/// The wakers to wake once the lock is released.
+struct Wakes {
+    wakers: [Option<Waker>; 4],
+    len: usize,
+}
+
+impl Wakes {
+    fn new() -> Self {
+        Self {
+            wakers: [const { None }; 4],
+            len: 0,
+        }
+    }
+
+    /// Keeps `waker` for later; wakes it at once when already holding 4.
+    fn push(&mut self, waker: Option<Waker>) {
+        let Some(waker) = waker else { return };
+        match self.wakers.get_mut(self.len) {
+            Some(free) => {
+                *free = Some(waker);
+                self.len += 1;
+            }
+            None => waker.wake(),
+        }
+    }
+
+    fn wake_all(self) {
+        for waker in self.wakers.into_iter().flatten() {
+            waker.wake();
+        }
+    }
+}
+
+/// Where an [`Acquire`] is, seen by its owner only (never by a releaser).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Phase {
+    /// Not polled yet, or polled and found nothing without queueing.
+    Start,
+    /// Its node was queued (it may have been handed a slot since).
+    Queued,
+    /// It returned its buffer.
+    Done,
+}
+
+/// The future of [`PoolRef::acquire_async`]: a buffer, as soon as one is free and
+/// every task that waited longer has had one.
+///
+/// Waiting costs no allocation: the queue node is inside this future, which is
+/// therefore `!Unpin` (`.await` pins it; to poll it by hand, pin it with
+/// [`core::pin::pin!`]). Dropping it while it waits is safe at any time (cancellation
+/// by a timeout or `select`): it leaves the queue, and a buffer it had been handed
+/// already goes to the next waiter or back to the pool.
+///
+/// ```
+/// # use core::{future::Future, pin::pin, task::{Context, Poll, Waker}};
+/// use bufpress::pool::Pool;
+///
+/// static POOL: Pool<1, 64> = Pool::new();
+///
+/// let held = POOL.try_acquire()?;                  // the only buffer
+/// let mut waiting = pin!(POOL.acquire_async());
+/// let mut cx = Context::from_waker(Waker::noop());
+/// assert!(waiting.as_mut().poll(&mut cx).is_pending()); // queued, not spinning
+/// drop(held);                                      // handed straight to the waiter
+/// let Poll::Ready(buf) = waiting.as_mut().poll(&mut cx) else { unreachable!() };
+/// assert_eq!(buf.capacity(), 64);
+/// # Ok::<(), bufpress::Error>(())
+/// ```
+///
+/// # Panics
+///
+/// Polling it again after it returned its buffer panics, as for most futures.
+#[must_use = "futures do nothing unless polled"]
+pub struct Acquire<'p> {
+    pool: PoolRef<'p>,
+    phase: Cell<Phase>,
+    node: Node,
+    _pinned: PhantomPinned,
+}
+
+// SAFETY: `Acquire` is not `Send` by default only because of its node (`Cell`s and
+// raw list links) and `phase` (a `Cell` only its owner touches). Moving the future to
+// another thread between polls is sound: the node is touched only by its owner before
+// it is queued and after it is done, and, while queued, only with the pool's waiter
+// lock held (by the owner or a releaser on any thread), which orders those accesses;
+// the one exception, `granted`, is an atomic (`Node` invariant). The waker it holds is
+// `Send`.
+unsafe impl Send for Acquire<'_> {}
+
+impl<'p> Acquire<'p> {
+    #[inline]
+    pub(crate) fn new(pool: PoolRef<'p>) -> Self {
+        Self {
+            pool,
+            phase: Cell::new(Phase::Start),
+            node: Node {
+                link: LinkedListLink::new(),
+                granted: AtomicU32::new(0),
+                waker: Cell::new(None),
+            },
+            _pinned: PhantomPinned,
+        }
+    }
+
+    /// The pool this future takes a buffer from.
+    pub fn pool_ref(&self) -> PoolRef<'p> {
+        self.pool
+    }
+
+    /// First poll, when the fast path found no buffer (or tasks waiting): queue the
+    /// node, unless the re-check under the lock finds a buffer.
+    #[inline(never)]
+    fn enqueue(&self, cx: &mut Context<'_>) -> Poll<u16> {
+        let free = self.pool.free();
+        let node = &self.node;
+        let mut wakes = Wakes::new();
+        // Cloned before the lock, to keep the lock held for as little as possible.
+        let mut waker = Some(cx.waker().clone());
+        // No `serve` first: a buffer left on the free list by a release that found
+        // the lock busy is always served by a lock holder (`Queue::release`), and this
+        // node queues behind the older waiters anyway.
+        let got = free.waiters().locked(free, &mut wakes, |list, _| {
+            if list.is_empty() {
+                // Re-check the free list under the lock: take a buffer, or set the
+                // `waiting` bit in the same CAS that sees the list empty.
+                if let Some(index) = free.pop_or_mark_waiting() {
+                    return Some(index);
+                }
+            }
+            node.waker.set(waker.take());
+            // Counted here, where this core owns the header's cache line anyway.
+            free.note_failed();
+            // SAFETY: `node` is inside this future, which is pinned (`poll` takes
+            // `Pin<&mut Self>`), so it stays at this address until dropped; `Drop`
+            // unlinks it (with the lock held) before its memory can be reused.
+            list.push_back(unsafe { UnsafeRef::from_raw(node) });
+            None
+        });
+        drop(waker); // unused: a buffer was free after all
+        wakes.wake_all();
+        match got {
+            Some(index) => Poll::Ready(index),
+            None => {
+                self.phase.set(Phase::Queued);
+                Poll::Pending
+            }
+        }
+    }
+
+    /// Later polls: take the slot handed over (no lock), or refresh the waker.
+    #[inline(never)]
+    fn poll_queued(&self, cx: &mut Context<'_>) -> Poll<u16> {
+        let node = &self.node;
+        if let Some(index) = node.granted() {
+            return Poll::Ready(index);
+        }
+        let free = self.pool.free();
+        let mut wakes = Wakes::new();
+        let (got, stale) = free.waiters().locked(free, &mut wakes, |_, _| {
+            if let Some(index) = node.granted() {
+                return (Some(index), None);
+            }
+            match node.waker.take() {
+                Some(w) if w.will_wake(cx.waker()) => {
+                    node.waker.set(Some(w));
+                    (None, None)
+                }
+                stale => {
+                    node.waker.set(Some(cx.waker().clone()));
+                    (None, stale)
+                }
+            }
+        });
+        drop(stale);
+        wakes.wake_all();
+        match got {
+            Some(index) => Poll::Ready(index),
+            None => Poll::Pending,
+        }
+    }
+}
+
+impl<'p> Future for Acquire<'p> {
+    type Output = Buf<'p>;
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Buf<'p>> {
+        // Everything the future changes is in `Cell`s and atomics: a shared reference
+        // suffices, and nothing is ever moved out of the pinned future.
+        let this = self.into_ref().get_ref();
+        // Read before any atomic operation, and every path below yields a slot index
+        // that becomes a guard here: the compiler can keep `pool` in registers (and
+        // constant-fold it for a future just made from a `static` pool).
+        let pool = this.pool;
+        let got = match this.phase.get() {
+            Phase::Start => match pool.free().pop_if_nobody_waits() {
+                // The fast path: a free buffer and nobody ahead.
+                Ok(index) => Poll::Ready(index),
+                Err(_) => this.enqueue(cx),
+            },
+            Phase::Queued => this.poll_queued(cx),
+            Phase::Done => panic!("`Acquire` polled after it returned its buffer"),
+        };
+        match got {
+            Poll::Ready(index) => {
+                this.phase.set(Phase::Done);
+                Poll::Ready(Buf::new(pool, index, 0, 0))
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl Drop for Acquire<'_> {
+    #[inline]
+    fn drop(&mut self) {
+        if self.phase.get() == Phase::Queued {
+            self.leave();
+        }
+    }
+}
+
+impl Acquire<'_> {
+    /// Cancellation of a queued future: leave the queue, or pass on the slot it was
+    /// handed.
+    #[inline(never)]
+    fn leave(&self) {
+        let free = self.pool.free();
+        let node = &self.node;
+        let mut wakes = Wakes::new();
+        let waker = free.waiters().locked(free, &mut wakes, |list, wakes| {
+            match node.granted() {
+                None => {
+                    debug_assert!(node.link.is_linked());
+                    // SAFETY: `granted` is 0, so the node is linked into this pool's
+                    // list (`Node` invariant), and the lock is held.
+                    unsafe { list.cursor_mut_from_ptr(node).remove() };
+                    if list.is_empty() {
+                        free.clear_waiting();
+                    }
+                }
+                // Handed a buffer it never took: pass it on, never lose it.
+                Some(index) => hand_over(free, list, index, wakes),
+            }
+            node.waker.take()
+        });
+        drop(waker);
+        wakes.wake_all();
+    }
+}
+
+impl fmt::Debug for Acquire<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Acquire")
+            .field("pool", &self.pool)
+            .field("phase", &self.phase.get())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The waiter lock on targets with compare-and-swap (the default).
+#[cfg(not(feature = "critical-section"))]
+mod spin {
+    use crate::sync::{AtomicU32, Ordering, const_fn, spin_hint};
+
+    /// Held.
+    const LOCKED: u32 = 1;
+    /// A release found the lock held and left its buffer on the free list: the holder
+    /// serves it before unlocking.
+    const PENDING: u32 = 2;
+
+    /// A spin lock whose word also carries `PENDING`.
+    ///
+    /// Invariant: the word is `0`, `LOCKED` or `LOCKED | PENDING`; only the holder
+    /// clears `LOCKED`, and it does so only when `PENDING` is clear.
+    pub(super) struct Lock {
+        word: AtomicU32,
+    }
+
+    impl Lock {
+        const_fn! {
+            pub(super) const fn new() -> Self {
+                Self {
+                    word: AtomicU32::new(0),
+                }
+            }
+        }
+
+        /// Spins until the lock is held. Never from an interrupt handler.
+        pub(super) fn lock(&self) {
+            while self
+                .word
+                .compare_exchange_weak(0, LOCKED, Ordering::Acquire, Ordering::Relaxed)
+                .is_err()
+            {
+                while self.word.load(Ordering::Relaxed) != 0 {
+                    spin_hint();
+                }
+            }
+        }
+
+        /// Takes the lock if it is free.
+        pub(super) fn try_lock(&self) -> bool {
+            self.word
+                .compare_exchange(0, LOCKED, Ordering::Acquire, Ordering::Relaxed)
+                .is_ok()
+        }
+
+        /// Takes the lock if it is free (returns `true`), else asks the holder to
+        /// serve the free list before it unlocks. One `fetch_or`, never a wait.
+        pub(super) fn lock_or_defer(&self) -> bool {
+            self.word.fetch_or(LOCKED | PENDING, Ordering::AcqRel) & LOCKED == 0
+        }
+
+        /// Unlocks, unless a release asked to be served: then clears `PENDING`, keeps
+        /// the lock and returns `false` (the caller serves and tries again).
+        pub(super) fn try_unlock(&self) -> bool {
+            match self
+                .word
+                .compare_exchange(LOCKED, 0, Ordering::Release, Ordering::Relaxed)
+            {
+                Ok(_) => true,
+                Err(_) => {
+                    self.word.fetch_and(!PENDING, Ordering::Acquire);
+                    false
+                }
+            }
+        }
+    }
+}

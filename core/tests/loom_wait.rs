@@ -1,0 +1,208 @@
+//! loom model checks of the waiter queue with the free list: every interleaving (up to
+//! a preemption bound) of acquire, release and cancel, with loom's atomics and cells
+//! in the pool itself.
+//!
+//! ```sh
+//! RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom \
+//!     cargo test -p bufpress --features async --test loom_wait --release
+//! ```
+//!
+//! loom reports a lost wake-up as a deadlock (`block_on` parked forever), a data race
+//! on the waiter list (it is a loom `UnsafeCell`), and the tests assert that no buffer
+//! is lost or handed to two owners.
+#![cfg(all(loom, feature = "async"))]
+
+use std::future::Future;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+
+use bufpress::pool::Pool;
+use loom::future::block_on;
+use loom::sync::Arc;
+use loom::thread;
+
+type Small = Pool<1, 8>;
+
+/// Every interleaving with at most `bound` preemptions (loom's partial-order reduction
+/// keeps these models to a few seconds; unbounded, the larger ones run for minutes).
+fn model_bounded(bound: usize, f: impl Fn() + Sync + Send + 'static) {
+    let mut builder = loom::model::Builder::new();
+    builder.preemption_bound = Some(bound);
+    builder.max_branches = 10_000;
+    builder.check(f);
+}
+
+/// Preemption bound 6.
+fn model(f: impl Fn() + Sync + Send + 'static) {
+    model_bounded(6, f);
+}
+
+fn assert_all_free(pool: &Small) {
+    let stats = pool.stats();
+    assert_eq!((stats.available, stats.in_use), (1, 0), "a buffer was lost");
+}
+
+/// A holder on another thread releases while this task waits: the waiter is woken
+/// and gets the buffer (no lost wake-up between the re-check and the release).
+#[test]
+fn release_wakes_a_waiter() {
+    model(|| {
+        let pool = Arc::new(Small::new());
+        let mut held = pool.try_acquire().unwrap();
+        held.push(7).unwrap();
+        let raw = held.into_raw();
+        let releaser = {
+            let pool = pool.clone();
+            thread::spawn(move || drop(pool.try_from_raw(raw).unwrap()))
+        };
+        let buf = block_on(pool.acquire_async());
+        assert_eq!(buf.capacity(), 8);
+        drop(buf);
+        releaser.join().unwrap();
+        assert_all_free(&pool);
+    });
+}
+
+/// Two tasks wait for one buffer held by another thread: both get it in turn, the
+/// older first. (Both tasks run on one thread: with two threads spinning on the
+/// waiter lock at once, loom would explore their yields to each other forever.)
+#[test]
+fn two_waiters_and_a_release() {
+    model(|| {
+        let pool = Arc::new(Small::new());
+        let raw = pool.try_acquire().unwrap().into_raw();
+        let releaser = {
+            let pool = pool.clone();
+            thread::spawn(move || drop(pool.try_from_raw(raw).unwrap()))
+        };
+        let order = block_on(async {
+            let mut first = pin!(pool.acquire_async());
+            let mut second = pin!(pool.acquire_async());
+            let mut order = Vec::new();
+            std::future::poll_fn(|cx| {
+                if order.len() < 2 && !order.contains(&1) {
+                    if let Poll::Ready(buf) = first.as_mut().poll(cx) {
+                        drop(buf); // to `second`, if it waits
+                        order.push(1);
+                    }
+                }
+                if order.len() < 2 && !order.contains(&2) {
+                    if let Poll::Ready(buf) = second.as_mut().poll(cx) {
+                        drop(buf);
+                        order.push(2);
+                    }
+                }
+                if order.len() == 2 {
+                    Poll::Ready(())
+                } else {
+                    Poll::Pending
+                }
+            })
+            .await;
+            order
+        });
+        assert_eq!(order, [1, 2], "the older waiter first");
+        releaser.join().unwrap();
+        assert_all_free(&pool);
+    });
+}
+
+/// A waiter is cancelled (dropped after one poll) while the holder releases: the
+/// buffer ends on the free list whichever came first, and the waiting bit is cleared.
+#[test]
+fn cancel_races_with_release() {
+    model(|| {
+        let pool = Arc::new(Small::new());
+        let raw = pool.try_acquire().unwrap().into_raw();
+        let releaser = {
+            let pool = pool.clone();
+            thread::spawn(move || drop(pool.try_from_raw(raw).unwrap()))
+        };
+        {
+            let mut fut = pin!(pool.acquire_async());
+            let polled = fut.as_mut().poll(&mut Context::from_waker(Waker::noop()));
+            if let Poll::Ready(buf) = polled {
+                drop(buf);
+            }
+            // Dropped here: queued, or handed the buffer, or done.
+        }
+        releaser.join().unwrap();
+        assert_all_free(&pool);
+        // The fast path works again: no stale waiting bit.
+        drop(pool.try_acquire().unwrap());
+    });
+}
+
+/// A plain `try_acquire` (an interrupt handler's) races a waiter and a release: the
+/// buffer has one owner at a time and comes back.
+#[test]
+fn try_acquire_races_a_waiter() {
+    model(|| {
+        let pool = Arc::new(Small::new());
+        let raw = pool.try_acquire().unwrap().into_raw();
+        let isr = {
+            let pool = pool.clone();
+            thread::spawn(move || {
+                drop(pool.try_from_raw(raw).unwrap());
+                if let Ok(mut buf) = pool.try_acquire() {
+                    buf.push(1).unwrap();
+                }
+            })
+        };
+        let mut buf = block_on(pool.acquire_async());
+        buf.push(2).unwrap();
+        assert_eq!(&buf[..], &[2]);
+        drop(buf);
+        isr.join().unwrap();
+        assert_all_free(&pool);
+    });
+}
+
+/// Two buffers, both held on another thread and released there while two tasks on
+/// this thread wait: releases that find the waiter lock busy leave their buffer to the
+/// holder (`PENDING`), which must serve both; nothing is lost.
+#[test]
+fn two_releases_two_waiters() {
+    model_bounded(5, || {
+        let pool = Arc::new(Pool::<2, 8>::new());
+        let a = pool.try_acquire().unwrap().into_raw();
+        let b = pool.try_acquire().unwrap().into_raw();
+        let releaser = {
+            let pool = pool.clone();
+            thread::spawn(move || {
+                drop(pool.try_from_raw(a).unwrap());
+                drop(pool.try_from_raw(b).unwrap());
+            })
+        };
+        block_on(async {
+            let mut first = pin!(pool.acquire_async());
+            let mut second = pin!(pool.acquire_async());
+            let mut got = [None, None];
+            std::future::poll_fn(|cx| {
+                if got[0].is_none() {
+                    if let Poll::Ready(buf) = first.as_mut().poll(cx) {
+                        got[0] = Some(buf);
+                    }
+                }
+                if got[1].is_none() {
+                    if let Poll::Ready(buf) = second.as_mut().poll(cx) {
+                        got[1] = Some(buf);
+                    }
+                }
+                if got.iter().all(Option::is_some) {
+                    Poll::Ready(())
+                } else {
+                    Poll::Pending
+                }
+            })
+            .await;
+            let [Some(x), Some(y)] = got else {
+                unreachable!()
+            };
+            assert_ne!(x.index(), y.index(), "one buffer, two owners");
+        });
+        releaser.join().unwrap();
+        let stats = pool.stats();
+        assert_eq!((stats.available, stats.in_use), (2, 0), "a buffer was lost");
+    });
+}

@@ -1,0 +1,45 @@
+//! zstd round trips: any input compressed by bufpress-std's libzstd `Compressor` at a
+//! fuzzer-chosen level (with or without checksum) decodes back with both decoders
+//! (libzstd's and ruzstd's).
+#![no_main]
+
+use std::sync::Mutex;
+
+use bufpress::codec::zstd::Decoder;
+use bufpress::pool::Pool;
+use bufpress_fuzz::{one_shot, split};
+use bufpress_std::zstd::{Compressor, Decompressor, Params};
+use libfuzzer_sys::fuzz_target;
+
+static PACKED: Pool<1, { 1 << 18 }> = Pool::new();
+static PLAIN: Pool<1, { 1 << 18 }> = Pool::new();
+type States = (Vec<Compressor>, Decompressor, Decoder);
+static STATES: Mutex<Option<States>> = Mutex::new(None);
+const LEVELS: [i32; 6] = [-5, 1, 3, 7, 12, 19];
+
+fuzz_target!(|data: &[u8]| {
+    let (ctl, input) = split(data);
+    let mut guard = STATES.lock().unwrap();
+    let (compressors, libzstd, ruzstd) = guard.get_or_insert_with(|| {
+        let compressors = LEVELS
+            .iter()
+            .flat_map(|&l| [false, true].map(|c| Params::new(l, 8192).checksum(c)))
+            .map(|p| Compressor::new(p).unwrap())
+            .collect();
+        (
+            compressors,
+            Decompressor::new(1 << 20),
+            Decoder::new(1 << 20),
+        )
+    });
+    let compressor = &mut compressors[(ctl % 12) as usize];
+    let (mut packed, mut plain) = (PACKED.try_acquire().unwrap(), PLAIN.try_acquire().unwrap());
+    one_shot(&mut packed, 0, |out| compressor.compress_into(input, out)).unwrap();
+    let m = one_shot(&mut plain, 0, |out| libzstd.decompress_into(&packed, out)).unwrap();
+    assert!(plain[..m] == *input);
+    let m = one_shot(&mut plain, 0, |out| ruzstd.decompress_into(&packed, out)).unwrap();
+    assert!(plain[..m] == *input);
+    drop((packed, plain));
+    assert_eq!(PACKED.stats().available, 1);
+    assert_eq!(PLAIN.stats().available, 1);
+});
