@@ -1,0 +1,130 @@
+//! The codec states behind each format, built once per run: large states are
+//! `static`s in `.bss` (taken from one-slot value pools), the ones whose library must
+//! allocate (deflate compression on flate2/zlib-rs; libzstd's static contexts, whose
+//! memory is taken once) are built on the heap before the streaming loop starts
+//! (warm-up). Decoding lz4 and deflate/zlib/gzip uses core's no-allocator decoders.
+
+use bufpress::codec::deflate::{self, DecoderState};
+use bufpress::codec::lz4::{self, BlockMode, BlockSize, FrameDecoder, FrameEncoder, FrameSettings};
+use bufpress::codec::{Decoder, Encoder};
+use bufpress::pool::ValuePool;
+use bufpress_std::flate::Flate2Encoder;
+
+use crate::failure::Failure;
+use crate::format::Format;
+
+/// lz4 blocks the CLI writes: 64 KiB, independent (the fastest with bufpress's
+/// compressor, whose table then stays in cache; `lz4 -B4`).
+pub(crate) const LZ4_BLOCK: BlockSize = BlockSize::Max64KiB;
+const LZ4_ENC_MEM: usize = lz4::encoder_memory(LZ4_BLOCK, BlockMode::Independent);
+/// The decoder reads every frame the `lz4` tool writes: blocks up to 4 MiB (its
+/// default), linked or not. 8 MiB + 64 KiB of `.bss`, touched only as far as the
+/// frames' blocks need.
+const LZ4_DEC_MEM: usize = lz4::decoder_memory(BlockSize::Max4MiB, BlockMode::Linked);
+
+static LZ4_ENCODER: ValuePool<FrameEncoder<LZ4_ENC_MEM>, 1> =
+    ValuePool::new([const { FrameEncoder::new() }]);
+static LZ4_DECODER: ValuePool<FrameDecoder<LZ4_DEC_MEM>, 1> =
+    ValuePool::new([const { FrameDecoder::new() }]);
+static INFLATE: ValuePool<DecoderState, 1> = ValuePool::new([const { DecoderState::new() }]);
+
+/// The largest zstd window the CLI decodes: 8 MiB, enough for every level up to 19
+/// without `--long` (`zstd --ultra -22` and `--long` need more). A frame asking for
+/// more is refused at its header (exit status 1).
+pub(crate) const ZSTD_WINDOW_LIMIT: usize = 8 << 20;
+
+fn deflate_format(format: Format) -> deflate::Format {
+    match format {
+        Format::Zlib => deflate::Format::Zlib,
+        Format::Deflate => deflate::Format::Raw,
+        _ => deflate::Format::Gzip,
+    }
+}
+
+/// The encoder for `format` at `level` (checked); `size` is the input's size when
+/// known (a file), which zstd uses to pick its window.
+///
+/// # Errors
+///
+/// A usage failure for a level out of range or a state already taken.
+pub(crate) fn encoder(
+    format: Format,
+    level: i32,
+    size: Option<u64>,
+) -> Result<Box<dyn Encoder>, Failure> {
+    format.check_level(level).map_err(Failure::Usage)?;
+    Ok(match format {
+        Format::Lz4 => {
+            let mut state = LZ4_ENCODER.try_acquire().map_err(Failure::internal)?;
+            let settings = FrameSettings::new().with_block_size(LZ4_BLOCK);
+            state.set_settings(settings).map_err(Failure::internal)?;
+            Box::new(state)
+        }
+        Format::Gzip | Format::Zlib | Format::Deflate => {
+            // flate2 on zlib-rs through bufpress-std: its state is built here, once,
+            // and reset per stream (faster than miniz_oxide, core's compressor).
+            // `check_level` kept the level in 0..=9.
+            let level = u32::try_from(level).unwrap_or(6);
+            let encoder =
+                Flate2Encoder::new(deflate_format(format), level).map_err(Failure::internal)?;
+            Box::new(encoder)
+        }
+        Format::Zstd => zstd_encoder(level, size)?,
+    })
+}
+
+/// The zstd window bufpress writes for `level`: what `zstd` itself picks for large
+/// inputs (2 MiB at level 3, 8 MiB from level 16), never more than the decoders'
+/// limit, and no more than a file's size.
+fn zstd_window(level: i32, size: Option<u64>) -> usize {
+    let log = match level {
+        ..=2 => 18 + level.max(1),
+        3..=7 => 21,
+        8..=15 => 22,
+        _ => 23,
+    };
+    let window = (1usize << log).min(ZSTD_WINDOW_LIMIT);
+    size.map_or(window, |n| {
+        usize::try_from(n).unwrap_or(usize::MAX).clamp(1024, window)
+    })
+}
+
+/// zstd compression: libzstd through `bufpress_std::zstd`, a static context sized for
+/// the level and window (built here, the only allocation); a file's size is pledged,
+/// so the frame header carries it, as `zstd` writes it.
+fn zstd_encoder(level: i32, size: Option<u64>) -> Result<Box<dyn Encoder>, Failure> {
+    use bufpress_std::zstd::{Compressor, Params};
+    let params = Params::new(level, zstd_window(level, size)).checksum(true);
+    let mut compressor =
+        Compressor::new(params).map_err(|e| Failure::Usage(format!("zstd level {level}: {e}")))?;
+    compressor
+        .set_pledged_size(size)
+        .map_err(Failure::internal)?;
+    Ok(Box::new(compressor))
+}
+
+/// The decoder for `format`.
+///
+/// # Errors
+///
+/// An internal failure when a state is already taken (never: one run, one state).
+pub(crate) fn decoder(format: Format) -> Result<Box<dyn Decoder>, Failure> {
+    Ok(match format {
+        Format::Lz4 => {
+            let mut state = LZ4_DECODER.try_acquire().map_err(Failure::internal)?;
+            state.reset();
+            Box::new(state)
+        }
+        Format::Gzip | Format::Zlib | Format::Deflate => {
+            let state = INFLATE.try_acquire().map_err(Failure::internal)?;
+            Box::new(deflate::Decoder::new(deflate_format(format), state))
+        }
+        Format::Zstd => zstd_decoder(),
+    })
+}
+
+/// zstd decoding: libzstd through `bufpress_std::zstd`, a static context for windows
+/// up to [`ZSTD_WINDOW_LIMIT`] (built here, the only allocation).
+fn zstd_decoder() -> Box<dyn Decoder> {
+    Box::new(bufpress_std::zstd::Decompressor::new(ZSTD_WINDOW_LIMIT))
+}

@@ -1,0 +1,282 @@
+//! Input and output: a fixed input buffer from the pool, refilled from a file or stdin;
+//! output written straight from pool buffers to stdout or to a temporary file that is
+//! renamed over OUTPUT only on success.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Write};
+use std::os::fd::AsFd;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use bufpress::pool::Buf;
+
+use crate::failure::Failure;
+
+/// The input: a file (or stdin) read in chunks into one pool buffer.
+pub(crate) struct Input {
+    file: File,
+    /// The name used in messages.
+    pub(crate) name: String,
+    /// The size, for a regular file.
+    pub(crate) size: Option<u64>,
+    /// `(device, inode)` of a file, to refuse writing over it.
+    id: Option<(u64, u64)>,
+    buf: Buf<'static>,
+    pos: usize,
+    eof: bool,
+}
+
+impl Input {
+    /// Opens `path` (stdin when `None`) with `buf` as its chunk buffer.
+    ///
+    /// # Errors
+    ///
+    /// A failure naming the file when it cannot be opened.
+    pub(crate) fn open(path: Option<&Path>, mut buf: Buf<'static>) -> Result<Self, Failure> {
+        buf.clear();
+        let (file, name) = match path {
+            Some(p) => {
+                let name = p.display().to_string();
+                let file = File::open(p).map_err(|e| Failure::io(&name, &e))?;
+                (file, name)
+            }
+            None => {
+                let fd = io::stdin().as_fd().try_clone_to_owned();
+                let fd = fd.map_err(|e| Failure::io("stdin", &e))?;
+                (File::from(fd), "(stdin)".to_owned())
+            }
+        };
+        let meta = file.metadata().ok();
+        let regular = meta.as_ref().filter(|m| m.is_file());
+        Ok(Self {
+            size: regular.map(fs::Metadata::len),
+            id: regular.map(|m| (m.dev(), m.ino())),
+            file,
+            name,
+            buf,
+            pos: 0,
+            eof: false,
+        })
+    }
+
+    /// The bytes read and not consumed yet.
+    pub(crate) fn pending(&self) -> &[u8] {
+        self.buf.get(self.pos..).unwrap_or_default()
+    }
+
+    /// Marks `n` pending bytes consumed.
+    pub(crate) fn consume(&mut self, n: usize) {
+        self.pos = (self.pos + n).min(self.buf.len());
+    }
+
+    /// Whether the end of the input was reached (pending bytes may remain).
+    pub(crate) fn at_eof(&self) -> bool {
+        self.eof
+    }
+
+    /// Moves the pending bytes to the front and reads until the buffer is full or the
+    /// input ends.
+    ///
+    /// # Errors
+    ///
+    /// A failure naming the input on a read error.
+    pub(crate) fn fill(&mut self) -> Result<(), Failure> {
+        let keep = self.buf.len() - self.pos;
+        if self.pos > 0 {
+            self.buf.as_mut_slice().copy_within(self.pos.., 0);
+            self.buf.truncate(keep);
+            self.pos = 0;
+        }
+        while !self.eof {
+            let spare = self.buf.spare_capacity_mut();
+            if spare.is_empty() {
+                break;
+            }
+            match self.file.read(spare) {
+                Ok(0) => self.eof = true,
+                Ok(n) => self.buf.commit(n).map_err(Failure::internal)?,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(Failure::io(&self.name, &e)),
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The output: stdout, or a temporary file next to OUTPUT.
+pub(crate) struct Output {
+    file: File,
+    temp: Option<Temp>,
+    /// The name used in messages.
+    pub(crate) name: String,
+}
+
+/// The temporary file: removed on drop unless it was committed.
+struct Temp {
+    path: PathBuf,
+    dest: PathBuf,
+    force: bool,
+    committed: bool,
+}
+
+impl Drop for Temp {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = fs::remove_file(&self.path);
+        }
+        crate::signals::disarm();
+    }
+}
+
+static TEMP_SERIAL: AtomicU32 = AtomicU32::new(0);
+
+impl Output {
+    /// Standard output.
+    ///
+    /// # Errors
+    ///
+    /// When stdout cannot be duplicated.
+    pub(crate) fn stdout() -> Result<Self, Failure> {
+        let fd = io::stdout().as_fd().try_clone_to_owned();
+        let fd = fd.map_err(|e| Failure::io("stdout", &e))?;
+        Ok(Self {
+            file: File::from(fd),
+            temp: None,
+            name: "(stdout)".to_owned(),
+        })
+    }
+
+    /// A temporary file that becomes `dest` on [`commit`](Self::commit).
+    ///
+    /// # Errors
+    ///
+    /// A usage failure when `dest` exists (without `force`), is a directory or is the
+    /// input; an I/O failure when the temporary file cannot be created.
+    pub(crate) fn create(dest: &Path, force: bool, input: &Input) -> Result<Self, Failure> {
+        let name = dest.display().to_string();
+        if let Ok(meta) = fs::metadata(dest) {
+            if input.id == Some((meta.dev(), meta.ino())) {
+                return Err(Failure::Usage(format!(
+                    "{name}: is the input file; refusing to write over it"
+                )));
+            }
+            if meta.is_dir() {
+                return Err(Failure::Usage(format!("{name}: is a directory")));
+            }
+            if !meta.is_file() {
+                // A device, FIFO or socket (`-o /dev/null`): written in place. Never
+                // renamed over: that would replace the device with a regular file.
+                let file = OpenOptions::new()
+                    .write(true)
+                    .open(dest)
+                    .map_err(|e| Failure::io(&name, &e))?;
+                return Ok(Self {
+                    file,
+                    temp: None,
+                    name,
+                });
+            }
+            if !force {
+                return Err(Failure::Usage(format!(
+                    "{name}: already exists; use --force to replace it"
+                )));
+            }
+        }
+        let dir = match dest.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        let base = dest
+            .file_name()
+            .map_or_else(|| "out".into(), |n| n.to_string_lossy());
+        let mut attempt = 0;
+        loop {
+            let serial = TEMP_SERIAL.fetch_add(1, Ordering::Relaxed);
+            let tmp = dir.join(format!(
+                ".{base}.bufpress-{:x}{serial:x}.tmp",
+                std::process::id()
+            ));
+            match OpenOptions::new().write(true).create_new(true).open(&tmp) {
+                Ok(file) => {
+                    crate::signals::remove_on_signal(&tmp);
+                    let temp = Temp {
+                        path: tmp,
+                        dest: dest.to_owned(),
+                        force,
+                        committed: false,
+                    };
+                    return Ok(Self {
+                        file,
+                        temp: Some(temp),
+                        name,
+                    });
+                }
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempt < 100 => {
+                    attempt += 1;
+                }
+                Err(e) => return Err(Failure::io(&tmp.display().to_string(), &e)),
+            }
+        }
+    }
+
+    /// Writes all of `data`.
+    ///
+    /// # Errors
+    ///
+    /// A failure naming the output.
+    pub(crate) fn write(&mut self, data: &[u8]) -> Result<(), Failure> {
+        self.file
+            .write_all(data)
+            .map_err(|e| Failure::io(&self.name, &e))
+    }
+
+    /// Ends the output: for a file, syncs it and moves it to its name (atomically; an
+    /// existing file is replaced only with `--force`).
+    ///
+    /// # Errors
+    ///
+    /// A failure naming the output; the temporary file is removed then.
+    pub(crate) fn commit(mut self) -> Result<(), Failure> {
+        let Some(temp) = self.temp.as_mut() else {
+            return self.file.flush().map_err(|e| Failure::io(&self.name, &e));
+        };
+        let name = &self.name;
+        self.file.sync_all().map_err(|e| Failure::io(name, &e))?;
+        let special = fs::symlink_metadata(&temp.dest)
+            .is_ok_and(|m| !m.is_file() && !m.file_type().is_symlink());
+        if special {
+            return Err(Failure::Usage(format!(
+                "{name}: is not a regular file any more; not replacing it"
+            )));
+        }
+        if temp.force {
+            fs::rename(&temp.path, &temp.dest).map_err(|e| Failure::io(name, &e))?;
+        } else {
+            // A hard link never replaces an existing file: no race with another
+            // writer between the check at the start and now.
+            match fs::hard_link(&temp.path, &temp.dest) {
+                Ok(()) => {
+                    let _ = fs::remove_file(&temp.path);
+                }
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                    return Err(Failure::Usage(format!(
+                        "{name}: already exists; use --force to replace it"
+                    )));
+                }
+                // A file system without hard links: check, then rename.
+                Err(_) if fs::symlink_metadata(&temp.dest).is_err() => {
+                    fs::rename(&temp.path, &temp.dest).map_err(|e| Failure::io(name, &e))?;
+                }
+                Err(e) => return Err(Failure::io(name, &e)),
+            }
+        }
+        temp.committed = true;
+        crate::signals::disarm();
+        if let Some(dir) = temp.dest.parent().filter(|d| !d.as_os_str().is_empty()) {
+            // Make the rename itself durable (best effort).
+            let _ = File::open(dir).and_then(|d| d.sync_all());
+        }
+        Ok(())
+    }
+}
