@@ -104,21 +104,7 @@ pub fn decompress_into(
     out: &mut Buf<'_>,
     state: &mut InflateState,
 ) -> Result<usize, DecodeError> {
-    let capacity = out.capacity();
-    let written = inflate_all(
-        format,
-        input,
-        out.spare_capacity_mut(),
-        capacity,
-        state,
-        None,
-    )?;
-    out.commit(written)
-        .map_err(|_| DecodeError::OutputTooSmall {
-            needed: None,
-            capacity,
-        })?;
-    Ok(written)
+    inflate_into(format, input, out, state, None)
 }
 
 /// [`decompress_into`] for gzip, also recording the (first) member's header in
@@ -134,9 +120,21 @@ pub fn decompress_gzip_into(
     state: &mut InflateState,
     header: &mut GzipHeader<'_>,
 ) -> Result<usize, DecodeError> {
+    inflate_into(Format::Gzip, input, out, state, Some(header))
+}
+
+/// Decodes `input` into `out`'s spare capacity and commits it; returns the bytes
+/// written.
+fn inflate_into(
+    format: Format,
+    input: &[u8],
+    out: &mut Buf<'_>,
+    state: &mut InflateState,
+    capture: Capture<'_, '_>,
+) -> Result<usize, DecodeError> {
     let capacity = out.capacity();
     let spare = out.spare_capacity_mut();
-    let written = inflate_all(Format::Gzip, input, spare, capacity, state, Some(header))?;
+    let written = inflate_all(format, input, spare, capacity, state, capture)?;
     out.commit(written)
         .map_err(|_| DecodeError::OutputTooSmall {
             needed: None,
