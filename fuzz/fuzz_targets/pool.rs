@@ -110,16 +110,28 @@ fuzz_target!(|ops: &[u8]| {
                     .chain([SMALL.pool_ref(), LARGE.pool_ref()].map(|p| (forged, p)));
                 for (raw, pool) in tries.collect::<Vec<_>>() {
                     {
-                        if let Ok(buf) = pool.try_from_raw(raw) {
-                            // Only possible if the slot is held through exactly that
-                            // handle: it must be one of ours.
-                            let ours = held.iter().any(
-                                |h| matches!(h, Held::Raw(r, _, _) if r.to_bits() == raw.to_bits()),
+                        if let Ok(mut buf) = pool.try_from_raw(raw) {
+                            // Only possible when index and key are those of a handle
+                            // live in this pool: the forged one guessed its 15-bit key
+                            // (the fuzzer can search for that; a random handle has a
+                            // 1 in 2^15 chance) and takes the slot *instead of* it,
+                            // never besides it. The length is the forger's (within
+                            // the buffer): what the slot held is now its.
+                            let id = raw.to_bits() & 0xffff_ffff;
+                            let live = |h: &Held| {
+                                matches!(h, Held::Raw(r, p, _)
+                                    if r.to_bits() & 0xffff_ffff == id
+                                        && p.buf_size() == pool.buf_size())
+                            };
+                            assert!(
+                                held.iter().any(live),
+                                "a stale or forged handle became a guard"
                             );
-                            assert!(ours, "a stale or forged handle became a guard");
-                            let tag = buf[..].first().copied().unwrap_or(0);
-                            held.retain(|h| !matches!(h, Held::Raw(r, _, _) if r.to_bits() == raw.to_bits()));
-                            held.push(Held::Guard(buf, tag));
+                            held.retain(|h| !live(h));
+                            buf.clear();
+                            held.push(Held::Guard(buf, 0));
+                            // The replaced handle is stale now.
+                            assert!(pool.try_from_raw(raw).is_err());
                         }
                     }
                 }

@@ -359,6 +359,13 @@ impl fmt::Debug for Buf<'_> {
 /// Made by [`Buf::into_raw`], turned back by `try_from_raw` on the same pool. The pool
 /// checks the key, so a handle turned back twice, or given to the wrong pool, is an
 /// error rather than a second owner.
+///
+/// The key is a check, not a secret: every handle gets a new one (a counter the pool
+/// advances, mixed with the pool's address), so a stale handle or one of another pool
+/// is refused unless it matches a handle live in this pool, which a handle made up at
+/// random does with a chance of about 1 in 2^15 per live handle. Such a match takes
+/// the slot instead of the live handle (which is refused afterwards), never besides
+/// it, and its length (at most the buffer's size) is taken as it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct RawBuf {
