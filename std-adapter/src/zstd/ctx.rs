@@ -151,19 +151,13 @@ impl CCtx {
 
     /// Compresses `src` as one frame into `dst`; returns the frame's size.
     pub(crate) fn compress2(&mut self, dst: &mut [u8], src: &[u8]) -> Result<usize, RawError> {
-        // SAFETY: `ctx` is live and exclusive; `dst` is valid for writes of
-        // `dst.len()` bytes and `src` for reads of `src.len()` bytes for the call,
-        // and libzstd keeps neither pointer after it returns (stable-buffer mode is
-        // never enabled).
-        check(unsafe {
-            sys::ZSTD_compress2(
-                self.ctx.as_ptr(),
-                dst.as_mut_ptr().cast(),
-                dst.len(),
-                src.as_ptr().cast(),
-                src.len(),
-            )
-        })
+        let (out, out_len) = (dst.as_mut_ptr().cast(), dst.len());
+        let (inp, in_len) = (src.as_ptr().cast(), src.len());
+        // SAFETY: `ctx` is live and exclusive; `dst` is valid for writes of `out_len`
+        // bytes and `src` for reads of `in_len` bytes for the call, and libzstd keeps
+        // neither pointer after it returns (stable-buffer mode is never enabled).
+        let ret = unsafe { sys::ZSTD_compress2(self.ctx.as_ptr(), out, out_len, inp, in_len) };
+        check(ret)
     }
 
     /// One `ZSTD_compressStream2` call.
