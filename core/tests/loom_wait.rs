@@ -206,3 +206,64 @@ fn two_releases_two_waiters() {
         assert_eq!((stats.available, stats.in_use), (2, 0), "a buffer was lost");
     });
 }
+
+/// A waker that panics when woken, as one of an executor that was shut down does.
+fn panicking_waker() -> Waker {
+    use std::task::{RawWaker, RawWakerVTable};
+    static VTABLE: RawWakerVTable = RawWakerVTable::new(
+        |data| RawWaker::new(data, &VTABLE),
+        |_| panic!("waker panics"),
+        |_| panic!("waker panics"),
+        |_| {},
+    );
+    // SAFETY: the vtable keeps `RawWaker`'s contract: its data pointer is never read.
+    unsafe { Waker::from_raw(RawWaker::new(std::ptr::null(), &VTABLE)) }
+}
+
+/// Issue 11, hole 1: a release on another thread finds the waiter lock held by a
+/// second task that is queueing, so the second task's unlock hands the buffer to the
+/// first waiter and wakes it, and that waker panics. The second future must be marked
+/// queued before that wake, so that dropping it unlinks its node: the old code left
+/// the node of the freed future in the list, and the next release handed the buffer
+/// to it (lost, and written into freed memory).
+#[test]
+fn a_waker_panicking_while_another_task_queues() {
+    use std::panic::{AssertUnwindSafe, catch_unwind};
+    std::panic::set_hook(Box::new(|_| {})); // the waker's panics are expected
+    model(|| {
+        let pool = Arc::new(Small::new());
+        let raw = pool.try_acquire().unwrap().into_raw();
+        let mut first = Box::pin(pool.acquire_async());
+        let panicky = panicking_waker();
+        assert!(
+            first
+                .as_mut()
+                .poll(&mut Context::from_waker(&panicky))
+                .is_pending()
+        );
+        let releaser = {
+            let pool = pool.clone();
+            thread::spawn(move || {
+                // Wakes `first` itself when it finds the lock free: a caught panic.
+                let _ = catch_unwind(AssertUnwindSafe(|| {
+                    drop(pool.try_from_raw(raw).unwrap())
+                }));
+            })
+        };
+        let mut second = Box::pin(pool.acquire_async());
+        let _ = catch_unwind(AssertUnwindSafe(|| {
+            second
+                .as_mut()
+                .poll(&mut Context::from_waker(Waker::noop()))
+        }));
+        releaser.join().unwrap();
+        drop(second);
+        let got = first
+            .as_mut()
+            .poll(&mut Context::from_waker(Waker::noop()));
+        assert!(got.is_ready(), "the first waiter was handed the buffer");
+        drop(got);
+        drop(first);
+        assert_all_free(&pool);
+    });
+}

@@ -137,8 +137,12 @@ impl<'p> Buf<'p> {
 
     /// A pointer to the buffer's first byte, e.g. for a DMA descriptor. Valid for
     /// `capacity()` bytes while the buffer is held (as a guard or a [`RawBuf`]).
+    ///
+    /// Since anything may be written through it, a scrubbing pool zeroes the whole
+    /// buffer when it comes back.
     #[inline]
     pub fn as_mut_ptr(&mut self) -> *mut u8 {
+        self.note_dirty(self.capacity());
         // SAFETY: the guard owns slot `index`, which is below the capacity.
         unsafe { self.pool.slot_ptr(self.index) }
     }
@@ -311,7 +315,7 @@ impl Drop for Buf<'_> {
             // SAFETY: `dirty <= capacity` (type invariant).
             unsafe { self.range_mut(0, dirty) }.fill(0);
         }
-        self.pool.free().push(self.index);
+        self.pool.release(self.index);
     }
 }
 

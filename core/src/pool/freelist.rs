@@ -143,22 +143,21 @@ impl<'a> FreeList<'a> {
         }
     }
 
-    /// Gives a slot back: to the oldest waiting task if one waits (feature `async`),
-    /// else onto the list.
+    /// Puts a slot back on the list, unless tasks wait for one (feature `async`):
+    /// then it returns `false` and leaves the slot to the caller, which hands it to
+    /// the oldest waiter (`PoolRef::release`). The free list never runs the waiter
+    /// queue (nor the wakers in it) itself.
     ///
     /// The caller must own `index` (a guard or a claimed raw handle); giving back a
     /// slot twice corrupts the list (no memory unsafety follows from this module, but
     /// the pool types rely on it, which is why only they call it).
     #[inline]
-    pub(crate) fn push(self, index: u16) {
+    #[must_use]
+    pub(crate) fn push(self, index: u16) -> bool {
         #[cfg(feature = "async")]
-        if !self.push_if(index, |cur| !cur.waiting()) {
-            // Tasks wait: the slow path hands the slot to the oldest (or, when the
-            // waiter lock is busy, pushes it and leaves the handover to the holder).
-            self.hdr.waiters.release(self, index);
-        }
+        return self.push_if(index, |cur| !cur.waiting());
         #[cfg(not(feature = "async"))]
-        self.push_if(index, |_| true);
+        self.push_if(index, |_| true)
     }
 
     /// Pushes while `allowed(head)`; returns whether it did. The check and the push
@@ -187,8 +186,8 @@ impl<'a> FreeList<'a> {
     }
 
     /// Puts a slot on the list even while tasks wait (the waiter queue's own use,
-    /// with its lock held or its holder told to serve).
-    #[cfg(feature = "async")]
+    /// with its lock held or its holder told to serve; and value pools, on which
+    /// nobody waits).
     pub(crate) fn push_anyway(self, index: u16) {
         self.push_if(index, |_| true);
     }
@@ -252,7 +251,11 @@ impl<'a> FreeList<'a> {
         let salt = (self.links.as_ptr().addr() >> 3) as u16;
         let key = (self.hdr.head.bump_tag() ^ salt) & LOW;
         if let Some(link) = self.links.get(usize::from(index)) {
-            link.store(RAW | key, Ordering::Relaxed);
+            // `Release`, paired with `claim_raw`'s `Acquire`: the handle may travel
+            // to its next owner through anything, even a `Relaxed` atomic that orders
+            // nothing, so this store is what publishes the holder's writes (and the
+            // scrub) to whoever claims the handle.
+            link.store(RAW | key, Ordering::Release);
         }
         key
     }
@@ -264,6 +267,7 @@ impl<'a> FreeList<'a> {
         if key > LOW {
             return Err(RawError::NotRaw { index: i });
         }
+        // `Acquire`: pairs with `mark_raw`'s `Release` store (see there).
         link.compare_exchange(RAW | key, 0, Ordering::Acquire, Ordering::Relaxed)
             .map(drop)
             .map_err(|_| RawError::NotRaw { index: i })
@@ -331,11 +335,11 @@ mod tests {
         let list = FreeList::new(&hdr, &links);
         let a = list.pop().unwrap();
         let b = list.pop().unwrap();
-        list.push(a);
+        assert!(list.push(a));
         assert_eq!(list.stats().in_use, 1);
         assert_eq!(list.pop(), Ok(a));
-        list.push(b);
-        list.push(a);
+        assert!(list.push(b));
+        assert!(list.push(a));
         let s = list.stats();
         assert_eq!((s.in_use, s.available, s.high_water), (0, 3, 2));
         list.reset_stats();

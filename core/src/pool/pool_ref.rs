@@ -225,6 +225,20 @@ impl<'p> PoolRef<'p> {
         self.free
     }
 
+    /// Gives back slot `index`, which the caller owns: onto the free list, or
+    /// (feature `async`) straight to the oldest waiting task. Wakers run only here,
+    /// at the top of a release, after the free list is consistent again.
+    #[inline]
+    pub(crate) fn release(self, index: u16) {
+        let pushed = self.free.push(index);
+        #[cfg(feature = "async")]
+        if !pushed {
+            self.free.waiters().release(self.free, index);
+        }
+        #[cfg(not(feature = "async"))]
+        debug_assert!(pushed);
+    }
+
     /// The first byte of slot `index`.
     ///
     /// # Safety

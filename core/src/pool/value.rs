@@ -184,7 +184,8 @@ impl<T> DerefMut for Value<'_, T> {
 impl<T> Drop for Value<'_, T> {
     #[inline]
     fn drop(&mut self) {
-        self.free.push(self.index);
+        // Nobody waits on a value pool (it has no async acquire): straight back.
+        self.free.push_anyway(self.index);
     }
 }
 

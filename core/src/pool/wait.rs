@@ -146,39 +146,36 @@ impl Queue {
         }
     }
 
-    /// Runs `f` on the list with the waiter lock held; before unlocking, serves the
-    /// releases that were deferred to this holder.
+    /// Runs `f` on the list with the waiter lock held. The lock is released when `f`
+    /// returns *or unwinds* (after serving the releases deferred to this holder).
+    /// `f` must run no user code: it only records wakers in `wakes`, which wakes
+    /// them when it is dropped, after the lock is released.
     #[cfg(not(feature = "critical-section"))]
-    fn locked<R>(
-        &self,
-        free: FreeList<'_>,
-        wakes: &mut Wakes,
-        f: impl FnOnce(&mut List, &mut Wakes) -> R,
-    ) -> R {
+    fn locked<R>(&self, wakes: &mut Wakes<'_>, f: impl FnOnce(&mut List, &mut Wakes<'_>) -> R) -> R {
         self.lock.lock();
-        let result = self.with_list(|list| f(list, wakes));
-        self.unlock(free, wakes);
-        result
+        let held = Held { queue: self, wakes };
+        self.with_list(|list| f(list, &mut *held.wakes))
+    }
+
+    /// Runs `f` on the list inside a critical section (released on unwind too, by
+    /// `critical_section::with`). As above, `f` runs no user code.
+    #[cfg(feature = "critical-section")]
+    fn locked<R>(&self, wakes: &mut Wakes<'_>, f: impl FnOnce(&mut List, &mut Wakes<'_>) -> R) -> R {
+        critical_section::with(|_| self.with_list(|list| f(list, wakes)))
     }
 
     /// Unlocks, first serving the waiters with every buffer a deferred release left
-    /// on the free list.
+    /// on the free list. When `wakes` fills up first, it unlocks anyway and marks
+    /// `wakes.more`: `Wakes::drop` wakes what it holds and serves the rest.
     #[cfg(not(feature = "critical-section"))]
-    fn unlock(&self, free: FreeList<'_>, wakes: &mut Wakes) {
+    fn unlock(&self, wakes: &mut Wakes<'_>) {
         while !self.lock.try_unlock() {
-            self.with_list(|list| serve(free, list, wakes));
+            self.with_list(|list| serve(list, wakes));
+            if wakes.more {
+                self.lock.unlock_and_forget_pending();
+                return;
+            }
         }
-    }
-
-    /// Runs `f` on the list inside a critical section.
-    #[cfg(feature = "critical-section")]
-    fn locked<R>(
-        &self,
-        _free: FreeList<'_>,
-        wakes: &mut Wakes,
-        f: impl FnOnce(&mut List, &mut Wakes) -> R,
-    ) -> R {
-        critical_section::with(|_| self.with_list(|list| f(list, wakes)))
     }
 
     /// The list, for a caller that holds the waiter lock.
@@ -197,34 +194,71 @@ impl Queue {
     /// holder is told to serve it before it unlocks.
     #[cfg(not(feature = "critical-section"))]
     pub(crate) fn release(&self, free: FreeList<'_>, index: u16) {
-        let mut wakes = Wakes::new();
+        let mut wakes = Wakes::new(free);
         if self.lock.try_lock() {
-            self.with_list(|list| hand_over(free, list, index, &mut wakes));
-            self.unlock(free, &mut wakes);
+            let held = Held {
+                queue: self,
+                wakes: &mut wakes,
+            };
+            self.with_list(|list| hand_over(list, index, &mut *held.wakes));
         } else {
             free.push_anyway(index);
-            if self.lock.lock_or_defer() {
-                // The holder left meanwhile: serve the slot ourselves.
-                self.unlock(free, &mut wakes);
-            }
+            self.serve_deferred(&mut wakes);
         }
-        wakes.wake_all();
+        // `wakes` wakes the tasks it was handed, now that the lock is free.
     }
 
     /// A release that found tasks waiting: hands slot `index` to the oldest.
     #[cfg(feature = "critical-section")]
     pub(crate) fn release(&self, free: FreeList<'_>, index: u16) {
-        let mut wakes = Wakes::new();
-        self.locked(free, &mut wakes, |list, wakes| {
-            hand_over(free, list, index, wakes);
-        });
-        wakes.wake_all();
+        let mut wakes = Wakes::new(free);
+        self.locked(&mut wakes, |list, wakes| hand_over(list, index, wakes));
+    }
+
+    /// Serves the free list to the waiters (buffers pushed while they wait): now,
+    /// when the lock is free; else the holder is told to, before it unlocks. One
+    /// `fetch_or`, never a wait (usable in interrupt handlers).
+    #[cfg(not(feature = "critical-section"))]
+    fn serve_deferred(&self, wakes: &mut Wakes<'_>) {
+        if self.lock.lock_or_defer() {
+            // Took the lock, with `PENDING` set: the unlock serves.
+            drop(Held { queue: self, wakes });
+        }
+    }
+
+    /// Serves the free list to the waiters (buffers pushed while they wait).
+    #[cfg(feature = "critical-section")]
+    fn serve_deferred(&self, wakes: &mut Wakes<'_>) {
+        self.locked(wakes, serve);
+    }
+}
+
+/// The spin lock, held: dropping it unlocks (serving deferred releases), also when the
+/// section unwinds, so a panic never leaves the queue locked.
+#[cfg(not(feature = "critical-section"))]
+struct Held<'q, 'w, 'a> {
+    queue: &'q Queue,
+    wakes: &'w mut Wakes<'a>,
+}
+
+#[cfg(not(feature = "critical-section"))]
+impl Drop for Held<'_, '_, '_> {
+    fn drop(&mut self) {
+        self.queue.unlock(self.wakes);
     }
 }
 
 /// Gives slot `index` to the oldest waiter, or puts it on the free list when nobody
 /// waits. Waiter lock held.
-fn hand_over(free: FreeList<'_>, list: &mut List, index: u16, wakes: &mut Wakes) {
+fn hand_over(list: &mut List, index: u16, wakes: &mut Wakes<'_>) {
+    let free = wakes.free;
+    if wakes.is_full() {
+        // No room to record one more waker: leave the slot on the free list and let
+        // `Wakes::drop` serve it once it has woken the tasks it holds.
+        free.push_anyway(index);
+        wakes.more = true;
+        return;
+    }
     match list.pop_front() {
         Some(node) => {
             wakes.push(node.waker.take());
@@ -239,48 +273,83 @@ fn hand_over(free: FreeList<'_>, list: &mut List, index: u16, wakes: &mut Wakes)
     }
 }
 
-/// Hands buffers from the free list to waiters, oldest first, while both exist (the
-/// buffers of deferred releases). Waiter lock held. (With `critical-section` no
-/// release is ever deferred.)
-#[cfg(not(feature = "critical-section"))]
-fn serve(free: FreeList<'_>, list: &mut List, wakes: &mut Wakes) {
+/// Hands buffers from the free list to waiters, oldest first, while both exist and
+/// `wakes` has room (else it marks `wakes.more`). Waiter lock held.
+fn serve(list: &mut List, wakes: &mut Wakes<'_>) {
     while !list.is_empty() {
-        match free.pop() {
-            Ok(index) => hand_over(free, list, index, wakes),
-            Err(_) => break,
+        if wakes.is_full() {
+            wakes.more = true;
+            return;
+        }
+        match wakes.free.pop() {
+            Ok(index) => hand_over(list, index, wakes),
+            Err(_) => return,
         }
     }
 }
 
-/// The wakers to wake once the lock is released.
-struct Wakes {
+/// The user code a waiter-queue operation must run (waking and dropping wakers),
+/// kept until the lock is released and the caller's own state is consistent: it all
+/// runs in `drop`. A waker that panics there unwinds through a pool whose
+/// invariants hold; the wakers after it in this batch are dropped without being
+/// woken (their tasks keep the buffers they were handed, and give them back when
+/// they are dropped).
+struct Wakes<'a> {
+    free: FreeList<'a>,
     wakers: [Option<Waker>; 4],
     len: usize,
+    /// A waker replaced or left unused, to drop with the others.
+    discard: Option<Waker>,
+    /// Buffers may still sit on the free list while tasks wait (`wakers` filled up):
+    /// serve them after waking.
+    more: bool,
 }
 
-impl Wakes {
-    fn new() -> Self {
+impl<'a> Wakes<'a> {
+    fn new(free: FreeList<'a>) -> Self {
         Self {
+            free,
             wakers: [const { None }; 4],
             len: 0,
+            discard: None,
+            more: false,
         }
     }
 
-    /// Keeps `waker` for later; wakes it at once when already holding 4.
+    fn is_full(&self) -> bool {
+        self.len == self.wakers.len()
+    }
+
+    /// Keeps `waker` to wake on drop. The caller checked `!is_full()`.
     fn push(&mut self, waker: Option<Waker>) {
-        let Some(waker) = waker else { return };
-        match self.wakers.get_mut(self.len) {
-            Some(free) => {
-                *free = Some(waker);
-                self.len += 1;
-            }
-            None => waker.wake(),
+        if let Some(free) = self.wakers.get_mut(self.len) {
+            *free = waker;
+            self.len += 1;
         }
     }
 
-    fn wake_all(self) {
-        for waker in self.wakers.into_iter().flatten() {
-            waker.wake();
+    /// Keeps `waker` to drop (not wake) on drop.
+    fn discard(&mut self, waker: Option<Waker>) {
+        debug_assert!(self.discard.is_none());
+        self.discard = waker.or(self.discard.take());
+    }
+}
+
+impl Drop for Wakes<'_> {
+    fn drop(&mut self) {
+        loop {
+            drop(self.discard.take());
+            let len = core::mem::take(&mut self.len);
+            for waker in self.wakers.iter_mut().take(len) {
+                if let Some(waker) = waker.take() {
+                    waker.wake();
+                }
+            }
+            if !core::mem::take(&mut self.more) {
+                return;
+            }
+            let queue = self.free.waiters();
+            queue.serve_deferred(self);
         }
     }
 }
@@ -364,16 +433,15 @@ impl<'p> Acquire<'p> {
     /// First poll, when the fast path found no buffer (or tasks waiting): queue the
     /// node, unless the re-check under the lock finds a buffer.
     #[inline(never)]
-    fn enqueue(&self, cx: &mut Context<'_>) -> Poll<u16> {
+    fn enqueue(&self, cx: &mut Context<'_>, wakes: &mut Wakes<'_>) -> Poll<u16> {
         let free = self.pool.free();
         let node = &self.node;
-        let mut wakes = Wakes::new();
-        // Cloned before the lock, to keep the lock held for as little as possible.
+        // Cloned before the lock (user code never runs with the lock held).
         let mut waker = Some(cx.waker().clone());
         // No `serve` first: a buffer left on the free list by a release that found
         // the lock busy is always served by a lock holder (`Queue::release`), and this
         // node queues behind the older waiters anyway.
-        let got = free.waiters().locked(free, &mut wakes, |list, _| {
+        let got = free.waiters().locked(wakes, |list, _| {
             if list.is_empty() {
                 // Re-check the free list under the lock: take a buffer, or set the
                 // `waiting` bit in the same CAS that sees the list empty.
@@ -386,50 +454,67 @@ impl<'p> Acquire<'p> {
             free.note_failed();
             // SAFETY: `node` is inside this future, which is pinned (`poll` takes
             // `Pin<&mut Self>`), so it stays at this address until dropped; `Drop`
-            // unlinks it (with the lock held) before its memory can be reused.
+            // unlinks it (with the lock held) before its memory can be reused,
+            // because `phase` says `Queued` from the same critical section on.
             list.push_back(unsafe { UnsafeRef::from_raw(node) });
+            // Before any user code can run (the wakers woken after the unlock may
+            // panic): from now on, dropping this future unlinks the node.
+            self.phase.set(Phase::Queued);
             None
         });
-        drop(waker); // unused: a buffer was free after all
-        wakes.wake_all();
+        // Unused when a buffer was free after all; dropped with the wakes.
+        wakes.discard(waker);
         match got {
             Some(index) => Poll::Ready(index),
-            None => {
-                self.phase.set(Phase::Queued);
-                Poll::Pending
-            }
+            None => Poll::Pending,
         }
     }
 
     /// Later polls: take the slot handed over (no lock), or refresh the waker.
     #[inline(never)]
-    fn poll_queued(&self, cx: &mut Context<'_>) -> Poll<u16> {
+    fn poll_queued(&self, cx: &mut Context<'_>, wakes: &mut Wakes<'_>) -> Poll<u16> {
         let node = &self.node;
         if let Some(index) = node.granted() {
             return Poll::Ready(index);
         }
-        let free = self.pool.free();
-        let mut wakes = Wakes::new();
-        let (got, stale) = free.waiters().locked(free, &mut wakes, |_, _| {
-            if let Some(index) = node.granted() {
-                return (Some(index), None);
-            }
-            match node.waker.take() {
-                Some(w) if w.will_wake(cx.waker()) => {
-                    node.waker.set(Some(w));
-                    (None, None)
+        let queue = self.pool.free().waiters();
+        // A new waker is cloned outside the lock (user code), then stored under it.
+        let mut fresh: Option<Waker> = None;
+        loop {
+            let (got, need_clone) = queue.locked(wakes, |_, wakes| {
+                if let Some(index) = node.granted() {
+                    return (Some(index), false);
                 }
-                stale => {
-                    node.waker.set(Some(cx.waker().clone()));
-                    (None, stale)
+                match node.waker.take() {
+                    Some(w) if w.will_wake(cx.waker()) => {
+                        node.waker.set(Some(w));
+                        (None, false)
+                    }
+                    stale => match fresh.take() {
+                        Some(new) => {
+                            node.waker.set(Some(new));
+                            wakes.discard(stale);
+                            (None, false)
+                        }
+                        None => {
+                            node.waker.set(stale);
+                            (None, true)
+                        }
+                    },
                 }
+            });
+            if need_clone {
+                fresh = Some(cx.waker().clone());
+                continue;
             }
-        });
-        drop(stale);
-        wakes.wake_all();
-        match got {
-            Some(index) => Poll::Ready(index),
-            None => Poll::Pending,
+            // Not stored (the node was handed a slot meanwhile): dropped with the wakes.
+            if fresh.is_some() {
+                wakes.discard(fresh.take());
+            }
+            return match got {
+                Some(index) => Poll::Ready(index),
+                None => Poll::Pending,
+            };
         }
     }
 }
@@ -446,22 +531,32 @@ impl<'p> Future for Acquire<'p> {
         // that becomes a guard here: the compiler can keep `pool` in registers (and
         // constant-fold it for a future just made from a `static` pool).
         let pool = this.pool;
+        if this.phase.get() == Phase::Start {
+            // The fast path: a free buffer and nobody ahead.
+            if let Ok(index) = pool.free().pop_if_nobody_waits() {
+                this.phase.set(Phase::Done);
+                return Poll::Ready(Buf::new(pool, index, 0, 0));
+            }
+        }
+        // Other tasks' wakers, and wakers this one replaced, run when `wakes` is
+        // dropped: after the slot is in a guard and `phase` is current, so a waker
+        // that panics unwinds through consistent state (the guard gives the slot
+        // back, `Drop` leaves the queue).
+        let mut wakes = Wakes::new(pool.free());
         let got = match this.phase.get() {
-            Phase::Start => match pool.free().pop_if_nobody_waits() {
-                // The fast path: a free buffer and nobody ahead.
-                Ok(index) => Poll::Ready(index),
-                Err(_) => this.enqueue(cx),
-            },
-            Phase::Queued => this.poll_queued(cx),
+            Phase::Start => this.enqueue(cx, &mut wakes),
+            Phase::Queued => this.poll_queued(cx, &mut wakes),
             Phase::Done => panic!("`Acquire` polled after it returned its buffer"),
         };
-        match got {
+        let out = match got {
             Poll::Ready(index) => {
                 this.phase.set(Phase::Done);
                 Poll::Ready(Buf::new(pool, index, 0, 0))
             }
             Poll::Pending => Poll::Pending,
-        }
+        };
+        drop(wakes);
+        out
     }
 }
 
@@ -481,8 +576,8 @@ impl Acquire<'_> {
     fn leave(&self) {
         let free = self.pool.free();
         let node = &self.node;
-        let mut wakes = Wakes::new();
-        let waker = free.waiters().locked(free, &mut wakes, |list, wakes| {
+        let mut wakes = Wakes::new(free);
+        free.waiters().locked(&mut wakes, |list, wakes| {
             match node.granted() {
                 None => {
                     debug_assert!(node.link.is_linked());
@@ -494,12 +589,11 @@ impl Acquire<'_> {
                     }
                 }
                 // Handed a buffer it never took: pass it on, never lose it.
-                Some(index) => hand_over(free, list, index, wakes),
+                Some(index) => hand_over(list, index, wakes),
             }
-            node.waker.take()
+            wakes.discard(node.waker.take());
         });
-        drop(waker);
-        wakes.wake_all();
+        // `wakes` drops the waker and wakes the task handed the slot, lock released.
     }
 }
 
@@ -564,6 +658,12 @@ mod spin {
         /// serve the free list before it unlocks. One `fetch_or`, never a wait.
         pub(super) fn lock_or_defer(&self) -> bool {
             self.word.fetch_or(LOCKED | PENDING, Ordering::AcqRel) & LOCKED == 0
+        }
+
+        /// Unlocks even if a release asked to be served: the caller has promised to
+        /// serve the free list again after it unlocks (`Wakes::more`).
+        pub(super) fn unlock_and_forget_pending(&self) {
+            self.word.store(0, Ordering::Release);
         }
 
         /// Unlocks, unless a release asked to be served: then clears `PENDING`, keeps
