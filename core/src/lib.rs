@@ -40,7 +40,9 @@
 //!   allocation (FIFO, cancel-safe; see `pool::Acquire`). Adds `intrusive-collections`.
 //! - `lz4`, `deflate`, `zstd`, `alloc`: the codecs (see [`codec`]).
 #![no_std]
-#![deny(unsafe_op_in_unsafe_fn)]
+// `unsafe` is allowed only in the pool modules that turn slot indices into memory
+// (see `docs/safety.md`); the codecs forbid it.
+#![deny(unsafe_code, unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs, unreachable_pub, clippy::undocumented_unsafe_blocks)]
 
 #[cfg(test)]

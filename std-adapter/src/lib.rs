@@ -67,6 +67,8 @@
 //! # fn serde_like_writer(w: &mut impl Write) -> std::io::Result<()> { w.write_all(&[b'x'; 600]) }
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+// `unsafe` only in `zstd::ctx`, the calls into libzstd.
+#![deny(unsafe_code)]
 
 mod chain;
 mod codec_io;

@@ -3,6 +3,8 @@
 //! `Pool<N, SIZE, ..>` and `RegionPool<N>` differ only in where their memory is; both
 //! hand out a `PoolRef`, and every operation (acquire, release, raw handles, stats) is
 //! written once, here and in [`Buf`](super::Buf), instead of once per `N` and `SIZE`.
+// `unsafe` here: slot addresses, and the `Send`/`Sync` of the handle. The crate root denies it everywhere else.
+#![allow(unsafe_code)]
 
 use core::fmt;
 use core::ptr::NonNull;
@@ -129,7 +131,8 @@ impl<'p> PoolRef<'p> {
     ///
     /// Works on any executor and allocates nothing (the queue node lives in the
     /// future). Cancel-safe: dropping the future at any point loses no buffer. Not for
-    /// interrupt handlers unless the `critical-section` feature is on (see
+    /// interrupt handlers unless the `critical-section` feature is on: neither polling
+    /// the future nor dropping one that waits (both take the waiter lock; see
     /// [`Acquire`](super::Acquire)); they use [`try_acquire`](Self::try_acquire).
     ///
     /// ```

@@ -37,8 +37,28 @@
 //! future that was handed a buffer but is dropped before it was polled again passes
 //! that buffer to the next waiter, or back to the free list: never lost.
 //!
-//! **Wake-ups** happen after the lock is released (up to 4 per critical section; a
-//! fifth, which needs four deferred releases during one lock hold, is woken inside).
+//! **Wake-ups** happen after the lock is released: a lock section only records the
+//! wakers to wake (at most 4; a fifth buffer stays on the free list and is served in
+//! a later section) in a `Wakes`, whose `drop` wakes them once the caller's own state
+//! is consistent again (see below).
+//!
+//! # User code, panics and the invariants
+//!
+//! A `Waker`'s `clone`, `wake` and `drop` are user code and may panic (a
+//! `std::task::Wake` impl is safe code; the waker of an executor that was shut down
+//! panics). Checked for every operation of this module:
+//!
+//! | where user code runs | what holds when it does |
+//! |---|---|
+//! | `cx.waker().clone()` in `poll` | before the lock is taken; nothing is linked or locked yet (re-polls clone outside the lock and store the clone in a second, short section) |
+//! | another task's `wake`, in `Wakes::drop` | after the lock is released; this future's `phase` already says `Queued` (set in the same section that links the node), or the slot it took is already in its guard, so an unwind drops the guard (slot back) or runs `Drop` (node unlinked) |
+//! | a replaced or unused waker's `drop` | the same place, the same state |
+//! | `Buf::drop` → release → `wake` | after the slot was handed over and the lock released |
+//! | a panic of this module itself inside a lock section (a failed internal assertion) | the spin lock is held by a guard that unlocks on unwind (`Held`); `critical_section::with` releases on unwind too |
+//!
+//! A waker that panics in `Wakes::drop` ends that batch: the wakers after it are
+//! dropped without being woken. Their tasks were handed their buffers already and
+//! give them back when polled or dropped; no buffer is lost and no node dangles.
 //!
 //! # Interrupt handlers and the waiter lock
 //!
@@ -53,7 +73,9 @@
 //! What must not run in an interrupt handler with the spin lock is *polling* an
 //! `Acquire` (for instance from an executor that runs in an interrupt, such as
 //! embassy's `InterruptExecutor`): polling takes the lock and would spin forever on a
-//! lock held by the code it interrupted. Build with the `critical-section` feature for
+//! lock held by the code it interrupted. The same holds for *dropping* an `Acquire`
+//! that is queued (its `Drop` takes the lock to leave the queue): never drop a
+//! waiting `Acquire` in an interrupt handler with the spin lock. Build with the `critical-section` feature for
 //! that: the waiter lock is then `critical_section::with` (interrupts masked for the
 //! few instructions of an enqueue or handover), which cannot deadlock on one core.
 //!
@@ -66,11 +88,12 @@
 //! atomic operation, so a future of a `static` pool constant-folds like
 //! `try_acquire`). A woken task takes its buffer without the lock (`Node::granted`).
 //!
-//! The waiter lock is held for a few dozen instructions and never allocates; a waker
-//! is cloned or woken inside it only on rare paths (a re-poll with a different waker,
-//! more than four handovers in one section). On a host whose threads the OS preempts, a holder
+//! The waiter lock is held for a few dozen instructions, never allocates, and runs no
+//! user code (no waker is cloned, woken or dropped inside it). On a host whose threads the OS preempts, a holder
 //! preempted mid-section makes the other threads that need the lock spin until it
 //! runs again; this is the price of a lock that works with no OS underneath.
+// `unsafe` here: the intrusive waiter list, whose nodes live in the futures. The crate root denies it everywhere else.
+#![allow(unsafe_code)]
 
 use core::cell::Cell;
 use core::fmt;
@@ -390,9 +413,17 @@ enum Phase {
 /// # Ok::<(), bufpress::Error>(())
 /// ```
 ///
+/// # Interrupt handlers
+///
+/// With the default spin waiter lock, neither poll a waiting `Acquire` nor drop one in
+/// an interrupt handler: both take the lock, which the interrupted code may hold.
+/// With the `critical-section` feature both are allowed.
+///
 /// # Panics
 ///
-/// Polling it again after it returned its buffer panics, as for most futures.
+/// Polling it again after it returned its buffer panics, as for most futures. A
+/// waker's `clone`, `wake` or `drop` that panics unwinds out of `poll` or `drop`
+/// with the pool consistent (see the module's design note).
 #[must_use = "futures do nothing unless polled"]
 pub struct Acquire<'p> {
     pool: PoolRef<'p>,
@@ -620,7 +651,8 @@ mod spin {
     /// A spin lock whose word also carries `PENDING`.
     ///
     /// Invariant: the word is `0`, `LOCKED` or `LOCKED | PENDING`; only the holder
-    /// clears `LOCKED`, and it does so only when `PENDING` is clear.
+    /// clears `LOCKED`, and it does so only when `PENDING` is clear or when it will
+    /// serve the free list again after unlocking (`unlock_and_forget_pending`).
     pub(super) struct Lock {
         word: AtomicU32,
     }
