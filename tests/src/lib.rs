@@ -20,3 +20,13 @@ pub mod tools;
 #[doc = include_str!("../../README.md")]
 #[cfg(doctest)]
 pub struct ReadmeDoctests;
+
+/// The guide's examples (docs/guide.md).
+#[doc = include_str!("../../docs/guide.md")]
+#[cfg(doctest)]
+pub struct GuideDoctests;
+
+/// The std adapter's README (std-adapter/README.md).
+#[doc = include_str!("../../std-adapter/README.md")]
+#[cfg(doctest)]
+pub struct StdReadmeDoctests;
