@@ -7,13 +7,13 @@
 //!
 //! Run: `cargo run --release -p bufpress-examples --example firmware`
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use bufpress::codec::lz4::{self, Table};
 use bufpress::pool::{Pool, RawBuf, ValuePool};
+use bufpress_support::counting::{self, CountingAlloc};
 
 /// Sensor frames: 8 buffers of 512 bytes, in `.bss`, no init call.
 static FRAMES: Pool<8, 512> = Pool::new();
@@ -36,25 +36,8 @@ const PERIOD: Duration = Duration::from_micros(20);
 const SAMPLES: usize = 240;
 
 /// Counts heap allocations (the firmware has no heap; this proves it on the host).
-struct Counting;
-static ALLOCS: AtomicU64 = AtomicU64::new(0);
-
-// SAFETY: forwards to `System` unchanged; counting is one atomic add.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: the caller upholds `alloc`'s contract.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: the caller upholds `dealloc`'s contract.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
 #[global_allocator]
-static ALLOC: Counting = Counting;
+static ALLOC: CountingAlloc = CountingAlloc;
 
 /// The "interrupt handler": takes a buffer (never blocks), writes a sensor frame,
 /// posts the raw handle. Drops the frame when the pool or the mailbox is full.
@@ -107,7 +90,7 @@ fn main() {
     });
 
     // The main loop: from here on, nothing may touch the heap.
-    let allocs_before = ALLOCS.load(Ordering::SeqCst);
+    let allocs_before = counting::process_allocations();
     let (mut frames, mut raw_bytes, mut packed_bytes) = (0u32, 0usize, 0usize);
     loop {
         let done = DONE.load(Ordering::Acquire);
@@ -139,7 +122,7 @@ fn main() {
             thread::yield_now();
         }
     }
-    let allocs = ALLOCS.load(Ordering::SeqCst) - allocs_before;
+    let allocs = counting::process_allocations() - allocs_before;
     let (posted, dropped) = isr.join().expect("isr thread");
 
     println!(

@@ -7,7 +7,6 @@
 //!
 //! Run: `cargo run --release -p bufpress-examples --example server`
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::Write as _;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Barrier};
@@ -19,6 +18,7 @@ use bufpress::pool::{Pool, RawBuf};
 use bufpress_std::acquire_timeout;
 use bufpress_std::flate::{Flate2Decoder, Flate2Encoder};
 use bufpress_std::zstd::{Compressor, Decompressor, Params};
+use bufpress_support::counting::{self, CountingAlloc};
 
 /// Compressed messages in flight: at most 8 (the backpressure).
 static OUT: Pool<8, 8192> = Pool::new();
@@ -39,25 +39,8 @@ const WORKERS: u64 = 3;
 const MESSAGES: u64 = 8_000;
 
 /// Counts heap allocations in every thread.
-struct Counting;
-static ALLOCS: AtomicU64 = AtomicU64::new(0);
-
-// SAFETY: forwards to `System` unchanged; counting is one atomic add.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: the caller upholds `alloc`'s contract.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: the caller upholds `dealloc`'s contract.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
 #[global_allocator]
-static ALLOC: Counting = Counting;
+static ALLOC: CountingAlloc = CountingAlloc;
 
 /// Writes message `i` of `worker` into `buf` (no allocation); returns its length.
 fn message(buf: &mut [u8], worker: u64, i: u64) -> usize {
@@ -206,7 +189,7 @@ fn main() {
 
     start.wait(); // every state is built: warm-up is over
     drop(warm_up);
-    let allocs_before = ALLOCS.load(Ordering::SeqCst);
+    let allocs_before = counting::process_allocations();
     let t0 = Instant::now();
     while WORKERS_DONE.load(Ordering::Acquire) < WORKERS {
         thread::sleep(Duration::from_millis(1));
@@ -221,7 +204,7 @@ fn main() {
     }
     let (sent, packed) = net.join().expect("network");
     let secs = t0.elapsed().as_secs_f64();
-    let allocs = ALLOCS.load(Ordering::SeqCst) - allocs_before;
+    let allocs = counting::process_allocations() - allocs_before;
 
     println!(
         "{WORKERS} workers, zstd level 3 and gzip level 6 in turns: {messages} messages, {plain} bytes -> {packed} bytes ({:.1}%)",

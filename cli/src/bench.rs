@@ -12,10 +12,10 @@ use bufpress::codec::lz4::{self, FrameSettings, Table};
 use bufpress::pool::{Buf, Pool, ValuePool};
 use bufpress_std::flate::Flate2Encoder;
 use bufpress_std::zstd::{Compressor, Decompressor, Params};
+use bufpress_support::corpus;
+use bufpress_support::counting;
 
-use crate::alloc_count::allocations;
 use crate::codecs::{LZ4_BLOCK, ZSTD_WINDOW_LIMIT};
-use crate::corpus;
 use crate::failure::Failure;
 use crate::format::{self, Format};
 use crate::svg;
@@ -24,6 +24,8 @@ use crate::svg;
 pub(crate) const SIZES: [usize; 3] = [4 << 10, 64 << 10, 1 << 20];
 /// The built-in corpus's size.
 const CORPUS: usize = 4 << 20;
+/// The built-in corpus's seed.
+const CORPUS_SEED: u64 = 1;
 /// The most data read from FILES.
 const MAX_FILES: usize = 16 << 20;
 /// How long each measurement runs (after one warm-up message).
@@ -118,7 +120,7 @@ fn load(files: &[PathBuf], corpus_len: usize) -> Result<(Vec<u8>, String), Failu
             "built-in corpus (text, JSON, binary in 4 KiB turns, {} MiB)",
             corpus_len >> 20
         );
-        return Ok((corpus::mixed(corpus_len), source));
+        return Ok((corpus::compressible(corpus_len, CORPUS_SEED), source));
     }
     let mut data = Vec::new();
     for f in files {
@@ -167,7 +169,7 @@ fn time(
     mut run: impl FnMut(usize) -> Result<(), Failure>,
 ) -> Result<(f64, f64), Failure> {
     run(0)?;
-    let allocs = allocations();
+    let allocs = counting::process_allocations();
     let start = Instant::now();
     let (mut calls, mut bytes) = (0u64, 0u64);
     'outer: loop {
@@ -181,7 +183,7 @@ fn time(
         }
     }
     let secs = start.elapsed().as_secs_f64();
-    let allocs = allocations() - allocs;
+    let allocs = counting::process_allocations() - allocs;
     Ok((bytes as f64 / 1e6 / secs, allocs as f64 / calls as f64))
 }
 

@@ -7,11 +7,9 @@
 //! Run `bufpress --help` for the usage; `bufpress bench` compares bufpress's pooled
 //! path with the libraries' naive calls on a built-in corpus.
 
-mod alloc_count;
 mod args;
 mod bench;
 mod codecs;
-mod corpus;
 mod failure;
 mod files;
 mod format;
@@ -25,6 +23,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use bufpress::pool::Pool;
+use bufpress_support::counting::{self, CountingAlloc};
 
 use crate::args::{Command, Job};
 use crate::failure::Failure;
@@ -34,7 +33,7 @@ use crate::meter::{Meter, Report, Totals};
 use crate::stream::Pipe;
 
 #[global_allocator]
-static ALLOC: alloc_count::Counting = alloc_count::Counting;
+static ALLOC: CountingAlloc = CountingAlloc;
 
 /// The size of the input chunk and of the output buffer.
 const CHUNK: usize = 256 * 1024;
@@ -113,7 +112,7 @@ fn run(job: &Job) -> Result<(), Failure> {
     let mut meter = Meter::new(bar, input.size);
 
     // Warm-up is over: from here to the end of the stream, count allocations.
-    let allocs_before = alloc_count::allocations();
+    let allocs_before = counting::process_allocations();
     let start = Instant::now();
     let mut pipe = Pipe {
         input: &mut input,
@@ -128,7 +127,7 @@ fn run(job: &Job) -> Result<(), Failure> {
         _ => Err(Failure::internal("no codec")),
     };
     let elapsed = start.elapsed();
-    let allocations = alloc_count::allocations() - allocs_before;
+    let allocations = counting::process_allocations() - allocs_before;
     meter.finish();
     let totals = totals?;
     output.commit()?;

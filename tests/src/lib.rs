@@ -1,6 +1,7 @@
-//! Helpers for bufpress's integration tests and benchmarks: a counting global
-//! allocator, a small deterministic random generator, test data of several kinds, and
-//! the reference command-line tools for interop tests.
+//! Helpers for bufpress's integration tests and benchmarks: the reference
+//! command-line tools for interop tests ([`tools`]), a streaming driver ([`stream`]),
+//! and, from `bufpress-support`, the test data ([`corpus`]), its generator ([`rng`])
+//! and the counting global allocator ([`counting`]).
 //!
 //! A test binary installs the allocator itself:
 //!
@@ -9,9 +10,7 @@
 //! static ALLOC: bufpress_tests::counting::CountingAlloc = bufpress_tests::counting::CountingAlloc;
 //! ```
 
-pub mod corpus;
-pub mod counting;
-pub mod rng;
+pub use bufpress_support::{corpus, counting, rng};
 pub mod stream;
 pub mod tools;
 
@@ -20,3 +19,13 @@ pub mod tools;
 #[doc = include_str!("../../README.md")]
 #[cfg(doctest)]
 pub struct ReadmeDoctests;
+
+/// The guide's examples (docs/guide.md).
+#[doc = include_str!("../../docs/guide.md")]
+#[cfg(doctest)]
+pub struct GuideDoctests;
+
+/// The std adapter's README (std-adapter/README.md).
+#[doc = include_str!("../../std-adapter/README.md")]
+#[cfg(doctest)]
+pub struct StdReadmeDoctests;

@@ -2,8 +2,8 @@
 //! tests.
 //!
 //! `.ci/run` installs them. Locally a missing tool skips the test with a message; under
-//! CI (`CI` set in the environment) it fails the test, so an interop test can never
-//! pass by not running.
+//! CI (`CI=true` or `CI=1` in the environment, as `.ci/test` exports it) it fails the
+//! test, so an interop test can never pass by not running.
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -22,12 +22,17 @@ pub fn available(name: &str) -> bool {
         .is_ok();
     if !found {
         assert!(
-            std::env::var_os("CI").is_none(),
+            !under_ci(),
             "{name} is not installed, and CI must run every interop test (.ci/run installs it)"
         );
         eprintln!("skipping: {name} is not installed");
     }
     found
+}
+
+/// Whether this runs under CI: `CI` is set to anything but empty, `0` or `false`.
+pub fn under_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !matches!(v.as_str(), "" | "0" | "false"))
 }
 
 /// Runs `name args` with `input` on stdin; returns stdout.

@@ -99,16 +99,12 @@
 //! |---|---|---|---|---|---|---|
 //! | heap | 33 KB | 171 KB | 614 KB | 1.20 MB | 2.25 MB | 9.59 MB |
 //!
-//! After construction, decoding valid frames allocates nothing, given one fix in
-//! ruzstd: 0.9.1 (the newest release) copies the *predefined* FSE distribution into a
-//! new vector each time a compressed block's sequence section uses it (common in
-//! blocks with few sequences, i.e. small messages): `FSETable::build_from_probabilities`
-//! does `probs.to_vec()`, and `maybe_update_fse_tables` passes it a temporary
-//! `Vec::from(..)`, 1 or 2 allocations of at most 212 bytes per table and block.
-//! Nothing outside ruzstd can avoid it. bufpress's workspace builds ruzstd from
-//! `vendor/ruzstd`, with the existing vector filled instead (`clear` +
-//! `extend_from_slice`); to get the same in your build, add
-//! `[patch.crates-io] ruzstd = { path = ".../vendor/ruzstd" }` to your workspace.
+//! After construction, decoding valid frames allocates nothing when ruzstd is built
+//! from the patched copy in bufpress's repository (`vendor/ruzstd`; its `PATCH.md`
+//! says what it changes): add
+//! `[patch.crates-io] ruzstd = { path = ".../vendor/ruzstd" }` to your workspace's
+//! `Cargo.toml`. Without it, blocks that use zstd's predefined FSE tables (most small
+//! messages) make one or two small allocations each.
 //!
 //! The decoder reads frame, block and section headers itself before ruzstd does (see
 //! `parse.rs`): a window beyond the limit is refused before anything is allocated, and

@@ -1,5 +1,6 @@
-//! Deterministic test data of several kinds, so codec tests, property tests and
-//! benchmarks see realistic mixes without shipping files.
+//! Deterministic test data of several kinds, so codec tests, property tests,
+//! benchmarks and `bufpress bench` see realistic mixes without shipping files. The
+//! same `(kind, len, seed)` gives the same bytes on every machine.
 
 use crate::rng::Rng;
 
@@ -99,14 +100,29 @@ pub fn make(kind: Kind, len: usize, seed: u64) -> Vec<u8> {
     out
 }
 
-/// A mix of every kind, `len` bytes: text, JSON, binary and random in turns.
-pub fn mixed(len: usize, seed: u64) -> Vec<u8> {
+/// `len` bytes of `kinds` in 4 KiB turns (turn `i` is `make(kind, 4096, seed + i)`).
+pub fn turns(kinds: &[Kind], len: usize, seed: u64) -> Vec<u8> {
     let mut out = Vec::with_capacity(len);
     let mut i = 0u64;
     while out.len() < len {
-        let kind = [Kind::Text, Kind::Json, Kind::Binary, Kind::Random][i as usize % 4];
+        let kind = kinds[i as usize % kinds.len()];
         out.extend_from_slice(&make(kind, 4096.min(len - out.len()), seed + i));
         i += 1;
     }
     out
+}
+
+/// A mix of every kind but zeros, `len` bytes: text, JSON, binary and random in turns.
+pub fn mixed(len: usize, seed: u64) -> Vec<u8> {
+    turns(
+        &[Kind::Text, Kind::Json, Kind::Binary, Kind::Random],
+        len,
+        seed,
+    )
+}
+
+/// Compressible data, `len` bytes: text, JSON and binary telemetry in 4 KiB turns
+/// (the built-in corpus of `bufpress bench`).
+pub fn compressible(len: usize, seed: u64) -> Vec<u8> {
+    turns(&[Kind::Text, Kind::Json, Kind::Binary], len, seed)
 }

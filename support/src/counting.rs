@@ -1,6 +1,8 @@
-//! A counting `#[global_allocator]` that counts only the threads a measurement marks.
+//! A counting `#[global_allocator]`.
 //!
-//! [`measure`] runs a closure with its thread marked and returns the allocations,
+//! It keeps two kinds of count. [`process_allocations`] counts every thread of the
+//! process, for a program that owns the whole process (the CLI's `--stats` and `bench`,
+//! the examples' main loops). [`measure`] runs a closure with its thread marked and returns the allocations,
 //! reallocations and deallocations made meanwhile by every marked thread. Worker
 //! threads of a measurement mark themselves with [`TrackThread::start`], so moving work
 //! between threads is still counted, while the test harness's own threads (and other
@@ -14,6 +16,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 /// Forwards to the system allocator and counts what marked threads do.
 pub struct CountingAlloc;
 
+static PROCESS: AtomicU64 = AtomicU64::new(0);
 static ALLOCS: AtomicU64 = AtomicU64::new(0);
 static REALLOCS: AtomicU64 = AtomicU64::new(0);
 static DEALLOCS: AtomicU64 = AtomicU64::new(0);
@@ -29,10 +32,16 @@ fn tracked() -> bool {
     TRACKED.try_with(Cell::get).unwrap_or(false)
 }
 
+/// Allocations and reallocations so far by every thread of the process.
+pub fn process_allocations() -> u64 {
+    PROCESS.load(Ordering::SeqCst)
+}
+
 // SAFETY: every method forwards to `System` with the caller's arguments unchanged; the
 // counting touches only atomics and a const thread-local, neither of which allocates.
 unsafe impl GlobalAlloc for CountingAlloc {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        PROCESS.fetch_add(1, Ordering::Relaxed);
         if tracked() {
             ALLOCS.fetch_add(1, Ordering::Relaxed);
             BYTES.fetch_add(layout.size() as u64, Ordering::Relaxed);
@@ -42,6 +51,7 @@ unsafe impl GlobalAlloc for CountingAlloc {
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        PROCESS.fetch_add(1, Ordering::Relaxed);
         if tracked() {
             ALLOCS.fetch_add(1, Ordering::Relaxed);
             BYTES.fetch_add(layout.size() as u64, Ordering::Relaxed);
@@ -59,6 +69,7 @@ unsafe impl GlobalAlloc for CountingAlloc {
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        PROCESS.fetch_add(1, Ordering::Relaxed);
         if tracked() {
             REALLOCS.fetch_add(1, Ordering::Relaxed);
             BYTES.fetch_add(new_size as u64, Ordering::Relaxed);

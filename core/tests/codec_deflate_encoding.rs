@@ -1,0 +1,178 @@
+//! bufpress's deflate encoder (feature `alloc`): one-shot and streaming encoding
+//! into pool buffers, read back by the decoder.
+#![cfg(all(feature = "deflate", feature = "alloc"))]
+
+#[allow(dead_code, unused_imports)] // each test file uses part of it
+mod deflate_support;
+use deflate_support::*;
+
+// ---- encoding -------------------------------------------------------------------------
+
+#[cfg(feature = "alloc")]
+mod encoding {
+    use super::*;
+    use bufpress::codec::deflate::{CompressorState, Encoder, compress_into};
+    use bufpress::codec::{EncodeError, Encoder as _};
+
+    /// Streaming encode with input in random pieces into `SMALL`-byte buffers.
+    fn encode_pieces(
+        encoder: &mut impl codec::Encoder,
+        pool: &RegionPool<'_, 4>,
+        input: &[u8],
+        seed: u64,
+        max_piece: usize,
+    ) -> Vec<u8> {
+        let mut rng = Rng(seed | 1);
+        let mut got = Vec::new();
+        let mut out = pool.try_acquire().unwrap();
+        let mut at = 0;
+        while at < input.len() {
+            let piece = &input[at..(at + 1 + rng.below(max_piece)).min(input.len())];
+            let p = encoder.encode(piece, &mut out).unwrap();
+            at += p.consumed;
+            if p.status == Status::OutputFull {
+                got.extend_from_slice(&out);
+                out.clear();
+            } else {
+                assert_eq!(p.consumed, piece.len());
+            }
+        }
+        loop {
+            let p = encoder.finish(&mut out).unwrap();
+            got.extend_from_slice(&out);
+            out.clear();
+            if p.status == Status::Done {
+                return got;
+            }
+        }
+    }
+
+    #[test]
+    fn streaming_encode_in_pieces_matches_one_shot() {
+        let len = scaled(64 * 1024, 150);
+        let mut state = CompressorState::new();
+        with_rig(|rig| {
+            for kind in 0..scaled(4, 1) {
+                let input = data(kind, len, 11);
+                for format in scaled(&FORMATS[..], &[Format::Zlib]) {
+                    let format = *format;
+                    for &level in scaled(levels(), &[1, 6]) {
+                        let one = compress(format, level, &input);
+                        let mut encoder = Encoder::new(format, level, &mut state).unwrap();
+                        let streamed = encode_pieces(&mut encoder, &rig.small, &input, 3, 5000);
+                        assert_eq!(encoder.total_in(), len as u64);
+                        assert_eq!(encoder.total_out(), streamed.len() as u64);
+                        // Reuse after reset gives the same stream.
+                        encoder.reset();
+                        let again = encode_pieces(&mut encoder, &rig.small, &input, 4, 300);
+                        assert!(rig.oneshot(format, &again).unwrap() == input);
+                        // Level 1 (miniz_oxide's fast path) may cut blocks where the
+                        // pieces end: other bytes, same content. The others match.
+                        if level != 1 {
+                            assert!(again == streamed);
+                            assert!(one == streamed, "{format:?} level {level} kind {kind}");
+                        }
+                        assert!(rig.oneshot(format, &streamed).unwrap() == input);
+                    }
+                }
+            }
+        });
+    }
+
+    #[test]
+    fn encode_to_and_decode_to_through_small_buffers() {
+        let input = data(0, scaled(100_000, 200), 1);
+        let mut state = CompressorState::new();
+        with_rig(|rig| {
+            for format in scaled(&FORMATS[..], &[Format::Gzip]) {
+                let format = *format;
+                let mut encoder = Encoder::new(format, 6, &mut state).unwrap();
+                let mut packed = Vec::new();
+                let n = codec::encode_to(&mut encoder, &input, rig.small.pool_ref(), |buf| {
+                    assert!(!buf.is_empty());
+                    packed.extend_from_slice(&buf);
+                    Ok::<(), ()>(())
+                })
+                .unwrap();
+                assert_eq!(n, packed.len());
+                let (back, used) = rig.streamed(format, &packed).unwrap();
+                assert_eq!((back == input, used), (true, packed.len()));
+                // Empty message.
+                encoder.reset();
+                let mut empty = Vec::new();
+                codec::encode_to(&mut encoder, &[], rig.small.pool_ref(), |buf| {
+                    empty.extend_from_slice(&buf);
+                    Ok::<(), ()>(())
+                })
+                .unwrap();
+                assert_eq!(rig.oneshot(format, &empty).unwrap(), Vec::<u8>::new());
+            }
+        });
+    }
+
+    #[test]
+    fn encoder_errors() {
+        let mut state = CompressorState::new();
+        with_rig(|rig| {
+            assert_eq!(
+                Encoder::new(Format::Gzip, 11, &mut state).err(),
+                Some(EncodeError::InvalidSetting)
+            );
+            let mut out = rig.out.try_acquire().unwrap();
+            assert_eq!(
+                compress_into(Format::Raw, 200, b"x", &mut out, &mut state),
+                Err(EncodeError::InvalidSetting)
+            );
+            let mut encoder = Encoder::new(Format::Zlib, 6, &mut state).unwrap();
+            encoder.encode(b"abc", &mut out).unwrap();
+            while encoder.finish(&mut out).unwrap().status != Status::Done {}
+            assert_eq!(
+                encoder.encode(b"more", &mut out),
+                Err(EncodeError::Finished)
+            );
+            // `finish` again is harmless.
+            let p = encoder.finish(&mut out).unwrap();
+            assert_eq!((p.produced, p.status), (0, Status::Done));
+            // Too small: the buffer is left as it was.
+            let mut small = rig.small.try_acquire().unwrap();
+            small.extend_from_slice(b"keep").unwrap();
+            let input = data(1, scaled(1000, 200), 1);
+            let e = compress_into(Format::Gzip, 6, &input, &mut small, &mut state).unwrap_err();
+            assert_eq!(
+                e,
+                EncodeError::OutputTooSmall {
+                    needed: Some(deflate::max_compressed_len(Format::Gzip, input.len())),
+                    capacity: SMALL
+                }
+            );
+            assert_eq!(&small[..], b"keep");
+            // The state works after the failure.
+            out.clear();
+            compress_into(Format::Gzip, 6, &input, &mut out, &mut state).unwrap();
+            assert!(rig.oneshot(Format::Gzip, &out).unwrap() == input);
+        });
+    }
+
+    #[test]
+    fn incompressible_data_stays_within_the_bound() {
+        let mut state = CompressorState::new();
+        let lens = scaled(vec![0, 1, 100, 31 * 1024, 65_536, 300_000], vec![150]);
+        with_rig(|rig| {
+            for &len in &lens {
+                let input = data(1, len, len as u64);
+                for format in scaled(&FORMATS[..], &[Format::Gzip]) {
+                    let format = *format;
+                    for &level in scaled(levels(), &[0, 6]) {
+                        let bound = deflate::max_compressed_len(format, len);
+                        let mut out = rig.out.try_acquire().unwrap();
+                        // Exactly the bound must suffice.
+                        let pad = OUT_SIZE - bound;
+                        out.commit(pad).unwrap();
+                        let n = compress_into(format, level, &input, &mut out, &mut state).unwrap();
+                        assert!(n <= bound);
+                    }
+                }
+            }
+        });
+    }
+}

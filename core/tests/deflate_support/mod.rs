@@ -1,0 +1,314 @@
+//! What the deflate, zlib and gzip tests share: test data, checksums and hand-built
+//! stored streams, and the rig (pools and states owned by one test, checked when it
+//! ends). Without `alloc` the streams are built from stored blocks; with it, by
+//! bufpress's encoder at several levels. Sizes shrink under Miri.
+
+pub(crate) use bufpress::codec::deflate::{
+    self, Decoder, DecoderState, Format, GzipHeader, InflateState, decompress_gzip_into,
+    decompress_into,
+};
+pub(crate) use bufpress::codec::{self, Checksum, DecodeError, Decoder as _, Progress, Status};
+pub(crate) use bufpress::pool::{Buf, RegionPool, ValuePool};
+
+pub(crate) const FORMATS: [Format; 3] = [Format::Raw, Format::Zlib, Format::Gzip];
+/// Miri runs miniz_oxide at a few KB/s: there every test runs on a few hundred
+/// bytes and samples its cases, keeping the file under two minutes.
+pub(crate) const MIRI: bool = cfg!(miri);
+pub(crate) const BIG: usize = if MIRI { 33_000 } else { 1 << 20 };
+/// Small under Miri: Stacked Borrows retags a whole slice on every reborrow, so time
+/// there grows with the size of the buffers miniz_oxide writes into.
+pub(crate) const OUT_SIZE: usize = if MIRI { 4096 } else { BIG + BIG / 8 + 4096 };
+pub(crate) const SMALL: usize = 100;
+
+// ---- data, checksums and hand-built streams ----------------------------------------
+
+pub(crate) struct Rng(pub(crate) u64);
+
+impl Rng {
+    pub(crate) fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    pub(crate) fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+/// Text-like, random, zeros or binary data, by `kind % 4`.
+pub(crate) fn data(kind: usize, len: usize, seed: u64) -> Vec<u8> {
+    let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+    const WORDS: [&[u8]; 8] = [
+        b"pool ", b"buffer ", b"frame ", b"sensor ", b"data\n", b"the ", b"of ", b"zero ",
+    ];
+    let mut out = Vec::with_capacity(len + 8);
+    while out.len() < len {
+        match kind % 4 {
+            0 => out.extend_from_slice(WORDS[rng.below(WORDS.len())]),
+            1 => out.extend_from_slice(&rng.next().to_le_bytes()),
+            2 => out.push(0),
+            _ => {
+                let t = out.len() as u32 * 10 + rng.below(3) as u32;
+                out.extend_from_slice(&t.to_le_bytes());
+            }
+        }
+    }
+    out.truncate(len);
+    out
+}
+
+pub(crate) fn crc32(data: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in data {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+pub(crate) fn adler32(data: &[u8]) -> u32 {
+    let (mut a, mut b) = (1u32, 0u32);
+    for &x in data {
+        a = (a + u32::from(x)) % 65521;
+        b = (b + a) % 65521;
+    }
+    (b << 16) | a
+}
+
+/// Raw deflate of `data` in stored blocks (no compression), for builds without `alloc`.
+pub(crate) fn stored_deflate(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut chunks = data.chunks(65_535).peekable();
+    if chunks.peek().is_none() {
+        out.extend_from_slice(&[1, 0, 0, 0xff, 0xff]);
+    }
+    while let Some(chunk) = chunks.next() {
+        out.push(u8::from(chunks.peek().is_none()));
+        let len = chunk.len() as u16;
+        out.extend_from_slice(&len.to_le_bytes());
+        out.extend_from_slice(&(!len).to_le_bytes());
+        out.extend_from_slice(chunk);
+    }
+    out
+}
+
+/// Wraps raw deflate `body` of `content` as `format` (a plain 10-byte gzip header).
+pub(crate) fn wrap(format: Format, body: &[u8], content: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    match format {
+        Format::Raw => out.extend_from_slice(body),
+        Format::Zlib => {
+            out.extend_from_slice(&[0x78, 0x9c]);
+            out.extend_from_slice(body);
+            out.extend_from_slice(&adler32(content).to_be_bytes());
+        }
+        Format::Gzip => {
+            out.extend_from_slice(&[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255]);
+            out.extend_from_slice(body);
+            out.extend_from_slice(&crc32(content).to_le_bytes());
+            out.extend_from_slice(&(content.len() as u32).to_le_bytes());
+        }
+    }
+    out
+}
+
+/// `data` compressed as `format`: by bufpress at `level` with `alloc`, else in stored
+/// blocks.
+pub(crate) fn compress(format: Format, level: u8, data: &[u8]) -> Vec<u8> {
+    #[cfg(feature = "alloc")]
+    {
+        let size = deflate::max_compressed_len(format, data.len());
+        let mut mem = vec![0u8; size + 256];
+        let pool = RegionPool::<1>::new(&mut mem, size, 4).unwrap();
+        let mut out = pool.try_acquire().unwrap();
+        thread_local! {
+            // Built once per test thread: building it is slow under Miri.
+            static STATE: std::cell::RefCell<deflate::CompressorState> =
+                std::cell::RefCell::new(deflate::CompressorState::new());
+        }
+        STATE
+            .with_borrow_mut(|state| deflate::compress_into(format, level, data, &mut out, state))
+            .unwrap();
+        out.to_vec()
+    }
+    #[cfg(not(feature = "alloc"))]
+    {
+        let _ = level;
+        wrap(format, &stored_deflate(data), data)
+    }
+}
+
+// ---- the rig: pools and states owned by one test, checked when it ends -------------
+
+pub(crate) struct Rig<'a> {
+    pub(crate) out: RegionPool<'a, 2>,
+    pub(crate) small: RegionPool<'a, 4>,
+    pub(crate) inflate: &'a ValuePool<InflateState, 1>,
+    pub(crate) decoders: &'a ValuePool<DecoderState, 1>,
+}
+
+/// Runs `f` with fresh pools and states, then checks that all of them are back.
+pub(crate) fn with_rig(f: impl FnOnce(&Rig<'_>)) {
+    let mut big = vec![0u8; 2 * OUT_SIZE + 4096];
+    let mut small = vec![0u8; 4 * SMALL + 4096];
+    let inflate = Box::new(ValuePool::new([InflateState::new()]));
+    let decoders = Box::new(ValuePool::new([DecoderState::new()]));
+    let rig = Rig {
+        out: RegionPool::new(&mut big, OUT_SIZE, 4).unwrap(),
+        small: RegionPool::new(&mut small, SMALL, 4).unwrap(),
+        inflate: &inflate,
+        decoders: &decoders,
+    };
+    f(&rig);
+    assert_eq!(
+        rig.out.stats().in_use,
+        0,
+        "an output buffer was not returned"
+    );
+    assert_eq!(
+        rig.small.stats().in_use,
+        0,
+        "a small buffer was not returned"
+    );
+    assert_eq!(
+        rig.inflate.stats().in_use,
+        0,
+        "an inflate state was not returned"
+    );
+    assert_eq!(
+        rig.decoders.stats().in_use,
+        0,
+        "a decoder state was not returned"
+    );
+}
+
+impl Rig<'_> {
+    /// One-shot decode into a fresh buffer of `cap` bytes (at most OUT_SIZE).
+    pub(crate) fn oneshot_cap(
+        &self,
+        format: Format,
+        input: &[u8],
+        cap: usize,
+    ) -> Result<Vec<u8>, DecodeError> {
+        let mut out = self.out.try_acquire().unwrap();
+        let mut state = self.inflate.try_acquire().unwrap();
+        // Fill the buffer up to `OUT_SIZE - cap` so only `cap` bytes remain.
+        let pad = OUT_SIZE - cap;
+        out.spare_mut(pad).unwrap().fill(0xAA);
+        out.commit(pad).unwrap();
+        let result = decompress_into(format, input, &mut out, &mut state);
+        match result {
+            Ok(n) => {
+                assert_eq!(out.len(), pad + n);
+                Ok(out[pad..].to_vec())
+            }
+            Err(e) => {
+                assert_eq!(out.len(), pad, "partial output kept after {e:?}");
+                Err(e)
+            }
+        }
+    }
+
+    pub(crate) fn oneshot(&self, format: Format, input: &[u8]) -> Result<Vec<u8>, DecodeError> {
+        self.oneshot_cap(format, input, OUT_SIZE)
+    }
+
+    /// Streaming decode of the whole input through 100-byte buffers with `decode_to`.
+    /// Returns the output and the input consumed.
+    pub(crate) fn streamed(
+        &self,
+        format: Format,
+        input: &[u8],
+    ) -> Result<(Vec<u8>, usize), DecodeError> {
+        let state = self.decoders.try_acquire().unwrap();
+        let mut decoder = Decoder::new(format, state);
+        let mut got = Vec::new();
+        let used = codec::decode_to(&mut decoder, input, self.small.pool_ref(), |buf| {
+            assert!(!buf.is_empty());
+            got.extend_from_slice(&buf);
+            Ok::<(), ()>(())
+        })
+        .map_err(|e| match e {
+            codec::StreamError::Codec(e) => e,
+            other => panic!("{other:?}"),
+        })?;
+        Ok((got, used))
+    }
+
+    /// Streaming decode with input in random pieces of at most `max_piece` bytes and
+    /// output buffers of `SMALL` bytes, across gzip members; stops at the end of the
+    /// stream. Returns the output and the input consumed.
+    pub(crate) fn pieces(
+        &self,
+        format: Format,
+        input: &[u8],
+        max_piece: usize,
+        seed: u64,
+        limit: u64,
+    ) -> Result<(Vec<u8>, usize), DecodeError> {
+        let state = self.decoders.try_acquire().unwrap();
+        let mut decoder = Decoder::new(format, state).with_limit(limit);
+        run_pieces(&mut decoder, &self.small, input, max_piece, seed)
+    }
+}
+
+pub(crate) fn run_pieces(
+    decoder: &mut impl codec::Decoder,
+    pool: &RegionPool<'_, 4>,
+    input: &[u8],
+    max_piece: usize,
+    seed: u64,
+) -> Result<(Vec<u8>, usize), DecodeError> {
+    let mut rng = Rng(seed | 1);
+    let mut got = Vec::new();
+    let mut out: Buf<'_> = pool.try_acquire().unwrap();
+    let mut at = 0;
+    loop {
+        let piece = &input[at..(at + 1 + rng.below(max_piece)).min(input.len())];
+        let p: Progress = decoder.decode(piece, &mut out)?;
+        assert!(p.consumed <= piece.len() && p.produced <= SMALL);
+        at += p.consumed;
+        match p.status {
+            Status::OutputFull => {
+                assert_eq!(out.remaining(), 0);
+                got.extend_from_slice(&out);
+                out.clear();
+            }
+            Status::NeedInput => {
+                assert_eq!(p.consumed, piece.len(), "NeedInput left input");
+                if at == input.len() {
+                    return Err(DecodeError::Truncated);
+                }
+            }
+            Status::Done => {
+                if at == input.len() || (p.consumed == 0 && p.produced == 0) {
+                    got.extend_from_slice(&out);
+                    return Ok((got, at));
+                }
+            }
+        }
+    }
+}
+
+pub(crate) fn levels() -> &'static [u8] {
+    if cfg!(not(feature = "alloc")) {
+        &[0]
+    } else if MIRI {
+        &[6]
+    } else {
+        &[0, 1, 2, 6, 9, 10]
+    }
+}
+
+/// `native`, or `miri` under Miri.
+pub(crate) fn scaled<T>(native: T, miri: T) -> T {
+    if MIRI { miri } else { native }
+}

@@ -1,0 +1,247 @@
+//! What the lz4 tests share: pools and states, test data of several kinds, frame
+//! settings, and one-shot and streaming drivers. Sizes shrink under Miri.
+
+pub(crate) use bufpress::codec::lz4::{
+    self, BlockMode, BlockSize, FrameDecoder, FrameEncoder, FrameSettings, Table,
+};
+pub(crate) use bufpress::codec::{
+    self, Checksum, DecodeError, Decoder, EncodeError, Encoder, Progress, Status,
+};
+pub(crate) use bufpress::pool::{Buf, Pool, ValuePool};
+
+pub(crate) const MIRI: bool = cfg!(miri);
+pub(crate) const BIG: usize = if MIRI { 66_000 } else { 1 << 20 };
+pub(crate) const OUT: usize = BIG + BIG / 64 + 4096;
+pub(crate) const SIZES: [usize; 7] = [0, 1, 63, 65_535, 65_536, 65_537, BIG];
+pub(crate) const MIRI_SIZES: [usize; 4] = [0, 1, 63, 3000];
+
+pub(crate) fn sizes() -> &'static [usize] {
+    if MIRI { &MIRI_SIZES } else { &SIZES }
+}
+
+pub(crate) const DEC64: usize = lz4::decoder_memory(BlockSize::Max64KiB, BlockMode::Linked);
+pub(crate) const ENC64: usize = lz4::encoder_memory(BlockSize::Max64KiB, BlockMode::Linked);
+pub(crate) const DEC4M: usize = lz4::decoder_memory(BlockSize::Max4MiB, BlockMode::Linked);
+pub(crate) const ENC4M: usize = lz4::encoder_memory(BlockSize::Max4MiB, BlockMode::Linked);
+
+pub(crate) static TABLES: ValuePool<Table, 4> = ValuePool::new([const { Table::new() }; 4]);
+pub(crate) static DECODERS: ValuePool<FrameDecoder<DEC64>, 2> =
+    ValuePool::new([const { FrameDecoder::new() }; 2]);
+pub(crate) static ENCODERS: ValuePool<FrameEncoder<ENC64>, 2> =
+    ValuePool::new([const { FrameEncoder::new() }; 2]);
+pub(crate) static BIG_DECODER: ValuePool<FrameDecoder<DEC4M>, 1> =
+    ValuePool::new([const { FrameDecoder::new() }]);
+pub(crate) static BIG_ENCODER: ValuePool<FrameEncoder<ENC4M>, 1> =
+    ValuePool::new([const { FrameEncoder::new() }]);
+
+/// The tests share pools and states and check that every one is back after each
+/// error, so they run one at a time.
+pub(crate) fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+// ---- data ---------------------------------------------------------------------------
+
+pub(crate) struct Rng(pub(crate) u64);
+
+impl Rng {
+    pub(crate) fn new(seed: u64) -> Self {
+        Self(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+
+    pub(crate) fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    pub(crate) fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Kind {
+    Text,
+    Random,
+    Zeros,
+    Binary,
+    /// Text, random and runs, with chunks repeated from 1 to 100 KiB back (so linked
+    /// blocks find matches in earlier blocks, some out of reach).
+    Mixed,
+}
+
+pub(crate) const KINDS: [Kind; 5] = [
+    Kind::Text,
+    Kind::Random,
+    Kind::Zeros,
+    Kind::Binary,
+    Kind::Mixed,
+];
+
+pub(crate) fn data(kind: Kind, len: usize, seed: u64) -> Vec<u8> {
+    const WORDS: [&[u8]; 8] = [
+        b"pool ", b"buffer ", b"frame ", b"sensor ", b"data\n", b"the ", b"of ", b"zero ",
+    ];
+    let mut rng = Rng::new(seed ^ kind as u64);
+    let mut out = Vec::with_capacity(len + 64);
+    while out.len() < len {
+        match kind {
+            Kind::Text => out.extend_from_slice(WORDS[rng.below(WORDS.len())]),
+            Kind::Random => out.extend_from_slice(&rng.next().to_le_bytes()),
+            Kind::Zeros => out.push(0),
+            Kind::Binary => {
+                let t = out.len() as u32 * 10 + rng.below(3) as u32;
+                out.extend_from_slice(&t.to_le_bytes());
+            }
+            Kind::Mixed => {
+                let n = 1 + rng.below(300);
+                match rng.below(4) {
+                    0 if out.len() > 1000 => {
+                        let back = 1 + rng.below(out.len().min(100_000));
+                        let from = out.len() - back;
+                        for i in 0..n {
+                            out.push(out[from + i % back]);
+                        }
+                    }
+                    1 => out.extend((0..n).map(|_| rng.next() as u8)),
+                    2 => out.extend(std::iter::repeat_n(rng.next() as u8, n)),
+                    _ => (0..n / 4).for_each(|_| out.extend_from_slice(WORDS[rng.below(8)])),
+                }
+            }
+        }
+    }
+    out.truncate(len);
+    out
+}
+
+/// Every setting combination (64), or a sample of them.
+pub(crate) fn all_settings() -> Vec<FrameSettings> {
+    let mut v = Vec::new();
+    for size in [
+        BlockSize::Max64KiB,
+        BlockSize::Max256KiB,
+        BlockSize::Max1MiB,
+        BlockSize::Max4MiB,
+    ] {
+        for mode in [BlockMode::Independent, BlockMode::Linked] {
+            for bits in 0..8 {
+                v.push(
+                    FrameSettings::new()
+                        .with_block_size(size)
+                        .with_block_mode(mode)
+                        .with_block_checksum(bits & 1 != 0)
+                        .with_content_checksum(bits & 2 != 0)
+                        .with_content_size((bits & 4 != 0).then_some(0)),
+                );
+            }
+        }
+    }
+    v
+}
+
+pub(crate) fn for_len(settings: FrameSettings, len: usize) -> FrameSettings {
+    let size = settings.content_size.map(|_| len as u64);
+    settings.with_content_size(size)
+}
+
+// ---- helpers ------------------------------------------------------------------------
+
+pub(crate) static ONE_SHOT: Pool<4, OUT> = Pool::new();
+
+pub(crate) fn frame(input: &[u8], settings: &FrameSettings) -> Vec<u8> {
+    let mut out = ONE_SHOT.acquire();
+    let n = lz4::compress_frame_into(input, &mut out, settings, &mut TABLES.acquire()).unwrap();
+    assert_eq!(n, out.len());
+    assert!(n <= lz4::max_frame_len(input.len(), settings));
+    out.to_vec()
+}
+
+pub(crate) fn unframe(frame: &[u8]) -> Result<Vec<u8>, DecodeError> {
+    let mut out = ONE_SHOT.acquire();
+    let r = lz4::decompress_frame_into(frame, &mut out);
+    match r {
+        Ok(n) => {
+            assert_eq!(n, out.len());
+            Ok(out.to_vec())
+        }
+        Err(e) => {
+            assert!(out.is_empty(), "output committed on error {e:?}");
+            Err(e)
+        }
+    }
+}
+
+/// Streams `input` through `encoder` in random pieces into buffers of `pool`.
+pub(crate) fn stream_encode<E: Encoder + ?Sized>(
+    encoder: &mut E,
+    input: &[u8],
+    pool: &Pool<2, 100>,
+    rng: &mut Rng,
+    max_piece: usize,
+) -> Vec<u8> {
+    let mut frame = Vec::new();
+    let mut out = pool.try_acquire().unwrap();
+    let mut rest = input;
+    while !rest.is_empty() {
+        let piece = (1 + rng.below(max_piece)).min(rest.len());
+        let p = encoder.encode(&rest[..piece], &mut out).unwrap();
+        assert!(p.consumed <= piece);
+        assert_eq!(p.produced, out.len().min(p.produced));
+        rest = &rest[p.consumed..];
+        if p.status == Status::OutputFull || out.remaining() == 0 {
+            frame.extend_from_slice(&out);
+            out.clear();
+        }
+    }
+    loop {
+        let p = encoder.finish(&mut out).unwrap();
+        frame.extend_from_slice(&out);
+        out.clear();
+        if p.status == Status::Done {
+            break;
+        }
+        assert_eq!(p.status, Status::OutputFull);
+    }
+    frame
+}
+
+/// Streams `frame` through `decoder` in random pieces into `out` (handed on when
+/// full); returns the output and the bytes consumed when the frame ended.
+pub(crate) fn stream_decode<D: Decoder + ?Sized>(
+    decoder: &mut D,
+    frame: &[u8],
+    out: &mut Buf<'_>,
+    rng: &mut Rng,
+    max_piece: usize,
+) -> Result<(Vec<u8>, usize), DecodeError> {
+    let mut data = Vec::new();
+    let mut at = 0;
+    loop {
+        let piece = (1 + rng.below(max_piece)).min(frame.len() - at);
+        let p = decoder.decode(&frame[at..at + piece], out)?;
+        at += p.consumed;
+        match p.status {
+            Status::Done => {
+                data.extend_from_slice(out);
+                out.clear();
+                return Ok((data, at));
+            }
+            Status::OutputFull => {
+                assert_eq!(out.remaining(), 0);
+                data.extend_from_slice(out);
+                out.clear();
+            }
+            Status::NeedInput => {
+                assert_eq!(p.consumed, piece);
+                if at == frame.len() {
+                    return Err(DecodeError::Truncated);
+                }
+            }
+        }
+    }
+}
