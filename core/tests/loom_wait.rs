@@ -245,9 +245,7 @@ fn a_waker_panicking_while_another_task_queues() {
             let pool = pool.clone();
             thread::spawn(move || {
                 // Wakes `first` itself when it finds the lock free: a caught panic.
-                let _ = catch_unwind(AssertUnwindSafe(|| {
-                    drop(pool.try_from_raw(raw).unwrap())
-                }));
+                let _ = catch_unwind(AssertUnwindSafe(|| drop(pool.try_from_raw(raw).unwrap())));
             })
         };
         let mut second = Box::pin(pool.acquire_async());
@@ -258,9 +256,7 @@ fn a_waker_panicking_while_another_task_queues() {
         }));
         releaser.join().unwrap();
         drop(second);
-        let got = first
-            .as_mut()
-            .poll(&mut Context::from_waker(Waker::noop()));
+        let got = first.as_mut().poll(&mut Context::from_waker(Waker::noop()));
         assert!(got.is_ready(), "the first waiter was handed the buffer");
         drop(got);
         drop(first);

@@ -170,7 +170,9 @@ fn finishes<T: Send + 'static>(what: &str, f: impl FnOnce() -> T + Send + 'stati
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || tx.send(f()).unwrap());
     rx.recv_timeout(Duration::from_secs(60))
-        .unwrap_or_else(|_| panic!("{what}: still spinning after 60 s (the waiter lock was left locked)"))
+        .unwrap_or_else(|_| {
+            panic!("{what}: still spinning after 60 s (the waiter lock was left locked)")
+        })
 }
 
 /// Hole 5: a re-poll with a new waker whose `clone` panics. The clone used to run with

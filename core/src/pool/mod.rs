@@ -22,7 +22,7 @@
 //! The tag changes on every update, so a CAS prepared on a stale head fails instead of
 //! corrupting the list (the ABA problem).
 //!
-//! Why this design (see `shared/facts.md` for the measurements it rests on):
+//! Why this design (the measurements it rests on are in `tests/benches/RESULTS.md`):
 //!
 //! - **Interrupt-safe.** It is lock-free: a thread (or the code an interrupt handler
 //!   interrupted) that is stopped between its load and its CAS never keeps anyone

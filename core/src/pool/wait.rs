@@ -174,7 +174,11 @@ impl Queue {
     /// `f` must run no user code: it only records wakers in `wakes`, which wakes
     /// them when it is dropped, after the lock is released.
     #[cfg(not(feature = "critical-section"))]
-    fn locked<R>(&self, wakes: &mut Wakes<'_>, f: impl FnOnce(&mut List, &mut Wakes<'_>) -> R) -> R {
+    fn locked<R>(
+        &self,
+        wakes: &mut Wakes<'_>,
+        f: impl FnOnce(&mut List, &mut Wakes<'_>) -> R,
+    ) -> R {
         self.lock.lock();
         let held = Held { queue: self, wakes };
         self.with_list(|list| f(list, &mut *held.wakes))
@@ -183,7 +187,11 @@ impl Queue {
     /// Runs `f` on the list inside a critical section (released on unwind too, by
     /// `critical_section::with`). As above, `f` runs no user code.
     #[cfg(feature = "critical-section")]
-    fn locked<R>(&self, wakes: &mut Wakes<'_>, f: impl FnOnce(&mut List, &mut Wakes<'_>) -> R) -> R {
+    fn locked<R>(
+        &self,
+        wakes: &mut Wakes<'_>,
+        f: impl FnOnce(&mut List, &mut Wakes<'_>) -> R,
+    ) -> R {
         critical_section::with(|_| self.with_list(|list| f(list, wakes)))
     }
 
