@@ -348,3 +348,40 @@ fn a_region_pool_waits_too() {
     assert!(poll_noop(wait.as_mut()).is_ready());
     drop(a);
 }
+
+/// A value pool (codec states) has the same async acquire: a task that finds every
+/// state taken waits on the queue instead of spinning, and the release of a state
+/// held across an `.await` by another task hands it over (on one thread: a spinning
+/// `acquire` here would never return).
+#[test]
+fn value_pool_tasks_wait_for_a_state() {
+    use bufpress::pool::ValuePool;
+    static STATES: ValuePool<[u32; 4], 1> = ValuePool::new([[0; 4]]);
+
+    let mut holder = pin!(async {
+        let mut state = STATES.acquire_async().await;
+        state[0] += 1;
+        for _ in 0..3 {
+            yield_now().await; // holds the state across awaits
+        }
+    });
+    let mut waiter = pin!(async {
+        let mut state = STATES.acquire_async().await;
+        state[0] += 1;
+        assert_eq!(state[0], 2, "the holder's write is seen");
+    });
+    run(&mut [holder.as_mut(), waiter.as_mut()]);
+    let s = STATES.stats();
+    assert_eq!((s.available, s.in_use, s.failed_acquires), (1, 0, 1));
+
+    // Cancelled while waiting: the queue is left, nothing is lost.
+    let held = STATES.try_acquire().unwrap();
+    {
+        let mut fut = pin!(STATES.acquire_async());
+        assert!(poll_noop(fut.as_mut()).is_pending());
+    }
+    drop(held);
+    assert_eq!(STATES.stats().available, 1);
+    STATES.reset_stats();
+    assert_eq!(STATES.stats().failed_acquires, 0);
+}

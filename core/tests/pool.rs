@@ -388,3 +388,21 @@ fn a_stale_raw_handle_of_a_re_raised_slot_is_refused() {
     drop(buf);
     assert_eq!(pool.stats().available, 2);
 }
+
+/// `RegionPool` has every operation `Pool` has (they are forwarded by one macro).
+#[test]
+fn region_pool_has_the_bounded_wait_and_stats_reset() {
+    use bufpress::pool::RegionPool;
+    let mut mem = [0u8; 64];
+    let pool = RegionPool::<2>::new(&mut mem, 16, 4).unwrap();
+    let a = pool.acquire_spinning(0).unwrap();
+    let b = pool.acquire_spinning(3).unwrap();
+    assert!(pool.acquire_spinning(3).is_err());
+    assert_eq!(pool.stats().failed_acquires, 1);
+    pool.reset_stats();
+    assert_eq!(
+        (pool.stats().failed_acquires, pool.stats().high_water),
+        (0, 2)
+    );
+    drop((a, b));
+}

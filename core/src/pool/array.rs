@@ -6,10 +6,8 @@ use core::cell::UnsafeCell;
 use core::fmt;
 use core::ptr::NonNull;
 
-use super::buf::{Buf, RawBuf};
-use super::freelist::{FreeList, Header, MAX_SLOTS, Stats};
+use super::freelist::{FreeList, Header, MAX_SLOTS};
 use super::pool_ref::PoolRef;
-use crate::error::{Exhausted, RawError};
 use crate::sync::{AtomicU16, const_fn, zero_links};
 
 mod sealed {
@@ -145,57 +143,7 @@ impl<const N: usize, const SIZE: usize, A: Alignment, const SCRUB: bool> Pool<N,
         }
     }
 
-    /// Takes a free buffer, empty. Never blocks, never waits on a lock; safe in an
-    /// interrupt handler.
-    ///
-    /// # Errors
-    ///
-    /// [`Exhausted`] only when every buffer is taken.
-    #[inline]
-    pub fn try_acquire(&self) -> Result<Buf<'_>, Exhausted> {
-        self.pool_ref().try_acquire()
-    }
-
-    /// Takes a free buffer, spinning with backoff until one is free (see
-    /// [`PoolRef::acquire`]).
-    pub fn acquire(&self) -> Buf<'_> {
-        self.pool_ref().acquire()
-    }
-
-    /// Waits for a free buffer (feature `async`): see [`PoolRef::acquire_async`].
-    #[cfg(feature = "async")]
-    #[inline]
-    pub fn acquire_async(&self) -> super::Acquire<'_> {
-        self.pool_ref().acquire_async()
-    }
-
-    /// A bounded wait: see [`PoolRef::acquire_spinning`].
-    ///
-    /// # Errors
-    ///
-    /// [`Exhausted`] when no buffer came free within `max_rounds`.
-    pub fn acquire_spinning(&self, max_rounds: u32) -> Result<Buf<'_>, Exhausted> {
-        self.pool_ref().acquire_spinning(max_rounds)
-    }
-
-    /// Turns a raw handle back into a guard: see [`PoolRef::try_from_raw`].
-    ///
-    /// # Errors
-    ///
-    /// [`RawError`] for a handle that is not held as raw in this pool.
-    pub fn try_from_raw(&self, raw: RawBuf) -> Result<Buf<'_>, RawError> {
-        self.pool_ref().try_from_raw(raw)
-    }
-
-    /// The pool's counters in O(1), with no lock.
-    pub fn stats(&self) -> Stats {
-        self.pool_ref().stats()
-    }
-
-    /// Sets the high-water mark to the current use and the failure count to 0.
-    pub fn reset_stats(&self) {
-        self.pool_ref().reset_stats();
-    }
+    super::pool_ref::forward_to_pool_ref!();
 }
 
 impl<const N: usize, const SIZE: usize, A: Alignment, const SCRUB: bool> Default

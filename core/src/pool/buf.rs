@@ -6,6 +6,7 @@ use core::fmt;
 use core::mem::ManuallyDrop;
 use core::ops::{Deref, DerefMut};
 
+use super::handle;
 use super::pool_ref::PoolRef;
 use crate::error::CapacityError;
 
@@ -317,7 +318,7 @@ impl Drop for Buf<'_> {
             // SAFETY: `dirty <= capacity` (type invariant).
             unsafe { self.range_mut(0, dirty) }.fill(0);
         }
-        self.pool.release(self.index);
+        handle::release(self.pool.free(), self.index);
     }
 }
 

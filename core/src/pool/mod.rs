@@ -74,6 +74,7 @@ mod array;
 mod buf;
 mod classes;
 mod freelist;
+mod handle;
 // `--cfg bufpress_head32` selects the 32-bit head on any target, so the host's tests,
 // Miri and loom check the head thumbv7em and thumbv6m use (see `.ci/test`).
 #[cfg_attr(
@@ -94,8 +95,9 @@ pub use array::{
 pub use buf::{Buf, RawBuf};
 pub use classes::SizeClasses;
 pub use freelist::Stats;
+pub use handle::PoolHandle;
 pub use pool_ref::PoolRef;
 pub use region::RegionPool;
-pub use value::{Value, ValuePool};
+pub use value::{Value, ValuePool, ValueRef};
 #[cfg(feature = "async")]
 pub use wait::Acquire;

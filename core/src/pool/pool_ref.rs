@@ -11,7 +11,76 @@ use core::ptr::NonNull;
 
 use super::buf::{Buf, RawBuf};
 use super::freelist::{FreeList, Stats};
+use super::handle::{self, PoolHandle, sealed};
 use crate::error::{Exhausted, RawError};
+
+/// The operations of a byte pool, forwarded to its [`PoolRef`]: written once for
+/// [`Pool`](super::Pool) and [`RegionPool`](super::RegionPool), so they cannot drift
+/// apart. Expands inside their `impl` blocks, next to their `pool_ref`.
+macro_rules! forward_to_pool_ref {
+    () => {
+        /// Takes a free buffer, empty. Never blocks, never waits on a lock; safe in an
+        /// interrupt handler. See [`PoolRef::try_acquire`].
+        ///
+        /// # Errors
+        ///
+        /// [`Exhausted`](crate::error::Exhausted) only when every buffer is taken.
+        #[inline]
+        pub fn try_acquire(&self) -> Result<$crate::pool::Buf<'_>, $crate::error::Exhausted> {
+            self.pool_ref().try_acquire()
+        }
+
+        /// Takes a free buffer, spinning with backoff until one is free. Not in an
+        /// interrupt handler, nor in an async task: see [`PoolRef::acquire`].
+        pub fn acquire(&self) -> $crate::pool::Buf<'_> {
+            self.pool_ref().acquire()
+        }
+
+        /// A bounded wait: see [`PoolRef::acquire_spinning`].
+        ///
+        /// # Errors
+        ///
+        /// [`Exhausted`](crate::error::Exhausted) when no buffer came free within
+        /// `max_rounds`.
+        pub fn acquire_spinning(
+            &self,
+            max_rounds: u32,
+        ) -> Result<$crate::pool::Buf<'_>, $crate::error::Exhausted> {
+            self.pool_ref().acquire_spinning(max_rounds)
+        }
+
+        /// Waits for a free buffer (feature `async`): see [`PoolRef::acquire_async`].
+        #[cfg(feature = "async")]
+        #[inline]
+        pub fn acquire_async(&self) -> $crate::pool::Acquire<'_> {
+            self.pool_ref().acquire_async()
+        }
+
+        /// Turns a raw handle back into a guard: see [`PoolRef::try_from_raw`].
+        ///
+        /// # Errors
+        ///
+        /// [`RawError`](crate::error::RawError) for a handle that is not held as raw
+        /// in this pool.
+        pub fn try_from_raw(
+            &self,
+            raw: $crate::pool::RawBuf,
+        ) -> Result<$crate::pool::Buf<'_>, $crate::error::RawError> {
+            self.pool_ref().try_from_raw(raw)
+        }
+
+        /// The pool's counters in O(1), with no lock.
+        pub fn stats(&self) -> $crate::pool::Stats {
+            self.pool_ref().stats()
+        }
+
+        /// Sets the high-water mark to the current use and the failure count to 0.
+        pub fn reset_stats(&self) {
+            self.pool_ref().reset_stats();
+        }
+    };
+}
+pub(crate) use forward_to_pool_ref;
 
 /// A handle to a byte pool: copyable, the size of a few pointers, non-generic.
 ///
@@ -72,13 +141,7 @@ impl<'p> PoolRef<'p> {
     /// [`Exhausted`] only when every buffer is taken (never spuriously).
     #[inline]
     pub fn try_acquire(self) -> Result<Buf<'p>, Exhausted> {
-        match self.free.pop() {
-            Ok(index) => Ok(Buf::new(self, index, 0, 0)),
-            Err(e) => {
-                self.free.note_failed();
-                Err(e)
-            }
-        }
+        handle::try_acquire(self)
     }
 
     /// Takes a free buffer, spinning with exponential backoff while none is free.
@@ -89,11 +152,7 @@ impl<'p> PoolRef<'p> {
     /// [`acquire_spinning`](Self::acquire_spinning) there. The std adapter adds a
     /// parking acquire with a timeout.
     pub fn acquire(self) -> Buf<'p> {
-        loop {
-            if let Ok(buf) = self.acquire_spinning(u32::MAX) {
-                return buf;
-            }
-        }
+        handle::acquire_blocking(self)
     }
 
     /// Like [`acquire`](Self::acquire), but gives up after `max_rounds` rounds of
@@ -103,26 +162,7 @@ impl<'p> PoolRef<'p> {
     ///
     /// [`Exhausted`] when no buffer came free within the rounds.
     pub fn acquire_spinning(self, max_rounds: u32) -> Result<Buf<'p>, Exhausted> {
-        let mut backoff = Backoff::new();
-        let mut counted = false;
-        let mut rounds = 0u32;
-        loop {
-            match self.free.pop() {
-                Ok(index) => return Ok(Buf::new(self, index, 0, 0)),
-                Err(e) => {
-                    if !counted {
-                        // One acquire found the pool empty, however long it waits.
-                        self.free.note_failed();
-                        counted = true;
-                    }
-                    if rounds >= max_rounds {
-                        return Err(e);
-                    }
-                    rounds += 1;
-                    backoff.snooze();
-                }
-            }
-        }
+        handle::acquire_spinning(self, max_rounds)
     }
 
     /// Waits for a free buffer without spinning: a future that completes at once when
@@ -228,20 +268,6 @@ impl<'p> PoolRef<'p> {
         self.free
     }
 
-    /// Gives back slot `index`, which the caller owns: onto the free list, or
-    /// (feature `async`) straight to the oldest waiting task. Wakers run only here,
-    /// at the top of a release, after the free list is consistent again.
-    #[inline]
-    pub(crate) fn release(self, index: u16) {
-        let pushed = self.free.push(index);
-        #[cfg(feature = "async")]
-        if !pushed {
-            self.free.waiters().release(self.free, index);
-        }
-        #[cfg(not(feature = "async"))]
-        debug_assert!(pushed);
-    }
-
     /// The first byte of slot `index`.
     ///
     /// # Safety
@@ -266,22 +292,20 @@ impl fmt::Debug for PoolRef<'_> {
     }
 }
 
-/// Exponential backoff for spinning: 1, 2, 4 … 64 spin-loop hints per round.
-struct Backoff(u32);
+impl<'p> PoolHandle<'p> for PoolRef<'p> {}
 
-impl Backoff {
-    const MAX_SHIFT: u32 = 6;
+// Crate-private types in a sealed trait's impl (see `handle.rs`).
+#[allow(private_interfaces)]
+impl<'p> sealed::Handle<'p> for PoolRef<'p> {
+    type Guard = Buf<'p>;
 
-    fn new() -> Self {
-        Self(0)
+    #[inline]
+    fn free(self) -> FreeList<'p> {
+        self.free
     }
 
-    fn snooze(&mut self) {
-        for _ in 0..1u32 << self.0 {
-            core::hint::spin_loop();
-        }
-        if self.0 < Self::MAX_SHIFT {
-            self.0 += 1;
-        }
+    #[inline]
+    fn guard(self, index: u16, _: sealed::Token) -> Buf<'p> {
+        Buf::new(self, index, 0, 0)
     }
 }

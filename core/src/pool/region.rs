@@ -6,10 +6,9 @@ use core::fmt;
 use core::marker::PhantomData;
 use core::ptr::NonNull;
 
-use super::buf::{Buf, RawBuf};
-use super::freelist::{FreeList, Header, MAX_SLOTS, Stats};
+use super::freelist::{FreeList, Header, MAX_SLOTS};
 use super::pool_ref::PoolRef;
-use crate::error::{Exhausted, RawError, RegionError};
+use crate::error::RegionError;
 use crate::sync::{AtomicU16, zero_links};
 
 /// A pool of `N` buffers over a memory region the caller hands in: a DMA-capable
@@ -137,41 +136,7 @@ impl<'a, const N: usize> RegionPool<'a, N> {
         }
     }
 
-    /// Takes a free buffer, empty. Never blocks; safe in an interrupt handler.
-    ///
-    /// # Errors
-    ///
-    /// [`Exhausted`] only when every buffer is taken.
-    #[inline]
-    pub fn try_acquire(&self) -> Result<Buf<'_>, Exhausted> {
-        self.pool_ref().try_acquire()
-    }
-
-    /// Takes a free buffer, spinning with backoff until one is free.
-    pub fn acquire(&self) -> Buf<'_> {
-        self.pool_ref().acquire()
-    }
-
-    /// Waits for a free buffer (feature `async`): see [`PoolRef::acquire_async`].
-    #[cfg(feature = "async")]
-    #[inline]
-    pub fn acquire_async(&self) -> super::Acquire<'_> {
-        self.pool_ref().acquire_async()
-    }
-
-    /// Turns a raw handle back into a guard: see [`PoolRef::try_from_raw`].
-    ///
-    /// # Errors
-    ///
-    /// [`RawError`] for a handle that is not held as raw in this pool.
-    pub fn try_from_raw(&self, raw: RawBuf) -> Result<Buf<'_>, RawError> {
-        self.pool_ref().try_from_raw(raw)
-    }
-
-    /// The pool's counters in O(1), with no lock.
-    pub fn stats(&self) -> Stats {
-        self.pool_ref().stats()
-    }
+    super::pool_ref::forward_to_pool_ref!();
 }
 
 impl<const N: usize> fmt::Debug for RegionPool<'_, N> {

@@ -9,6 +9,7 @@ use core::ops::{Deref, DerefMut};
 use core::ptr::NonNull;
 
 use super::freelist::{FreeList, Header, MAX_SLOTS, Stats};
+use super::handle::{self, PoolHandle, sealed};
 use crate::error::Exhausted;
 use crate::sync::{AtomicU16, const_fn, zero_links};
 
@@ -70,9 +71,15 @@ impl<T, const N: usize> ValuePool<T, N> {
         }
     }
 
+    /// The non-generic handle the operations go through (see [`ValueRef`]).
     #[inline]
-    fn free(&self) -> FreeList<'_> {
-        FreeList::new(&self.header, &self.links)
+    pub fn value_ref(&self) -> ValueRef<'_, T> {
+        ValueRef {
+            free: FreeList::new(&self.header, &self.links),
+            // SAFETY: `UnsafeCell::get` is never null.
+            values: unsafe { NonNull::new_unchecked(self.values.get().cast::<T>()) },
+            _pool: PhantomData,
+        }
     }
 
     /// Takes a free value. Never blocks, never waits on a lock.
@@ -82,47 +89,45 @@ impl<T, const N: usize> ValuePool<T, N> {
     /// [`Exhausted`] only when every value is taken.
     #[inline]
     pub fn try_acquire(&self) -> Result<Value<'_, T>, Exhausted> {
-        let free = self.free();
-        match free.pop() {
-            Ok(index) => Ok(self.guard(index)),
-            Err(e) => {
-                free.note_failed();
-                Err(e)
-            }
-        }
+        handle::try_acquire(self.value_ref())
     }
 
     /// Takes a free value, spinning with backoff until one is free.
+    ///
+    /// It returns only when a value is released, so it must not run where the holders
+    /// cannot: an interrupt handler, or an async task on an executor (a task that
+    /// holds a value across an `.await` on a current-thread runtime is never polled
+    /// again while this spins); tasks use [`acquire_async`](Self::acquire_async).
     pub fn acquire(&self) -> Value<'_, T> {
-        let mut spins = 1u32;
-        loop {
-            if let Ok(index) = self.free().pop() {
-                return self.guard(index);
-            }
-            for _ in 0..spins {
-                core::hint::spin_loop();
-            }
-            spins = (spins * 2).min(64);
-        }
+        handle::acquire_blocking(self.value_ref())
     }
 
+    /// Like [`acquire`](Self::acquire), but gives up after `max_rounds` rounds of
+    /// backoff (each at most 64 spin-loop hints): a bounded wait.
+    ///
+    /// # Errors
+    ///
+    /// [`Exhausted`] when no value came free within the rounds.
+    pub fn acquire_spinning(&self, max_rounds: u32) -> Result<Value<'_, T>, Exhausted> {
+        handle::acquire_spinning(self.value_ref(), max_rounds)
+    }
+
+    /// Waits for a free value without spinning (feature `async`): FIFO, cancel-safe,
+    /// no allocation, as [`PoolRef::acquire_async`](super::PoolRef::acquire_async).
+    #[cfg(feature = "async")]
     #[inline]
-    fn guard(&self, index: u16) -> Value<'_, T> {
-        // SAFETY: `index < N` (the free list only holds indices below N), so the
-        // pointer is inside the array held by the `UnsafeCell`.
-        let ptr = unsafe { self.values.get().cast::<T>().add(usize::from(index)) };
-        Value {
-            free: self.free(),
-            // SAFETY: derived from the non-null `UnsafeCell` pointer above.
-            ptr: unsafe { NonNull::new_unchecked(ptr) },
-            index,
-            _owns: PhantomData,
-        }
+    pub fn acquire_async(&self) -> super::Acquire<'_, ValueRef<'_, T>> {
+        super::Acquire::new(self.value_ref())
+    }
+
+    /// Sets the high-water mark to the current use and the failure count to 0.
+    pub fn reset_stats(&self) {
+        self.value_ref().free.reset_stats();
     }
 
     /// The pool's counters in O(1), with no lock.
     pub fn stats(&self) -> Stats {
-        self.free().stats()
+        self.value_ref().free.stats()
     }
 
     /// Mutable access to every value, e.g. to reconfigure them; the `&mut` proves no
@@ -137,6 +142,67 @@ impl<T, const N: usize> fmt::Debug for ValuePool<T, N> {
         f.debug_struct("ValuePool")
             .field("stats", &self.stats())
             .finish()
+    }
+}
+
+/// A handle to a [`ValuePool`]: copyable, the size of a few pointers, and the same
+/// for every `N` (the operations are not generated once per pool size).
+///
+/// # Invariants
+///
+/// `values` points at the pool's `N = free.capacity()` values, each reached only by
+/// whoever owns its slot on `free`.
+pub struct ValueRef<'p, T> {
+    free: FreeList<'p>,
+    values: NonNull<T>,
+    _pool: PhantomData<&'p UnsafeCell<T>>,
+}
+
+impl<T> Clone for ValueRef<'_, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for ValueRef<'_, T> {}
+
+// SAFETY: a shared view of a `ValuePool`, which is `Sync` for `T: Send`: each value is
+// reached only by the guard that owns it (the type's invariant).
+unsafe impl<T: Send> Send for ValueRef<'_, T> {}
+// SAFETY: as for `Send`.
+unsafe impl<T: Send> Sync for ValueRef<'_, T> {}
+
+impl<T> fmt::Debug for ValueRef<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ValueRef")
+            .field("stats", &self.free.stats())
+            .finish()
+    }
+}
+
+impl<'p, T> PoolHandle<'p> for ValueRef<'p, T> {}
+
+// Crate-private types in a sealed trait's impl (see `handle.rs`).
+#[allow(private_interfaces)]
+impl<'p, T> sealed::Handle<'p> for ValueRef<'p, T> {
+    type Guard = Value<'p, T>;
+
+    #[inline]
+    fn free(self) -> FreeList<'p> {
+        self.free
+    }
+
+    #[inline]
+    fn guard(self, index: u16, _: sealed::Token) -> Value<'p, T> {
+        debug_assert!(usize::from(index) < self.free.capacity());
+        Value {
+            free: self.free,
+            // SAFETY: `index < N` (the free list only holds indices below N), so the
+            // pointer stays inside the pool's array of values.
+            ptr: unsafe { NonNull::new_unchecked(self.values.as_ptr().add(usize::from(index))) },
+            index,
+            _owns: PhantomData,
+        }
     }
 }
 
@@ -186,8 +252,7 @@ impl<T> DerefMut for Value<'_, T> {
 impl<T> Drop for Value<'_, T> {
     #[inline]
     fn drop(&mut self) {
-        // Nobody waits on a value pool (it has no async acquire): straight back.
-        self.free.push_anyway(self.index);
+        handle::release(self.free, self.index);
     }
 }
 

@@ -98,14 +98,15 @@
 use core::cell::Cell;
 use core::fmt;
 use core::future::Future;
-use core::marker::PhantomPinned;
+use core::marker::{PhantomData, PhantomPinned};
 use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
 
 use intrusive_collections::{LinkedList, LinkedListLink, UnsafeRef, intrusive_adapter};
 
-use super::buf::Buf;
 use super::freelist::FreeList;
+use super::handle::PoolHandle;
+use super::handle::sealed::Token;
 use super::pool_ref::PoolRef;
 use crate::sync::{AtomicU32, Ordering, UnsafeCell, const_fn};
 
@@ -433,8 +434,9 @@ enum Phase {
 /// waker's `clone`, `wake` or `drop` that panics unwinds out of `poll` or `drop`
 /// with the pool consistent (see the module's design note).
 #[must_use = "futures do nothing unless polled"]
-pub struct Acquire<'p> {
-    pool: PoolRef<'p>,
+pub struct Acquire<'p, H: PoolHandle<'p> = PoolRef<'p>> {
+    pool: H,
+    _lifetime: PhantomData<&'p ()>,
     phase: Cell<Phase>,
     node: Node,
     _pinned: PhantomPinned,
@@ -447,13 +449,21 @@ pub struct Acquire<'p> {
 // lock held (by the owner or a releaser on any thread), which orders those accesses;
 // the one exception, `granted`, is an atomic (`Node` invariant). The waker it holds is
 // `Send`.
-unsafe impl Send for Acquire<'_> {}
+unsafe impl<'p, H: PoolHandle<'p> + Send> Send for Acquire<'p, H> {}
 
 impl<'p> Acquire<'p> {
+    /// The pool this future takes a buffer from.
+    pub fn pool_ref(&self) -> PoolRef<'p> {
+        self.pool
+    }
+}
+
+impl<'p, H: PoolHandle<'p>> Acquire<'p, H> {
     #[inline]
-    pub(crate) fn new(pool: PoolRef<'p>) -> Self {
+    pub(crate) fn new(pool: H) -> Self {
         Self {
             pool,
+            _lifetime: PhantomData,
             phase: Cell::new(Phase::Start),
             node: Node {
                 link: LinkedListLink::new(),
@@ -462,11 +472,6 @@ impl<'p> Acquire<'p> {
             },
             _pinned: PhantomPinned,
         }
-    }
-
-    /// The pool this future takes a buffer from.
-    pub fn pool_ref(&self) -> PoolRef<'p> {
-        self.pool
     }
 
     /// First poll, when the fast path found no buffer (or tasks waiting): queue the
@@ -558,11 +563,11 @@ impl<'p> Acquire<'p> {
     }
 }
 
-impl<'p> Future for Acquire<'p> {
-    type Output = Buf<'p>;
+impl<'p, H: PoolHandle<'p>> Future for Acquire<'p, H> {
+    type Output = H::Guard;
 
     #[inline]
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Buf<'p>> {
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<H::Guard> {
         // Everything the future changes is in `Cell`s and atomics: a shared reference
         // suffices, and nothing is ever moved out of the pinned future.
         let this = self.into_ref().get_ref();
@@ -574,7 +579,7 @@ impl<'p> Future for Acquire<'p> {
             // The fast path: a free buffer and nobody ahead.
             if let Ok(index) = pool.free().pop_if_nobody_waits() {
                 this.phase.set(Phase::Done);
-                return Poll::Ready(Buf::new(pool, index, 0, 0));
+                return Poll::Ready(pool.guard(index, Token::new()));
             }
         }
         // Other tasks' wakers, and wakers this one replaced, run when `wakes` is
@@ -590,7 +595,7 @@ impl<'p> Future for Acquire<'p> {
         let out = match got {
             Poll::Ready(index) => {
                 this.phase.set(Phase::Done);
-                Poll::Ready(Buf::new(pool, index, 0, 0))
+                Poll::Ready(pool.guard(index, Token::new()))
             }
             Poll::Pending => Poll::Pending,
         };
@@ -599,7 +604,7 @@ impl<'p> Future for Acquire<'p> {
     }
 }
 
-impl Drop for Acquire<'_> {
+impl<'p, H: PoolHandle<'p>> Drop for Acquire<'p, H> {
     #[inline]
     fn drop(&mut self) {
         if self.phase.get() == Phase::Queued {
@@ -608,7 +613,7 @@ impl Drop for Acquire<'_> {
     }
 }
 
-impl Acquire<'_> {
+impl<'p, H: PoolHandle<'p>> Acquire<'p, H> {
     /// Cancellation of a queued future: leave the queue, or pass on the slot it was
     /// handed.
     #[inline(never)]
@@ -636,7 +641,7 @@ impl Acquire<'_> {
     }
 }
 
-impl fmt::Debug for Acquire<'_> {
+impl<'p, H: PoolHandle<'p> + fmt::Debug> fmt::Debug for Acquire<'p, H> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Acquire")
             .field("pool", &self.pool)
