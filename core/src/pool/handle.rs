@@ -16,7 +16,7 @@ use sealed::Token;
 /// [`ValueRef`](super::ValueRef) for value pools. Sealed: it names what the generic
 /// parts of the crate (such as the `Acquire` future) need, and cannot be implemented
 /// outside it.
-pub trait PoolHandle<'p>: sealed::Handle<'p> {}
+pub trait PoolHandle: sealed::Handle {}
 
 // The sealed trait names crate-private types (the free list): users can neither name
 // nor implement it, so they never see them.
@@ -25,12 +25,12 @@ pub(crate) mod sealed {
     use super::FreeList;
 
     /// The crate-internal part of [`PoolHandle`](super::PoolHandle).
-    pub trait Handle<'p>: Copy {
+    pub trait Handle: Copy {
         /// What a taken slot becomes: a `Buf` or a `Value`.
         type Guard;
 
         /// The pool's free list.
-        fn free(self) -> FreeList<'p>;
+        fn free(&self) -> FreeList<'_>;
 
         /// The guard of slot `index`, which the caller owns and hands over (it was
         /// just popped from `free()`, or handed to the caller by a release).
@@ -54,7 +54,7 @@ pub(crate) mod sealed {
 
 /// Takes a free slot. Never blocks, never waits on a lock.
 #[inline]
-pub(crate) fn try_acquire<'p, H: PoolHandle<'p>>(h: H) -> Result<H::Guard, Exhausted> {
+pub(crate) fn try_acquire<H: PoolHandle>(h: H) -> Result<H::Guard, Exhausted> {
     match h.free().pop() {
         Ok(index) => Ok(h.guard(index, Token::new())),
         Err(e) => {
@@ -66,7 +66,7 @@ pub(crate) fn try_acquire<'p, H: PoolHandle<'p>>(h: H) -> Result<H::Guard, Exhau
 
 /// Takes a free slot, spinning with exponential backoff for at most `max_rounds`
 /// rounds (each at most 64 spin-loop hints).
-pub(crate) fn acquire_spinning<'p, H: PoolHandle<'p>>(
+pub(crate) fn acquire_spinning<H: PoolHandle>(
     h: H,
     max_rounds: u32,
 ) -> Result<H::Guard, Exhausted> {
@@ -94,7 +94,7 @@ pub(crate) fn acquire_spinning<'p, H: PoolHandle<'p>>(
 }
 
 /// Takes a free slot, spinning until one is free.
-pub(crate) fn acquire_blocking<'p, H: PoolHandle<'p>>(h: H) -> H::Guard {
+pub(crate) fn acquire_blocking<H: PoolHandle>(h: H) -> H::Guard {
     loop {
         if let Ok(guard) = acquire_spinning(h, u32::MAX) {
             return guard;

@@ -292,15 +292,15 @@ impl fmt::Debug for PoolRef<'_> {
     }
 }
 
-impl<'p> PoolHandle<'p> for PoolRef<'p> {}
+impl PoolHandle for PoolRef<'_> {}
 
 // Crate-private types in a sealed trait's impl (see `handle.rs`).
 #[allow(private_interfaces)]
-impl<'p> sealed::Handle<'p> for PoolRef<'p> {
+impl<'p> sealed::Handle for PoolRef<'p> {
     type Guard = Buf<'p>;
 
     #[inline]
-    fn free(self) -> FreeList<'p> {
+    fn free(&self) -> FreeList<'_> {
         self.free
     }
 

@@ -180,15 +180,15 @@ impl<T> fmt::Debug for ValueRef<'_, T> {
     }
 }
 
-impl<'p, T> PoolHandle<'p> for ValueRef<'p, T> {}
+impl<T> PoolHandle for ValueRef<'_, T> {}
 
 // Crate-private types in a sealed trait's impl (see `handle.rs`).
 #[allow(private_interfaces)]
-impl<'p, T> sealed::Handle<'p> for ValueRef<'p, T> {
+impl<'p, T> sealed::Handle for ValueRef<'p, T> {
     type Guard = Value<'p, T>;
 
     #[inline]
-    fn free(self) -> FreeList<'p> {
+    fn free(&self) -> FreeList<'_> {
         self.free
     }
 

@@ -434,7 +434,7 @@ enum Phase {
 /// waker's `clone`, `wake` or `drop` that panics unwinds out of `poll` or `drop`
 /// with the pool consistent (see the module's design note).
 #[must_use = "futures do nothing unless polled"]
-pub struct Acquire<'p, H: PoolHandle<'p> = PoolRef<'p>> {
+pub struct Acquire<'p, H: PoolHandle = PoolRef<'p>> {
     pool: H,
     _lifetime: PhantomData<&'p ()>,
     phase: Cell<Phase>,
@@ -449,7 +449,7 @@ pub struct Acquire<'p, H: PoolHandle<'p> = PoolRef<'p>> {
 // lock held (by the owner or a releaser on any thread), which orders those accesses;
 // the one exception, `granted`, is an atomic (`Node` invariant). The waker it holds is
 // `Send`.
-unsafe impl<'p, H: PoolHandle<'p> + Send> Send for Acquire<'p, H> {}
+unsafe impl<'p, H: PoolHandle + Send> Send for Acquire<'p, H> {}
 
 impl<'p> Acquire<'p> {
     /// The pool this future takes a buffer from.
@@ -458,7 +458,7 @@ impl<'p> Acquire<'p> {
     }
 }
 
-impl<'p, H: PoolHandle<'p>> Acquire<'p, H> {
+impl<'p, H: PoolHandle> Acquire<'p, H> {
     #[inline]
     pub(crate) fn new(pool: H) -> Self {
         Self {
@@ -563,7 +563,7 @@ impl<'p, H: PoolHandle<'p>> Acquire<'p, H> {
     }
 }
 
-impl<'p, H: PoolHandle<'p>> Future for Acquire<'p, H> {
+impl<'p, H: PoolHandle> Future for Acquire<'p, H> {
     type Output = H::Guard;
 
     #[inline]
@@ -604,7 +604,7 @@ impl<'p, H: PoolHandle<'p>> Future for Acquire<'p, H> {
     }
 }
 
-impl<'p, H: PoolHandle<'p>> Drop for Acquire<'p, H> {
+impl<'p, H: PoolHandle> Drop for Acquire<'p, H> {
     #[inline]
     fn drop(&mut self) {
         if self.phase.get() == Phase::Queued {
@@ -613,7 +613,7 @@ impl<'p, H: PoolHandle<'p>> Drop for Acquire<'p, H> {
     }
 }
 
-impl<'p, H: PoolHandle<'p>> Acquire<'p, H> {
+impl<'p, H: PoolHandle> Acquire<'p, H> {
     /// Cancellation of a queued future: leave the queue, or pass on the slot it was
     /// handed.
     #[inline(never)]
@@ -641,7 +641,7 @@ impl<'p, H: PoolHandle<'p>> Acquire<'p, H> {
     }
 }
 
-impl<'p, H: PoolHandle<'p> + fmt::Debug> fmt::Debug for Acquire<'p, H> {
+impl<'p, H: PoolHandle + fmt::Debug> fmt::Debug for Acquire<'p, H> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Acquire")
             .field("pool", &self.pool)
