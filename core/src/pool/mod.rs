@@ -74,12 +74,9 @@ mod array;
 mod buf;
 mod classes;
 mod freelist;
-// `--cfg bufpress_head32` selects the 32-bit head on any target, so the host's tests,
-// Miri and loom check the head thumbv7em and thumbv6m use (see `.ci/test`).
-#[cfg_attr(
-    any(not(target_has_atomic = "64"), bufpress_head32),
-    path = "head32.rs"
-)]
+// The pop is picked per target by `build.rs`; `--cfg bufpress_head32` and
+// `--cfg bufpress_head32_cs` select the 32-bit targets' pops on the host, so the
+// host's tests, Miri and loom check them (see `.ci/test`).
 mod head;
 mod pool_ref;
 mod region;
