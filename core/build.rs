@@ -6,7 +6,9 @@
 use std::env;
 
 fn main() {
-    println!("cargo::rustc-check-cfg=cfg(bufpress_head, values(\"cas\", \"llsc\", \"llsc_emulated\", \"cs\"))");
+    println!(
+        "cargo::rustc-check-cfg=cfg(bufpress_head, values(\"cas\", \"llsc\", \"llsc_emulated\", \"cs\"))"
+    );
     println!("cargo::rustc-check-cfg=cfg(bufpress_narrow_tag)");
     println!("cargo::rerun-if-changed=build.rs");
 

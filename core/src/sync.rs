@@ -15,19 +15,13 @@ pub(crate) use core::sync::atomic::{AtomicU16, AtomicU32, Ordering};
 pub(crate) use portable_atomic::{AtomicU16, AtomicU32, Ordering};
 
 // The `cas` head and the host's emulated LL/SC head hold a 64-bit word.
-#[cfg(all(
-    any(bufpress_head = "cas", bufpress_head = "llsc_emulated"),
-    not(loom)
-))]
+#[cfg(all(any(bufpress_head = "cas", bufpress_head = "llsc_emulated"), not(loom)))]
 pub(crate) use core::sync::atomic::AtomicU64;
 
+#[cfg(all(any(bufpress_head = "cas", bufpress_head = "llsc_emulated"), loom))]
+pub(crate) use loom::sync::atomic::AtomicU64;
 #[cfg(loom)]
 pub(crate) use loom::sync::atomic::{AtomicU16, AtomicU32, Ordering};
-#[cfg(all(
-    any(bufpress_head = "cas", bufpress_head = "llsc_emulated"),
-    loom
-))]
-pub(crate) use loom::sync::atomic::AtomicU64;
 
 /// A `const fn`, except under loom, whose atomics are created at run time.
 macro_rules! const_fn {

@@ -182,7 +182,12 @@ impl Head {
     #[inline]
     pub(crate) fn try_push(&self, cur: Snap, index: u16) -> Result<(), Snap> {
         self.word
-            .compare_exchange_weak(cur.0, cur.then(index).0, Ordering::Release, Ordering::Relaxed)
+            .compare_exchange_weak(
+                cur.0,
+                cur.then(index).0,
+                Ordering::Release,
+                Ordering::Relaxed,
+            )
             .map(drop)
             .map_err(Snap)
     }

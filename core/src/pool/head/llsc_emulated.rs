@@ -81,14 +81,22 @@ impl Word {
 
     #[cfg_attr(bufpress_narrow_tag, allow(dead_code))]
     pub(super) fn fetch_add(&self, add: u32, order: Ordering) -> u32 {
-        let loads = if order == Ordering::AcqRel { Ordering::Acquire } else { Ordering::Relaxed };
+        let loads = if order == Ordering::AcqRel {
+            Ordering::Acquire
+        } else {
+            Ordering::Relaxed
+        };
         let add = |word: u32| Some(word.wrapping_add(add));
         self.update(order, loads, add).unwrap_or_else(|word| word)
     }
 
     #[cfg(feature = "async")]
     pub(super) fn fetch_and(&self, and: u32, order: Ordering) -> u32 {
-        let loads = if order == Ordering::AcqRel { Ordering::Acquire } else { Ordering::Relaxed };
+        let loads = if order == Ordering::AcqRel {
+            Ordering::Acquire
+        } else {
+            Ordering::Relaxed
+        };
         self.update(order, loads, |word| Some(word & and))
             .unwrap_or_else(|word| word)
     }
