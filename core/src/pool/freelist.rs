@@ -1,8 +1,9 @@
 //! The lock-free free list shared by every pool: a Treiber stack of slot indices.
 //!
 //! The links are intrusive: slot `i` owns `links[i]`, no container allocates, and
-//! acquire and release are one CAS each (plus a retry when another core or an
-//! interrupt handler won the race; the pop's form depends on the target, `head.rs`). This file has no `unsafe`: it hands out slot
+//! acquire and release are one atomic update of the head each (plus a retry when
+//! another core or an interrupt handler won the race; how the pop updates it depends
+//! on the target, see `head.rs`). This file has no `unsafe`: it hands out slot
 //! *indices*, and the pool types turn an index into memory.
 //!
 //! # Link encoding (why a fresh pool is all zero)
