@@ -6,19 +6,22 @@
 //! - Under `--cfg loom` (the model checker, see `core/tests/loom_wait.rs`) they are
 //!   loom's, whose constructors are not `const`: the constructors below that build
 //!   atomics are declared with [`const_fn!`], `const` everywhere else.
-//! - The free-list head is one word holding index, tag (and, where 64-bit atomics
-//!   exist, the in-use count); see `pool::head`.
+//! - The free-list head is one word holding index and tag; how it is popped depends on
+//!   the target (`build.rs` picks it), see `pool::head`.
 
 #[cfg(all(target_has_atomic = "32", not(loom)))]
 pub(crate) use core::sync::atomic::{AtomicU16, AtomicU32, Ordering};
 #[cfg(all(not(target_has_atomic = "32"), not(loom)))]
 pub(crate) use portable_atomic::{AtomicU16, AtomicU32, Ordering};
 
-#[cfg(all(target_has_atomic = "64", not(loom)))]
+// The `cas` head and the host's emulated LL/SC head hold a 64-bit word.
+#[cfg(all(any(bufpress_head = "cas", bufpress_head = "llsc_emulated"), not(loom)))]
 pub(crate) use core::sync::atomic::AtomicU64;
 
+#[cfg(all(any(bufpress_head = "cas", bufpress_head = "llsc_emulated"), loom))]
+pub(crate) use loom::sync::atomic::AtomicU64;
 #[cfg(loom)]
-pub(crate) use loom::sync::atomic::{AtomicU16, AtomicU32, AtomicU64, Ordering};
+pub(crate) use loom::sync::atomic::{AtomicU16, AtomicU32, Ordering};
 
 /// A `const fn`, except under loom, whose atomics are created at run time.
 macro_rules! const_fn {

@@ -8,10 +8,9 @@
 //!     cargo test -p bufpress --test loom_freelist --release
 //! ```
 //!
-//! CI runs it with `--cfg bufpress_head32`: the 32-bit head of thumbv7em and thumbv6m,
-//! whose word carries no in-use count, so the tag alone stops ABA (with the tag
-//! increment removed, loom finds a buffer handed to two owners here; the 64-bit head's
-//! in-use count hides that case from these small models):
+//! CI runs it with `--cfg bufpress_head32`: the LL/SC pop of thumbv7em with the
+//! exclusive monitor emulated (its CAS loops make the 3-thread model take minutes). The
+//! ABA case with a tag that does wrap is `loom_aba.rs`:
 //!
 //! ```sh
 //! RUSTFLAGS="--cfg loom --cfg bufpress_head32" CARGO_TARGET_DIR=target/loom32 \

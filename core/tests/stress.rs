@@ -1,6 +1,12 @@
 //! Ownership stress: 2 to 8 threads, at least 10^6 random operations per run (scaled
 //! down under Miri), each holder writing its own pattern over its buffer and checking
 //! it before release, and an owner table that catches any buffer handed out twice.
+//!
+//! With `--cfg bufpress_tag_bits="2"` the head's tag wraps every 4 updates, so a
+//! million operations wrap it about 10^5 times: `.ci/test` runs it so on the LL/SC
+//! (`--cfg bufpress_head32`) and critical-section (`--cfg bufpress_head32_cs`) pops,
+//! which must not care. (On the 64-bit CAS pop a 2-bit tag may let a stale pop through:
+//! that is the bound a 48-bit tag makes unreachable, not a test to pass.)
 
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::thread;

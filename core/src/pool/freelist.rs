@@ -1,8 +1,9 @@
 //! The lock-free free list shared by every pool: a Treiber stack of slot indices.
 //!
 //! The links are intrusive: slot `i` owns `links[i]`, no container allocates, and
-//! acquire and release are one CAS each (plus a retry when another core or an
-//! interrupt handler won the race). This file has no `unsafe`: it hands out slot
+//! acquire and release are one atomic update of the head each (plus a retry when
+//! another core or an interrupt handler won the race; how the pop updates it depends
+//! on the target, see `head.rs`). This file has no `unsafe`: it hands out slot
 //! *indices*, and the pool types turn an index into memory.
 //!
 //! # Link encoding (why a fresh pool is all zero)
@@ -14,14 +15,14 @@
 //!
 //! A slot held through a raw handle stores `RAW | key` (bit 15 set, a 15-bit key)
 //! instead; a slot held by a
-//! guard stores whatever it had (nobody reads it but a racing pop, whose CAS then fails
-//! on the tag).
+//! guard stores whatever it had (nobody reads it but a racing pop, which then fails
+//! and retries: see `head.rs`).
 
-use super::head::{Head, Snap};
+use super::head::{Head, Snap, Step};
 #[cfg(feature = "async")]
 use super::wait::Queue;
 use crate::error::{Exhausted, RawError};
-use crate::sync::{AtomicU16, AtomicU32, Ordering, const_fn, spin_hint};
+use crate::sync::{AtomicU16, AtomicU32, Ordering, const_fn};
 
 /// Marks a link whose slot is held through a raw handle; the low 15 bits are its key.
 const RAW: u16 = 1 << 15;
@@ -61,8 +62,8 @@ impl Header {
 
 /// A snapshot of a pool's counters, read in O(1) with no lock.
 ///
-/// `available` and `in_use` come from the same atomic word on targets with 64-bit
-/// atomics, so they always add up to `capacity`.
+/// `available` is `capacity - in_use`, so they always add up; while acquires and
+/// releases are in flight `in_use` may lag behind them by those few.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
@@ -112,34 +113,31 @@ impl<'a> FreeList<'a> {
         self.pop_when(|cur| !cur.waiting())
     }
 
-    /// Pops while `allowed(head)`; the check and the pop are one CAS on the head.
+    /// Pops while `allowed(head)`; the check and the pop act on one read of the head
+    /// (the pop fails and reads again if the head changed since).
     #[inline]
     fn pop_when(self, allowed: impl Fn(Snap) -> bool) -> Result<u16, Exhausted> {
         let n = self.links.len();
-        let mut cur = self.hdr.head.load();
-        loop {
+        let taken = self.hdr.head.pop(|cur| {
             let index = cur.index();
             let Some(link) = self.links.get(usize::from(index)) else {
-                return Err(Exhausted { capacity: n });
+                return Step::Stop;
             };
             if !allowed(cur) {
-                return Err(Exhausted { capacity: n });
+                return Step::Stop;
             }
-            let next = decode(link.load(Ordering::Relaxed), index);
-            if next > n {
-                // The slot was taken (and its link changed) since `cur` was read, so
-                // the CAS would fail anyway: read the head again.
-                spin_hint();
-                cur = self.hdr.head.load();
-                continue;
+            match decode(link.load(Ordering::Relaxed), index) {
+                // The slot was taken (and its link changed) since `cur` was read.
+                next if next > n => Step::Again,
+                next => Step::Take(next as u16),
             }
-            match self.hdr.head.try_pop(cur, next as u16) {
-                Ok(in_use) => {
-                    self.note_in_use(in_use);
-                    return Ok(index);
-                }
-                Err(now) => cur = now,
+        });
+        match taken {
+            Some((index, in_use)) => {
+                self.note_in_use(in_use);
+                Ok(index)
             }
+            None => Err(Exhausted { capacity: n }),
         }
     }
 

@@ -14,19 +14,27 @@
 //!
 //! # Design note: the free list
 //!
-//! Free slots form a Treiber stack of slot *indices*. The head is one atomic word:
-//! `index | in-use count | tag` in an `AtomicU64` where 64-bit atomics exist,
-//! `index | tag` in an `AtomicU32` (plus a separate in-use counter) where only 32-bit
-//! CAS exists (thumbv7em). Acquire reads the head and its slot's link, then swaps in
-//! the successor with one CAS; release writes the slot's link and swaps the slot in.
-//! The tag changes on every update, so a CAS prepared on a stale head fails instead of
-//! corrupting the list (the ABA problem).
+//! Free slots form a Treiber stack of slot *indices*. The head is one atomic word,
+//! `index | waiting | tag`, with the in-use count in a second atomic. Release writes
+//! the slot's link and swaps the slot in with one CAS; a push whose CAS succeeds is
+//! right whatever happened in between, since its link points at the head it replaced.
+//! Acquire (the pop) reads the head, then the top's link, then installs the successor:
+//! if the top was taken and given back between its read and its write while the list
+//! under it changed, a blind write would install a successor that is held (the ABA
+//! problem). How each target rules that out:
+//!
+//! | targets | pop | lock-free or interrupt-masking | ABA argument | checked by |
+//! |---|---|---|---|---|
+//! | thumbv7m, thumbv7em, thumbv8m.main (ARMv7-M, ARMv8-M mainline) | LDREX head, read link, STREX (`head/llsc.rs`) | lock-free | none possible: the STREX fails after any store to the head by another core (global monitor) or by an interrupt handler (exception entry and return clear the local monitor, ARMv7-M ARM A3.4.4) | `loom_aba`, `loom_freelist`, the core's tests and Miri with `--cfg bufpress_head32` (LL/SC with an emulated monitor, any tag width); the thumbv7em disassembly |
+//! | other targets without 64-bit atomics: thumbv6m, riscv32, 32-bit MIPS/PowerPC (feature `critical-section` required) | load, read link, CAS in one `critical_section::with` (`head/cs.rs`) | masks interrupts for a few instructions (on multicore: the critical-section lock); still callable from an interrupt handler | pops exclude each other, and the head's index returns to a slot only by popping it | `loom_aba`, `loom_freelist` and the core's tests with `--cfg bufpress_head32_cs` |
+//! | targets with 64-bit atomics (x86_64, aarch64, ...) | load, read link, CAS with a 48-bit tag (`head/cas.rs`) | lock-free | the tag advances on every update: a stale CAS succeeds only after 2^48 updates by others while one thread sits between two adjacent instructions (at one update per ns, 78 hours) | `stress` and `loom_aba` with `--cfg bufpress_tag_bits="2"` (then the model must find the double owner: it shows the bound is what holds) |
 //!
 //! Why this design (the measurements it rests on are in `tests/benches/RESULTS.md`):
 //!
-//! - **Interrupt-safe.** It is lock-free: a thread (or the code an interrupt handler
-//!   interrupted) that is stopped between its load and its CAS never keeps anyone
-//!   else from finishing. A spin lock would deadlock an interrupt handler that
+//! - **Interrupt-safe.** It is lock-free (on the critical-section targets of the
+//!   table, the pop masks interrupts for a few instructions instead): a thread (or the
+//!   code an interrupt handler interrupted) that is stopped between its load and its
+//!   write never keeps anyone else from finishing. A spin lock would deadlock an interrupt handler that
 //!   interrupted the lock holder, and its `try_lock` fails spuriously under
 //!   contention; `try_acquire` here fails only when the stack is seen empty.
 //! - **O(1), intrusive, no allocation.** The links are an array of 2-byte atomics,
@@ -39,10 +47,11 @@
 //! - **Written once.** All operations run on a [`PoolRef`] (a few pointers and
 //!   sizes), so the code is not duplicated for every `N` and `SIZE`.
 //!
-//! Memory orderings: acquire's CAS is `Acquire` (the new holder sees the previous
-//! holder's writes, which that holder's `Release` CAS published); links are read and
-//! written `Relaxed` atomics, ordered by the head's CAS; a stale link read is harmless
-//! because the tag makes that CAS fail.
+//! Memory orderings: the pop reads the head with `Acquire` (the new holder sees the
+//! previous holder's writes, which that holder's `Release` push published); links are
+//! read and written `Relaxed` atomics, ordered by the head's updates; a stale link read
+//! is harmless because the pop's write then fails (the STREX, the tag, or the
+//! critical section's CAS).
 //!
 //! # Waiting tasks (feature `async`)
 //!
@@ -58,29 +67,25 @@
 //! thumbv6m has atomic loads and stores but no compare-and-swap. There the crate
 //! takes its atomics from `portable-atomic`; with the `critical-section` feature each
 //! CAS runs inside `critical_section::with`, which on a single-core part masks
-//! interrupts for a few instructions. The application links a `critical-section`
-//! implementation (e.g. `cortex-m`'s `critical-section-single-core`). Without the
-//! feature the build fails with `portable-atomic`'s message, rather than silently
-//! being unsound. CI builds this configuration.
+//! interrupts for a few instructions, and so does each pop (the table above). The
+//! application links a `critical-section` implementation (e.g. `cortex-m`'s
+//! `critical-section-single-core`). Without the feature the build fails with a
+//! message saying so (on thumbv6m, riscv32 and every other target the table's second
+//! row covers), rather than silently being unsound. CI builds this configuration.
 //!
 //! # Limits
 //!
-//! At most 32,767 buffers per pool; buffers of at most `u32::MAX` bytes. On 32-bit-only
-//! targets the tag is 16 bits: a thread preempted between its load and its CAS while
-//! others perform a multiple of 65,536 updates could be fooled. On 64-bit targets the
-//! tag is 32 bits.
+//! At most 32,767 buffers per pool; buffers of at most `u32::MAX` bytes. The free
+//! list's ABA guarantee per target is the table in the design note.
 
 mod array;
 mod buf;
 mod classes;
 mod freelist;
 mod handle;
-// `--cfg bufpress_head32` selects the 32-bit head on any target, so the host's tests,
-// Miri and loom check the head thumbv7em and thumbv6m use (see `.ci/test`).
-#[cfg_attr(
-    any(not(target_has_atomic = "64"), bufpress_head32),
-    path = "head32.rs"
-)]
+// The pop is picked per target by `build.rs`; `--cfg bufpress_head32` and
+// `--cfg bufpress_head32_cs` select the 32-bit targets' pops on the host, so the
+// host's tests, Miri and loom check them (see `.ci/test`).
 mod head;
 mod pool_ref;
 mod region;

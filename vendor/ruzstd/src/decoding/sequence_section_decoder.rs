@@ -359,10 +359,9 @@ fn maybe_update_fse_tables(
         }
         ModeType::Predefined => {
             vprintln!("Use predefined of table");
-            scratch.offsets.build_from_probabilities(
-                OF_DEFAULT_ACC_LOG,
-                &OFFSET_DEFAULT_DISTRIBUTION[..],
-            )?;
+            scratch
+                .offsets
+                .build_from_probabilities(OF_DEFAULT_ACC_LOG, &OFFSET_DEFAULT_DISTRIBUTION[..])?;
             scratch.of_rle = None;
         }
         ModeType::Repeat => {

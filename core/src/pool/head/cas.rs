@@ -1,0 +1,37 @@
+//! The pop on targets with 64-bit atomics: load the head, read the top's link, CAS.
+//!
+//! ABA: the CAS compares the whole word, whose 48-bit tag advances on every update
+//! (pop, push, raw handle). It succeeds on a stale head only if others made a multiple
+//! of 2^48 updates while this thread sat between its load and its CAS, two adjacent
+//! steps: at one update per nanosecond that is 78 hours without being scheduled.
+
+use super::{Snap, Step};
+use crate::sync::{AtomicU64, Ordering, spin_hint};
+
+pub(super) type Raw = u64;
+pub(super) type Word = AtomicU64;
+
+#[inline]
+pub(super) fn pop(word: &Word, mut step: impl FnMut(Snap) -> Step) -> Option<Snap> {
+    let mut cur = Snap(word.load(Ordering::Acquire));
+    loop {
+        match step(cur) {
+            Step::Take(next) => {
+                match word.compare_exchange_weak(
+                    cur.0,
+                    cur.then(next).0,
+                    Ordering::Acquire,
+                    Ordering::Acquire,
+                ) {
+                    Ok(_) => return Some(cur),
+                    Err(now) => cur = Snap(now),
+                }
+            }
+            Step::Stop => return None,
+            Step::Again => {
+                spin_hint();
+                cur = Snap(word.load(Ordering::Acquire));
+            }
+        }
+    }
+}
