@@ -1,13 +1,13 @@
 //! Hole 3 of issue 11, the regression model: ABA on the free list's pop, with the tag
-//! narrowed to 2 bits so that loom can wrap it (4 updates):
+//! narrowed to 1 bit so that loom can wrap it (2 pops: the tag counts pops):
 //!
 //! ```sh
 //! # The 64-bit head's CAS pop (a tag, no LL/SC): loom must find the double owner.
-//! RUSTFLAGS='--cfg loom --cfg bufpress_tag_bits="2"' CARGO_TARGET_DIR=target/loom-aba \
+//! RUSTFLAGS='--cfg loom --cfg bufpress_tag_bits="1"' CARGO_TARGET_DIR=target/loom-aba \
 //!     cargo test -p bufpress --test loom_aba --release
 //! # The LL/SC pop (exclusive monitor emulated) and the critical-section pop: no ABA.
-//! RUSTFLAGS='--cfg loom --cfg bufpress_tag_bits="2" --cfg bufpress_head32' ...
-//! RUSTFLAGS='--cfg loom --cfg bufpress_tag_bits="2" --cfg bufpress_head32_cs' ...
+//! RUSTFLAGS='--cfg loom --cfg bufpress_tag_bits="1" --cfg bufpress_head32' ...
+//! RUSTFLAGS='--cfg loom --cfg bufpress_tag_bits="1" --cfg bufpress_head32_cs' ...
 //! ```
 //!
 //! With the CAS pop the test expects the model to fail ("held by two owners"): the
@@ -16,8 +16,8 @@
 //! design passes.
 //!
 //! The schedule loom finds: main holds slot 0; thread A reads the head (slot 1, next
-//! 2) and is preempted before its CAS; thread B takes 1 and 2, gives back 0 and 1 (4
-//! updates: the head is slot 1 with the same tag, but 1's successor is now 0). A's CAS
+//! 2) and is preempted before its CAS; thread B takes 1 and 2, gives back 0 and 1 (2
+//! pops: the head is slot 1 with the same 1-bit tag, but 1's successor is now 0). A's CAS
 //! succeeds and installs slot 2, which B still holds, as the top: A's next acquire
 //! takes it too.
 #![cfg(loom)]

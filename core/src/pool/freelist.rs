@@ -184,8 +184,8 @@ impl<'a> FreeList<'a> {
     }
 
     /// Puts a slot on the list even while tasks wait (the waiter queue's own use,
-    /// with its lock held or its holder told to serve; and value pools, on which
-    /// nobody waits).
+    /// with its lock held or its holder told to serve).
+    #[cfg(feature = "async")]
     pub(crate) fn push_anyway(self, index: u16) {
         self.push_if(index, |_| true);
     }
@@ -237,17 +237,17 @@ impl<'a> FreeList<'a> {
 
     /// Marks a held slot as held through a raw handle and returns the handle's key.
     ///
-    /// The key is the head's tag, advanced for this handle: the tag changes on every
-    /// acquire, release and raw handle, so two handles of one slot made at different
-    /// times differ (even with no acquire or release between them: a handle turned
-    /// back into a guard and made again gets a new key, and the old one stays stale).
+    /// The key comes from a counter of the pool's raw handles, so two handles of one
+    /// slot made at different times differ (even with no acquire or release between
+    /// them: a handle turned back into a guard and made again gets a new key, and the
+    /// old one stays stale) unless 2^16 handles were made in between.
     ///
-    /// The tag is mixed with bits of the pool's address, so a handle from another pool
+    /// The count is mixed with bits of the pool's address, so a handle from another pool
     /// (whose tag may well be at the same count) matches a live handle here only by
     /// chance (about 1 in 2^15), not as a rule.
     pub(crate) fn mark_raw(self, index: u16) -> u16 {
         let salt = (self.links.as_ptr().addr() >> 3) as u16;
-        let key = (self.hdr.head.bump_tag() ^ salt) & LOW;
+        let key = (self.hdr.head.next_key() ^ salt) & LOW;
         if let Some(link) = self.links.get(usize::from(index)) {
             // `Release`, paired with `claim_raw`'s `Acquire`: the handle may travel
             // to its next owner through anything, even a `Relaxed` atomic that orders

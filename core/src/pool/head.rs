@@ -1,8 +1,8 @@
 //! The free-list head: one atomic word `index: 15 | waiting: 1 | tag` (the tag fills
-//! the rest of the word) and the in-use count in a second atomic.
+//! the rest of the word and counts pops), a count of pushes (the in-use count is pops
+//! minus pushes), and a count of raw-handle keys.
 //!
-//! Pushes, the `waiting` bit and raw-handle keys (`bump_tag`) are plain atomic
-//! operations on the word, the same on every target. The pop, the one operation that
+//! Pushes and the `waiting` bit are plain atomic operations on the word, the same on every target. The pop, the one operation that
 //! can suffer ABA, is picked per target by `build.rs` (`bufpress_head`):
 //!
 //! - `cas` (64-bit atomics): load, read the link, CAS with a 48-bit tag (`head/cas.rs`);
@@ -14,7 +14,7 @@
 //!
 //! The guarantee each gives is the table in the pool's design note (`pool/mod.rs`).
 
-use crate::sync::{AtomicU32, Ordering, const_fn};
+use crate::sync::{AtomicU16, AtomicU32, Ordering, const_fn};
 
 #[cfg_attr(bufpress_head = "cas", path = "head/cas.rs")]
 #[cfg_attr(bufpress_head = "llsc", path = "head/llsc.rs")]
@@ -57,6 +57,7 @@ pub(crate) struct Snap(Raw);
 
 impl Snap {
     /// The low 16 bits of the tag.
+    #[cfg_attr(bufpress_narrow_tag, allow(dead_code))]
     #[inline]
     pub(crate) fn tag16(self) -> u16 {
         (self.0 >> TAG_SHIFT) as u16
@@ -89,12 +90,22 @@ impl Snap {
         }
     }
 
-    /// The head after a pop or push that leaves `top` on top: the `waiting` bit kept,
-    /// the tag advanced (modulo 2^TAG_BITS).
+    /// The head after a pop that leaves `top` on top: the `waiting` bit kept, the tag
+    /// advanced (modulo 2^TAG_BITS). Only pops advance the tag (it counts them): a
+    /// stale pop is one whose top was popped and pushed back meanwhile, and a push
+    /// whose CAS succeeds is right whatever happened before it.
     #[inline]
-    fn then(self, top: u16) -> Self {
+    fn popped(self, top: u16) -> Self {
         let tag = (self.0 >> TAG_SHIFT).wrapping_add(1) & TAG_MASK;
         Self((tag << TAG_SHIFT) | Raw::from(top | self.waiting_bit()))
+    }
+
+    /// The head after a push that puts `top` on top: tag and `waiting` bit kept. Two
+    /// pushes never produce the same word without a pop between them (the second
+    /// pushed slot was off the list, so it is not the first one's top).
+    #[inline]
+    fn pushed(self, top: u16) -> Self {
+        Self(((self.0 >> TAG_SHIFT) << TAG_SHIFT) | Raw::from(top | self.waiting_bit()))
     }
 }
 
@@ -109,13 +120,20 @@ pub(crate) enum Step {
     Again,
 }
 
-/// Invariant: `index <= N` (N = "empty"); `in_use <= N`, and it differs from the slots off
-/// the free list only by the acquires and releases in flight. `waiting` (bit 15, next
+/// Invariant: `index <= N` (N = "empty"). The tag counts pops (modulo 2^TAG_BITS) and
+/// `pushes` counts pushes (modulo 2^16, counted just before each push's CAS), so the
+/// slots off the free list are `pops - pushes` modulo 2^16 (at most N < 2^15), up to the
+/// releases in flight: one extra atomic per round trip, on the release side. With a
+/// narrowed tag (tests) the count is kept in `in_use` instead. `waiting` (bit 15, next
 /// to the index) is set while tasks wait for a buffer (feature `async`); pops and
-/// pushes keep it as it is.
+/// pushes keep it as it is. `keys` counts raw handles (their keys).
 pub(crate) struct Head {
     word: design::Word,
+    #[cfg(not(bufpress_narrow_tag))]
+    pushes: AtomicU32,
+    #[cfg(bufpress_narrow_tag)]
     in_use: AtomicU32,
+    keys: AtomicU16,
 }
 
 impl Head {
@@ -125,7 +143,11 @@ impl Head {
         pub(crate) const fn new() -> Self {
             Self {
                 word: design::Word::new(0),
+                #[cfg(not(bufpress_narrow_tag))]
+                pushes: AtomicU32::new(0),
+                #[cfg(bufpress_narrow_tag)]
                 in_use: AtomicU32::new(0),
+                keys: AtomicU16::new(0),
             }
         }
     }
@@ -135,37 +157,20 @@ impl Head {
         Snap(self.word.load(Ordering::Acquire))
     }
 
-    /// Advances the tag alone (index and flags unchanged) and returns the low 16 bits
-    /// of the new tag: raw handles take their key from it, so every handle gets a key
-    /// no other handle made in the last 2^15 tag steps has. A racing pop or push sees
-    /// the head change and retries, as after any other update.
-    pub(crate) fn bump_tag(&self) -> u16 {
-        #[cfg(not(bufpress_narrow_tag))]
-        let old = Snap(self.word.fetch_add(1 << TAG_SHIFT, Ordering::AcqRel));
-        // A narrow tag must wrap inside its bits: a CAS loop (tests only).
-        #[cfg(bufpress_narrow_tag)]
-        let old = {
-            let mut cur = self.load();
-            loop {
-                let new = cur.then(cur.index());
-                match self.word.compare_exchange_weak(
-                    cur.0,
-                    new.0,
-                    Ordering::AcqRel,
-                    Ordering::Acquire,
-                ) {
-                    Ok(_) => break cur,
-                    Err(now) => cur = Snap(now),
-                }
-            }
-        };
-        old.tag16().wrapping_add(1)
+    /// A new raw handle's key: every handle gets a key no other handle made in the last
+    /// 2^16 handles of this pool has (a counter, not the head: raw handles leave the
+    /// free list alone).
+    pub(crate) fn next_key(&self) -> u16 {
+        self.keys.fetch_add(1, Ordering::Relaxed).wrapping_add(1)
     }
 
-    /// How many slots are off the free list now.
+    /// How many slots are off the free list now (up to the releases in flight).
     #[inline]
     pub(crate) fn in_use(&self) -> u16 {
-        self.in_use.load(Ordering::Relaxed) as u16
+        #[cfg(not(bufpress_narrow_tag))]
+        return off_list(self.load().tag16(), self.pushes.load(Ordering::Relaxed));
+        #[cfg(bufpress_narrow_tag)]
+        return self.in_use.load(Ordering::Relaxed) as u16;
     }
 
     /// Takes the top: `step(head)` reads the top's link and says what to do. Returns the
@@ -174,6 +179,14 @@ impl Head {
     #[inline]
     pub(crate) fn pop(&self, step: impl FnMut(Snap) -> Step) -> Option<(u16, u16)> {
         let taken = design::pop(&self.word, step)?;
+        // The pushes this pop synchronized with (through the head) are counted: the
+        // count never exceeds the true one.
+        #[cfg(not(bufpress_narrow_tag))]
+        let in_use = off_list(
+            taken.tag16().wrapping_add(1),
+            self.pushes.load(Ordering::Relaxed),
+        );
+        #[cfg(bufpress_narrow_tag)]
         let in_use = (self.in_use.fetch_add(1, Ordering::Relaxed) as u16).wrapping_add(1);
         Some((taken.index(), in_use))
     }
@@ -184,7 +197,7 @@ impl Head {
         self.word
             .compare_exchange_weak(
                 cur.0,
-                cur.then(index).0,
+                cur.pushed(index).0,
                 Ordering::Release,
                 Ordering::Relaxed,
             )
@@ -211,15 +224,32 @@ impl Head {
     }
 
     /// Called once before a release's CAS loop: counting the slot as free slightly
-    /// early keeps `in_use` from ever passing N when another thread pops it at once.
+    /// early keeps the in-use count from ever passing N when another thread pops it
+    /// at once.
     #[inline]
     pub(crate) fn will_push(&self) {
+        #[cfg(not(bufpress_narrow_tag))]
+        self.pushes.fetch_add(1, Ordering::Relaxed);
+        #[cfg(bufpress_narrow_tag)]
         self.in_use.fetch_sub(1, Ordering::Relaxed);
     }
 
     /// Undoes `will_push` for a release that did not push.
     #[inline]
     pub(crate) fn wont_push(&self) {
+        #[cfg(not(bufpress_narrow_tag))]
+        self.pushes.fetch_sub(1, Ordering::Relaxed);
+        #[cfg(bufpress_narrow_tag)]
         self.in_use.fetch_add(1, Ordering::Relaxed);
     }
+}
+
+/// Slots off the list from the pop and push counts (modulo 2^16). A push counted before
+/// its CAS makes the difference briefly one short, never more than the truth; a count
+/// read a little later than the pops can make it negative: that reads as 0.
+#[cfg(not(bufpress_narrow_tag))]
+#[inline]
+fn off_list(pops: u16, pushes: u32) -> u16 {
+    let diff = pops.wrapping_sub(pushes as u16) as i16;
+    if diff < 0 { 0 } else { diff as u16 }
 }

@@ -1,9 +1,11 @@
 //! The pop on targets with 64-bit atomics: load the head, read the top's link, CAS.
 //!
-//! ABA: the CAS compares the whole word, whose 48-bit tag advances on every update
-//! (pop, push, raw handle). It succeeds on a stale head only if others made a multiple
-//! of 2^48 updates while this thread sat between its load and its CAS, two adjacent
-//! steps: at one update per nanosecond that is 78 hours without being scheduled.
+//! ABA: the CAS compares the whole word, whose 48-bit tag counts pops. A stale pop is
+//! one whose top was popped (and pushed back) after it read the head; its CAS then
+//! succeeds only if others made a multiple of 2^48 pops while this thread sat between
+//! its load and its CAS, two adjacent steps: at one pop per nanosecond (faster than
+//! this machine's uncontended round trip of several ns) that is 78 hours without
+//! being scheduled.
 
 use super::{Snap, Step};
 use crate::sync::{AtomicU64, Ordering, spin_hint};
@@ -19,7 +21,7 @@ pub(super) fn pop(word: &Word, mut step: impl FnMut(Snap) -> Step) -> Option<Sna
             Step::Take(next) => {
                 match word.compare_exchange_weak(
                     cur.0,
-                    cur.then(next).0,
+                    cur.popped(next).0,
                     Ordering::Acquire,
                     Ordering::Acquire,
                 ) {

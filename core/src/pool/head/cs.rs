@@ -80,7 +80,7 @@ fn attempt(word: &AtomicU32, step: &mut impl FnMut(Snap) -> Step) -> Tried {
         match step(cur) {
             Step::Take(next) => match word.compare_exchange(
                 cur.0,
-                cur.then(next).0,
+                cur.popped(next).0,
                 Ordering::Acquire,
                 Ordering::Acquire,
             ) {

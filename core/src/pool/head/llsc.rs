@@ -8,7 +8,7 @@
 //! of an exception entry or exit sequence" (ARMv7-M Architecture Reference Manual,
 //! DDI 0403E, A3.4.4 "Context switch support"; ARMv8-M, DDI 0553, keeps the rule).
 //! Every store to the head is a
-//! STREX (pushes, `bump_tag` and the `waiting` bit are `core` atomics, which are
+//! STREX (pushes and the `waiting` bit are `core` atomics, which are
 //! LDREX/STREX loops here) or this pop's. So a successful STREX means the head is the
 //! one the LDREX read, the top is still on the list, and its link (written only by the
 //! slot's owner) is the one read. No tag is needed for this; the word keeps one for
@@ -58,7 +58,7 @@ pub(super) fn pop(word: &Word, mut step: impl FnMut(Snap) -> Step) -> Option<Sna
                 // to the word since: the argument in the module docs.
                 unsafe {
                     asm!("strex {failed}, {new}, [{addr}]", addr = in(reg) addr,
-                        new = in(reg) cur.then(next).0, failed = out(reg) failed,
+                        new = in(reg) cur.popped(next).0, failed = out(reg) failed,
                         options(nostack, preserves_flags));
                 }
                 if failed == 0 {

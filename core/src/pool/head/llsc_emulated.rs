@@ -2,8 +2,8 @@
 //! monitor emulated, so that the tests, Miri and loom check the algorithm ARMv7-M runs.
 //!
 //! The emulated head is one `AtomicU64`: the 32-bit head word in the low half, and in
-//! the high half a count of the stores made to it. Every store (pop, push, `bump_tag`,
-//! the `waiting` bit) advances the count, so a store-exclusive, a CAS on the whole
+//! the high half a count of the stores made to it. Every store (pop, push, the
+//! `waiting` bit) advances the count, so a store-exclusive, a CAS on the whole
 //! 64 bits from the value the load-exclusive read, fails if anyone stored to the
 //! word since: LDREX/STREX's contract. (The count wraps after 2^32 stores; the
 //! hardware monitor does not. This is a test double, not a target.) The other
@@ -79,17 +79,6 @@ impl Word {
         self.compare_exchange(cur, new, success, failure)
     }
 
-    #[cfg_attr(bufpress_narrow_tag, allow(dead_code))]
-    pub(super) fn fetch_add(&self, add: u32, order: Ordering) -> u32 {
-        let loads = if order == Ordering::AcqRel {
-            Ordering::Acquire
-        } else {
-            Ordering::Relaxed
-        };
-        let add = |word: u32| Some(word.wrapping_add(add));
-        self.update(order, loads, add).unwrap_or_else(|word| word)
-    }
-
     #[cfg(feature = "async")]
     pub(super) fn fetch_and(&self, and: u32, order: Ordering) -> u32 {
         let loads = if order == Ordering::AcqRel {
@@ -129,7 +118,7 @@ pub(super) fn pop(word: &Word, mut step: impl FnMut(Snap) -> Step) -> Option<Sna
         let cur = Snap(cur);
         match step(cur) {
             Step::Take(next) => {
-                if word.store_exclusive(reservation, cur.then(next).0) {
+                if word.store_exclusive(reservation, cur.popped(next).0) {
                     return Some(cur);
                 }
             }
