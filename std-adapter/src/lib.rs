@@ -6,7 +6,7 @@
 //! |---|---|
 //! | [`Chain`], [`ChainReader`] | `Write` into successive pool buffers (a limit of `N`), `Read` back |
 //! | [`EncodeWriter`], [`DecodeReader`], [`DecodeWriter`] | `Write`/`Read` over any bufpress codec, through one pool buffer |
-//! | [`acquire_timeout`], [`Acquire`] | wait for a buffer, parked, with a timeout |
+//! | [`acquire_timeout`], [`AcquirePolicy`] | wait for a buffer, parked, with a timeout |
 //! | [`zstd`] (feature `zstd`) | libzstd with static contexts: one-shot into pool buffers, reusable `Write`/`Read` encoders and decoders, no allocation after construction (libzstd's own included) |
 //! | [`flate`] (feature `flate2`) | deflate/zlib/gzip on flate2, reused, bufpress-written gzip framing |
 //! | [`to_io_error`] | bufpress errors as `io::Error` (`InvalidData` for corrupt input) |
@@ -19,10 +19,10 @@
 //! ```
 //! use bufpress::codec::deflate::Format;
 //! use bufpress::pool::Pool;
-//! use bufpress_std::flate::Flate2Encoder;
+//! use bufpress_std::flate::Encoder;
 //!
 //! static POOL: Pool<8, 4096> = Pool::new();
-//! let mut gzip = Flate2Encoder::new(Format::Gzip, 6)?;
+//! let mut gzip = Encoder::new(Format::Gzip, 6)?;
 //!
 //! let (tx, rx) = std::sync::mpsc::sync_channel(8);
 //! let mut out = POOL.try_acquire()?;
@@ -40,9 +40,9 @@
 //! ```
 //! # use bufpress::codec::deflate::Format;
 //! # use bufpress::pool::Pool;
-//! # use bufpress_std::flate::Flate2Encoder;
+//! # use bufpress_std::flate::Encoder;
 //! # static POOL: Pool<8, 4096> = Pool::new();
-//! # let mut gzip = Flate2Encoder::new(Format::Gzip, 6)?;
+//! # let mut gzip = Encoder::new(Format::Gzip, 6)?;
 //! let mut out = POOL.try_acquire()?;
 //! for message in [&b"one"[..], b"two", b"three"] {
 //!     out.clear();
@@ -82,5 +82,5 @@ pub mod zstd;
 
 pub use chain::{Chain, ChainReader};
 pub use codec_io::{DecodeReader, DecodeWriter, EncodeWriter};
-pub use error::{kind, stream_to_io_error, to_io_error};
-pub use wait::{Acquire, acquire_timeout};
+pub use error::{io_error_kind, stream_to_io_error, to_io_error};
+pub use wait::{AcquirePolicy, acquire_timeout};
