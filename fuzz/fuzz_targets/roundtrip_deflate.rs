@@ -18,7 +18,7 @@ static STATE: Mutex<Option<EncoderState>> = Mutex::new(None);
 fuzz_target!(|data: &[u8]| {
     let (ctl, input) = split(data);
     let format = [Format::Raw, Format::Zlib, Format::Gzip][(ctl % 3) as usize];
-    let level = (ctl / 3 % 11) as u8;
+    let level = (ctl / 3 % 11) as i32;
     let mut state = STATE.lock().unwrap();
     let state = state.get_or_insert_with(EncoderState::new);
     let mut inflate = INFLATE.try_acquire().unwrap();
@@ -40,7 +40,7 @@ fuzz_target!(|data: &[u8]| {
     .unwrap();
     assert!(plain[..m] == *input);
 
-    let mut encoder = Encoder::new(format, u32::from(level.min(9))).unwrap();
+    let mut encoder = Encoder::new(format, level.min(9)).unwrap();
     one_shot(&mut packed, 0, |out| encoder.compress_into(input, out)).unwrap();
     let m = one_shot(&mut plain, 0, |out| {
         deflate::decompress_into(&packed, out, format, &mut inflate)

@@ -3,9 +3,7 @@
 //! fuzzer-sized pieces and buffers; what comes back is the input.
 #![no_main]
 
-use bufpress::codec::lz4::{
-    self, BlockMode, BlockSize, Decoder, Encoder, FrameSettings, Table,
-};
+use bufpress::codec::lz4::{self, BlockMode, BlockSize, Decoder, Encoder, FrameSettings, Table};
 use bufpress::codec::{Encode, decode_into};
 use bufpress::pool::{Pool, ValuePool};
 use bufpress_fuzz::{Pieces, one_shot, split};

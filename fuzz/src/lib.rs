@@ -8,7 +8,7 @@
 //!   exceeds the limit, it agrees with the one-shot result, and it cannot loop.
 //! - [`Pieces`]: the piece sizes, from a few bytes of the input.
 
-use bufpress::codec::{DecodeError, Decode, Status};
+use bufpress::codec::{Decode, DecodeError, Status};
 use bufpress::pool::{Buf, PoolRef};
 
 /// Piece sizes taken from a seed (1 to 256 bytes, then repeating).

@@ -67,6 +67,28 @@
 //! # fn serde_like_writer(w: &mut impl Write) -> std::io::Result<()> { w.write_all(&[b'x'; 600]) }
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! # Naming
+//!
+//! This crate follows bufpress's [naming scheme](bufpress::codec#naming):
+//!
+//! - codec states named through their module: [`zstd::Encoder`], [`zstd::Decoder`],
+//!   [`flate::Encoder`], [`flate::Decoder`], implementing bufpress's
+//!   [`Encode`](bufpress::codec::Encode) / [`Decode`](bufpress::codec::Decode);
+//! - settings with consuming `with_*` builders ([`zstd::Settings::with_checksum`]),
+//!   getters as plain nouns (`level()`, `settings()`, `max_window()`), limits as
+//!   `max_<what>` ([`flate::Decoder::with_max_output`], `zstd::Decoder::new(max_window)`);
+//! - levels are `i32` with `MIN_LEVEL`/`MAX_LEVEL`/`DEFAULT_LEVEL` (zstd: `min_level()`);
+//! - output bounds are free functions: [`zstd::max_compressed_len`];
+//! - `io` adapters in the flate2/zstd dialect, all six alike ([`EncodeWriter`],
+//!   [`DecodeWriter`], [`DecodeReader`] for any codec, [`zstd::EncodeWriter`],
+//!   [`zstd::DecodeWriter`], [`zstd::DecodeReader`] for libzstd):
+//!   `new(inner, codec, staging)`, `finish(self) -> io::Result<W>`,
+//!   `try_finish(&mut self)`, `reset(inner)`, `get_ref`/`get_mut`,
+//!   `into_parts() -> (inner, codec, staging)`;
+//! - [`AcquirePolicy`] says how to get a buffer from an empty pool (core's
+//!   `pool::Acquire` is the future); [`to_io_error`], [`io_error_kind`] and
+//!   [`stream_to_io_error`] convert errors.
 // `unsafe` only in `zstd::ctx`, the calls into libzstd.
 #![deny(unsafe_code)]
 

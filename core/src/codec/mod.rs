@@ -20,6 +20,40 @@
 //! [`DecodeError::LimitExceeded`] before writing past it.
 //!
 //! The codec modules contain no `unsafe` code.
+//!
+//! # Naming
+//!
+//! One scheme for every codec, here and in `bufpress-std` (which follows it too):
+//!
+//! | idea | rule | examples |
+//! |---|---|---|
+//! | traits | verbs, like `io::Read` | [`Encode`], [`Decode`] |
+//! | state types | named through their module | `lz4::Encoder`, `lz4::Decoder` (frames), `deflate::Encoder`, `deflate::Decoder`, `zstd::Decoder`; in `bufpress-std`: `zstd::Encoder`, `zstd::Decoder`, `flate::Encoder`, `flate::Decoder` |
+//! | memory a state runs on | `<Type>State` | `deflate::EncoderState`, `deflate::DecoderState`, `deflate::InflateState` (one-shot) |
+//! | one-shot calls | `compress_into` / `decompress_into` (`*_into` writes into the caller's buffer); arguments `(input, out, settings…, state)` | `lz4::compress_into(input, out, table)`, `deflate::compress_into(input, out, format, level, state)`, `deflate::decompress_into(input, out, format, state)` |
+//! | output bounds | a free function `max_<what>_len(len, settings…)` beside the one-shot call it bounds, input length first | `lz4::max_compressed_len(len)`, `lz4::max_frame_len(len, &settings)`, `deflate::max_compressed_len(len, format)`, `bufpress_std::zstd::max_compressed_len(len)` |
+//! | settings | a `Copy` value with consuming `with_*` builders (`const` where possible) | `lz4::FrameSettings::new().with_block_checksum(true)`, `bufpress_std::zstd::Settings::new(3, 64 * 1024).with_checksum(true)` |
+//! | builders | `with_<noun>(self, value) -> Self`, consuming, `#[must_use]`; never a constructor | `lz4::Encoder::new().with_settings(s)`, `deflate::Decoder::new(format, state).with_max_output(n)` |
+//! | setters | `set_<noun>(&mut self, value)`, for a state already in a `static` or a pool | `lz4::Decoder::set_max_output`, `lz4::Encoder::set_settings` |
+//! | getters | the plain noun | `level()`, `format()`, `settings()`, `max_output()`, `max_window()` |
+//! | limits | `max_<what>`, one word for each thing limited: `max_output` (total output of a stream), `max_window` (zstd window), `max_content` (one zstd frame's content) | `lz4::Decoder::with_max_output`, `zstd::Decoder::new(max_window).with_max_content(n)` |
+//! | levels | `i32` everywhere, with `MIN_LEVEL`/`MAX_LEVEL`/`DEFAULT_LEVEL` in the codec's module (libzstd's minimum is a function, `min_level()`); out of range is [`EncodeError::InvalidSetting`] | deflate 0 to 10 (default 6), flate2 0 to 9 (default 6), libzstd `min_level()` to 19 (default 3); lz4 has no levels |
+//! | errors | one per operation ([`DecodeError`], [`EncodeError`], [`StreamError`]), defined in [`error`](crate::error), which imports nothing from the codecs | |
+//!
+//! The `io` adapters of `bufpress-std` speak the flate2/zstd dialect: `EncodeWriter`,
+//! `DecodeWriter`, `DecodeReader` (at the crate root for any codec, and in
+//! `bufpress_std::zstd` for libzstd), each `new(inner, codec, staging)`,
+//! `finish(self) -> io::Result<W>`, `try_finish(&mut self)`, `reset(inner)`,
+//! `get_ref`/`get_mut`, `into_parts() -> (inner, codec, staging)`.
+//!
+//! The pool follows the same rules (renames still to come there): `try_acquire()`
+//! never blocks, `acquire()` is the future (today `acquire_async`, type
+//! `pool::Acquire`), `acquire_blocking()` spins until a buffer is free (today
+//! `acquire`), `acquire_spinning(max_rounds)` stays; the error of an acquire is an
+//! `AcquireError` (today `Exhausted`, like `CapacityError`, `RawError`); lengths are
+//! `usize` (`RawBuf::with_len(self, len: usize)`); `Buf::spare_capacity_mut()` as
+//! `Vec`'s, and `Buf::try_spare_capacity_mut(n)` for the first `n` spare bytes (today
+//! `spare_mut`).
 #![forbid(unsafe_code)]
 
 use core::fmt;
