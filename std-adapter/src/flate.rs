@@ -19,7 +19,7 @@
 //!   bufpress two independent deflate implementations (core runs miniz_oxide in its
 //!   non-wrapping mode, which refuses such distances).
 //! - **Decoding** runs flate2's raw inflate inside bufpress's
-//!   [`Framing`](bufpress::codec::deflate::Framing): the same header checks, checksums,
+//!   [`Framing`]: the same header checks, checksums,
 //!   multi-member gzip handling and typed errors as bufpress's own deflate decoder, and
 //!   an optional limit on the output ([`Decoder::with_max_output`]) against
 //!   decompression bombs.
