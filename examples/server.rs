@@ -16,8 +16,7 @@ use std::time::{Duration, Instant};
 use bufpress::codec::deflate::Format;
 use bufpress::pool::{Pool, RawBuf};
 use bufpress_std::acquire_timeout;
-use bufpress_std::flate::{Flate2Decoder, Flate2Encoder};
-use bufpress_std::zstd::{Compressor, Decompressor, Params};
+use bufpress_std::{flate, zstd};
 use bufpress_support::counting::{self, CountingAlloc};
 
 /// Compressed messages in flight: at most 8 (the backpressure).
@@ -79,8 +78,9 @@ fn post(raw: RawBuf) {
 fn worker(id: u64, start: Arc<Barrier>) -> (u64, u64, u64) {
     // Warm-up: the encoders are built once, here (flate2's compressor, ~320 KB; a
     // libzstd static context for level 3 and messages up to 4 KiB).
-    let mut gzip = Flate2Encoder::new(Format::Gzip, 6).expect("level 6");
-    let mut zstd = Compressor::new(Params::new(3, 4096).checksum(true)).expect("level 3");
+    let mut gzip = flate::Encoder::new(Format::Gzip, 6).expect("level 6");
+    let mut zstd =
+        zstd::Encoder::new(zstd::Settings::new(3, 4096).with_checksum(true)).expect("level 3");
     let mut msg = [0u8; 4096];
     // The first wait of this thread (on a pool `main` keeps empty): times out at once.
     let _ = acquire_timeout(WARM_UP.pool_ref(), Duration::ZERO);
@@ -123,8 +123,8 @@ const ZSTD_HELLO: [u8; 40] = [
 
 /// The "network": takes compressed messages, checks one in 15, gives buffers back.
 fn network(start: Arc<Barrier>) -> (u64, u64) {
-    let mut gunzip = Flate2Decoder::new(Format::Gzip).with_limit(8192);
-    let mut unzstd = Decompressor::new(64 * 1024);
+    let mut gunzip = flate::Decoder::new(Format::Gzip).with_max_output(8192);
+    let mut unzstd = zstd::Decoder::new(64 * 1024);
     // Warm-up: one message of each format (inflate builds its window at first use).
     let mut check = SCRATCH.try_acquire().expect("one scratch buffer");
     gunzip

@@ -10,8 +10,7 @@ use std::time::{Duration, Instant};
 use bufpress::codec::deflate::{self, InflateState};
 use bufpress::codec::lz4::{self, FrameSettings, Table};
 use bufpress::pool::{Buf, Pool, ValuePool};
-use bufpress_std::flate::Flate2Encoder;
-use bufpress_std::zstd::{Compressor, Decompressor, Params};
+use bufpress_std::{flate, zstd};
 use bufpress_support::corpus;
 use bufpress_support::counting;
 
@@ -258,7 +257,7 @@ fn naive_compress(format: Format, m: &[u8]) -> Vec<u8> {
             let _ = e.write_all(m);
             e.finish().unwrap_or_default()
         }
-        Format::Zstd => zstd::bulk::compress(m, 3).unwrap_or_default(),
+        Format::Zstd => ::zstd::bulk::compress(m, 3).unwrap_or_default(),
     }
 }
 
@@ -269,7 +268,7 @@ fn naive_decompress(format: Format, f: &[u8], len: usize) -> Result<Vec<u8>, Fai
         Format::Gzip => flate2::read::GzDecoder::new(f).read_to_end(&mut out),
         Format::Zlib => flate2::read::ZlibDecoder::new(f).read_to_end(&mut out),
         Format::Deflate => flate2::read::DeflateDecoder::new(f).read_to_end(&mut out),
-        Format::Zstd => return zstd::bulk::decompress(f, len).map_err(bad),
+        Format::Zstd => return ::zstd::bulk::decompress(f, len).map_err(bad),
     }
     .map_err(bad)?;
     Ok(out)
@@ -279,10 +278,10 @@ fn naive_decompress(format: Format, f: &[u8], len: usize) -> Result<Vec<u8>, Fai
 struct Pooled {
     table: bufpress::pool::Value<'static, Table>,
     /// flate2 (zlib-rs) encoders, as the CLI uses: gzip, zlib, raw deflate.
-    flate: [Flate2Encoder; 3],
+    flate: [flate::Encoder; 3],
     inflate: bufpress::pool::Value<'static, InflateState>,
-    zstd_encoder: Compressor,
-    zstd_decoder: Decompressor,
+    zstd_encoder: zstd::Encoder,
+    zstd_decoder: zstd::Decoder,
     out: Buf<'static>,
     back: Buf<'static>,
 }
@@ -292,13 +291,13 @@ impl Pooled {
         Ok(Self {
             table: TABLES.try_acquire()?,
             flate: [
-                Flate2Encoder::new(deflate::Format::Gzip, 6)?,
-                Flate2Encoder::new(deflate::Format::Zlib, 6)?,
-                Flate2Encoder::new(deflate::Format::Raw, 6)?,
+                flate::Encoder::new(deflate::Format::Gzip, 6)?,
+                flate::Encoder::new(deflate::Format::Zlib, 6)?,
+                flate::Encoder::new(deflate::Format::Raw, 6)?,
             ],
             inflate: INFLATE.try_acquire()?,
-            zstd_encoder: Compressor::new(Params::new(3, 1 << 20).checksum(true))?,
-            zstd_decoder: Decompressor::new(ZSTD_WINDOW_LIMIT),
+            zstd_encoder: zstd::Encoder::new(zstd::Settings::new(3, 1 << 20).with_checksum(true))?,
+            zstd_decoder: zstd::Decoder::new(ZSTD_WINDOW_LIMIT),
             out: BENCH.try_acquire()?,
             back: BENCH.try_acquire()?,
         })
@@ -339,7 +338,7 @@ impl Pooled {
             Format::Lz4 => lz4::decompress_frame_into(f, &mut self.back).map(drop),
             Format::Gzip | Format::Zlib | Format::Deflate => {
                 let fmt = deflate_format(format);
-                deflate::decompress_into(fmt, f, &mut self.back, &mut self.inflate).map(drop)
+                deflate::decompress_into(f, &mut self.back, fmt, &mut self.inflate).map(drop)
             }
             Format::Zstd => self
                 .zstd_decoder

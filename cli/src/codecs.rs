@@ -5,10 +5,10 @@
 //! (warm-up). Decoding lz4 and deflate/zlib/gzip uses core's no-allocator decoders.
 
 use bufpress::codec::deflate::{self, DecoderState};
-use bufpress::codec::lz4::{self, BlockMode, BlockSize, FrameDecoder, FrameEncoder, FrameSettings};
-use bufpress::codec::{Decoder, Encoder};
+use bufpress::codec::lz4::{self, BlockMode, BlockSize, FrameSettings};
+use bufpress::codec::{Decode, Encode};
 use bufpress::pool::ValuePool;
-use bufpress_std::flate::Flate2Encoder;
+use bufpress_std::{flate, zstd};
 
 use crate::failure::Failure;
 use crate::format::Format;
@@ -22,10 +22,10 @@ const LZ4_ENC_MEM: usize = lz4::encoder_memory(LZ4_BLOCK, BlockMode::Independent
 /// frames' blocks need.
 const LZ4_DEC_MEM: usize = lz4::decoder_memory(BlockSize::Max4MiB, BlockMode::Linked);
 
-static LZ4_ENCODER: ValuePool<FrameEncoder<LZ4_ENC_MEM>, 1> =
-    ValuePool::new([const { FrameEncoder::new() }]);
-static LZ4_DECODER: ValuePool<FrameDecoder<LZ4_DEC_MEM>, 1> =
-    ValuePool::new([const { FrameDecoder::new() }]);
+static LZ4_ENCODER: ValuePool<lz4::Encoder<LZ4_ENC_MEM>, 1> =
+    ValuePool::new([const { lz4::Encoder::new() }]);
+static LZ4_DECODER: ValuePool<lz4::Decoder<LZ4_DEC_MEM>, 1> =
+    ValuePool::new([const { lz4::Decoder::new() }]);
 static INFLATE: ValuePool<DecoderState, 1> = ValuePool::new([const { DecoderState::new() }]);
 
 /// The largest zstd window the CLI decodes: 8 MiB, enough for every level up to 19
@@ -51,7 +51,7 @@ pub(crate) fn encoder(
     format: Format,
     level: i32,
     size: Option<u64>,
-) -> Result<Box<dyn Encoder>, Failure> {
+) -> Result<Box<dyn Encode>, Failure> {
     format.check_level(level).map_err(Failure::Usage)?;
     Ok(match format {
         Format::Lz4 => {
@@ -63,10 +63,8 @@ pub(crate) fn encoder(
         Format::Gzip | Format::Zlib | Format::Deflate => {
             // flate2 on zlib-rs through bufpress-std: its state is built here, once,
             // and reset per stream (faster than miniz_oxide, core's compressor).
-            // `check_level` kept the level in 0..=9.
-            let level = u32::try_from(level).unwrap_or(6);
             let encoder =
-                Flate2Encoder::new(deflate_format(format), level).map_err(Failure::internal)?;
+                flate::Encoder::new(deflate_format(format), level).map_err(Failure::internal)?;
             Box::new(encoder)
         }
         Format::Zstd => zstd_encoder(level, size)?,
@@ -92,11 +90,10 @@ fn zstd_window(level: i32, size: Option<u64>) -> usize {
 /// zstd compression: libzstd through `bufpress_std::zstd`, a static context sized for
 /// the level and window (built here, the only allocation); a file's size is pledged,
 /// so the frame header carries it, as `zstd` writes it.
-fn zstd_encoder(level: i32, size: Option<u64>) -> Result<Box<dyn Encoder>, Failure> {
-    use bufpress_std::zstd::{Compressor, Params};
-    let params = Params::new(level, zstd_window(level, size)).checksum(true);
-    let mut compressor =
-        Compressor::new(params).map_err(|e| Failure::Usage(format!("zstd level {level}: {e}")))?;
+fn zstd_encoder(level: i32, size: Option<u64>) -> Result<Box<dyn Encode>, Failure> {
+    let settings = zstd::Settings::new(level, zstd_window(level, size)).with_checksum(true);
+    let mut compressor = zstd::Encoder::new(settings)
+        .map_err(|e| Failure::Usage(format!("zstd level {level}: {e}")))?;
     compressor
         .set_pledged_size(size)
         .map_err(Failure::internal)?;
@@ -108,7 +105,7 @@ fn zstd_encoder(level: i32, size: Option<u64>) -> Result<Box<dyn Encoder>, Failu
 /// # Errors
 ///
 /// An internal failure when a state is already taken (never: one run, one state).
-pub(crate) fn decoder(format: Format) -> Result<Box<dyn Decoder>, Failure> {
+pub(crate) fn decoder(format: Format) -> Result<Box<dyn Decode>, Failure> {
     Ok(match format {
         Format::Lz4 => {
             let mut state = LZ4_DECODER.try_acquire().map_err(Failure::internal)?;
@@ -125,6 +122,6 @@ pub(crate) fn decoder(format: Format) -> Result<Box<dyn Decoder>, Failure> {
 
 /// zstd decoding: libzstd through `bufpress_std::zstd`, a static context for windows
 /// up to [`ZSTD_WINDOW_LIMIT`] (built here, the only allocation).
-fn zstd_decoder() -> Box<dyn Decoder> {
-    Box::new(bufpress_std::zstd::Decompressor::new(ZSTD_WINDOW_LIMIT))
+fn zstd_decoder() -> Box<dyn Decode> {
+    Box::new(zstd::Decoder::new(ZSTD_WINDOW_LIMIT))
 }

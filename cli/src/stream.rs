@@ -3,7 +3,7 @@
 //! codec state, whatever the input's length; nothing here allocates on the success
 //! path.
 
-use bufpress::codec::{Checksum, DecodeError, Decoder, Encoder, Status};
+use bufpress::codec::{Checksum, Decode, DecodeError, Encode, Status};
 use bufpress::pool::Buf;
 
 use crate::failure::Failure;
@@ -48,7 +48,7 @@ impl Pipe<'_> {
 /// # Errors
 ///
 /// I/O failures, or an encoder error (a bug: the encoders fail only on bad settings).
-pub(crate) fn compress(enc: &mut dyn Encoder, pipe: &mut Pipe<'_>) -> Result<Totals, Failure> {
+pub(crate) fn compress(enc: &mut dyn Encode, pipe: &mut Pipe<'_>) -> Result<Totals, Failure> {
     let fail = |e| Failure::Data(format!("compressing: {e}"));
     loop {
         if pipe.input.pending().is_empty() {
@@ -87,7 +87,7 @@ pub(crate) fn compress(enc: &mut dyn Encoder, pipe: &mut Pipe<'_>) -> Result<Tot
 ///
 /// A data failure naming the problem and where it is, or an I/O failure.
 pub(crate) fn decompress(
-    dec: &mut dyn Decoder,
+    dec: &mut dyn Decode,
     format: Format,
     pipe: &mut Pipe<'_>,
 ) -> Result<Totals, Failure> {

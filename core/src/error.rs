@@ -3,8 +3,11 @@
 //!
 //! None of these is ever produced by a panic path: exhaustion, capacity and bad
 //! handles are ordinary results.
+//!
+//! This module depends on no other: the pool and the codecs use its types (the codec
+//! errors, [`DecodeError`], [`EncodeError`] and [`Checksum`], are re-exported from
+//! [`codec`](crate::codec) too), and it imports nothing from them.
 
-use crate::codec::{DecodeError, EncodeError};
 use core::fmt;
 
 /// Every buffer (or value) of the pool is in use.
@@ -195,6 +198,164 @@ impl fmt::Display for RegionError {
 }
 
 impl core::error::Error for RegionError {}
+
+/// Which checksum failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum Checksum {
+    /// A frame or member header checksum (lz4 HC, gzip FHCRC).
+    Header,
+    /// A block checksum (lz4 block checksum).
+    Block,
+    /// The whole content (lz4 content checksum, gzip CRC-32, zlib Adler-32, zstd
+    /// XXH64).
+    Content,
+    /// The gzip ISIZE field (content length modulo 2^32).
+    Length,
+}
+
+/// Why decoding failed. Corrupt, truncated or oversized input is an ordinary error,
+/// never a panic; a decoder that returned an error must be `reset` before reuse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum DecodeError {
+    /// The input does not start with this format's magic bytes.
+    BadMagic,
+    /// The input is not valid data of this format.
+    Corrupt,
+    /// Reserved bits or fields are set, or a header field has a value the format
+    /// forbids.
+    Reserved,
+    /// The input ended inside a frame.
+    Truncated,
+    /// A checksum did not match.
+    Checksum {
+        /// Which checksum.
+        kind: Checksum,
+        /// The value stored in the data.
+        expected: u32,
+        /// The value computed over the data.
+        actual: u32,
+    },
+    /// The output buffer is too small for the one-shot call (`needed` when the data
+    /// declares its size).
+    OutputTooSmall {
+        /// The size the data needs, when known.
+        needed: Option<u64>,
+        /// The buffer's capacity.
+        capacity: usize,
+    },
+    /// The data declares or produces more than the caller's limit (output size or
+    /// window); detected before writing or allocating past it.
+    LimitExceeded {
+        /// The caller's limit.
+        limit: u64,
+        /// What the data declares, when known.
+        needed: Option<u64>,
+    },
+    /// A valid feature this decoder does not support (e.g. lz4 dictionaries).
+    Unsupported,
+    /// Bytes follow the end of the data where none may.
+    TrailingData,
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Self::BadMagic => f.write_str("bad magic: not data of this format"),
+            Self::Corrupt => f.write_str("corrupt data"),
+            Self::Reserved => f.write_str("reserved bits or forbidden header values set"),
+            Self::Truncated => f.write_str("truncated input: it ends inside a frame"),
+            Self::Checksum {
+                kind,
+                expected,
+                actual,
+            } => {
+                let what = match kind {
+                    Checksum::Header => "header checksum",
+                    Checksum::Block => "block checksum",
+                    Checksum::Content => "content checksum",
+                    Checksum::Length => "content length",
+                };
+                write!(
+                    f,
+                    "{what} mismatch: stored {expected:#010x}, computed {actual:#010x}"
+                )
+            }
+            Self::OutputTooSmall {
+                needed: Some(n),
+                capacity,
+            } => write!(
+                f,
+                "output too small: {n} bytes needed, capacity is {capacity}"
+            ),
+            Self::OutputTooSmall {
+                needed: None,
+                capacity,
+            } => write!(f, "output too small: more than {capacity} bytes"),
+            Self::LimitExceeded {
+                limit,
+                needed: Some(n),
+            } => write!(
+                f,
+                "limit exceeded: the data needs {n} bytes, the limit is {limit}"
+            ),
+            Self::LimitExceeded {
+                limit,
+                needed: None,
+            } => write!(
+                f,
+                "limit exceeded: the data produces more than {limit} bytes"
+            ),
+            Self::Unsupported => f.write_str("unsupported feature of the format"),
+            Self::TrailingData => f.write_str("trailing data after the end of the stream"),
+        }
+    }
+}
+
+impl core::error::Error for DecodeError {}
+
+/// Why encoding failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum EncodeError {
+    /// The output buffer is too small for the one-shot call.
+    OutputTooSmall {
+        /// The worst-case size the output may need, when known.
+        needed: Option<usize>,
+        /// The buffer's capacity.
+        capacity: usize,
+    },
+    /// A setting out of range (a level, a block size).
+    InvalidSetting,
+    /// The encoder was used after `finish` without `reset`.
+    Finished,
+}
+
+impl fmt::Display for EncodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Self::OutputTooSmall {
+                needed: Some(n),
+                capacity,
+            } => write!(
+                f,
+                "output too small: up to {n} bytes needed, capacity is {capacity}"
+            ),
+            Self::OutputTooSmall {
+                needed: None,
+                capacity,
+            } => write!(f, "output too small: capacity is {capacity}"),
+            Self::InvalidSetting => f.write_str("setting out of range"),
+            Self::Finished => f.write_str("encoder already finished: reset it first"),
+        }
+    }
+}
+
+impl core::error::Error for EncodeError {}
 
 /// Any error of this crate, for callers that mix operations and use `?`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -27,6 +27,8 @@
 //! - [`pool`]: the arena ([`pool::Pool`], [`pool::RegionPool`]), the guard
 //!   ([`pool::Buf`]), raw handles, size classes ([`pool::SizeClasses`]) and pools of
 //!   values ([`pool::ValuePool`]) for codec states.
+//! - [`codec`]: lz4, deflate/zlib/gzip and zstd into pool buffers; its docs hold the
+//!   [naming scheme](codec#naming) every codec follows.
 //! - [`error`]: one small error type per operation, and [`Error`] that any of them
 //!   converts into.
 //!

@@ -358,7 +358,7 @@ fn decompression_bombs_hit_the_limit() {
                 len
             );
             let state = rig.decoders.try_acquire().unwrap();
-            let mut decoder = Decoder::new(format, state).with_limit(len as u64 - 1);
+            let mut decoder = Decoder::new(format, state).with_max_output(len as u64 - 1);
             let mut delivered = 0;
             let mut out = rig.small.try_acquire().unwrap();
             let mut rest = &bomb[..];

@@ -11,12 +11,12 @@ use deflate_support::*;
 #[cfg(feature = "alloc")]
 mod encoding {
     use super::*;
-    use bufpress::codec::deflate::{CompressorState, Encoder, compress_into};
-    use bufpress::codec::{EncodeError, Encoder as _};
+    use bufpress::codec::deflate::{Encoder, EncoderState, compress_into};
+    use bufpress::codec::{Encode as _, EncodeError};
 
     /// Streaming encode with input in random pieces into `SMALL`-byte buffers.
     fn encode_pieces(
-        encoder: &mut impl codec::Encoder,
+        encoder: &mut impl codec::Encode,
         pool: &RegionPool<'_, 4>,
         input: &[u8],
         seed: u64,
@@ -50,7 +50,7 @@ mod encoding {
     #[test]
     fn streaming_encode_in_pieces_matches_one_shot() {
         let len = scaled(64 * 1024, 150);
-        let mut state = CompressorState::new();
+        let mut state = EncoderState::new();
         with_rig(|rig| {
             for kind in 0..scaled(4, 1) {
                 let input = data(kind, len, 11);
@@ -82,7 +82,7 @@ mod encoding {
     #[test]
     fn encode_to_and_decode_to_through_small_buffers() {
         let input = data(0, scaled(100_000, 200), 1);
-        let mut state = CompressorState::new();
+        let mut state = EncoderState::new();
         with_rig(|rig| {
             for format in scaled(&FORMATS[..], &[Format::Gzip]) {
                 let format = *format;
@@ -112,7 +112,7 @@ mod encoding {
 
     #[test]
     fn encoder_errors() {
-        let mut state = CompressorState::new();
+        let mut state = EncoderState::new();
         with_rig(|rig| {
             assert_eq!(
                 Encoder::new(Format::Gzip, 11, &mut state).err(),
@@ -120,7 +120,7 @@ mod encoding {
             );
             let mut out = rig.out.try_acquire().unwrap();
             assert_eq!(
-                compress_into(Format::Raw, 200, b"x", &mut out, &mut state),
+                compress_into(b"x", &mut out, Format::Raw, 200, &mut state),
                 Err(EncodeError::InvalidSetting)
             );
             let mut encoder = Encoder::new(Format::Zlib, 6, &mut state).unwrap();
@@ -137,25 +137,25 @@ mod encoding {
             let mut small = rig.small.try_acquire().unwrap();
             small.extend_from_slice(b"keep").unwrap();
             let input = data(1, scaled(1000, 200), 1);
-            let e = compress_into(Format::Gzip, 6, &input, &mut small, &mut state).unwrap_err();
+            let e = compress_into(&input, &mut small, Format::Gzip, 6, &mut state).unwrap_err();
             assert_eq!(
                 e,
                 EncodeError::OutputTooSmall {
-                    needed: Some(deflate::max_compressed_len(Format::Gzip, input.len())),
+                    needed: Some(deflate::max_compressed_len(input.len(), Format::Gzip)),
                     capacity: SMALL
                 }
             );
             assert_eq!(&small[..], b"keep");
             // The state works after the failure.
             out.clear();
-            compress_into(Format::Gzip, 6, &input, &mut out, &mut state).unwrap();
+            compress_into(&input, &mut out, Format::Gzip, 6, &mut state).unwrap();
             assert!(rig.oneshot(Format::Gzip, &out).unwrap() == input);
         });
     }
 
     #[test]
     fn incompressible_data_stays_within_the_bound() {
-        let mut state = CompressorState::new();
+        let mut state = EncoderState::new();
         let lens = scaled(vec![0, 1, 100, 31 * 1024, 65_536, 300_000], vec![150]);
         with_rig(|rig| {
             for &len in &lens {
@@ -163,12 +163,12 @@ mod encoding {
                 for format in scaled(&FORMATS[..], &[Format::Gzip]) {
                     let format = *format;
                     for &level in scaled(levels(), &[0, 6]) {
-                        let bound = deflate::max_compressed_len(format, len);
+                        let bound = deflate::max_compressed_len(len, format);
                         let mut out = rig.out.try_acquire().unwrap();
                         // Exactly the bound must suffice.
                         let pad = OUT_SIZE - bound;
                         out.commit(pad).unwrap();
-                        let n = compress_into(format, level, &input, &mut out, &mut state).unwrap();
+                        let n = compress_into(&input, &mut out, format, level, &mut state).unwrap();
                         assert!(n <= bound);
                     }
                 }

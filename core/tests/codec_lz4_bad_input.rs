@@ -30,8 +30,8 @@ fn stream_result(input: &[u8], limit: u64) -> Result<Vec<u8>, DecodeError> {
     for max_piece in [input.len().max(1), 3] {
         let mut decoder = DECODERS.acquire();
         decoder.reset();
-        decoder.set_limit(u64::MAX);
-        decoder.set_limit(limit);
+        decoder.set_max_output(u64::MAX);
+        decoder.set_max_output(limit);
         let mut out = P.acquire();
         let r = stream_decode(&mut *decoder, input, &mut out, &mut Rng::new(1), max_piece);
         if let Ok((data, _)) = &r {
@@ -277,8 +277,8 @@ fn content_size_is_checked_and_limits_hold() {
     // A declared size beyond the limit fails before writing anything.
     let mut decoder = DECODERS.acquire();
     decoder.reset();
-    decoder.set_limit(u64::MAX);
-    decoder.set_limit(699);
+    decoder.set_max_output(u64::MAX);
+    decoder.set_max_output(699);
     let mut out = P.acquire();
     let e = decoder.decode(&f, &mut out).unwrap_err();
     assert_eq!(
@@ -289,17 +289,17 @@ fn content_size_is_checked_and_limits_hold() {
         }
     );
     assert!(out.is_empty());
-    static LIMITED: ValuePool<FrameDecoder<DEC64>, 1> =
-        ValuePool::new([const { FrameDecoder::with_limit(699) }]);
+    static LIMITED: ValuePool<Decoder<DEC64>, 1> =
+        ValuePool::new([const { Decoder::new().with_max_output(699) }]);
     let mut limited = LIMITED.acquire();
-    assert_eq!(limited.limit(), 699);
+    assert_eq!(limited.max_output(), 699);
     assert_eq!(limited.decode(&f, &mut out).unwrap_err(), e);
     drop(limited);
     // A failed decoder keeps failing until reset.
     assert_eq!(decoder.decode(&f, &mut out).unwrap_err(), e);
     decoder.reset();
-    assert_eq!(decoder.limit(), 699);
-    decoder.set_limit(700);
+    assert_eq!(decoder.max_output(), 699);
+    decoder.set_max_output(700);
     assert_eq!(decoder.decode(&f, &mut out).unwrap().status, Status::Done);
     assert!(out[..] == input[..]);
     assert_eq!(decoder.content_size(), None);
@@ -321,8 +321,7 @@ fn content_size_is_checked_and_limits_hold() {
 
 /// A small decoder (8 KiB: blocks up to 4 KiB, no linked frames).
 const SMALL_DEC: usize = 8 * 1024;
-static SMALL_DECODER: ValuePool<FrameDecoder<SMALL_DEC>, 1> =
-    ValuePool::new([const { FrameDecoder::new() }]);
+static SMALL_DECODER: ValuePool<Decoder<SMALL_DEC>, 1> = ValuePool::new([const { Decoder::new() }]);
 
 /// Decodes `f` with the small decoder, whole into a big buffer and in `max_piece`
 /// pieces into 100-byte buffers; both must give the same result, and nothing is
@@ -333,7 +332,7 @@ fn small_decode(f: &[u8]) -> Result<Vec<u8>, DecodeError> {
     for max_piece in [f.len().max(1), 3] {
         let mut decoder = SMALL_DECODER.acquire();
         decoder.reset();
-        decoder.set_limit(u64::MAX);
+        decoder.set_max_output(u64::MAX);
         let r = if max_piece == 3 {
             let mut out = P.acquire();
             stream_decode(&mut *decoder, f, &mut out, &mut Rng::new(2), max_piece).map(|(d, _)| d)
@@ -361,7 +360,7 @@ fn small_decode(f: &[u8]) -> Result<Vec<u8>, DecodeError> {
 fn frames_declaring_big_blocks_decode_in_small_states() {
     let _serial = serial();
     assert_eq!(
-        FrameDecoder::<SMALL_DEC>::max_block_size(BlockMode::Independent),
+        Decoder::<SMALL_DEC>::max_block_size(BlockMode::Independent),
         4096
     );
     // `lz4` declares 4 MiB blocks by default; what counts is each actual block.
@@ -425,11 +424,11 @@ fn blocks_beyond_the_state_are_refused_before_writing() {
 
     // A 128 KiB state sized for independent 64 KiB blocks reads linked frames whose
     // blocks fit beside the history (32 KiB).
-    static INDEP: ValuePool<FrameDecoder<{ 128 * 1024 }>, 1> =
-        ValuePool::new([const { FrameDecoder::new() }]);
+    static INDEP: ValuePool<Decoder<{ 128 * 1024 }>, 1> =
+        ValuePool::new([const { Decoder::new() }]);
     static P: Pool<1, OUT> = Pool::new();
     assert_eq!(
-        FrameDecoder::<{ 128 * 1024 }>::max_block_size(BlockMode::Linked),
+        Decoder::<{ 128 * 1024 }>::max_block_size(BlockMode::Linked),
         32 * 1024
     );
     let mut d = INDEP.acquire();
@@ -437,7 +436,7 @@ fn blocks_beyond_the_state_are_refused_before_writing() {
         let input = data(Kind::Text, len, 6);
         let f = frame(&input, &linked);
         d.reset();
-        d.set_limit(u64::MAX);
+        d.set_max_output(u64::MAX);
         let mut out = P.acquire();
         match (d.decode(&f, &mut out), expected) {
             (Ok(p), Ok(())) => {
@@ -469,8 +468,8 @@ fn a_bomb_stops_at_the_limit() {
     assert!(f.len() < zeros.len() / 100);
     let mut decoder = DECODERS.acquire();
     decoder.reset();
-    decoder.set_limit(u64::MAX);
-    decoder.set_limit(limit);
+    decoder.set_max_output(u64::MAX);
+    decoder.set_max_output(limit);
     let mut out = P.acquire();
     let mut total = 0;
     let mut at = 0;
@@ -518,7 +517,7 @@ fn empty_input_and_trailing_data() {
     assert_eq!(unframe(&[]), Err(DecodeError::Truncated));
     let mut decoder = DECODERS.acquire();
     decoder.reset();
-    decoder.set_limit(u64::MAX);
+    decoder.set_max_output(u64::MAX);
     let mut out = P.acquire();
     assert_eq!(
         decoder.decode(&[], &mut out).unwrap(),

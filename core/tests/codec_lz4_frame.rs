@@ -117,7 +117,7 @@ fn streaming_gives_the_one_shot_bytes_in_any_pieces() {
 
         let mut decoder = DECODERS.acquire();
         decoder.reset();
-        decoder.set_limit(u64::MAX);
+        decoder.set_max_output(u64::MAX);
         let mut out = SMALL.acquire();
         let (back, consumed) =
             stream_decode(&mut *decoder, &expected, &mut out, &mut rng, max_piece).unwrap();
@@ -155,7 +155,7 @@ fn big_blocks_stream_through_big_states() {
             assert!(streamed == expected, "{size:?} {mode:?}");
             let mut decoder = BIG_DECODER.acquire();
             decoder.reset();
-            decoder.set_limit(u64::MAX);
+            decoder.set_max_output(u64::MAX);
             let mut out = SMALL.acquire();
             let (back, _) =
                 stream_decode(&mut *decoder, &expected, &mut out, &mut rng, 100_000).unwrap();
@@ -192,7 +192,7 @@ fn frames_in_a_row_and_skippable_frames() {
     // The decoder stops at each frame's end.
     let mut decoder = DECODERS.acquire();
     decoder.reset();
-    decoder.set_limit(u64::MAX);
+    decoder.set_max_output(u64::MAX);
     let mut out = P.acquire();
     let p = decoder.decode(&with_lead, &mut out).unwrap();
     assert_eq!(p.status, Status::Done);
@@ -288,24 +288,12 @@ fn state_sizes() {
     use std::mem::size_of;
     let sizes = [
         ("Table", size_of::<Table>()),
-        (
-            "FrameDecoder<64 KiB linked>",
-            size_of::<FrameDecoder<DEC64>>(),
-        ),
-        (
-            "FrameEncoder<64 KiB linked>",
-            size_of::<FrameEncoder<ENC64>>(),
-        ),
-        (
-            "FrameDecoder<4 MiB linked>",
-            size_of::<FrameDecoder<DEC4M>>(),
-        ),
-        (
-            "FrameEncoder<4 MiB linked>",
-            size_of::<FrameEncoder<ENC4M>>(),
-        ),
-        ("FrameDecoder<0>", size_of::<FrameDecoder<0>>()),
-        ("FrameEncoder<0>", size_of::<FrameEncoder<0>>()),
+        ("Decoder<64 KiB linked>", size_of::<Decoder<DEC64>>()),
+        ("Encoder<64 KiB linked>", size_of::<Encoder<ENC64>>()),
+        ("Decoder<4 MiB linked>", size_of::<Decoder<DEC4M>>()),
+        ("Encoder<4 MiB linked>", size_of::<Encoder<ENC4M>>()),
+        ("Decoder<0>", size_of::<Decoder<0>>()),
+        ("Encoder<0>", size_of::<Encoder<0>>()),
     ];
     for (name, size) in sizes {
         println!("{name}: {size} bytes");
@@ -313,8 +301,8 @@ fn state_sizes() {
     assert_eq!(size_of::<Table>(), 16 * 1024 + 8);
     assert_eq!(DEC64, 192 * 1024);
     assert_eq!(ENC64, 192 * 1024 + 8);
-    assert!(size_of::<FrameDecoder<0>>() < 256);
-    assert!(size_of::<FrameEncoder<0>>() < 16 * 1024 + 256);
+    assert!(size_of::<Decoder<0>>() < 256);
+    assert!(size_of::<Encoder<0>>() < 16 * 1024 + 256);
 }
 
 /// Found by the `lz4_frame` fuzz target: a streaming call that decoded blocks and then

@@ -8,7 +8,7 @@
 #![cfg(feature = "zstd")]
 
 use bufpress::codec::zstd::Decoder;
-use bufpress::codec::{Checksum, DecodeError, Decoder as _, Status, decode_to};
+use bufpress::codec::{Checksum, Decode as _, DecodeError, Status, decode_to};
 use bufpress::pool::{Buf, Pool};
 
 const TEXT_L1: &[u8] = include_bytes!("data/zstd/text-l1.zst");

@@ -20,9 +20,9 @@ fuzz_target!(|data: &[u8]| {
     let mut state = INFLATE.try_acquire().unwrap();
     let prefix = (ctl / 3 % 16) as usize;
     let whole = one_shot(&mut out, prefix, |out| {
-        deflate::decompress_into(format, input, out, &mut state)
+        deflate::decompress_into(input, out, format, &mut state)
     });
-    let mut decoder = Decoder::new(format, STATES.try_acquire().unwrap()).with_limit(LIMIT);
+    let mut decoder = Decoder::new(format, STATES.try_acquire().unwrap()).with_max_output(LIMIT);
     let streamed = stream(
         &mut decoder,
         input,

@@ -6,20 +6,20 @@ use std::sync::Mutex;
 use bufpress::codec::deflate::Format;
 use bufpress::pool::Pool;
 use bufpress_fuzz::{Pieces, one_shot, split, stream};
-use bufpress_std::flate::Flate2Decoder;
+use bufpress_std::flate::Decoder;
 use libfuzzer_sys::fuzz_target;
 
 const LIMIT: u64 = 1 << 20;
 static OUT: Pool<1, { 1 << 20 }> = Pool::new();
 static PIECES: Pool<1, 100> = Pool::new();
-static DECODERS: Mutex<Vec<Flate2Decoder>> = Mutex::new(Vec::new());
+static DECODERS: Mutex<Vec<Decoder>> = Mutex::new(Vec::new());
 
 fuzz_target!(|data: &[u8]| {
     let (ctl, input) = split(data);
     let mut decoders = DECODERS.lock().unwrap();
     if decoders.is_empty() {
         for format in [Format::Raw, Format::Zlib, Format::Gzip] {
-            decoders.push(Flate2Decoder::new(format).with_limit(LIMIT));
+            decoders.push(Decoder::new(format).with_max_output(LIMIT));
         }
     }
     let decoder = &mut decoders[(ctl % 3) as usize];

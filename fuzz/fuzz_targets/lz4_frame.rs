@@ -2,7 +2,7 @@
 //! limit; both agree, and every buffer returns.
 #![no_main]
 
-use bufpress::codec::lz4::{self, BlockMode, BlockSize, FrameDecoder};
+use bufpress::codec::lz4::{self, BlockMode, BlockSize, Decoder};
 use bufpress::pool::{Pool, ValuePool};
 use bufpress_fuzz::{Pieces, one_shot, split, stream};
 use libfuzzer_sys::fuzz_target;
@@ -11,8 +11,8 @@ const MEM: usize = lz4::decoder_memory(BlockSize::Max64KiB, BlockMode::Linked);
 const LIMIT: u64 = 1 << 20;
 static OUT: Pool<1, { 1 << 20 }> = Pool::new();
 static PIECES: Pool<1, 100> = Pool::new();
-static DECODERS: ValuePool<FrameDecoder<MEM>, 1> =
-    ValuePool::new([const { FrameDecoder::with_limit(LIMIT) }]);
+static DECODERS: ValuePool<Decoder<MEM>, 1> =
+    ValuePool::new([const { Decoder::new().with_max_output(LIMIT) }]);
 
 fuzz_target!(|data: &[u8]| {
     let (ctl, input) = split(data);

@@ -4,46 +4,46 @@
 
 use std::sync::Mutex;
 
-use bufpress::codec::deflate::{self, CompressorState, Format, InflateState};
+use bufpress::codec::deflate::{self, EncoderState, Format, InflateState};
 use bufpress::pool::{Pool, ValuePool};
 use bufpress_fuzz::{one_shot, split};
-use bufpress_std::flate::{Flate2Decoder, Flate2Encoder};
+use bufpress_std::flate::{Decoder, Encoder};
 use libfuzzer_sys::fuzz_target;
 
 static PACKED: Pool<1, { 1 << 18 }> = Pool::new();
 static PLAIN: Pool<1, { 1 << 18 }> = Pool::new();
 static INFLATE: ValuePool<InflateState, 1> = ValuePool::new([const { InflateState::new() }]);
-static STATE: Mutex<Option<CompressorState>> = Mutex::new(None);
+static STATE: Mutex<Option<EncoderState>> = Mutex::new(None);
 
 fuzz_target!(|data: &[u8]| {
     let (ctl, input) = split(data);
     let format = [Format::Raw, Format::Zlib, Format::Gzip][(ctl % 3) as usize];
-    let level = (ctl / 3 % 11) as u8;
+    let level = (ctl / 3 % 11) as i32;
     let mut state = STATE.lock().unwrap();
-    let state = state.get_or_insert_with(CompressorState::new);
+    let state = state.get_or_insert_with(EncoderState::new);
     let mut inflate = INFLATE.try_acquire().unwrap();
     let (mut packed, mut plain) = (PACKED.try_acquire().unwrap(), PLAIN.try_acquire().unwrap());
 
     one_shot(&mut packed, 0, |out| {
-        deflate::compress_into(format, level, input, out, state)
+        deflate::compress_into(input, out, format, level, state)
     })
     .unwrap();
     let m = one_shot(&mut plain, 0, |out| {
-        deflate::decompress_into(format, &packed, out, &mut inflate)
+        deflate::decompress_into(&packed, out, format, &mut inflate)
     })
     .unwrap();
     assert!(plain[..m] == *input);
-    let mut flate2_decoder = Flate2Decoder::new(format);
+    let mut flate2_decoder = Decoder::new(format);
     let m = one_shot(&mut plain, 0, |out| {
         flate2_decoder.decompress_into(&packed, out)
     })
     .unwrap();
     assert!(plain[..m] == *input);
 
-    let mut encoder = Flate2Encoder::new(format, u32::from(level.min(9))).unwrap();
+    let mut encoder = Encoder::new(format, level.min(9)).unwrap();
     one_shot(&mut packed, 0, |out| encoder.compress_into(input, out)).unwrap();
     let m = one_shot(&mut plain, 0, |out| {
-        deflate::decompress_into(format, &packed, out, &mut inflate)
+        deflate::decompress_into(&packed, out, format, &mut inflate)
     })
     .unwrap();
     assert!(plain[..m] == *input);

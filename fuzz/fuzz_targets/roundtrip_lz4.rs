@@ -3,10 +3,8 @@
 //! fuzzer-sized pieces and buffers; what comes back is the input.
 #![no_main]
 
-use bufpress::codec::lz4::{
-    self, BlockMode, BlockSize, FrameDecoder, FrameEncoder, FrameSettings, Table,
-};
-use bufpress::codec::{Encoder, decode_into};
+use bufpress::codec::lz4::{self, BlockMode, BlockSize, Decoder, Encoder, FrameSettings, Table};
+use bufpress::codec::{Encode, decode_into};
 use bufpress::pool::{Pool, ValuePool};
 use bufpress_fuzz::{Pieces, one_shot, split};
 use libfuzzer_sys::fuzz_target;
@@ -17,8 +15,8 @@ static PACKED: Pool<1, { 1 << 18 }> = Pool::new();
 static PLAIN: Pool<1, { 1 << 18 }> = Pool::new();
 static SMALL: Pool<1, 64> = Pool::new();
 static TABLES: ValuePool<Table, 1> = ValuePool::new([const { Table::new() }]);
-static ENCODERS: ValuePool<FrameEncoder<ENC>, 1> = ValuePool::new([const { FrameEncoder::new() }]);
-static DECODERS: ValuePool<FrameDecoder<DEC>, 1> = ValuePool::new([const { FrameDecoder::new() }]);
+static ENCODERS: ValuePool<Encoder<ENC>, 1> = ValuePool::new([const { Encoder::new() }]);
+static DECODERS: ValuePool<Decoder<DEC>, 1> = ValuePool::new([const { Decoder::new() }]);
 
 fuzz_target!(|data: &[u8]| {
     let (ctl, input) = split(data);

@@ -1,19 +1,19 @@
-//! zstd round trips: any input compressed by bufpress-std's libzstd `Compressor` at a
+//! zstd round trips: any input compressed by bufpress-std's libzstd `zstd::Encoder` at a
 //! fuzzer-chosen level (with or without checksum) decodes back with both decoders
 //! (libzstd's and ruzstd's).
 #![no_main]
 
 use std::sync::Mutex;
 
-use bufpress::codec::zstd::Decoder;
+use bufpress::codec::zstd as ruzstd_backend;
 use bufpress::pool::Pool;
 use bufpress_fuzz::{one_shot, split};
-use bufpress_std::zstd::{Compressor, Decompressor, Params};
+use bufpress_std::zstd;
 use libfuzzer_sys::fuzz_target;
 
 static PACKED: Pool<1, { 1 << 18 }> = Pool::new();
 static PLAIN: Pool<1, { 1 << 18 }> = Pool::new();
-type States = (Vec<Compressor>, Decompressor, Decoder);
+type States = (Vec<zstd::Encoder>, zstd::Decoder, ruzstd_backend::Decoder);
 static STATES: Mutex<Option<States>> = Mutex::new(None);
 const LEVELS: [i32; 6] = [-5, 1, 3, 7, 12, 19];
 
@@ -23,13 +23,13 @@ fuzz_target!(|data: &[u8]| {
     let (compressors, libzstd, ruzstd) = guard.get_or_insert_with(|| {
         let compressors = LEVELS
             .iter()
-            .flat_map(|&l| [false, true].map(|c| Params::new(l, 8192).checksum(c)))
-            .map(|p| Compressor::new(p).unwrap())
+            .flat_map(|&l| [false, true].map(|c| zstd::Settings::new(l, 8192).with_checksum(c)))
+            .map(|p| zstd::Encoder::new(p).unwrap())
             .collect();
         (
             compressors,
-            Decompressor::new(1 << 20),
-            Decoder::new(1 << 20),
+            zstd::Decoder::new(1 << 20),
+            ruzstd_backend::Decoder::new(1 << 20),
         )
     });
     let compressor = &mut compressors[(ctl % 12) as usize];

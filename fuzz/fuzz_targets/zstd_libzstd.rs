@@ -1,4 +1,4 @@
-//! zstd decoding with bufpress-std's libzstd `Decompressor` (static context, 1 MiB
+//! zstd decoding with bufpress-std's libzstd `zstd::Decoder` (static context, 1 MiB
 //! window limit): one-shot into a reused buffer and streaming in pieces.
 #![no_main]
 
@@ -6,19 +6,19 @@ use std::sync::Mutex;
 
 use bufpress::pool::Pool;
 use bufpress_fuzz::{Pieces, one_shot, split, stream};
-use bufpress_std::zstd::Decompressor;
+use bufpress_std::zstd::Decoder;
 use libfuzzer_sys::fuzz_target;
 
 const LIMIT: usize = 1 << 20;
 static OUT: Pool<1, LIMIT> = Pool::new();
 static PIECES: Pool<1, 100> = Pool::new();
-static DECODERS: Mutex<Option<(Decompressor, Decompressor)>> = Mutex::new(None);
+static DECODERS: Mutex<Option<(Decoder, Decoder)>> = Mutex::new(None);
 
 fuzz_target!(|data: &[u8]| {
     let (ctl, input) = split(data);
     let mut guard = DECODERS.lock().unwrap();
     let (whole_dec, stream_dec) =
-        guard.get_or_insert_with(|| (Decompressor::new(LIMIT), Decompressor::new(LIMIT)));
+        guard.get_or_insert_with(|| (Decoder::new(LIMIT), Decoder::new(LIMIT)));
     let mut out = OUT.try_acquire().unwrap();
     let prefix = (ctl % 16) as usize;
     let whole = one_shot(&mut out, prefix, |out| {

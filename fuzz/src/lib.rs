@@ -8,7 +8,7 @@
 //!   exceeds the limit, it agrees with the one-shot result, and it cannot loop.
 //! - [`Pieces`]: the piece sizes, from a few bytes of the input.
 
-use bufpress::codec::{DecodeError, Decoder, Status};
+use bufpress::codec::{Decode, DecodeError, Status};
 use bufpress::pool::{Buf, PoolRef};
 
 /// Piece sizes taken from a seed (1 to 256 bytes, then repeating).
@@ -71,7 +71,7 @@ pub fn one_shot<E>(
 /// Feeds `input` to `decoder` in pieces into buffers from `pool`, stream after stream
 /// (a reset after each end) until the input ends; returns the decoded bytes (bounded by
 /// `limit`) or the error. Every buffer returns to `pool`.
-pub fn stream<D: Decoder + ?Sized>(
+pub fn stream<D: Decode + ?Sized>(
     decoder: &mut D,
     input: &[u8],
     pool: PoolRef<'_>,

@@ -4,12 +4,12 @@ use std::io::{self, BufRead, Read, Write};
 
 use bufpress::pool::{Buf, PoolRef};
 
-use crate::wait::Acquire;
+use crate::wait::AcquirePolicy;
 
 /// An [`io::Write`] that fills buffers from a pool, taking the next one when one is
 /// full, up to `N` buffers: bounded memory for data of unknown size, no allocation.
 ///
-/// When the pool has no free buffer, [`Acquire`] decides: fail at once
+/// When the pool has no free buffer, [`AcquirePolicy`] decides: fail at once
 /// (`ErrorKind::OutOfMemory`, the default) or wait for one with a timeout
 /// (`ErrorKind::TimedOut`). When all `N` buffers are full, a write fails with
 /// `ErrorKind::StorageFull`. A failed write wrote nothing more than what it reports:
@@ -45,7 +45,7 @@ use crate::wait::Acquire;
 /// ```
 pub struct Chain<'p, const N: usize> {
     pool: PoolRef<'p>,
-    acquire: Acquire,
+    acquire: AcquirePolicy,
     bufs: heapless::Vec<Buf<'p>, N>,
 }
 
@@ -54,14 +54,14 @@ impl<'p, const N: usize> Chain<'p, N> {
     pub const fn new(pool: PoolRef<'p>) -> Self {
         Self {
             pool,
-            acquire: Acquire::Now,
+            acquire: AcquirePolicy::Now,
             bufs: heapless::Vec::new(),
         }
     }
 
     /// Sets how the chain gets a buffer when the pool has none free.
     #[must_use]
-    pub const fn with_acquire(mut self, acquire: Acquire) -> Self {
+    pub const fn with_acquire_policy(mut self, acquire: AcquirePolicy) -> Self {
         self.acquire = acquire;
         self
     }

@@ -9,7 +9,7 @@
 
 use std::io::{self, BufRead, Read, Write};
 
-use bufpress::codec::{DecodeError, Decoder, Encoder, Status};
+use bufpress::codec::{Decode, DecodeError, Encode, Status};
 use bufpress::pool::Buf;
 
 use crate::to_io_error;
@@ -27,16 +27,16 @@ fn zero_capacity() -> io::Error {
     io::Error::new(io::ErrorKind::InvalidInput, "staging buffer of capacity 0")
 }
 
-/// An [`io::Write`] that compresses what is written with any bufpress [`Encoder`] and
+/// An [`io::Write`] that compresses what is written with any bufpress [`Encode`] and
 /// writes the compressed stream to `inner`, through one pooled staging buffer.
 ///
-/// Call [`finish`](Self::finish) to end the stream (dropping the writer without it
-/// leaves the stream unterminated: a reader reports it truncated), then
-/// [`reset`](Self::reset) to start the next one. [`flush`](Write::flush) passes on
+/// Call [`finish`](Self::finish) (or [`try_finish`](Self::try_finish)) to end the
+/// stream (dropping the writer without it leaves the stream unterminated: a reader
+/// reports it truncated); [`reset`](Self::reset) starts the next one. [`flush`](Write::flush) passes on
 /// what is already compressed; the encoder may hold back input until it has a block.
 ///
 /// ```
-/// use bufpress::codec::lz4::{self, BlockMode, BlockSize, FrameDecoder, FrameEncoder, FrameSettings};
+/// use bufpress::codec::lz4::{self, BlockMode, BlockSize, FrameSettings};
 /// use bufpress::pool::Pool;
 /// use bufpress_std::{DecodeReader, EncodeWriter};
 /// use std::io::{Read, Write};
@@ -47,16 +47,15 @@ fn zero_capacity() -> io::Error {
 /// static POOL: Pool<2, 4096> = Pool::new();
 ///
 /// let settings = FrameSettings::new().with_block_size(BLOCKS);
-/// let encoder = Box::new(FrameEncoder::<ENC>::with_settings(settings));
-/// let mut writer = EncodeWriter::new(encoder, POOL.try_acquire()?, Vec::new());
+/// let encoder = Box::new(lz4::Encoder::<ENC>::new().with_settings(settings));
+/// let mut writer = EncodeWriter::new(Vec::new(), encoder, POOL.try_acquire()?);
 /// for _ in 0..100 {
 ///     writer.write_all(b"the same line, again and again\n")?;
 /// }
-/// writer.finish()?;
-/// let compressed = writer.reset(Vec::new());
+/// let compressed = writer.finish()?; // the encoder and the buffer are dropped
 ///
-/// let decoder = Box::new(FrameDecoder::<DEC>::new());
-/// let mut reader = DecodeReader::new(decoder, POOL.try_acquire()?, &compressed[..]);
+/// let decoder = Box::new(lz4::Decoder::<DEC>::new());
+/// let mut reader = DecodeReader::new(&compressed[..], decoder, POOL.try_acquire()?);
 /// let mut text = String::new();
 /// reader.read_to_string(&mut text)?;
 /// assert_eq!(text.len(), 3100);
@@ -69,10 +68,10 @@ pub struct EncodeWriter<'p, E, W> {
     inner: W,
 }
 
-impl<'p, E: Encoder, W: Write> EncodeWriter<'p, E, W> {
-    /// A writer that encodes with `encoder` (reset first: a pooled state may come back
-    /// mid-stream or finished) through `staging` (emptied first) into `inner`.
-    pub fn new(mut encoder: E, mut staging: Buf<'p>, inner: W) -> Self {
+impl<'p, E: Encode, W: Write> EncodeWriter<'p, E, W> {
+    /// A writer into `inner` that encodes with `encoder` (reset first: a pooled state
+    /// may come back mid-stream or finished) through `staging` (emptied first).
+    pub fn new(inner: W, mut encoder: E, mut staging: Buf<'p>) -> Self {
         encoder.reset();
         staging.clear();
         Self {
@@ -82,14 +81,25 @@ impl<'p, E: Encoder, W: Write> EncodeWriter<'p, E, W> {
         }
     }
 
+    /// Ends the stream and returns the inner writer (the encoder and the staging
+    /// buffer are dropped: back to their pools, if they came from one).
+    ///
+    /// # Errors
+    ///
+    /// As for [`try_finish`](Self::try_finish).
+    pub fn finish(mut self) -> io::Result<W> {
+        self.try_finish()?;
+        Ok(self.inner)
+    }
+
     /// Ends the stream: flushes the encoder and writes everything to `inner`, then
-    /// flushes `inner`.
+    /// flushes `inner`. Keeps the writer, for [`reset`](Self::reset).
     ///
     /// # Errors
     ///
     /// The encoder's error (as `InvalidInput`, e.g. finishing twice without a
     /// `reset`) or the inner writer's.
-    pub fn finish(&mut self) -> io::Result<()> {
+    pub fn try_finish(&mut self) -> io::Result<()> {
         if self.staging.capacity() == 0 {
             return Err(zero_capacity());
         }
@@ -125,13 +135,14 @@ impl<'p, E: Encoder, W: Write> EncodeWriter<'p, E, W> {
         &mut self.inner
     }
 
-    /// The encoder, the staging buffer and the inner writer.
-    pub fn into_parts(self) -> (E, Buf<'p>, W) {
-        (self.encoder, self.staging, self.inner)
+    /// The inner writer, the encoder and the staging buffer, without ending the
+    /// stream.
+    pub fn into_parts(self) -> (W, E, Buf<'p>) {
+        (self.inner, self.encoder, self.staging)
     }
 }
 
-impl<E: Encoder, W: Write> Write for EncodeWriter<'_, E, W> {
+impl<E: Encode, W: Write> Write for EncodeWriter<'_, E, W> {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
         if data.is_empty() {
             return Ok(0);
@@ -160,7 +171,7 @@ impl<E: Encoder, W: Write> Write for EncodeWriter<'_, E, W> {
 }
 
 /// An [`io::Read`] that decompresses one stream read from `inner` with any bufpress
-/// [`Decoder`], through one pooled staging buffer.
+/// [`Decode`], through one pooled staging buffer.
 ///
 /// It ends (`read` returns 0) where the stream ends, leaving whatever follows in
 /// `inner`; [`reset`](Self::reset) reads the next stream. Corrupt data is an
@@ -175,10 +186,10 @@ pub struct DecodeReader<'p, D, R> {
     inner: R,
 }
 
-impl<'p, D: Decoder, R: BufRead> DecodeReader<'p, D, R> {
+impl<'p, D: Decode, R: BufRead> DecodeReader<'p, D, R> {
     /// A reader of the stream in `inner`, decoded with `decoder` (which it resets)
     /// through `staging`.
-    pub fn new(mut decoder: D, mut staging: Buf<'p>, inner: R) -> Self {
+    pub fn new(inner: R, mut decoder: D, mut staging: Buf<'p>) -> Self {
         decoder.reset();
         staging.clear();
         Self {
@@ -218,9 +229,14 @@ impl<'p, D: Decoder, R: BufRead> DecodeReader<'p, D, R> {
         &self.inner
     }
 
-    /// The decoder, the staging buffer and the inner reader.
-    pub fn into_parts(self) -> (D, Buf<'p>, R) {
-        (self.decoder, self.staging, self.inner)
+    /// The inner reader, mutably (reading from it directly corrupts the stream).
+    pub fn get_mut(&mut self) -> &mut R {
+        &mut self.inner
+    }
+
+    /// The inner reader, the decoder and the staging buffer.
+    pub fn into_parts(self) -> (R, D, Buf<'p>) {
+        (self.inner, self.decoder, self.staging)
     }
 
     /// Decodes more into the (empty) staging buffer.
@@ -250,7 +266,7 @@ impl<'p, D: Decoder, R: BufRead> DecodeReader<'p, D, R> {
     }
 }
 
-impl<D: Decoder, R: BufRead> Read for DecodeReader<'_, D, R> {
+impl<D: Decode, R: BufRead> Read for DecodeReader<'_, D, R> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
         let data = self.fill_buf()?;
         let n = data.len().min(out.len());
@@ -260,7 +276,7 @@ impl<D: Decoder, R: BufRead> Read for DecodeReader<'_, D, R> {
     }
 }
 
-impl<D: Decoder, R: BufRead> BufRead for DecodeReader<'_, D, R> {
+impl<D: Decode, R: BufRead> BufRead for DecodeReader<'_, D, R> {
     fn fill_buf(&mut self) -> io::Result<&[u8]> {
         if self.read == self.staging.len() {
             self.refill()?;
@@ -274,10 +290,11 @@ impl<D: Decoder, R: BufRead> BufRead for DecodeReader<'_, D, R> {
 }
 
 /// An [`io::Write`] that takes a compressed stream and writes it decompressed to
-/// `inner`, with any bufpress [`Decoder`], through one pooled staging buffer.
+/// `inner`, with any bufpress [`Decode`], through one pooled staging buffer.
 ///
 /// Bytes written after the stream ended are refused (`InvalidData`, trailing data);
-/// [`finish`](Self::finish) checks that the stream is complete.
+/// [`finish`](Self::finish) (or [`try_finish`](Self::try_finish)) checks that the
+/// stream is complete.
 #[derive(Debug)]
 pub struct DecodeWriter<'p, D, W> {
     decoder: D,
@@ -286,10 +303,10 @@ pub struct DecodeWriter<'p, D, W> {
     inner: W,
 }
 
-impl<'p, D: Decoder, W: Write> DecodeWriter<'p, D, W> {
-    /// A writer that decodes with `decoder` (which it resets) through `staging` into
-    /// `inner`.
-    pub fn new(mut decoder: D, mut staging: Buf<'p>, inner: W) -> Self {
+impl<'p, D: Decode, W: Write> DecodeWriter<'p, D, W> {
+    /// A writer into `inner` that decodes with `decoder` (which it resets) through
+    /// `staging`.
+    pub fn new(inner: W, mut decoder: D, mut staging: Buf<'p>) -> Self {
         decoder.reset();
         staging.clear();
         Self {
@@ -300,12 +317,24 @@ impl<'p, D: Decoder, W: Write> DecodeWriter<'p, D, W> {
         }
     }
 
-    /// Checks that the whole stream was written and flushes `inner`.
+    /// [`try_finish`](Self::try_finish), then returns the inner writer (the decoder
+    /// and the staging buffer are dropped).
+    ///
+    /// # Errors
+    ///
+    /// As for [`try_finish`](Self::try_finish).
+    pub fn finish(mut self) -> io::Result<W> {
+        self.try_finish()?;
+        Ok(self.inner)
+    }
+
+    /// Checks that the whole stream was written and flushes `inner`. Keeps the
+    /// writer, for [`reset`](Self::reset).
     ///
     /// # Errors
     ///
     /// `UnexpectedEof` when the stream has not ended, or the inner writer's error.
-    pub fn finish(&mut self) -> io::Result<()> {
+    pub fn try_finish(&mut self) -> io::Result<()> {
         if !self.done {
             // A decoder may need one call with no input to see the end.
             self.feed(&[])?;
@@ -335,13 +364,18 @@ impl<'p, D: Decoder, W: Write> DecodeWriter<'p, D, W> {
         &self.inner
     }
 
-    /// The decoder, the staging buffer and the inner writer.
-    pub fn into_parts(self) -> (D, Buf<'p>, W) {
-        (self.decoder, self.staging, self.inner)
+    /// The inner writer, mutably (writing to it directly corrupts the output).
+    pub fn get_mut(&mut self) -> &mut W {
+        &mut self.inner
+    }
+
+    /// The inner writer, the decoder and the staging buffer.
+    pub fn into_parts(self) -> (W, D, Buf<'p>) {
+        (self.inner, self.decoder, self.staging)
     }
 }
 
-impl<D: Decoder, W: Write> DecodeWriter<'_, D, W> {
+impl<D: Decode, W: Write> DecodeWriter<'_, D, W> {
     /// Decodes all of `data`, writing the output to `inner`.
     fn feed(&mut self, data: &[u8]) -> io::Result<()> {
         if self.done {
@@ -377,7 +411,7 @@ impl<D: Decoder, W: Write> DecodeWriter<'_, D, W> {
     }
 }
 
-impl<D: Decoder, W: Write> Write for DecodeWriter<'_, D, W> {
+impl<D: Decode, W: Write> Write for DecodeWriter<'_, D, W> {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
         self.feed(data)?;
         Ok(data.len())

@@ -32,14 +32,14 @@ use bufpress::error::ClassError;
 /// ```
 pub fn to_io_error(err: impl Into<bufpress::Error>) -> io::Error {
     let err = err.into();
-    match kind(&err) {
+    match io_error_kind(&err) {
         io::ErrorKind::OutOfMemory => io::ErrorKind::OutOfMemory.into(),
         kind => io::Error::new(kind, err),
     }
 }
 
 /// The [`io::ErrorKind`] [`to_io_error`] gives `err`.
-pub fn kind(err: &bufpress::Error) -> io::ErrorKind {
+pub fn io_error_kind(err: &bufpress::Error) -> io::ErrorKind {
     use io::ErrorKind as K;
     match err {
         E::Exhausted(_) | E::Class(ClassError::Exhausted { .. }) => K::OutOfMemory,

@@ -1,9 +1,9 @@
 //! deflate, zlib and gzip through flate2, with its `Compress`/`Decompress` kept and
 //! reused: no allocation per message.
 //!
-//! [`Flate2Encoder`] and [`Flate2Decoder`] implement bufpress's [`Encoder`] and
-//! [`Decoder`], so the one-shot helpers ([`compress_into`](Flate2Encoder::compress_into),
-//! [`decompress_into`](Flate2Decoder::decompress_into)), bufpress's pool drivers
+//! [`Encoder`] and [`Decoder`] implement bufpress's [`Encoder`] and
+//! [`Decoder`], so the one-shot helpers ([`compress_into`](Encoder::compress_into),
+//! [`decompress_into`](Decoder::decompress_into)), bufpress's pool drivers
 //! ([`encode_to`](bufpress::codec::encode_to)) and this crate's `io` adapters
 //! ([`EncodeWriter`](crate::EncodeWriter), [`DecodeReader`](crate::DecodeReader),
 //! [`DecodeWriter`](crate::DecodeWriter)) all work with them.
@@ -19,21 +19,21 @@
 //!   bufpress two independent deflate implementations (core runs miniz_oxide in its
 //!   non-wrapping mode, which refuses such distances).
 //! - **Decoding** runs flate2's raw inflate inside bufpress's
-//!   [`Framing`](bufpress::codec::deflate::Framing): the same header checks, checksums,
+//!   [`Framing`]: the same header checks, checksums,
 //!   multi-member gzip handling and typed errors as bufpress's own deflate decoder, and
-//!   an optional limit on the output ([`Flate2Decoder::with_limit`]) against
+//!   an optional limit on the output ([`Decoder::with_max_output`]) against
 //!   decompression bombs.
 //!
 //! ```
 //! use bufpress::codec::deflate::Format;
 //! use bufpress::pool::Pool;
-//! use bufpress_std::flate::{Flate2Decoder, Flate2Encoder};
+//! use bufpress_std::flate::{Decoder, Encoder};
 //!
 //! static POOL: Pool<2, 4096> = Pool::new();
 //!
 //! // Built once (this allocates flate2's state), reused for every message.
-//! let mut encoder = Flate2Encoder::new(Format::Gzip, 6)?;
-//! let mut decoder = Flate2Decoder::new(Format::Gzip);
+//! let mut encoder = Encoder::new(Format::Gzip, 6)?;
+//! let mut decoder = Decoder::new(Format::Gzip);
 //!
 //! let (mut packed, mut unpacked) = (POOL.try_acquire()?, POOL.try_acquire()?);
 //! for message in [&b"first message"[..], b"second, second, second"] {
@@ -52,12 +52,16 @@
 //! writer without allocating. The README's benchmark shows both.
 
 use bufpress::codec::deflate::{self, Format, Framing, Phase};
-use bufpress::codec::{self, DecodeError, Decoder, EncodeError, Encoder, Progress, Status};
+use bufpress::codec::{self, Decode, DecodeError, Encode, EncodeError, Progress, Status};
 use bufpress::pool::Buf;
 use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress};
 
+/// The lowest level: stored blocks, no compression.
+pub const MIN_LEVEL: i32 = 0;
 /// The highest level flate2 takes.
-pub const MAX_LEVEL: u32 = 9;
+pub const MAX_LEVEL: i32 = 9;
+/// The default level, as zlib's.
+pub const DEFAULT_LEVEL: i32 = 6;
 
 /// Where an encoder is in its stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,7 +79,7 @@ enum Stage {
 /// Construction allocates flate2's compressor state (zlib-rs: about 256 KB, zlib's
 /// `(1 << (windowBits + 2)) + (1 << (memLevel + 9))` at the defaults); `reset`,
 /// `encode`, `finish` and [`compress_into`](Self::compress_into) allocate nothing.
-pub struct Flate2Encoder {
+pub struct Encoder {
     compress: Compress,
     format: Format,
     level: u32,
@@ -84,16 +88,18 @@ pub struct Flate2Encoder {
     total_in: u64,
 }
 
-impl Flate2Encoder {
-    /// An encoder for `format` at `level` (0 to [`MAX_LEVEL`]).
+impl Encoder {
+    /// An encoder for `format` at `level` ([`MIN_LEVEL`] to [`MAX_LEVEL`]).
     ///
     /// # Errors
     ///
-    /// [`EncodeError::InvalidSetting`] for a level above [`MAX_LEVEL`].
-    pub fn new(format: Format, level: u32) -> Result<Self, EncodeError> {
-        if level > MAX_LEVEL {
-            return Err(EncodeError::InvalidSetting);
-        }
+    /// [`EncodeError::InvalidSetting`] for a level outside [`MIN_LEVEL`] to
+    /// [`MAX_LEVEL`].
+    pub fn new(format: Format, level: i32) -> Result<Self, EncodeError> {
+        let level = match u32::try_from(level) {
+            Ok(level) if level <= MAX_LEVEL as u32 => level,
+            _ => return Err(EncodeError::InvalidSetting),
+        };
         let zlib = format == Format::Zlib;
         Ok(Self {
             compress: Compress::new(Compression::new(level), zlib),
@@ -119,8 +125,8 @@ impl Flate2Encoder {
     }
 
     /// The level.
-    pub fn level(&self) -> u32 {
-        self.level
+    pub fn level(&self) -> i32 {
+        self.level as i32
     }
 
     /// Compresses `input` as one whole stream into the spare capacity of `out`;
@@ -134,7 +140,7 @@ impl Flate2Encoder {
     pub fn compress_into(&mut self, input: &[u8], out: &mut Buf<'_>) -> Result<usize, EncodeError> {
         codec::encode_into(self, input, out).map_err(|e| match e {
             EncodeError::OutputTooSmall { capacity, .. } => EncodeError::OutputTooSmall {
-                needed: Some(deflate::max_compressed_len(self.format, input.len())),
+                needed: Some(deflate::max_compressed_len(input.len(), self.format)),
                 capacity,
             },
             e => e,
@@ -173,14 +179,14 @@ impl Flate2Encoder {
     }
 }
 
-impl Encoder for Flate2Encoder {
+impl Encode for Encoder {
     fn encode(&mut self, input: &[u8], out: &mut Buf<'_>) -> Result<Progress, EncodeError> {
         let start = out.len();
         let mut consumed = 0;
         loop {
             match self.stage {
                 Stage::Header(mut n) => {
-                    let done = Self::put(out, &deflate::gzip_header(self.level as u8), &mut n);
+                    let done = Self::put(out, &deflate::gzip_header(self.level as i32), &mut n);
                     self.stage = if done { Stage::Body } else { Stage::Header(n) };
                     if !done {
                         break;
@@ -252,9 +258,9 @@ impl Encoder for Flate2Encoder {
     }
 }
 
-impl core::fmt::Debug for Flate2Encoder {
+impl core::fmt::Debug for Encoder {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Flate2Encoder")
+        f.debug_struct("Encoder")
             .field("format", &self.format)
             .field("level", &self.level)
             .field("stage", &self.stage)
@@ -267,7 +273,7 @@ impl core::fmt::Debug for Flate2Encoder {
 ///
 /// Construction allocates flate2's inflate state; everything after allocates nothing.
 /// An error leaves the decoder failed until [`reset`](Decoder::reset).
-pub struct Flate2Decoder {
+pub struct Decoder {
     decompress: Decompress,
     framing: Framing,
     limit: u64,
@@ -275,7 +281,7 @@ pub struct Flate2Decoder {
     failed: Option<DecodeError>,
 }
 
-impl Flate2Decoder {
+impl Decoder {
     /// A decoder for `format` with no limit on the output.
     pub fn new(format: Format) -> Self {
         Self {
@@ -287,12 +293,17 @@ impl Flate2Decoder {
         }
     }
 
-    /// Fails with [`DecodeError::LimitExceeded`] once a stream decodes to more than
-    /// `limit` bytes (before writing past it).
+    /// The same decoder, failing with [`DecodeError::LimitExceeded`] once a stream
+    /// decodes to more than `max_output` bytes (before writing past it).
     #[must_use]
-    pub fn with_limit(mut self, limit: u64) -> Self {
-        self.limit = limit;
+    pub fn with_max_output(mut self, max_output: u64) -> Self {
+        self.limit = max_output;
         self
+    }
+
+    /// The limit on a stream's output ([`u64::MAX`]: none).
+    pub fn max_output(&self) -> u64 {
+        self.limit
     }
 
     /// The format.
@@ -394,7 +405,7 @@ impl Flate2Decoder {
     }
 }
 
-impl Decoder for Flate2Decoder {
+impl Decode for Decoder {
     fn decode(&mut self, input: &[u8], out: &mut Buf<'_>) -> Result<Progress, DecodeError> {
         if let Some(e) = self.failed {
             return Err(e);
@@ -416,9 +427,9 @@ impl Decoder for Flate2Decoder {
     }
 }
 
-impl core::fmt::Debug for Flate2Decoder {
+impl core::fmt::Debug for Decoder {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Flate2Decoder")
+        f.debug_struct("Decoder")
             .field("framing", &self.framing)
             .field("limit", &self.limit)
             .field("total", &self.total)

@@ -6,7 +6,7 @@
 //! |---|---|
 //! | [`Chain`], [`ChainReader`] | `Write` into successive pool buffers (a limit of `N`), `Read` back |
 //! | [`EncodeWriter`], [`DecodeReader`], [`DecodeWriter`] | `Write`/`Read` over any bufpress codec, through one pool buffer |
-//! | [`acquire_timeout`], [`Acquire`] | wait for a buffer, parked, with a timeout |
+//! | [`acquire_timeout`], [`AcquirePolicy`] | wait for a buffer, parked, with a timeout |
 //! | [`zstd`] (feature `zstd`) | libzstd with static contexts: one-shot into pool buffers, reusable `Write`/`Read` encoders and decoders, no allocation after construction (libzstd's own included) |
 //! | [`flate`] (feature `flate2`) | deflate/zlib/gzip on flate2, reused, bufpress-written gzip framing |
 //! | [`to_io_error`] | bufpress errors as `io::Error` (`InvalidData` for corrupt input) |
@@ -19,10 +19,10 @@
 //! ```
 //! use bufpress::codec::deflate::Format;
 //! use bufpress::pool::Pool;
-//! use bufpress_std::flate::Flate2Encoder;
+//! use bufpress_std::flate::Encoder;
 //!
 //! static POOL: Pool<8, 4096> = Pool::new();
-//! let mut gzip = Flate2Encoder::new(Format::Gzip, 6)?;
+//! let mut gzip = Encoder::new(Format::Gzip, 6)?;
 //!
 //! let (tx, rx) = std::sync::mpsc::sync_channel(8);
 //! let mut out = POOL.try_acquire()?;
@@ -40,9 +40,9 @@
 //! ```
 //! # use bufpress::codec::deflate::Format;
 //! # use bufpress::pool::Pool;
-//! # use bufpress_std::flate::Flate2Encoder;
+//! # use bufpress_std::flate::Encoder;
 //! # static POOL: Pool<8, 4096> = Pool::new();
-//! # let mut gzip = Flate2Encoder::new(Format::Gzip, 6)?;
+//! # let mut gzip = Encoder::new(Format::Gzip, 6)?;
 //! let mut out = POOL.try_acquire()?;
 //! for message in [&b"one"[..], b"two", b"three"] {
 //!     out.clear();
@@ -67,6 +67,28 @@
 //! # fn serde_like_writer(w: &mut impl Write) -> std::io::Result<()> { w.write_all(&[b'x'; 600]) }
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! # Naming
+//!
+//! This crate follows bufpress's [naming scheme](bufpress::codec#naming):
+//!
+//! - codec states named through their module: [`zstd::Encoder`], [`zstd::Decoder`],
+//!   [`flate::Encoder`], [`flate::Decoder`], implementing bufpress's
+//!   [`Encode`](bufpress::codec::Encode) / [`Decode`](bufpress::codec::Decode);
+//! - settings with consuming `with_*` builders ([`zstd::Settings::with_checksum`]),
+//!   getters as plain nouns (`level()`, `settings()`, `max_window()`), limits as
+//!   `max_<what>` ([`flate::Decoder::with_max_output`], `zstd::Decoder::new(max_window)`);
+//! - levels are `i32` with `MIN_LEVEL`/`MAX_LEVEL`/`DEFAULT_LEVEL` (zstd: `min_level()`);
+//! - output bounds are free functions: [`zstd::max_compressed_len`];
+//! - `io` adapters in the flate2/zstd dialect, all six alike ([`EncodeWriter`],
+//!   [`DecodeWriter`], [`DecodeReader`] for any codec, [`zstd::EncodeWriter`],
+//!   [`zstd::DecodeWriter`], [`zstd::DecodeReader`] for libzstd):
+//!   `new(inner, codec, staging)`, `finish(self) -> io::Result<W>`,
+//!   `try_finish(&mut self)`, `reset(inner)`, `get_ref`/`get_mut`,
+//!   `into_parts() -> (inner, codec, staging)`;
+//! - [`AcquirePolicy`] says how to get a buffer from an empty pool (core's
+//!   `pool::Acquire` is the future); [`to_io_error`], [`io_error_kind`] and
+//!   [`stream_to_io_error`] convert errors.
 // `unsafe` only in `zstd::ctx`, the calls into libzstd.
 #![deny(unsafe_code)]
 
@@ -82,5 +104,5 @@ pub mod zstd;
 
 pub use chain::{Chain, ChainReader};
 pub use codec_io::{DecodeReader, DecodeWriter, EncodeWriter};
-pub use error::{kind, stream_to_io_error, to_io_error};
-pub use wait::{Acquire, acquire_timeout};
+pub use error::{io_error_kind, stream_to_io_error, to_io_error};
+pub use wait::{AcquirePolicy, acquire_timeout};

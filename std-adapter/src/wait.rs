@@ -12,7 +12,7 @@ use crate::to_io_error;
 
 /// What to do when the pool has no free buffer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Acquire {
+pub enum AcquirePolicy {
     /// Fail at once (`ErrorKind::OutOfMemory`).
     #[default]
     Now,
@@ -21,13 +21,13 @@ pub enum Acquire {
     Wait(Duration),
 }
 
-impl Acquire {
+impl AcquirePolicy {
     /// Takes a buffer from `pool` as this policy says.
     ///
     /// # Errors
     ///
-    /// `OutOfMemory` for [`Acquire::Now`] on an empty pool, `TimedOut` when
-    /// [`Acquire::Wait`]'s time ran out.
+    /// `OutOfMemory` for [`AcquirePolicy::Now`] on an empty pool, `TimedOut` when
+    /// [`AcquirePolicy::Wait`]'s time ran out.
     pub fn acquire<'p>(self, pool: PoolRef<'p>) -> io::Result<Buf<'p>> {
         match self {
             Self::Now => pool.try_acquire().map_err(to_io_error),

@@ -27,12 +27,12 @@
 //!     checksum):
 //!     - `oneshot`: `lz4::compress_frame_into` / `lz4::decompress_frame_into` into a
 //!       2 MiB `Buf` taken per message;
-//!     - `streaming`: a `FrameEncoder` / `FrameDecoder` (from `static` `ValuePool`s)
+//!     - `streaming`: a `lz4::Encoder` / `lz4::Decoder` (from `static` `ValuePool`s)
 //!       driven by `encode_to` / `decode_to` over a `static` pool of 64 KiB buffers, each
 //!       buffer dropped (returned) as soon as the sink gets it;
 //!   - `deflate/{compress,decompress}`, raw deflate (RFC 1951) at level 6:
 //!     - `bufpress`: `deflate::compress_into(Format::Raw, ..)` with one reused
-//!       `CompressorState` / `deflate::decompress_into(Format::Raw, ..)` with one reused
+//!       `deflate::EncoderState` / `deflate::decompress_into(Format::Raw, ..)` with one reused
 //!       `InflateState`, into a 2 MiB `Buf` taken per message;
 //!     - `raw_reused`: miniz_oxide `deflate::core::compress` with one reused
 //!       `CompressorOxide` (`reset` + `set_format_and_level` per message) into a reused
@@ -64,9 +64,9 @@ use std::io::Read as _;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use bufpress::codec::deflate::{self, CompressorState, Format, InflateState};
-use bufpress::codec::lz4::{self, BlockMode, BlockSize, FrameDecoder, FrameEncoder, FrameSettings};
-use bufpress::codec::{Decoder as _, Encoder as _, decode_to, encode_to, zstd};
+use bufpress::codec::deflate::{self, EncoderState, Format, InflateState};
+use bufpress::codec::lz4::{self, BlockMode, BlockSize, Decoder, Encoder, FrameSettings};
+use bufpress::codec::{Decode as _, Encode as _, decode_to, encode_to, zstd};
 use bufpress::pool::{Pool, ValuePool};
 use bufpress_tests::corpus;
 use criterion::measurement::WallTime;
@@ -81,7 +81,7 @@ const MIB: usize = 1024 * KIB;
 const SIZES: [(&str, usize); 4] = [("1k", KIB), ("4k", 4 * KIB), ("64k", 64 * KIB), ("1m", MIB)];
 const SEED: u64 = 0x0B0F_F3E5;
 /// The deflate level of every deflate compressor (zlib's default).
-const LEVEL: u8 = 6;
+const LEVEL: i32 = 6;
 
 /// One-shot output: room for 1 MiB and any codec's worst case over it. A `static`, so
 /// 4 MiB never touch the stack.
@@ -92,10 +92,8 @@ static STREAM: Pool<4, { 64 * KIB }> = Pool::new();
 const ENC_MEM: usize = lz4::encoder_memory(BlockSize::Max64KiB, BlockMode::Independent);
 const DEC_MEM: usize = lz4::decoder_memory(BlockSize::Max64KiB, BlockMode::Independent);
 static TABLES: ValuePool<lz4::Table, 1> = ValuePool::new([const { lz4::Table::new() }]);
-static ENCODERS: ValuePool<FrameEncoder<ENC_MEM>, 1> =
-    ValuePool::new([const { FrameEncoder::new() }]);
-static DECODERS: ValuePool<FrameDecoder<DEC_MEM>, 1> =
-    ValuePool::new([const { FrameDecoder::new() }]);
+static ENCODERS: ValuePool<Encoder<ENC_MEM>, 1> = ValuePool::new([const { Encoder::new() }]);
+static DECODERS: ValuePool<Decoder<DEC_MEM>, 1> = ValuePool::new([const { Decoder::new() }]);
 static INFLATE: ValuePool<InflateState, 1> = ValuePool::new([const { InflateState::new() }]);
 
 /// A sink for `encode_to` / `decode_to` that drops (returns) each buffer at once.
@@ -302,7 +300,7 @@ fn lz4_frames(c: &mut Criterion, sizes: &mut Sizes) {
 /// miniz_oxide's raw compressor, reused: one whole raw deflate stream into `out`.
 fn miniz_compress(oxide: &mut CompressorOxide, data: &[u8], out: &mut [u8]) -> usize {
     oxide.reset();
-    oxide.set_format_and_level(miniz_oxide::DataFormat::Raw, LEVEL);
+    oxide.set_format_and_level(miniz_oxide::DataFormat::Raw, LEVEL as u8);
     let (status, used, made) =
         miniz_oxide::deflate::core::compress(oxide, data, out, TDEFLFlush::Finish);
     assert!(
@@ -325,22 +323,22 @@ fn miniz_decompress(oxide: &mut DecompressorOxide, stream: &[u8], out: &mut [u8]
 }
 
 fn deflate_raw(c: &mut Criterion, sizes: &mut Sizes) {
-    let mut state = CompressorState::new();
+    let mut state = EncoderState::new();
     let mut oxide = Box::<CompressorOxide>::default();
     let mut inflate = INFLATE.try_acquire().expect("inflate pool");
     let mut dec_oxide = Box::new(DecompressorOxide::new());
     for (label, len) in SIZES {
         let data = corpus::mixed(len, SEED);
         let mut out = BIG.try_acquire().expect("2 MiB buffer");
-        let mut raw_out = vec![0u8; deflate::max_compressed_len(Format::Raw, len)];
+        let mut raw_out = vec![0u8; deflate::max_compressed_len(len, Format::Raw)];
 
-        let n = deflate::compress_into(Format::Raw, LEVEL, &data, &mut out, &mut state)
+        let n = deflate::compress_into(&data, &mut out, Format::Raw, LEVEL, &mut state)
             .expect("bufpress deflate");
         sizes.note(&format!("deflate/compress/{label}/bufpress"), n);
         let ours = out.to_vec();
         let raw_n = miniz_compress(&mut oxide, &data, &mut raw_out);
         sizes.note(&format!("deflate/compress/{label}/raw_reused"), raw_n);
-        let naive = miniz_oxide::deflate::compress_to_vec(&data, LEVEL);
+        let naive = miniz_oxide::deflate::compress_to_vec(&data, LEVEL as u8);
         sizes.note(&format!("deflate/compress/{label}/naive"), naive.len());
         assert_eq!(
             miniz_oxide::inflate::decompress_to_vec(&ours)
@@ -353,7 +351,7 @@ fn deflate_raw(c: &mut Criterion, sizes: &mut Sizes) {
         g.bench_function("bufpress", |b| {
             b.iter(|| {
                 let mut out = BIG.try_acquire().expect("a free 2 MiB buffer");
-                deflate::compress_into(Format::Raw, LEVEL, black_box(&data), &mut out, &mut state)
+                deflate::compress_into(black_box(&data), &mut out, Format::Raw, LEVEL, &mut state)
                     .expect("fits")
             });
         });
@@ -361,7 +359,7 @@ fn deflate_raw(c: &mut Criterion, sizes: &mut Sizes) {
             b.iter(|| miniz_compress(&mut oxide, black_box(&data), &mut raw_out));
         });
         g.bench_function("naive", |b| {
-            b.iter(|| miniz_oxide::deflate::compress_to_vec(black_box(&data), LEVEL));
+            b.iter(|| miniz_oxide::deflate::compress_to_vec(black_box(&data), LEVEL as u8));
         });
         g.finish();
 
@@ -369,7 +367,7 @@ fn deflate_raw(c: &mut Criterion, sizes: &mut Sizes) {
         let stream = naive;
         out.clear();
         assert_eq!(
-            deflate::decompress_into(Format::Raw, &stream, &mut out, &mut inflate),
+            deflate::decompress_into(&stream, &mut out, Format::Raw, &mut inflate),
             Ok(len)
         );
         assert_eq!(&out[..], &data[..]);
@@ -384,7 +382,7 @@ fn deflate_raw(c: &mut Criterion, sizes: &mut Sizes) {
         g.bench_function("bufpress", |b| {
             b.iter(|| {
                 let mut out = BIG.try_acquire().expect("a free 2 MiB buffer");
-                deflate::decompress_into(Format::Raw, black_box(&stream), &mut out, &mut inflate)
+                deflate::decompress_into(black_box(&stream), &mut out, Format::Raw, &mut inflate)
                     .expect("valid")
             });
         });

@@ -3,7 +3,7 @@
 //! `bufpress_tests::corpus::mixed`, throughput in bytes of uncompressed data.
 //!
 //! Ids are `flate2/{compress,decompress}/{size}/{design}`:
-//! - `pooled`: one `Flate2Encoder`/`Flate2Decoder`, reused; `compress_into` /
+//! - `pooled`: one `flate::Encoder`/`flate::Decoder`, reused; `compress_into` /
 //!   `decompress_into` a `Buf` taken from a `static` pool per message;
 //! - `streaming`: the same states behind `EncodeWriter` (into a `Chain` of 4 KiB
 //!   buffers) / `DecodeReader` (read in 4 KiB pieces), reset per message;
@@ -22,7 +22,7 @@ use std::time::Duration;
 
 use bufpress::codec::deflate::Format;
 use bufpress::pool::Pool;
-use bufpress_std::flate::{Flate2Decoder, Flate2Encoder};
+use bufpress_std::flate::{Decoder, Encoder};
 use bufpress_std::{Chain, DecodeReader, EncodeWriter};
 use bufpress_tests::corpus;
 use bufpress_tests::counting::{CountingAlloc, measure};
@@ -35,10 +35,10 @@ static ALLOC: CountingAlloc = CountingAlloc;
 static POOL: Pool<40, 4096> = Pool::new();
 static BIG: Pool<2, { 128 * 1024 }> = Pool::new();
 const SIZES: [(&str, usize); 4] = [("256", 256), ("1k", 1024), ("4k", 4096), ("64k", 65536)];
-const LEVEL: u32 = 6;
+const LEVEL: i32 = 6;
 
 fn naive_compress(data: &[u8]) -> Vec<u8> {
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), Compression::new(LEVEL));
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), Compression::new(LEVEL as u32));
     gz.write_all(data).unwrap();
     gz.finish().unwrap()
 }
@@ -57,14 +57,14 @@ fn main() {
         .measurement_time(Duration::from_secs(1))
         .sample_size(30)
         .configure_from_args();
-    let mut encoder = Flate2Encoder::new(Format::Gzip, LEVEL).unwrap();
-    let mut decoder = Flate2Decoder::new(Format::Gzip);
+    let mut encoder = Encoder::new(Format::Gzip, LEVEL).unwrap();
+    let mut decoder = Decoder::new(Format::Gzip);
     let mut writer = EncodeWriter::new(
-        Flate2Encoder::new(Format::Gzip, LEVEL).unwrap(),
-        POOL.try_acquire().unwrap(),
         Chain::<32>::new(POOL.pool_ref()),
+        Encoder::new(Format::Gzip, LEVEL).unwrap(),
+        POOL.try_acquire().unwrap(),
     );
-    let mut reader_state = Some(Flate2Decoder::new(Format::Gzip));
+    let mut reader_state = Some(Decoder::new(Format::Gzip));
     let mut allocs = Vec::new();
     for (name, len) in SIZES {
         let data = corpus::mixed(len, 7);
@@ -77,7 +77,7 @@ fn main() {
         };
         let mut streaming_c = || {
             writer.write_all(black_box(&data)).unwrap();
-            writer.finish().unwrap();
+            writer.try_finish().unwrap();
             writer.reset(Chain::new(POOL.pool_ref())).len()
         };
         let mut pooled_d = || {
@@ -91,12 +91,12 @@ fn main() {
         let mut streaming_d = || {
             let state = reader_state.take().unwrap();
             let mut r =
-                DecodeReader::new(state, POOL.try_acquire().unwrap(), black_box(&packed[..]));
+                DecodeReader::new(black_box(&packed[..]), state, POOL.try_acquire().unwrap());
             let mut n = 0;
             while let Ok(k @ 1..) = r.read(&mut piece) {
                 n += k;
             }
-            reader_state = Some(r.into_parts().0);
+            reader_state = Some(r.into_parts().1);
             n
         };
         // Every design gives the same sizes back.

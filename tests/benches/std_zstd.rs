@@ -5,17 +5,17 @@
 //!
 //! - `size`: `256`, `1k`, `4k`, `64k` bytes of `bufpress_tests::corpus::mixed`;
 //! - `compress`:
-//!   - `pooled`: a `Compressor` (planned for 64 KiB messages) taken from a
+//!   - `pooled`: a `zstd::Encoder` (planned for 64 KiB messages) taken from a
 //!     `ValuePool`, `compress_into` a `Buf` taken from a `static` pool per message;
-//!   - `pooled_stream`: a reused `Writer` (`reset` per message onto a reused `Vec`,
+//!   - `pooled_stream`: a reused `zstd::EncodeWriter` (`reset` per message onto a reused `Vec`,
 //!     pooled context and staging buffer), `write_all` + `try_finish`;
 //!   - `naive`: `zstd::bulk::compress(data, 3)`;
 //!   - `naive_stream`: `zstd::stream::Encoder::new(Vec::new(), 3)` per message,
 //!     `write_all` + `finish`;
 //! - `decompress` (all read the same frame, made by `zstd::bulk::compress`):
-//!   - `pooled`: a `Decompressor` (64 KiB window limit) from a `ValuePool`,
+//!   - `pooled`: a `zstd::Decoder` (64 KiB window limit) from a `ValuePool`,
 //!     `decompress_into` a pooled `Buf`;
-//!   - `pooled_stream`: a `Reader` over the frame per message (the context reused),
+//!   - `pooled_stream`: a `zstd::DecodeReader` over the frame per message (the context reused),
 //!     `read` into a reused buffer;
 //!   - `naive`: `zstd::bulk::decompress(frame, len)`;
 //!   - `naive_stream`: `zstd::stream::decode_all(frame)`;
@@ -31,7 +31,7 @@ use std::io::{Read, Write};
 use std::time::Duration;
 
 use bufpress::pool::{Pool, ValuePool};
-use bufpress_std::zstd::{Compressor, Decompressor, Params, Reader, Writer};
+use bufpress_std::zstd::{DecodeReader, Decoder, EncodeWriter, Encoder, Settings};
 use bufpress_tests::corpus;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
@@ -49,12 +49,12 @@ static BUFS: Pool<8, { 80 * KIB }> = Pool::new();
 static STAGE: Pool<2, { 16 * KIB }> = Pool::new();
 
 fn benches(c: &mut Criterion) {
-    let params = Params::new(LEVEL, PLANNED);
+    let params = Settings::new(LEVEL, PLANNED);
     let encoders = ValuePool::new([
-        Compressor::new(params).expect("compressor"),
-        Compressor::new(params).expect("compressor"),
+        Encoder::new(params).expect("compressor"),
+        Encoder::new(params).expect("compressor"),
     ]);
-    let decoders = ValuePool::new([Decompressor::new(PLANNED), Decompressor::new(PLANNED)]);
+    let decoders = ValuePool::new([Decoder::new(PLANNED), Decoder::new(PLANNED)]);
     for (label, len) in SIZES {
         let data = corpus::mixed(len, 0x5EED);
         let frame = zstd::bulk::compress(&data, LEVEL).expect("compress");
@@ -71,7 +71,7 @@ fn benches(c: &mut Criterion) {
             });
         });
         {
-            let mut w = Writer::new(
+            let mut w = EncodeWriter::new(
                 Vec::with_capacity(2 * len + 64),
                 encoders.try_acquire().expect("context"),
                 STAGE.try_acquire().expect("buffer"),
@@ -136,7 +136,7 @@ fn benches(c: &mut Criterion) {
             let mut sink = vec![0u8; len + 1];
             g.bench_function("pooled_stream", |b| {
                 b.iter(|| {
-                    let mut r = Reader::new(black_box(&frame[..]), &mut *ctx);
+                    let mut r = DecodeReader::new(black_box(&frame[..]), &mut *ctx);
                     let mut got = 0;
                     loop {
                         let k = r.read(&mut sink[got..]).expect("read");

@@ -7,7 +7,7 @@
 //! `cargo bench -p bufpress-tests --bench zstd_threads` (results: tests/benches/STD.md)
 
 use bufpress::pool::{Pool, ValuePool};
-use bufpress_std::zstd::{Compressor, Decompressor, Params};
+use bufpress_std::zstd::{Decoder, Encoder, Settings};
 use bufpress_tests::corpus;
 
 /// This thread's user + system CPU time in clock ticks (10 ms), from
@@ -24,12 +24,12 @@ fn cpu_ticks() -> u64 {
 fn main() {
     static SCALE: Pool<8, { 80 * 1024 }> = Pool::new();
     let data = corpus::mixed(4096, 0x7EAD);
-    let params = Params::new(3, 64 * 1024);
+    let params = Settings::new(3, 64 * 1024);
     let encoders = ValuePool::new([
-        Compressor::new(params).expect("ctx"),
-        Compressor::new(params).expect("ctx"),
+        Encoder::new(params).expect("ctx"),
+        Encoder::new(params).expect("ctx"),
     ]);
-    let decoders = ValuePool::new([Decompressor::new(64 * 1024), Decompressor::new(64 * 1024)]);
+    let decoders = ValuePool::new([Decoder::new(64 * 1024), Decoder::new(64 * 1024)]);
     const PER_THREAD: usize = 40_000;
     for threads in [1usize, 2, 1, 2] {
         let started = std::time::Instant::now();

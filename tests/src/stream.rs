@@ -1,6 +1,6 @@
 //! Driving a streaming codec by hand, in pieces, as the tests do in several places.
 
-use bufpress::codec::{EncodeError, Encoder, Status};
+use bufpress::codec::{Encode, EncodeError, Status};
 use bufpress::pool::Buf;
 
 /// Encodes `data` fed in pieces of at most `max_piece` bytes (at least 1), through
@@ -9,7 +9,7 @@ use bufpress::pool::Buf;
 /// # Errors
 ///
 /// The encoder's error.
-pub fn encode_in_pieces<E: Encoder + ?Sized>(
+pub fn encode_in_pieces<E: Encode + ?Sized>(
     encoder: &mut E,
     data: &[u8],
     max_piece: usize,

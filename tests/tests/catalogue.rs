@@ -9,10 +9,10 @@
 use std::collections::BTreeMap;
 
 use bufpress::codec::deflate::{self, DecoderState, Format, InflateState};
-use bufpress::codec::lz4::{self, BlockMode, BlockSize, FrameDecoder};
-use bufpress::codec::{DecodeError, Decoder, Status, zstd};
+use bufpress::codec::lz4::{self, BlockMode, BlockSize};
+use bufpress::codec::{Decode, DecodeError, Status, zstd};
 use bufpress::pool::{Buf, Pool, PoolRef};
-use bufpress_std::flate::Flate2Decoder;
+use bufpress_std::flate;
 use bufpress_tests::corpus;
 use bufpress_tests::tools;
 
@@ -27,7 +27,7 @@ static LIMITED: Pool<1, LIMIT> = Pool::new();
 struct Subject {
     name: &'static str,
     one_shot: OneShot,
-    streaming: Box<dyn Decoder>,
+    streaming: Box<dyn Decode>,
     /// The reference decoder (`None`: it refuses the input).
     reference: Option<Reference>,
     /// A frame of `plain`, with every checksum the format has.
@@ -149,7 +149,7 @@ fn subjects() -> Vec<Subject> {
     out.push(Subject {
         name: "lz4 frame",
         one_shot: Box::new(lz4::decompress_frame_into),
-        streaming: Box::new(FrameDecoder::<DEC>::with_limit(LIMIT as u64)),
+        streaming: Box::new(lz4::Decoder::<DEC>::new().with_max_output(LIMIT as u64)),
         reference: Some(cli_reference("lz4")),
         frame: tools::pipe(
             "lz4",
@@ -169,7 +169,7 @@ fn subjects() -> Vec<Subject> {
     out.push(Subject {
         name: "lz4 block (no checks: no reference)",
         one_shot: Box::new(lz4::decompress_into),
-        streaming: Box::new(FrameDecoder::<DEC>::with_limit(LIMIT as u64)),
+        streaming: Box::new(lz4::Decoder::<DEC>::new().with_max_output(LIMIT as u64)),
         reference: None,
         frame: {
             let mut table = lz4::Table::new();
@@ -215,10 +215,10 @@ fn subjects() -> Vec<Subject> {
         let mut inflate = Box::new(InflateState::new());
         out.push(Subject {
             name,
-            one_shot: Box::new(move |i, o| deflate::decompress_into(format, i, o, &mut inflate)),
+            one_shot: Box::new(move |i, o| deflate::decompress_into(i, o, format, &mut inflate)),
             streaming: Box::new(
                 deflate::Decoder::new(format, Box::new(DecoderState::new()))
-                    .with_limit(LIMIT as u64),
+                    .with_max_output(LIMIT as u64),
             ),
             reference: Some(python_reference(mode)),
             frame: frame.clone(),
@@ -229,7 +229,7 @@ fn subjects() -> Vec<Subject> {
             reserved: reserved.clone(),
             checksums: checksums.clone(),
         });
-        let mut flate2 = Flate2Decoder::new(format);
+        let mut flate2 = flate::Decoder::new(format);
         out.push(Subject {
             name: match format {
                 Format::Raw => "deflate (flate2)",
@@ -237,7 +237,7 @@ fn subjects() -> Vec<Subject> {
                 Format::Gzip => "gzip (flate2)",
             },
             one_shot: Box::new(move |i, o| flate2.decompress_into(i, o)),
-            streaming: Box::new(Flate2Decoder::new(format).with_limit(LIMIT as u64)),
+            streaming: Box::new(flate::Decoder::new(format).with_max_output(LIMIT as u64)),
             reference: Some(python_reference(mode)),
             frame,
             bomb,
@@ -287,11 +287,11 @@ fn subjects() -> Vec<Subject> {
     let libzstd_frame = out.last().map(|s| s.frame.clone()).unwrap_or_default();
     let libzstd_bomb = out.last().map(|s| s.bomb.clone()).unwrap_or_default();
     let libzstd_oversized = out.last().map(|s| s.oversized.clone()).unwrap_or_default();
-    let mut one = bufpress_std::zstd::Decompressor::new(1 << 20);
+    let mut one = bufpress_std::zstd::Decoder::new(1 << 20);
     out.push(Subject {
         name: "zstd (libzstd)",
         one_shot: Box::new(move |i, o| one.decompress_into(i, o)),
-        streaming: Box::new(bufpress_std::zstd::Decompressor::new(LIMIT)),
+        streaming: Box::new(bufpress_std::zstd::Decoder::new(LIMIT)),
         reference: Some(cli_reference("zstd")),
         frame: libzstd_frame,
         bomb: libzstd_bomb,

@@ -7,9 +7,9 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use bufpress::codec::deflate::{
-    self, CompressorState, Decoder, DecoderState, Format, GzipHeader, InflateState,
+    self, Decoder, DecoderState, EncoderState, Format, GzipHeader, InflateState,
 };
-use bufpress::codec::{self, Encoder as _};
+use bufpress::codec::{self, Encode as _};
 use bufpress::pool::RegionPool;
 use bufpress_tests::corpus::{self, KINDS};
 use bufpress_tests::tools::{available, pipe};
@@ -38,7 +38,7 @@ fn bufpress_decode(format: Format, input: &[u8], max_out: usize) -> Vec<u8> {
     let pool = RegionPool::<1>::new(&mut mem, size, 4).unwrap();
     let mut out = pool.try_acquire().unwrap();
     let mut state = Box::new(InflateState::new());
-    deflate::decompress_into(format, input, &mut out, &mut state)
+    deflate::decompress_into(input, &mut out, format, &mut state)
         .unwrap_or_else(|e| panic!("{format:?}: {e}"));
     let one_shot = out.to_vec();
 
@@ -60,25 +60,20 @@ fn bufpress_decode(format: Format, input: &[u8], max_out: usize) -> Vec<u8> {
 }
 
 /// Encodes with the one-shot call; checks the streaming encoder decodes the same.
-fn bufpress_encode(
-    format: Format,
-    level: u8,
-    input: &[u8],
-    state: &mut CompressorState,
-) -> Vec<u8> {
-    let size = deflate::max_compressed_len(format, input.len());
+fn bufpress_encode(format: Format, level: i32, input: &[u8], state: &mut EncoderState) -> Vec<u8> {
+    let size = deflate::max_compressed_len(input.len(), format);
     let mut mem = vec![0u8; size + 4096];
     let pool = RegionPool::<1>::new(&mut mem, size, 4).unwrap();
     let mut out = pool.try_acquire().unwrap();
-    deflate::compress_into(format, level, input, &mut out, state).unwrap();
+    deflate::compress_into(input, &mut out, format, level, state).unwrap();
     out.to_vec()
 }
 
 fn bufpress_encode_streaming(
     format: Format,
-    level: u8,
+    level: i32,
     input: &[u8],
-    state: &mut CompressorState,
+    state: &mut EncoderState,
 ) -> Vec<u8> {
     let mut small = vec![0u8; 4 * 1000 + 4096];
     let small = RegionPool::<4>::new(&mut small, 1000, 4).unwrap();
@@ -105,12 +100,12 @@ fn wbits(format: Format) -> i8 {
 /// Runs one Python process over a batch of jobs: each job is `(format, level, data)`
 /// sent as `len u32 | wbits i8 | level u8 | data`; each answer comes back as
 /// `len u32 | data`. One process for the whole batch keeps the test fast.
-fn python_batch(script_body: &str, jobs: &[(Format, u8, &[u8])]) -> Vec<Vec<u8>> {
+fn python_batch(script_body: &str, jobs: &[(Format, i32, &[u8])]) -> Vec<Vec<u8>> {
     let mut input = Vec::new();
     for (format, level, data) in jobs {
         input.extend_from_slice(&(data.len() as u32).to_le_bytes());
         input.push(wbits(*format) as u8);
-        input.push(*level);
+        input.push(*level as u8);
         input.extend_from_slice(data);
     }
     let script = format!(
@@ -134,7 +129,7 @@ fn python_batch(script_body: &str, jobs: &[(Format, u8, &[u8])]) -> Vec<Vec<u8>>
     results
 }
 
-fn python_compress(jobs: &[(Format, u8, &[u8])]) -> Vec<Vec<u8>> {
+fn python_compress(jobs: &[(Format, i32, &[u8])]) -> Vec<Vec<u8>> {
     python_batch(
         "    c = zlib.compressobj(level, zlib.DEFLATED, wbits); res = c.compress(data) + c.flush()",
         jobs,
@@ -142,7 +137,7 @@ fn python_compress(jobs: &[(Format, u8, &[u8])]) -> Vec<Vec<u8>> {
 }
 
 /// Decompresses each job's data; fails unless it is exactly one stream.
-fn python_decompress(jobs: &[(Format, u8, &[u8])]) -> Vec<Vec<u8>> {
+fn python_decompress(jobs: &[(Format, i32, &[u8])]) -> Vec<Vec<u8>> {
     python_batch(
         "    d = zlib.decompressobj(wbits); res = d.decompress(data)\n\
          \x20   assert d.eof and not d.unused_data, 'not exactly one stream'",
@@ -288,7 +283,7 @@ fn gzip_and_python_read_what_bufpress_writes() {
     if !available("gzip") || !available("python3") {
         return;
     }
-    let mut state = CompressorState::new();
+    let mut state = EncoderState::new();
     let inputs = inputs();
     let mut packed_jobs = Vec::new();
     for (i, (what, input)) in inputs.iter().enumerate() {
@@ -347,7 +342,7 @@ fn multi_member_files_both_ways() {
         .collect();
     assert!(bufpress_decode(Format::Gzip, &theirs, whole.len()) == whole);
     // bufpress's members, read by gzip -d.
-    let mut state = CompressorState::new();
+    let mut state = EncoderState::new();
     let ours: Vec<u8> = parts
         .iter()
         .flat_map(|p| bufpress_encode(Format::Gzip, 6, p, &mut state))

@@ -4,9 +4,9 @@
 //! limit or the buffer allows, and one-shot and streaming decoding agree.
 
 use bufpress::codec::deflate::{
-    self, CompressorState, Decoder, DecoderState, Encoder, Format, InflateState,
+    self, Decoder, DecoderState, Encoder, EncoderState, Format, InflateState,
 };
-use bufpress::codec::{DecodeError, Decoder as _, Status};
+use bufpress::codec::{Decode as _, DecodeError, Status};
 use bufpress::pool::{Buf, Pool, ValuePool};
 use bufpress_tests::corpus::{self, KINDS};
 use bufpress_tests::stream::encode_in_pieces;
@@ -66,11 +66,11 @@ fn stream_decode(
 
 thread_local! {
     // One per test thread, built once (the only allocation of encoding).
-    static COMPRESSOR: std::cell::RefCell<CompressorState> =
-        std::cell::RefCell::new(CompressorState::new());
+    static COMPRESSOR: std::cell::RefCell<EncoderState> =
+        std::cell::RefCell::new(EncoderState::new());
 }
 
-fn with_compressor<R>(f: impl FnOnce(&mut CompressorState) -> R) -> R {
+fn with_compressor<R>(f: impl FnOnce(&mut EncoderState) -> R) -> R {
     COMPRESSOR.with_borrow_mut(f)
 }
 
@@ -83,7 +83,7 @@ proptest! {
         len in 0..MAX,
         seed: u64,
         format in 0..3usize,
-        level in 0..=10u8,
+        level in 0..=10i32,
         max_piece in 1..70_000usize,
         small_out: bool,
     ) {
@@ -98,11 +98,11 @@ proptest! {
         let data = input(kind, len, seed);
 
         let mut packed = P.try_acquire().unwrap();
-        let n = with_compressor(|c| deflate::compress_into(format, level, &data, &mut packed, c))
+        let n = with_compressor(|c| deflate::compress_into(&data, &mut packed, format, level, c))
             .unwrap();
-        prop_assert!(n <= deflate::max_compressed_len(format, len));
+        prop_assert!(n <= deflate::max_compressed_len(len, format));
         let mut back = P.try_acquire().unwrap();
-        deflate::decompress_into(format, &packed, &mut back, &mut I.try_acquire().unwrap()).unwrap();
+        deflate::decompress_into(&packed, &mut back, format, &mut I.try_acquire().unwrap()).unwrap();
         prop_assert!(back[..] == data[..]);
 
         // Streaming encode in pieces into small or medium buffers.
@@ -117,7 +117,7 @@ proptest! {
 
         // Streaming decode of what the streaming encoder wrote.
         let mut dstate = D.try_acquire().unwrap();
-        let mut decoder = Decoder::new(format, &mut *dstate).with_limit(len as u64);
+        let mut decoder = Decoder::new(format, &mut *dstate).with_max_output(len as u64);
         let got = stream_decode(&mut decoder, &streamed, &mut out, max_piece, len as u64).unwrap();
         prop_assert!(got == data);
     }
@@ -141,14 +141,14 @@ proptest! {
             bytes[..4].copy_from_slice(&[0x1f, 0x8b, 8, flags]);
         }
         let mut out = P.try_acquire().unwrap();
-        let one = deflate::decompress_into(format, &bytes, &mut out, &mut I.try_acquire().unwrap());
+        let one = deflate::decompress_into(&bytes, &mut out, format, &mut I.try_acquire().unwrap());
         match one {
             Ok(n) => prop_assert_eq!(n, out.len()),
             Err(_) => prop_assert!(out.is_empty()),
         }
         let mut small = SMALL.try_acquire().unwrap();
         let mut dstate = D.try_acquire().unwrap();
-        let mut decoder = Decoder::new(format, &mut *dstate).with_limit(limit);
+        let mut decoder = Decoder::new(format, &mut *dstate).with_max_output(limit);
         let _ = stream_decode(&mut decoder, &bytes, &mut small, max_piece, limit);
     }
 
@@ -168,7 +168,7 @@ proptest! {
         let format = FORMATS[format];
         let data = input(kind, len, seed);
         let mut packed = P.try_acquire().unwrap();
-        with_compressor(|c| deflate::compress_into(format, 6, &data, &mut packed, c)).unwrap();
+        with_compressor(|c| deflate::compress_into(&data, &mut packed, format, 6, c)).unwrap();
         let mut bytes = packed.to_vec();
         drop(packed);
         for (at, value, op) in edits {
@@ -184,11 +184,11 @@ proptest! {
         }
         let limit = 30_000u64;
         let mut out = P.try_acquire().unwrap();
-        let one = deflate::decompress_into(format, &bytes, &mut out, &mut I.try_acquire().unwrap())
+        let one = deflate::decompress_into(&bytes, &mut out, format, &mut I.try_acquire().unwrap())
             .map(|_| out.to_vec());
         let mut small = SMALL.try_acquire().unwrap();
         let mut dstate = D.try_acquire().unwrap();
-        let mut decoder = Decoder::new(format, &mut *dstate).with_limit(limit);
+        let mut decoder = Decoder::new(format, &mut *dstate).with_max_output(limit);
         let streamed = stream_decode(&mut decoder, &bytes, &mut small, max_piece, limit);
         match (&one, &streamed) {
             (Ok(a), Ok(b)) => prop_assert!(a == b),

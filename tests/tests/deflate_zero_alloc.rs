@@ -1,13 +1,13 @@
 //! The zero-allocation proof for deflate, zlib and gzip: once the states exist
-//! (`InflateState`, `DecoderState`, and the `CompressorState` whose building is the one
+//! (`InflateState`, `DecoderState`, and the `deflate::EncoderState` whose building is the one
 //! allocation of encoding), one-shot and streaming decoding and encoding of many
 //! messages of every kind and of sizes from 0 B to 1 MiB make exactly 0 allocations and
 //! 0 reallocations.
 
 use bufpress::codec::deflate::{
-    self, CompressorState, Decoder, DecoderState, Encoder, Format, InflateState,
+    self, Decoder, DecoderState, Encoder, EncoderState, Format, InflateState,
 };
-use bufpress::codec::{self, Decoder as _, Encoder as _};
+use bufpress::codec::{self, Decode as _, Encode as _};
 use bufpress::pool::{Pool, ValuePool};
 use bufpress_tests::corpus::{self, KINDS};
 use bufpress_tests::counting::{CountingAlloc, measure};
@@ -37,13 +37,13 @@ static DECODERS: ValuePool<DecoderState, 1> = ValuePool::new([const { DecoderSta
 
 struct Message {
     format: Format,
-    level: u8,
+    level: i32,
     plain: Vec<u8>,
     packed: Vec<u8>,
 }
 
 /// Every format, kind and size, compressed at varied levels (before measuring).
-fn messages(state: &mut CompressorState) -> Vec<Message> {
+fn messages(state: &mut EncoderState) -> Vec<Message> {
     let mut out = Vec::new();
     let mut buf = BIG.try_acquire().unwrap();
     for (i, &len) in SIZES.iter().enumerate() {
@@ -60,7 +60,7 @@ fn messages(state: &mut CompressorState) -> Vec<Message> {
                 [0, 1, 6, 9, 10][k]
             };
             buf.clear();
-            deflate::compress_into(format, level, &plain, &mut buf, state).unwrap();
+            deflate::compress_into(&plain, &mut buf, format, level, state).unwrap();
             let packed = buf.to_vec();
             out.push(Message {
                 format,
@@ -87,7 +87,7 @@ fn check_next(expected: &[u8], at: &mut usize, chunk: &[u8]) -> Result<(), ()> {
 #[test]
 fn decoding_and_encoding_allocate_nothing_after_the_states_exist() {
     // The one allocation of encoding, before measuring.
-    let mut compressor = CompressorState::new();
+    let mut compressor = EncoderState::new();
     let msgs = messages(&mut compressor);
     let ((), counts) = measure(|| {
         for round in 0..2 {
@@ -96,13 +96,13 @@ fn decoding_and_encoding_allocate_nothing_after_the_states_exist() {
                 // One-shot decoding straight into a pool buffer.
                 let mut out = BIG.try_acquire().unwrap();
                 let mut state = INFLATE.try_acquire().unwrap();
-                deflate::decompress_into(m.format, &m.packed, &mut out, &mut state).unwrap();
+                deflate::decompress_into(&m.packed, &mut out, m.format, &mut state).unwrap();
                 assert!(out[..] == m.plain[..]);
                 drop(state);
 
                 // Streaming decoding through 4 KiB buffers.
-                let mut decoder =
-                    Decoder::new(m.format, DECODERS.try_acquire().unwrap()).with_limit(MAX as u64);
+                let mut decoder = Decoder::new(m.format, DECODERS.try_acquire().unwrap())
+                    .with_max_output(MAX as u64);
                 let mut at = 0;
                 let used = codec::decode_to(&mut decoder, &m.packed, SMALL.pool_ref(), |buf| {
                     check_next(&m.plain, &mut at, &buf)
@@ -113,7 +113,7 @@ fn decoding_and_encoding_allocate_nothing_after_the_states_exist() {
 
                 // One-shot encoding with the reused compressor.
                 out.clear();
-                deflate::compress_into(m.format, m.level, &m.plain, &mut out, &mut compressor)
+                deflate::compress_into(&m.plain, &mut out, m.format, m.level, &mut compressor)
                     .unwrap();
                 assert!(out[..] == m.packed[..]);
 
@@ -147,10 +147,10 @@ fn decoding_and_encoding_allocate_nothing_after_the_states_exist() {
 
 #[test]
 fn errors_allocate_nothing_either() {
-    let mut compressor = CompressorState::new();
+    let mut compressor = EncoderState::new();
     let plain = corpus::mixed(50_000, 3);
     let mut buf = BIG.try_acquire().unwrap();
-    deflate::compress_into(Format::Gzip, 6, &plain, &mut buf, &mut compressor).unwrap();
+    deflate::compress_into(&plain, &mut buf, Format::Gzip, 6, &mut compressor).unwrap();
     let packed = buf.to_vec();
     drop(buf);
     let ((), counts) = measure(|| {
@@ -158,13 +158,13 @@ fn errors_allocate_nothing_either() {
         let mut out = BIG.try_acquire().unwrap();
         for cut in (0..packed.len()).step_by(997) {
             assert!(
-                deflate::decompress_into(Format::Gzip, &packed[..cut], &mut out, &mut state)
+                deflate::decompress_into(&packed[..cut], &mut out, Format::Gzip, &mut state)
                     .is_err()
             );
             assert!(out.is_empty());
         }
         let mut decoder =
-            Decoder::new(Format::Gzip, DECODERS.try_acquire().unwrap()).with_limit(1000);
+            Decoder::new(Format::Gzip, DECODERS.try_acquire().unwrap()).with_max_output(1000);
         let mut small = SMALL.try_acquire().unwrap();
         let mut rest = &packed[..];
         loop {
@@ -185,14 +185,14 @@ fn errors_allocate_nothing_either() {
 
 #[test]
 fn building_the_compressor_is_the_one_allocation() {
-    let (state, counts) = measure(CompressorState::new);
+    let (state, counts) = measure(EncoderState::new);
     // The counter sees it: about 320 KB in a few boxes.
     assert!(
         counts.allocs >= 1 && counts.bytes > 256 * 1024,
         "{counts:?}"
     );
     eprintln!(
-        "CompressorState: {} allocations, {} bytes; InflateState {} B, DecoderState {} B",
+        "EncoderState: {} allocations, {} bytes; InflateState {} B, DecoderState {} B",
         counts.allocs,
         counts.bytes,
         size_of::<InflateState>(),

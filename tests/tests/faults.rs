@@ -7,18 +7,18 @@ use std::io::Write;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use bufpress::codec::deflate::{self, DecoderState, Format};
-use bufpress::codec::lz4::{self, BlockMode, BlockSize, FrameDecoder, FrameEncoder};
-use bufpress::codec::{Decoder as _, StreamError, decode_to, encode_to};
+use bufpress::codec::lz4::{self, BlockMode, BlockSize};
+use bufpress::codec::{Decode as _, StreamError, decode_to, encode_to};
 use bufpress::pool::{Pool, ValuePool};
-use bufpress_std::flate::Flate2Encoder;
+use bufpress_std::flate;
 use bufpress_std::{Chain, EncodeWriter};
 use bufpress_tests::corpus;
 
 const ENC: usize = lz4::encoder_memory(BlockSize::Max64KiB, BlockMode::Independent);
 const DEC: usize = lz4::decoder_memory(BlockSize::Max64KiB, BlockMode::Independent);
 static BUFS: Pool<8, 4096> = Pool::new();
-static ENCODERS: ValuePool<FrameEncoder<ENC>, 1> = ValuePool::new([const { FrameEncoder::new() }]);
-static DECODERS: ValuePool<FrameDecoder<DEC>, 1> = ValuePool::new([const { FrameDecoder::new() }]);
+static ENCODERS: ValuePool<lz4::Encoder<ENC>, 1> = ValuePool::new([const { lz4::Encoder::new() }]);
+static DECODERS: ValuePool<lz4::Decoder<DEC>, 1> = ValuePool::new([const { lz4::Decoder::new() }]);
 static STATES: ValuePool<DecoderState, 1> = ValuePool::new([const { DecoderState::new() }]);
 
 /// Every buffer and state is back, and the pool hands each buffer out exactly once.
@@ -78,7 +78,7 @@ fn an_error_in_the_middle_of_a_stream() {
     drop(decoder);
     // A gzip stream cut half-way through the streaming deflate decoder.
     let mut packed = BUFS.try_acquire().unwrap();
-    Flate2Encoder::new(Format::Gzip, 6)
+    flate::Encoder::new(Format::Gzip, 6)
         .unwrap()
         .compress_into(&data[..3000], &mut packed)
         .unwrap();
@@ -97,17 +97,17 @@ fn encoders_dropped_half_way() {
     let data = corpus::mixed(20_000, 2);
     // A streaming writer with a chain, dropped before `finish`.
     let mut w = EncodeWriter::new(
+        Chain::<4>::new(BUFS.pool_ref()),
         ENCODERS.try_acquire().unwrap(),
         BUFS.try_acquire().unwrap(),
-        Chain::<4>::new(BUFS.pool_ref()),
     );
     w.write_all(&data[..9000]).unwrap();
     drop(w);
     // A flate2 writer the same way.
     let mut w = EncodeWriter::new(
-        Flate2Encoder::new(Format::Zlib, 1).unwrap(),
-        BUFS.try_acquire().unwrap(),
         Chain::<4>::new(BUFS.pool_ref()),
+        flate::Encoder::new(Format::Zlib, 1).unwrap(),
+        BUFS.try_acquire().unwrap(),
     );
     w.write_all(&data).unwrap();
     drop(w);

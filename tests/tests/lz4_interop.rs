@@ -6,8 +6,8 @@
 //!
 //! Skips locally when `lz4` is missing; fails under CI.
 
-use bufpress::codec::lz4::{self, BlockMode, BlockSize, FrameDecoder, FrameSettings, Table};
-use bufpress::codec::{DecodeError, Decoder, Status};
+use bufpress::codec::lz4::{self, BlockMode, BlockSize, Decoder, FrameSettings, Table};
+use bufpress::codec::{Decode, DecodeError, Status};
 use bufpress::pool::{Pool, ValuePool};
 use bufpress_tests::corpus::{self, KINDS, Kind};
 use bufpress_tests::rng::Rng;
@@ -20,7 +20,7 @@ const DEC: usize = lz4::decoder_memory(BlockSize::Max4MiB, BlockMode::Linked);
 static BIG: Pool<2, OUT> = Pool::new();
 static PIECES: Pool<2, 1000> = Pool::new();
 static TABLES: ValuePool<Table, 1> = ValuePool::new([const { Table::new() }]);
-static DECODERS: ValuePool<FrameDecoder<DEC>, 1> = ValuePool::new([const { FrameDecoder::new() }]);
+static DECODERS: ValuePool<Decoder<DEC>, 1> = ValuePool::new([const { Decoder::new() }]);
 
 /// The inputs: every kind at a few sizes up to 3 MiB, and a mixed one.
 fn inputs() -> Vec<(String, Vec<u8>)> {
@@ -44,7 +44,7 @@ fn decode_both(frame: &[u8]) -> Result<Vec<u8>, DecodeError> {
     let streamed = (|| -> Result<Vec<u8>, DecodeError> {
         let mut decoder = DECODERS.acquire();
         decoder.reset();
-        decoder.set_limit(u64::MAX);
+        decoder.set_max_output(u64::MAX);
         let mut out = PIECES.acquire();
         let mut rng = Rng::new(frame.len() as u64);
         let mut data = Vec::new();
@@ -136,7 +136,7 @@ fn bufpress_reads_the_content_size_lz4_writes_for_files() {
             if input.len() > 10 {
                 let mut decoder = DECODERS.acquire();
                 decoder.reset();
-                decoder.set_limit(10);
+                decoder.set_max_output(10);
                 let mut out = PIECES.acquire();
                 let e = decoder.decode(&frame, &mut out).unwrap_err();
                 assert!(matches!(e, DecodeError::LimitExceeded { .. }), "{e:?}");
@@ -163,7 +163,7 @@ fn frames_in_a_row_from_lz4() {
     // The streaming decoder stops at the first frame's end.
     let mut decoder = DECODERS.acquire();
     decoder.reset();
-    decoder.set_limit(u64::MAX);
+    decoder.set_max_output(u64::MAX);
     let mut out = BIG.acquire();
     let p = decoder.decode(&frames, &mut out).unwrap();
     assert_eq!((p.status, p.consumed), (Status::Done, first));
@@ -191,12 +191,11 @@ fn small_decoders_read_what_lz4_writes_by_default() {
     // `lz4` declares 4 MiB blocks (-B7) unless told otherwise; a decoder sized for
     // 64 KiB blocks reads such frames as long as each actual block fits.
     const MEM64: usize = lz4::decoder_memory(BlockSize::Max64KiB, BlockMode::Linked);
-    static SMALL: ValuePool<FrameDecoder<MEM64>, 1> =
-        ValuePool::new([const { FrameDecoder::new() }]);
+    static SMALL: ValuePool<Decoder<MEM64>, 1> = ValuePool::new([const { Decoder::new() }]);
     let decode = |frame: &[u8]| -> Result<Vec<u8>, DecodeError> {
         let mut decoder = SMALL.acquire();
         decoder.reset();
-        decoder.set_limit(u64::MAX);
+        decoder.set_max_output(u64::MAX);
         let mut out = PIECES.acquire();
         let mut data = Vec::new();
         let mut rng = Rng::new(frame.len() as u64);
@@ -249,7 +248,7 @@ fn small_decoders_read_what_lz4_writes_by_default() {
     // A real block larger than the state is a typed error, whatever the header says
     // (96 KiB: this state holds 64 KiB linked blocks, or 96 KiB independent ones).
     assert_eq!(
-        FrameDecoder::<MEM64>::max_block_size(BlockMode::Independent),
+        Decoder::<MEM64>::max_block_size(BlockMode::Independent),
         96 * 1024
     );
     let big = corpus::make(Kind::Random, 100_000, 12);

@@ -3,10 +3,8 @@
 //! the one-shot bytes); decoding arbitrary or mutated bytes never panics and never
 //! produces more than the limit or the buffer allows.
 
-use bufpress::codec::lz4::{
-    self, BlockMode, BlockSize, FrameDecoder, FrameEncoder, FrameSettings, Table,
-};
-use bufpress::codec::{DecodeError, Decoder, Status};
+use bufpress::codec::lz4::{self, BlockMode, BlockSize, Decoder, Encoder, FrameSettings, Table};
+use bufpress::codec::{Decode, DecodeError, Status};
 use bufpress::pool::{Buf, Pool, ValuePool};
 use bufpress_tests::corpus::{self, KINDS};
 use bufpress_tests::stream::encode_in_pieces;
@@ -46,7 +44,7 @@ fn settings(size: usize, linked: bool, flags: u8, len: usize) -> FrameSettings {
 
 /// Decodes `input` with a streaming decoder in pieces of up to `max_piece` bytes into
 /// `out` (handed on when full), stopping at the first frame's end.
-fn stream_decode<D: Decoder>(
+fn stream_decode<D: Decode>(
     decoder: &mut D,
     input: &[u8],
     out: &mut Buf<'_>,
@@ -112,8 +110,8 @@ proptest! {
         static SMALL: Pool<1, 97> = Pool::new();
         static MEDIUM: Pool<1, 70_000> = Pool::new();
         static T: ValuePool<Table, 1> = ValuePool::new([const { Table::new() }]);
-        static E: ValuePool<FrameEncoder<ENC>, 1> = ValuePool::new([const { FrameEncoder::new() }]);
-        static D: ValuePool<FrameDecoder<DEC>, 1> = ValuePool::new([const { FrameDecoder::new() }]);
+        static E: ValuePool<Encoder<ENC>, 1> = ValuePool::new([const { Encoder::new() }]);
+        static D: ValuePool<Decoder<DEC>, 1> = ValuePool::new([const { Decoder::new() }]);
         let data = input(kind, len, seed);
         let s = settings(size, linked, flags, len);
         let mut frame = P.try_acquire().unwrap();
@@ -130,7 +128,7 @@ proptest! {
 
         let mut decoder = D.try_acquire().unwrap();
         decoder.reset();
-        decoder.set_limit(len as u64);
+        decoder.set_max_output(len as u64);
         let back = stream_decode(&mut *decoder, &frame, &mut out, max_piece).unwrap();
         prop_assert!(back == data);
     }
@@ -144,7 +142,7 @@ proptest! {
     ) {
         static P: Pool<1, 100_000> = Pool::new();
         static SMALL: Pool<1, 100> = Pool::new();
-        static D: ValuePool<FrameDecoder<DEC>, 1> = ValuePool::new([const { FrameDecoder::new() }]);
+        static D: ValuePool<Decoder<DEC>, 1> = ValuePool::new([const { Decoder::new() }]);
         // Behind a valid header now and then, so the block paths see the garbage.
         let mut out = P.try_acquire().unwrap();
         let mut input = Vec::new();
@@ -165,7 +163,7 @@ proptest! {
         }
         let mut decoder = D.try_acquire().unwrap();
         decoder.reset();
-        decoder.set_limit(limit);
+        decoder.set_max_output(limit);
         let mut small = SMALL.try_acquire().unwrap();
         if let Ok(data) = stream_decode(&mut *decoder, &input, &mut small, max_piece) {
             prop_assert!(data.len() as u64 <= limit);
@@ -188,7 +186,7 @@ proptest! {
         static P: Pool<2, 120_000> = Pool::new();
         static SMALL: Pool<1, 1000> = Pool::new();
         static T: ValuePool<Table, 1> = ValuePool::new([const { Table::new() }]);
-        static D: ValuePool<FrameDecoder<DEC>, 1> = ValuePool::new([const { FrameDecoder::new() }]);
+        static D: ValuePool<Decoder<DEC>, 1> = ValuePool::new([const { Decoder::new() }]);
         let data = input(kind, len, seed);
         let mut frame = P.try_acquire().unwrap();
         let s = settings(size, linked, flags, len);
@@ -205,7 +203,7 @@ proptest! {
         }
         let mut decoder = D.try_acquire().unwrap();
         decoder.reset();
-        decoder.set_limit(limit);
+        decoder.set_max_output(limit);
         let mut small = SMALL.try_acquire().unwrap();
         if let Ok(back) = stream_decode(&mut *decoder, &bad, &mut small, 5000) {
             prop_assert!(back.len() as u64 <= limit);

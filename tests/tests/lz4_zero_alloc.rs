@@ -8,10 +8,8 @@
 //! Cargo unifies into core's lz4_flex: so this also proves core allocates nothing when
 //! another crate switches lz4_flex's `alloc` on.
 
-use bufpress::codec::lz4::{
-    self, BlockMode, BlockSize, FrameDecoder, FrameEncoder, FrameSettings, Table,
-};
-use bufpress::codec::{self, Decoder, Encoder, Status};
+use bufpress::codec::lz4::{self, BlockMode, BlockSize, Decoder, Encoder, FrameSettings, Table};
+use bufpress::codec::{self, Decode, Encode, Status};
 use bufpress::pool::{Buf, Pool, ValuePool};
 use bufpress_tests::corpus::{self, KINDS};
 use bufpress_tests::counting::{CountingAlloc, measure};
@@ -29,8 +27,8 @@ static BIG: Pool<4, OUT> = Pool::new();
 static SMALL: Pool<2, 100> = Pool::new();
 static MEDIUM: Pool<4, 4096> = Pool::new();
 static TABLES: ValuePool<Table, 2> = ValuePool::new([const { Table::new() }; 2]);
-static DECODERS: ValuePool<FrameDecoder<DEC>, 1> = ValuePool::new([const { FrameDecoder::new() }]);
-static ENCODERS: ValuePool<FrameEncoder<ENC>, 1> = ValuePool::new([const { FrameEncoder::new() }]);
+static DECODERS: ValuePool<Decoder<DEC>, 1> = ValuePool::new([const { Decoder::new() }]);
+static ENCODERS: ValuePool<Encoder<ENC>, 1> = ValuePool::new([const { Encoder::new() }]);
 
 const SIZES: [usize; 10] = [
     0, 1, 100, 4096, 65_535, 65_537, 100_000, 300_000, 700_000, MAX,
@@ -91,7 +89,7 @@ fn lz4_blocks_frames_and_streams_allocate_nothing() {
     let ((), counts) = measure(|| {
         let mut encoder = ENCODERS.try_acquire().unwrap();
         let mut decoder = DECODERS.try_acquire().unwrap();
-        decoder.set_limit(MAX as u64);
+        decoder.set_max_output(MAX as u64);
         for (i, input) in messages.iter().enumerate() {
             let input = &input[..];
             // Blocks, with a table from the pool.
@@ -207,7 +205,7 @@ fn lz4_errors_allocate_nothing_either() {
             // Garbage as a block: an error or some output, never an allocation.
             let _ = lz4::decompress_into(&bad[..cut], &mut out);
             decoder.reset();
-            decoder.set_limit(100_000);
+            decoder.set_max_output(100_000);
             let r = codec::decode_to(&mut *decoder, &bad[..cut], SMALL.pool_ref(), |_| {
                 Ok::<(), ()>(())
             });

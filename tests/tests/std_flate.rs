@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 use bufpress::codec::DecodeError;
 use bufpress::codec::deflate::Format;
 use bufpress::pool::{Pool, ValuePool};
-use bufpress_std::flate::{Flate2Decoder, Flate2Encoder};
+use bufpress_std::flate::{Decoder, Encoder};
 use bufpress_std::{Chain, ChainReader, DecodeReader, EncodeWriter};
 use bufpress_tests::corpus::{self, KINDS};
 use bufpress_tests::rng::Rng;
@@ -73,13 +73,13 @@ fn python_reads_what_we_write_and_we_read_what_python_writes() {
     for plain in samples() {
         for ((format, unpack), (_, pack)) in PY_DECOMPRESS.into_iter().zip(PY_COMPRESS) {
             for level in [0, 1, 6, 9] {
-                let mut encoder = Flate2Encoder::new(format, level).unwrap();
+                let mut encoder = Encoder::new(format, level).unwrap();
                 out.clear();
                 encoder.compress_into(&plain, &mut out).unwrap();
                 assert!(python(unpack, &out) == plain, "{format:?} {level}");
             }
             let packed = python(pack, &plain);
-            let mut decoder = Flate2Decoder::new(format);
+            let mut decoder = Decoder::new(format);
             out.clear();
             decoder.decompress_into(&packed, &mut out).unwrap();
             assert!(out[..] == plain[..], "{format:?} from python");
@@ -93,11 +93,11 @@ fn gzip_reads_what_we_write_and_we_read_what_gzip_writes() {
         return;
     }
     let mut out = OUT.try_acquire().unwrap();
-    let mut decoder = Flate2Decoder::new(Format::Gzip);
+    let mut decoder = Decoder::new(Format::Gzip);
     let samples = samples();
     for plain in &samples {
         for level in [1, 6, 9] {
-            let mut encoder = Flate2Encoder::new(Format::Gzip, level).unwrap();
+            let mut encoder = Encoder::new(Format::Gzip, level).unwrap();
             out.clear();
             encoder.compress_into(plain, &mut out).unwrap();
             assert!(tools::pipe("gzip", &["-dc"], &out) == *plain, "{level}");
@@ -113,7 +113,7 @@ fn gzip_reads_what_we_write_and_we_read_what_gzip_writes() {
     let mut members = Vec::new();
     let mut whole = Vec::new();
     for (i, plain) in samples.iter().enumerate() {
-        let mut encoder = Flate2Encoder::new(Format::Gzip, (i % 10) as u32).unwrap();
+        let mut encoder = Encoder::new(Format::Gzip, (i % 10) as i32).unwrap();
         out.clear();
         encoder.compress_into(plain, &mut out).unwrap();
         members.extend_from_slice(&out);
@@ -126,7 +126,7 @@ fn gzip_reads_what_we_write_and_we_read_what_gzip_writes() {
     decoder.decompress_into(&members, &mut out).unwrap();
     assert!(out[..] == whole[..]);
     // The same through `Read`, in the pieces a `BufRead` gives.
-    let mut reader = DecodeReader::new(decoder, OUT.try_acquire().unwrap(), &members[..]);
+    let mut reader = DecodeReader::new(&members[..], decoder, OUT.try_acquire().unwrap());
     let mut back = Vec::new();
     reader.read_to_end(&mut back).unwrap();
     assert!(back == whole);
@@ -135,7 +135,7 @@ fn gzip_reads_what_we_write_and_we_read_what_gzip_writes() {
 /// A gzip frame of `plain` made by bufpress-std.
 fn gzip_of(plain: &[u8]) -> Vec<u8> {
     let mut out = OUT.try_acquire().unwrap();
-    Flate2Encoder::new(Format::Gzip, 6)
+    Encoder::new(Format::Gzip, 6)
         .unwrap()
         .compress_into(plain, &mut out)
         .unwrap();
@@ -146,9 +146,9 @@ fn gzip_of(plain: &[u8]) -> Vec<u8> {
 fn bad_input_is_a_typed_error_and_every_buffer_comes_back() {
     let plain = corpus::mixed(3000, 5);
     let good = gzip_of(&plain);
-    let mut decoder = Flate2Decoder::new(Format::Gzip);
+    let mut decoder = Decoder::new(Format::Gzip);
     let mut out = OUT.try_acquire().unwrap();
-    let mut run = |input: &[u8], decoder: &mut Flate2Decoder| {
+    let mut run = |input: &[u8], decoder: &mut Decoder| {
         out.clear();
         let r = decoder.decompress_into(input, &mut out);
         if r.is_err() {
@@ -203,13 +203,13 @@ fn bad_input_is_a_typed_error_and_every_buffer_comes_back() {
 
     // A wrong Adler-32.
     let mut zlib = OUT.try_acquire().unwrap();
-    Flate2Encoder::new(Format::Zlib, 6)
+    Encoder::new(Format::Zlib, 6)
         .unwrap()
         .compress_into(&plain, &mut zlib)
         .unwrap();
     let last = zlib.len() - 1;
     zlib.as_mut_slice()[last] ^= 1;
-    let mut zdec = Flate2Decoder::new(Format::Zlib);
+    let mut zdec = Decoder::new(Format::Zlib);
     assert!(matches!(
         run(&zlib, &mut zdec),
         Err(DecodeError::Checksum { .. })
@@ -218,7 +218,7 @@ fn bad_input_is_a_typed_error_and_every_buffer_comes_back() {
     // A bomb: 1 MiB of zeros in about 1 KiB, against a 64 KiB limit.
     let bomb = gzip_of(&vec![0; 1 << 20]);
     assert!(bomb.len() < 2048);
-    let mut limited = Flate2Decoder::new(Format::Gzip).with_limit(64 * 1024);
+    let mut limited = Decoder::new(Format::Gzip).with_max_output(64 * 1024);
     assert!(matches!(
         run(&bomb, &mut limited),
         Err(DecodeError::LimitExceeded { limit: 65_536, .. })
@@ -237,13 +237,13 @@ fn bad_input_is_a_typed_error_and_every_buffer_comes_back() {
     // Through `Read`: `InvalidData` and `UnexpectedEof`, the staging buffer back.
     let mut bad = good.clone();
     bad[n - 8] ^= 1;
-    let reader = DecodeReader::new(decoder, OUT.try_acquire().unwrap(), &bad[..]);
+    let reader = DecodeReader::new(&bad[..], decoder, OUT.try_acquire().unwrap());
     let err = read_all(reader).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidData);
     let reader = DecodeReader::new(
-        Flate2Decoder::new(Format::Gzip),
-        OUT.try_acquire().unwrap(),
         &good[..n / 2],
+        Decoder::new(Format::Gzip),
+        OUT.try_acquire().unwrap(),
     );
     assert_eq!(
         read_all(reader).unwrap_err().kind(),
@@ -268,28 +268,31 @@ fn an_exhausted_pool_is_an_error_not_a_panic() {
     assert_eq!(err.kind(), ErrorKind::OutOfMemory);
     assert_eq!(chain.len(), 128);
     let mut writer = EncodeWriter::new(
-        Flate2Encoder::new(Format::Gzip, 1).unwrap(),
-        OUT.try_acquire().unwrap(),
         Chain::<1>::new(TWO.pool_ref()),
+        Encoder::new(Format::Gzip, 1).unwrap(),
+        OUT.try_acquire().unwrap(),
     );
     // The chain's pool is empty: compressed output has nowhere to go.
     writer.write_all(&corpus::mixed(100_000, 2)).unwrap();
-    assert_eq!(writer.finish().unwrap_err().kind(), ErrorKind::OutOfMemory);
+    assert_eq!(
+        writer.try_finish().unwrap_err().kind(),
+        ErrorKind::OutOfMemory
+    );
     drop((chain, writer));
     assert_eq!(TWO.stats().available, 2);
 }
 
 const THREAD_POOL_BUFS: usize = 16;
 static SHARED: Pool<THREAD_POOL_BUFS, 8192> = Pool::new();
-type States = ValuePool<(Flate2Encoder, Flate2Decoder), 3>;
+type States = ValuePool<(Encoder, Decoder), 3>;
 
 fn states() -> &'static States {
     static STATES: OnceLock<States> = OnceLock::new();
     STATES.get_or_init(|| {
         ValuePool::new(std::array::from_fn(|_| {
             (
-                Flate2Encoder::new(Format::Gzip, 6).unwrap(),
-                Flate2Decoder::new(Format::Gzip),
+                Encoder::new(Format::Gzip, 6).unwrap(),
+                Decoder::new(Format::Gzip),
             )
         }))
     })

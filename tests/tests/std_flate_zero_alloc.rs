@@ -7,10 +7,10 @@
 
 use std::io::{Read, Write};
 
-use bufpress::codec::Encoder as _;
+use bufpress::codec::Encode as _;
 use bufpress::codec::deflate::Format;
 use bufpress::pool::Pool;
-use bufpress_std::flate::{Flate2Decoder, Flate2Encoder};
+use bufpress_std::flate::{Decoder, Encoder};
 use bufpress_std::{Chain, ChainReader, DecodeReader, DecodeWriter, EncodeWriter};
 use bufpress_tests::corpus::{self, KINDS};
 use bufpress_tests::counting::{CountingAlloc, Counts, measure};
@@ -57,8 +57,8 @@ struct Message {
     packed: Vec<u8>,
 }
 
-fn messages(format: Format, level: u32) -> Vec<Message> {
-    let mut encoder = Flate2Encoder::new(format, level).unwrap();
+fn messages(format: Format, level: i32) -> Vec<Message> {
+    let mut encoder = Encoder::new(format, level).unwrap();
     let mut buf = BIG.try_acquire().unwrap();
     sizes()
         .enumerate()
@@ -89,8 +89,8 @@ fn one_shot_compress_and_decompress_allocate_nothing() {
     for (f, format) in FORMATS.into_iter().enumerate() {
         for level in [0, 1, 6, 9] {
             let messages = messages(format, level);
-            let mut encoder = Flate2Encoder::new(format, level).unwrap();
-            let mut decoder = Flate2Decoder::new(format);
+            let mut encoder = Encoder::new(format, level).unwrap();
+            let mut decoder = Decoder::new(format);
             let (mut packed, mut plain) = (BIG.try_acquire().unwrap(), BIG.try_acquire().unwrap());
             let (ok, counts) = measure(|| {
                 messages.iter().all(|m| {
@@ -113,13 +113,13 @@ fn one_shot_compress_and_decompress_allocate_nothing() {
 fn streaming_through_writers_and_readers_allocates_nothing() {
     for format in FORMATS {
         let messages = messages(format, 6);
-        let encoder = Flate2Encoder::new(format, 6).unwrap();
-        let decoder = Flate2Decoder::new(format);
+        let encoder = Encoder::new(format, 6).unwrap();
+        let decoder = Decoder::new(format);
         let chain = Chain::<CHAIN_BUFS>::new(CHAINS.pool_ref());
-        let mut writer = EncodeWriter::new(encoder, CHAINS.try_acquire().unwrap(), chain);
+        let mut writer = EncodeWriter::new(chain, encoder, CHAINS.try_acquire().unwrap());
         let back = Chain::<CHAIN_BUFS>::new(CHAINS.pool_ref());
-        let mut unpack = DecodeWriter::new(decoder, CHAINS.try_acquire().unwrap(), back);
-        let mut reader_decoder = Some(Flate2Decoder::new(format));
+        let mut unpack = DecodeWriter::new(back, decoder, CHAINS.try_acquire().unwrap());
+        let mut reader_decoder = Some(Decoder::new(format));
         let mut piece = [0u8; 1000];
         let (ok, counts) = measure(|| {
             let mut ok = true;
@@ -131,13 +131,13 @@ fn streaming_through_writers_and_readers_allocates_nothing() {
                     writer.write_all(&rest[..n]).unwrap();
                     rest = &rest[n..];
                 }
-                writer.finish().unwrap();
+                writer.try_finish().unwrap();
                 let packed = writer.reset(Chain::new(CHAINS.pool_ref()));
 
                 // Decompress through `Read` from the chain.
                 let reader = ChainReader::new(packed.buffers());
                 let decoder = reader_decoder.take().unwrap();
-                let mut r = DecodeReader::new(decoder, CHAINS.try_acquire().unwrap(), reader);
+                let mut r = DecodeReader::new(reader, decoder, CHAINS.try_acquire().unwrap());
                 let mut at = 0;
                 loop {
                     let n = r.read(&mut piece).unwrap();
@@ -148,7 +148,7 @@ fn streaming_through_writers_and_readers_allocates_nothing() {
                     at += n;
                 }
                 ok &= at == m.plain.len();
-                let (decoder, staging, _) = r.into_parts();
+                let (_, decoder, staging) = r.into_parts();
                 drop(staging);
                 reader_decoder = Some(decoder);
 
@@ -156,7 +156,7 @@ fn streaming_through_writers_and_readers_allocates_nothing() {
                 for buf in packed.buffers() {
                     unpack.write_all(buf).unwrap();
                 }
-                unpack.finish().unwrap();
+                unpack.try_finish().unwrap();
                 let plain = unpack.reset(Chain::new(CHAINS.pool_ref()));
                 let mut reader = plain.reader();
                 ok &= reader.remaining() == m.plain.len();
@@ -211,7 +211,7 @@ fn flate2_write_encoders_over_a_chain() {
     use flate2::Compression;
     use flate2::write::{GzEncoder, ZlibEncoder};
     let plain = corpus::mixed(4096, 3);
-    let mut decoder = Flate2Decoder::new(Format::Gzip);
+    let mut decoder = Decoder::new(Format::Gzip);
     let mut out = BIG.try_acquire().unwrap();
 
     let (packed, counts) = measure(|| {
@@ -232,7 +232,7 @@ fn flate2_write_encoders_over_a_chain() {
     let mut zlib = ZlibEncoder::new(Chain::<8>::new(CHAINS.pool_ref()), Compression::new(6));
     zlib.write_all(&plain).unwrap();
     zlib.try_finish().unwrap();
-    let mut decoder = Flate2Decoder::new(Format::Zlib);
+    let mut decoder = Decoder::new(Format::Zlib);
     let (ok, counts) = measure(|| {
         (0..50).all(|_| {
             let packed = zlib.reset(Chain::new(CHAINS.pool_ref())).unwrap();
@@ -265,7 +265,7 @@ impl FillAll for ChainReader<'_, '_> {
 #[test]
 fn encoders_reset_midway_allocate_nothing() {
     let plain = corpus::mixed(100_000, 9);
-    let mut encoder = Flate2Encoder::new(Format::Gzip, 6).unwrap();
+    let mut encoder = Encoder::new(Format::Gzip, 6).unwrap();
     let mut out = BIG.try_acquire().unwrap();
     let (ok, counts) = measure(|| {
         (0..20).all(|i| {

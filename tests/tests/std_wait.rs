@@ -8,7 +8,7 @@ use std::sync::Barrier;
 use std::time::Duration;
 
 use bufpress::pool::Pool;
-use bufpress_std::{Acquire, Chain, acquire_timeout};
+use bufpress_std::{AcquirePolicy, Chain, acquire_timeout};
 use bufpress_tests::counting::{CountingAlloc, TrackThread, measure};
 
 #[global_allocator]
@@ -90,14 +90,14 @@ fn a_chain_waits_for_a_buffer_another_thread_releases() {
             std::thread::sleep(Duration::from_millis(30));
             drop(held);
         });
-        let mut chain =
-            Chain::<1>::new(ONE.pool_ref()).with_acquire(Acquire::Wait(Duration::from_secs(30)));
+        let mut chain = Chain::<1>::new(ONE.pool_ref())
+            .with_acquire_policy(AcquirePolicy::Wait(Duration::from_secs(30)));
         chain.write_all(b"waited for it").unwrap();
         assert_eq!(chain.len(), 13);
     });
     let _held = ONE.try_acquire().unwrap();
-    let mut chain =
-        Chain::<1>::new(ONE.pool_ref()).with_acquire(Acquire::Wait(Duration::from_millis(5)));
+    let mut chain = Chain::<1>::new(ONE.pool_ref())
+        .with_acquire_policy(AcquirePolicy::Wait(Duration::from_millis(5)));
     let err = chain.write_all(b"no buffer comes").unwrap_err();
     assert_eq!(err.kind(), ErrorKind::TimedOut);
 }

@@ -5,10 +5,10 @@
 
 use std::io::{self, Read, Write};
 
-use bufpress::codec::{Checksum, DecodeError, Decoder as _, EncodeError};
+use bufpress::codec::{Checksum, Decode as _, DecodeError, EncodeError};
 use bufpress::pool::Pool;
 use bufpress_std::zstd::{
-    Compressor, Decompressor, MAX_LEVEL, Params, Reader, WriteDecoder, min_level,
+    DecodeReader, DecodeWriter, Decoder, Encoder, MAX_LEVEL, Settings, min_level,
 };
 use bufpress_tests::corpus;
 use bufpress_tests::tools;
@@ -22,30 +22,30 @@ static WINDOW: Bufs = Pool::new();
 static SIZES: Bufs = Pool::new();
 
 fn frame(bufs: &'static Bufs, data: &[u8], checksum: bool) -> Vec<u8> {
-    let mut comp = Compressor::new(Params::new(3, 64 * 1024).checksum(checksum)).expect("ctx");
+    let mut comp = Encoder::new(Settings::new(3, 64 * 1024).with_checksum(checksum)).expect("ctx");
     let mut out = bufs.try_acquire().expect("buffer");
     comp.compress_into(data, &mut out).expect("compress");
     out.to_vec()
 }
 
 /// The `DecodeError` inside an `io::Error` from the adapters (whose kind is the one
-/// `bufpress_std::kind` gives it: `InvalidData`, `UnexpectedEof` when truncated,
+/// `bufpress_std::io_error_kind` gives it: `InvalidData`, `UnexpectedEof` when truncated,
 /// `Unsupported` for a valid feature the decoder lacks).
 fn inner(e: &io::Error) -> DecodeError {
     let err = e
         .get_ref()
         .and_then(|e| e.downcast_ref::<bufpress::Error>())
         .expect("a bufpress error inside");
-    assert_eq!(e.kind(), bufpress_std::kind(err), "{e}");
+    assert_eq!(e.kind(), bufpress_std::io_error_kind(err), "{e}");
     match err {
         bufpress::Error::Decode(d) => *d,
         other => panic!("not a decoding error: {other}"),
     }
 }
 
-fn via_reader(bytes: &[u8], dec: &mut Decompressor) -> Result<Vec<u8>, DecodeError> {
+fn via_reader(bytes: &[u8], dec: &mut Decoder) -> Result<Vec<u8>, DecodeError> {
     let mut out = Vec::new();
-    let mut r = Reader::new(bytes, dec);
+    let mut r = DecodeReader::new(bytes, dec);
     match r.read_to_end(&mut out) {
         Ok(_) => Ok(out),
         Err(e) => {
@@ -61,9 +61,9 @@ fn via_reader(bytes: &[u8], dec: &mut Decompressor) -> Result<Vec<u8>, DecodeErr
 fn via_write_decoder(
     bufs: &'static Bufs,
     bytes: &[u8],
-    dec: &mut Decompressor,
+    dec: &mut Decoder,
 ) -> Result<Vec<u8>, DecodeError> {
-    let mut wd = WriteDecoder::new(Vec::new(), dec, bufs.try_acquire().expect("buffer"));
+    let mut wd = DecodeWriter::new(Vec::new(), dec, bufs.try_acquire().expect("buffer"));
     for piece in bytes.chunks(100) {
         if let Err(e) = wd.write_all(piece) {
             return Err(inner(&e));
@@ -75,7 +75,7 @@ fn via_write_decoder(
 #[test]
 fn truncated_everywhere() {
     let data = corpus::mixed(20_000, 5);
-    let mut dec = Decompressor::new(64 * 1024);
+    let mut dec = Decoder::new(64 * 1024);
     for checksum in [false, true] {
         let f = frame(&TRUNC, &data, checksum);
         for cut in (0..f.len()).step_by(7).chain([f.len() - 1, f.len() - 4]) {
@@ -106,7 +106,7 @@ fn truncated_everywhere() {
 #[test]
 fn corrupt_bytes() {
     let data = corpus::mixed(30_000, 9);
-    let mut dec = Decompressor::new(64 * 1024);
+    let mut dec = Decoder::new(64 * 1024);
     let f = frame(&CORRUPT, &data, true);
     // A bad magic number.
     let mut bad = f.clone();
@@ -161,7 +161,7 @@ fn wrong_checksum() {
     bad[n - 1] ^= 0x5a;
     let stored = u32::from_le_bytes(bad[n - 4..].try_into().expect("4 bytes"));
     let real = u32::from_le_bytes(good[n - 4..].try_into().expect("4 bytes"));
-    let mut dec = Decompressor::new(64 * 1024);
+    let mut dec = Decoder::new(64 * 1024);
     let mut out = CHECK.try_acquire().expect("buffer");
     assert_eq!(
         dec.decompress_into(&bad, &mut out),
@@ -192,7 +192,7 @@ fn wrong_checksum() {
 
 #[test]
 fn window_beyond_the_limit() {
-    let mut dec = Decompressor::new(64 * 1024);
+    let mut dec = Decoder::new(64 * 1024);
     let limit = 64 * 1024;
     // A frame declaring a 128 MiB window: `zstd --long=27` reading stdin (size unknown).
     if tools::available("zstd") {
@@ -214,13 +214,13 @@ fn window_beyond_the_limit() {
             Err(DecodeError::LimitExceeded { limit: 65536, .. })
         ));
         // A large enough limit reads it.
-        let mut big = Decompressor::new(128 << 20);
+        let mut big = Decoder::new(128 << 20);
         assert_eq!(via_reader(&f, &mut big).expect("128 MiB limit"), data);
     }
     // By hand: a frame header with a window descriptor of 2^(10 + 10) = 1 MiB.
     let data = corpus::mixed(5000, 1);
-    let mut comp = Compressor::new(Params::new(3, 1 << 20).content_size(false)).expect("ctx");
-    let mut w = bufpress_std::zstd::Writer::new(
+    let mut comp = Encoder::new(Settings::new(3, 1 << 20).with_content_size(false)).expect("ctx");
+    let mut w = bufpress_std::zstd::EncodeWriter::new(
         Vec::new(),
         &mut comp,
         WINDOW.try_acquire().expect("buffer"),
@@ -249,7 +249,7 @@ fn output_too_small_and_bad_settings() {
     let data = corpus::mixed(50_000, 3);
     let f = frame(&SIZES, &data, false);
     static SMALL: Pool<1, 1000> = Pool::new();
-    let mut dec = Decompressor::new(64 * 1024);
+    let mut dec = Decoder::new(64 * 1024);
     let mut out = SMALL.try_acquire().expect("buffer");
     assert_eq!(
         dec.decompress_into(&f, &mut out),
@@ -258,7 +258,7 @@ fn output_too_small_and_bad_settings() {
             capacity: 1000
         })
     );
-    let mut comp = Compressor::new(Params::new(3, 64 * 1024)).expect("ctx");
+    let mut comp = Encoder::new(Settings::new(3, 64 * 1024)).expect("ctx");
     assert!(matches!(
         comp.compress_into(&data, &mut out),
         Err(EncodeError::OutputTooSmall { capacity: 1000, .. })
@@ -272,12 +272,12 @@ fn output_too_small_and_bad_settings() {
     // Levels.
     for level in [MAX_LEVEL + 1, 22, min_level() - 1, i32::MIN, i32::MAX] {
         assert_eq!(
-            Compressor::new(Params::new(level, 1024)).err(),
+            Encoder::new(Settings::new(level, 1024)).err(),
             Some(EncodeError::InvalidSetting),
             "level {level}"
         );
     }
     for level in [min_level(), -1, 0, 1, MAX_LEVEL] {
-        assert!(Compressor::new(Params::new(level, 1024)).is_ok(), "{level}");
+        assert!(Encoder::new(Settings::new(level, 1024)).is_ok(), "{level}");
     }
 }

@@ -5,7 +5,7 @@
 use std::io::{Read, Write};
 
 use bufpress::pool::Pool;
-use bufpress_std::zstd::{Compressor, Decompressor, Params, Reader, WriteDecoder, Writer};
+use bufpress_std::zstd::{DecodeReader, DecodeWriter, Decoder, EncodeWriter, Encoder, Settings};
 use bufpress_tests::corpus::{self, KINDS};
 use bufpress_tests::tools;
 
@@ -16,16 +16,16 @@ static CLI_BUFS: Bufs = Pool::new();
 
 const SIZES: [usize; 6] = [0, 1, 100, 4096, 70_000, 300_000];
 
-fn read_all(frames: &[u8], dec: &mut Decompressor) -> Vec<u8> {
+fn read_all(frames: &[u8], dec: &mut Decoder) -> Vec<u8> {
     let mut out = Vec::new();
-    Reader::new(frames, dec)
+    DecodeReader::new(frames, dec)
         .read_to_end(&mut out)
         .expect("reader");
     out
 }
 
-fn write_decode(frames: &[u8], dec: &mut Decompressor) -> Vec<u8> {
-    let mut wd = WriteDecoder::new(Vec::new(), dec, CLI_BUFS.try_acquire().expect("buffer"));
+fn write_decode(frames: &[u8], dec: &mut Decoder) -> Vec<u8> {
+    let mut wd = DecodeWriter::new(Vec::new(), dec, CLI_BUFS.try_acquire().expect("buffer"));
     for piece in frames.chunks(777) {
         wd.write_all(piece).expect("write decoder");
     }
@@ -39,10 +39,10 @@ fn cli_reads_ours() {
     }
     for (checksum, content_size) in [(false, false), (true, true), (true, false), (false, true)] {
         for level in [-3, 3, 12] {
-            let params = Params::new(level, 64 * 1024)
-                .checksum(checksum)
-                .content_size(content_size);
-            let mut comp = Compressor::new(params).expect("compressor");
+            let params = Settings::new(level, 64 * 1024)
+                .with_checksum(checksum)
+                .with_content_size(content_size);
+            let mut comp = Encoder::new(params).expect("compressor");
             let mut all_frames = Vec::new();
             let mut all_content = Vec::new();
             for (i, &n) in SIZES.iter().enumerate() {
@@ -55,7 +55,8 @@ fn cli_reads_ours() {
                 all_frames.extend_from_slice(&frame);
                 all_content.extend_from_slice(&data);
                 // Streaming, no size pledged.
-                let mut w = Writer::new(Vec::new(), &mut comp, BUFS.try_acquire().expect("buf"));
+                let mut w =
+                    EncodeWriter::new(Vec::new(), &mut comp, BUFS.try_acquire().expect("buf"));
                 for piece in data.chunks(1000) {
                     w.write_all(piece).expect("write");
                 }
@@ -77,7 +78,7 @@ fn we_read_the_cli() {
         return;
     }
     // The CLI reading stdin uses level 3's large window (2 MiB) unless told the size.
-    let mut dec = Decompressor::new(8 << 20);
+    let mut dec = Decoder::new(8 << 20);
     for args in [
         &["-3", "-c", "-q"][..],
         &["-3", "-c", "-q", "--no-check"],
@@ -144,9 +145,9 @@ fn we_read_the_cli() {
 fn flush_makes_what_was_written_decodable() {
     static FLUSH_BUFS: Pool<2, 4096> = Pool::new();
     let data = corpus::mixed(50_000, 8);
-    let mut comp = Compressor::new(Params::new(3, 64 * 1024)).expect("compressor");
-    let mut dec = Decompressor::new(64 * 1024);
-    let mut w = Writer::new(
+    let mut comp = Encoder::new(Settings::new(3, 64 * 1024)).expect("compressor");
+    let mut dec = Decoder::new(64 * 1024);
+    let mut w = EncodeWriter::new(
         Vec::new(),
         &mut comp,
         FLUSH_BUFS.try_acquire().expect("buf"),
@@ -158,7 +159,7 @@ fn flush_makes_what_was_written_decodable() {
     let prefix = w.get_ref().clone();
     // What was flushed decodes to what was written, though the frame is not ended.
     let mut got = Vec::new();
-    let mut r = Reader::new(&prefix[..], &mut dec);
+    let mut r = DecodeReader::new(&prefix[..], &mut dec);
     let mut chunk = [0u8; 4096];
     while got.len() < 20_000 {
         let n = r.read(&mut chunk).expect("read");

@@ -6,7 +6,7 @@ use std::io::{Read, Write};
 use std::sync::Barrier;
 
 use bufpress::pool::{Pool, ValuePool};
-use bufpress_std::zstd::{Compressor, Decompressor, Params, Reader, Writer};
+use bufpress_std::zstd::{DecodeReader, Decoder, EncodeWriter, Encoder, Settings};
 use bufpress_tests::corpus;
 use bufpress_tests::counting::{CountingAlloc, TrackThread, measure};
 use bufpress_tests::rng::Rng;
@@ -20,12 +20,12 @@ static BUFS: Pool<16, { 4 * PLANNED }> = Pool::new();
 #[test]
 fn threads_share_one_pool_and_one_context_pool() {
     let data = corpus::mixed(1 << 20, 21);
-    let params = Params::new(3, PLANNED).checksum(true);
+    let params = Settings::new(3, PLANNED).with_checksum(true);
     // 3 compressors and 2 decompressors for up to 8 threads.
     let encoders = ValuePool::new(std::array::from_fn::<_, 3, _>(|_| {
-        Compressor::new(params).expect("compressor")
+        Encoder::new(params).expect("compressor")
     }));
-    let decoders = ValuePool::new([Decompressor::new(PLANNED), Decompressor::new(PLANNED)]);
+    let decoders = ValuePool::new([Decoder::new(PLANNED), Decoder::new(PLANNED)]);
     for threads in [2, 3, 4, 8] {
         let start = Barrier::new(threads + 1);
         let end = Barrier::new(threads + 1);
@@ -64,8 +64,8 @@ fn threads_share_one_pool_and_one_context_pool() {
 fn work(
     t: usize,
     data: &[u8],
-    encoders: &ValuePool<Compressor, 3>,
-    decoders: &ValuePool<Decompressor, 2>,
+    encoders: &ValuePool<Encoder, 3>,
+    decoders: &ValuePool<Decoder, 2>,
     sink: &mut [u8],
 ) {
     let mut rng = Rng::new(t as u64 + 1);
@@ -79,9 +79,9 @@ fn work(
         let msg = &data[at..at + n];
         let mut frame = BUFS.acquire();
         if i % 3 == 0 {
-            // Streaming: a Writer holding a pooled context and a pooled buffer.
+            // Streaming: a EncodeWriter holding a pooled context and a pooled buffer.
             let stage = BUFS.acquire();
-            let mut w = Writer::new(&mut *sink, encoders.acquire(), stage);
+            let mut w = EncodeWriter::new(&mut *sink, encoders.acquire(), stage);
             w.write_all(msg).expect("write");
             let rest = w.finish().expect("finish").len();
             let len = sink.len() - rest;
@@ -100,7 +100,7 @@ fn work(
                 .expect("decompress");
             assert!(back[..] == msg[..], "thread {t}, message {i}");
         } else {
-            let mut r = Reader::new(&frame[..], decoders.acquire());
+            let mut r = DecodeReader::new(&frame[..], decoders.acquire());
             let mut got = 0;
             loop {
                 let k = r.read(&mut sink[got..]).expect("read");

@@ -19,9 +19,9 @@ use std::ffi::c_void;
 use std::io::{Cursor, Read, Write};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use bufpress::codec::{Decoder as _, Encoder as _, Status, decode_to, encode_to};
+use bufpress::codec::{Decode as _, Encode as _, Status, decode_to, encode_to};
 use bufpress::pool::Pool;
-use bufpress_std::zstd::{Compressor, Decompressor, Params, Reader, WriteDecoder, Writer};
+use bufpress_std::zstd::{DecodeReader, DecodeWriter, Decoder, EncodeWriter, Encoder, Settings};
 use bufpress_tests::corpus;
 use bufpress_tests::counting::{CountingAlloc, Counts, measure};
 use bufpress_tests::rng::Rng;
@@ -164,9 +164,9 @@ fn one_shot_both_ways() {
     let sizes = sizes();
     for checksum in [false, true] {
         for level in [-5, 1, 3, 9, 19] {
-            let mut comp = Compressor::new(Params::new(level, PLANNED).checksum(checksum))
+            let mut comp = Encoder::new(Settings::new(level, PLANNED).with_checksum(checksum))
                 .expect("compressor");
-            let mut dec = Decompressor::new(PLANNED);
+            let mut dec = Decoder::new(PLANNED);
             let mut frame = BUFS.try_acquire().expect("buffer");
             let mut back = BUFS.try_acquire().expect("buffer");
             let msgs: Vec<&[u8]> = if level == 19 {
@@ -202,20 +202,20 @@ fn streaming_io_both_ways() {
     let data = corpus();
     let sizes = sizes();
     let msgs: Vec<&[u8]> = messages(&data, &sizes).collect();
-    let mut comp = Compressor::new(Params::new(3, PLANNED).checksum(true)).expect("compressor");
-    let mut dec = Decompressor::new(PLANNED);
-    let mut dec2 = Decompressor::new(PLANNED);
+    let mut comp = Encoder::new(Settings::new(3, PLANNED).with_checksum(true)).expect("compressor");
+    let mut dec = Decoder::new(PLANNED);
+    let mut dec2 = Decoder::new(PLANNED);
     // Sinks with room reserved up front: writing into them never reallocates.
     let mut compressed = Vec::with_capacity(BIG);
     let mut decoded = Vec::with_capacity(BIG);
     let mut chunk = vec![0u8; 1500];
     let stage = STAGE.try_acquire().expect("buffer");
     let stage2 = STAGE.try_acquire().expect("buffer");
-    let mut w = Writer::new(Cursor::new(Vec::new()), &mut comp, stage);
-    let mut wd = WriteDecoder::new(Cursor::new(Vec::new()), &mut dec, stage2);
+    let mut w = EncodeWriter::new(Cursor::new(Vec::new()), &mut comp, stage);
+    let mut wd = DecodeWriter::new(Cursor::new(Vec::new()), &mut dec, stage2);
     let ((), counts, c) = measure_all(|| {
         for (i, m) in msgs.iter().enumerate() {
-            // Writer, written in pieces; the size pledged on every other message.
+            // EncodeWriter, written in pieces; the size pledged on every other message.
             compressed.clear();
             w.reset(Cursor::new(std::mem::take(&mut compressed)));
             if i % 2 == 0 {
@@ -227,7 +227,7 @@ fn streaming_io_both_ways() {
             w.try_finish().expect("finish");
             compressed = w.reset(Cursor::new(Vec::new())).into_inner();
 
-            // WriteDecoder, fed in pieces.
+            // DecodeWriter, fed in pieces.
             decoded.clear();
             wd.reset(Cursor::new(std::mem::take(&mut decoded)));
             for piece in compressed.chunks(3000) {
@@ -237,8 +237,8 @@ fn streaming_io_both_ways() {
             decoded = wd.reset(Cursor::new(Vec::new())).into_inner();
             assert!(decoded[..] == m[..], "write decoder round trip");
 
-            // Reader over the frame.
-            let mut r = Reader::new(&compressed[..], &mut dec2);
+            // DecodeReader over the frame.
+            let mut r = DecodeReader::new(&compressed[..], &mut dec2);
             let mut got = 0;
             loop {
                 let k = r.read(&mut chunk).expect("read");
@@ -251,7 +251,11 @@ fn streaming_io_both_ways() {
             assert_eq!(got, m.len());
         }
     });
-    assert_zero("streaming io (Writer, WriteDecoder, Reader)", counts, c);
+    assert_zero(
+        "streaming io (EncodeWriter, DecodeWriter, DecodeReader)",
+        counts,
+        c,
+    );
     drop((w, wd));
     assert_eq!(STAGE.stats().available, 2);
 }
@@ -263,8 +267,8 @@ fn streaming_codec_traits_over_a_pool() {
     let data = corpus();
     let sizes = sizes();
     let msgs: Vec<&[u8]> = messages(&data, &sizes).collect();
-    let mut comp = Compressor::new(Params::new(1, PLANNED)).expect("compressor");
-    let mut dec = Decompressor::new(PLANNED);
+    let mut comp = Encoder::new(Settings::new(1, PLANNED)).expect("compressor");
+    let mut dec = Decoder::new(PLANNED);
     let mut frame = WHOLE.try_acquire().expect("buffer");
     let mut back = WHOLE.try_acquire().expect("buffer");
     let ((), counts, c) = measure_all(|| {
@@ -312,7 +316,7 @@ fn reader_over_a_plain_read() {
     let data = corpus();
     let sizes = sizes();
     let msgs: Vec<&[u8]> = messages(&data, &sizes).collect();
-    let mut comp = Compressor::new(Params::new(3, PLANNED)).expect("compressor");
+    let mut comp = Encoder::new(Settings::new(3, PLANNED)).expect("compressor");
     let frames: Vec<Vec<u8>> = msgs
         .iter()
         .map(|m| {
@@ -321,13 +325,13 @@ fn reader_over_a_plain_read() {
             out.to_vec()
         })
         .collect();
-    let mut dec = Decompressor::new(PLANNED);
+    let mut dec = Decoder::new(PLANNED);
     let mut chunk = vec![0u8; 3000];
     let mut buf = Some(IN.try_acquire().expect("buffer"));
     let ((), counts, c) = measure_all(|| {
         for (m, f) in msgs.iter().zip(&frames) {
             let input = buf.take().expect("the buffer is back");
-            let mut r = Reader::from_read(Trickle(f), &mut dec, input);
+            let mut r = DecodeReader::from_read(Trickle(f), &mut dec, input);
             let mut got = 0;
             loop {
                 let k = r.read(&mut chunk).expect("read");
@@ -341,7 +345,7 @@ fn reader_over_a_plain_read() {
             buf = Some(r.into_parts().0.into_parts().1);
         }
     });
-    assert_zero("Reader over a plain Read (PoolBufReader)", counts, c);
+    assert_zero("DecodeReader over a plain Read (PoolBufReader)", counts, c);
     drop(buf);
     assert_eq!(IN.stats().available, 1);
 }

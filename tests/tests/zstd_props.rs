@@ -7,7 +7,7 @@
 use std::sync::OnceLock;
 
 use bufpress::codec::zstd::Decoder;
-use bufpress::codec::{DecodeError, Decoder as _, Status};
+use bufpress::codec::{Decode as _, DecodeError, Status};
 use bufpress::pool::{Buf, Pool};
 use bufpress_tests::corpus::{self, KINDS};
 use bufpress_tests::counting::{CountingAlloc, measure};

@@ -13,7 +13,7 @@ use std::cell::Cell;
 use std::sync::OnceLock;
 
 use bufpress::codec::zstd::Decoder;
-use bufpress::codec::{DecodeError, Decoder as _, Status, decode_to};
+use bufpress::codec::{Decode as _, DecodeError, Status, decode_to};
 use bufpress::pool::Pool;
 use bufpress_tests::corpus::{self, KINDS};
 use bufpress_tests::counting::{CountingAlloc, Counts, measure};

@@ -4,7 +4,7 @@
 //!
 //! - a **one-shot** call that compresses or decompresses a slice into a [`Buf`]
 //!   (`compress_into` / `decompress_into`), whose capacity bounds the output;
-//! - a **streaming** [`Encoder`] / [`Decoder`] that takes input in pieces and writes
+//! - a **streaming** [`Encode`] / [`Decode`] that takes input in pieces and writes
 //!   into whatever buffer the caller passes, reporting [`Progress`]; when a buffer is
 //!   full the caller hands it on and passes the next one, so data larger than one
 //!   buffer goes through with memory bounded by the pool. [`decode_to`] and
@@ -20,10 +20,46 @@
 //! [`DecodeError::LimitExceeded`] before writing past it.
 //!
 //! The codec modules contain no `unsafe` code.
+//!
+//! # Naming
+//!
+//! One scheme for every codec, here and in `bufpress-std` (which follows it too):
+//!
+//! | idea | rule | examples |
+//! |---|---|---|
+//! | traits | verbs, like `io::Read` | [`Encode`], [`Decode`] |
+//! | state types | named through their module | `lz4::Encoder`, `lz4::Decoder` (frames), `deflate::Encoder`, `deflate::Decoder`, `zstd::Decoder`; in `bufpress-std`: `zstd::Encoder`, `zstd::Decoder`, `flate::Encoder`, `flate::Decoder` |
+//! | memory a state runs on | `<Type>State` | `deflate::EncoderState`, `deflate::DecoderState`, `deflate::InflateState` (one-shot) |
+//! | one-shot calls | `compress_into` / `decompress_into` (`*_into` writes into the caller's buffer); arguments `(input, out, settings…, state)` | `lz4::compress_into(input, out, table)`, `deflate::compress_into(input, out, format, level, state)`, `deflate::decompress_into(input, out, format, state)` |
+//! | output bounds | a free function `max_<what>_len(len, settings…)` beside the one-shot call it bounds, input length first | `lz4::max_compressed_len(len)`, `lz4::max_frame_len(len, &settings)`, `deflate::max_compressed_len(len, format)`, `bufpress_std::zstd::max_compressed_len(len)` |
+//! | settings | a `Copy` value with consuming `with_*` builders (`const` where possible) | `lz4::FrameSettings::new().with_block_checksum(true)`, `bufpress_std::zstd::Settings::new(3, 64 * 1024).with_checksum(true)` |
+//! | builders | `with_<noun>(self, value) -> Self`, consuming, `#[must_use]`; never a constructor | `lz4::Encoder::new().with_settings(s)`, `deflate::Decoder::new(format, state).with_max_output(n)` |
+//! | setters | `set_<noun>(&mut self, value)`, for a state already in a `static` or a pool | `lz4::Decoder::set_max_output`, `lz4::Encoder::set_settings` |
+//! | getters | the plain noun | `level()`, `format()`, `settings()`, `max_output()`, `max_window()` |
+//! | limits | `max_<what>`, one word for each thing limited: `max_output` (total output of a stream), `max_window` (zstd window), `max_content` (one zstd frame's content) | `lz4::Decoder::with_max_output`, `zstd::Decoder::new(max_window).with_max_content(n)` |
+//! | levels | `i32` everywhere, with `MIN_LEVEL`/`MAX_LEVEL`/`DEFAULT_LEVEL` in the codec's module (libzstd's minimum is a function, `min_level()`); out of range is [`EncodeError::InvalidSetting`] | deflate 0 to 10 (default 6), flate2 0 to 9 (default 6), libzstd `min_level()` to 19 (default 3); lz4 has no levels |
+//! | errors | one per operation ([`DecodeError`], [`EncodeError`], [`StreamError`]), defined in [`error`](crate::error), which imports nothing from the codecs | |
+//!
+//! The `io` adapters of `bufpress-std` speak the flate2/zstd dialect: `EncodeWriter`,
+//! `DecodeWriter`, `DecodeReader` (at the crate root for any codec, and in
+//! `bufpress_std::zstd` for libzstd), each `new(inner, codec, staging)`,
+//! `finish(self) -> io::Result<W>`, `try_finish(&mut self)`, `reset(inner)`,
+//! `get_ref`/`get_mut`, `into_parts() -> (inner, codec, staging)`.
+//!
+//! The pool follows the same rules (renames still to come there): `try_acquire()`
+//! never blocks, `acquire()` is the future (today `acquire_async`, type
+//! `pool::Acquire`), `acquire_blocking()` spins until a buffer is free (today
+//! `acquire`), `acquire_spinning(max_rounds)` stays; the error of an acquire is an
+//! `AcquireError` (today `Exhausted`, like `CapacityError`, `RawError`); lengths are
+//! `usize` (`RawBuf::with_len(self, len: usize)`); `Buf::spare_capacity_mut()` as
+//! `Vec`'s, and `Buf::try_spare_capacity_mut(n)` for the first `n` spare bytes (today
+//! `spare_mut`).
 #![forbid(unsafe_code)]
 
 use core::fmt;
 
+use crate::error::Exhausted;
+pub use crate::error::{Checksum, DecodeError, EncodeError};
 use crate::pool::{Buf, PoolRef};
 
 #[cfg(feature = "deflate")]
@@ -57,166 +93,8 @@ pub struct Progress {
     pub status: Status,
 }
 
-/// Which checksum failed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-#[non_exhaustive]
-pub enum Checksum {
-    /// A frame or member header checksum (lz4 HC, gzip FHCRC).
-    Header,
-    /// A block checksum (lz4 block checksum).
-    Block,
-    /// The whole content (lz4 content checksum, gzip CRC-32, zlib Adler-32, zstd
-    /// XXH64).
-    Content,
-    /// The gzip ISIZE field (content length modulo 2^32).
-    Length,
-}
-
-/// Why decoding failed. Corrupt, truncated or oversized input is an ordinary error,
-/// never a panic; a decoder that returned an error must be `reset` before reuse.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-#[non_exhaustive]
-pub enum DecodeError {
-    /// The input does not start with this format's magic bytes.
-    BadMagic,
-    /// The input is not valid data of this format.
-    Corrupt,
-    /// Reserved bits or fields are set, or a header field has a value the format
-    /// forbids.
-    Reserved,
-    /// The input ended inside a frame.
-    Truncated,
-    /// A checksum did not match.
-    Checksum {
-        /// Which checksum.
-        kind: Checksum,
-        /// The value stored in the data.
-        expected: u32,
-        /// The value computed over the data.
-        actual: u32,
-    },
-    /// The output buffer is too small for the one-shot call (`needed` when the data
-    /// declares its size).
-    OutputTooSmall {
-        /// The size the data needs, when known.
-        needed: Option<u64>,
-        /// The buffer's capacity.
-        capacity: usize,
-    },
-    /// The data declares or produces more than the caller's limit (output size or
-    /// window); detected before writing or allocating past it.
-    LimitExceeded {
-        /// The caller's limit.
-        limit: u64,
-        /// What the data declares, when known.
-        needed: Option<u64>,
-    },
-    /// A valid feature this decoder does not support (e.g. lz4 dictionaries).
-    Unsupported,
-    /// Bytes follow the end of the data where none may.
-    TrailingData,
-}
-
-impl fmt::Display for DecodeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match *self {
-            Self::BadMagic => f.write_str("bad magic: not data of this format"),
-            Self::Corrupt => f.write_str("corrupt data"),
-            Self::Reserved => f.write_str("reserved bits or forbidden header values set"),
-            Self::Truncated => f.write_str("truncated input: it ends inside a frame"),
-            Self::Checksum {
-                kind,
-                expected,
-                actual,
-            } => {
-                let what = match kind {
-                    Checksum::Header => "header checksum",
-                    Checksum::Block => "block checksum",
-                    Checksum::Content => "content checksum",
-                    Checksum::Length => "content length",
-                };
-                write!(
-                    f,
-                    "{what} mismatch: stored {expected:#010x}, computed {actual:#010x}"
-                )
-            }
-            Self::OutputTooSmall {
-                needed: Some(n),
-                capacity,
-            } => write!(
-                f,
-                "output too small: {n} bytes needed, capacity is {capacity}"
-            ),
-            Self::OutputTooSmall {
-                needed: None,
-                capacity,
-            } => write!(f, "output too small: more than {capacity} bytes"),
-            Self::LimitExceeded {
-                limit,
-                needed: Some(n),
-            } => write!(
-                f,
-                "limit exceeded: the data needs {n} bytes, the limit is {limit}"
-            ),
-            Self::LimitExceeded {
-                limit,
-                needed: None,
-            } => write!(
-                f,
-                "limit exceeded: the data produces more than {limit} bytes"
-            ),
-            Self::Unsupported => f.write_str("unsupported feature of the format"),
-            Self::TrailingData => f.write_str("trailing data after the end of the stream"),
-        }
-    }
-}
-
-impl core::error::Error for DecodeError {}
-
-/// Why encoding failed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-#[non_exhaustive]
-pub enum EncodeError {
-    /// The output buffer is too small for the one-shot call.
-    OutputTooSmall {
-        /// The worst-case size the output may need, when known.
-        needed: Option<usize>,
-        /// The buffer's capacity.
-        capacity: usize,
-    },
-    /// A setting out of range (a level, a block size).
-    InvalidSetting,
-    /// The encoder was used after `finish` without `reset`.
-    Finished,
-}
-
-impl fmt::Display for EncodeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match *self {
-            Self::OutputTooSmall {
-                needed: Some(n),
-                capacity,
-            } => write!(
-                f,
-                "output too small: up to {n} bytes needed, capacity is {capacity}"
-            ),
-            Self::OutputTooSmall {
-                needed: None,
-                capacity,
-            } => write!(f, "output too small: capacity is {capacity}"),
-            Self::InvalidSetting => f.write_str("setting out of range"),
-            Self::Finished => f.write_str("encoder already finished: reset it first"),
-        }
-    }
-}
-
-impl core::error::Error for EncodeError {}
-
 /// A streaming decoder: input in pieces, output into the caller's buffers.
-pub trait Decoder {
+pub trait Decode {
     /// Decodes from `input` into the spare capacity of `out`.
     ///
     /// Returns after consuming all of `input` ([`Status::NeedInput`]), filling `out`
@@ -235,7 +113,7 @@ pub trait Decoder {
 }
 
 /// A streaming encoder: input in pieces, output into the caller's buffers.
-pub trait Encoder {
+pub trait Encode {
     /// Encodes `input` into the spare capacity of `out` ([`Status::NeedInput`] when
     /// all was consumed, [`Status::OutputFull`] when `out` filled first).
     ///
@@ -259,9 +137,9 @@ pub trait Encoder {
 macro_rules! forward_codec {
     ($(#[$attr:meta])* impl[$($gen:tt)*] $ty:ty) => {
         $(#[$attr])*
-        impl<$($gen)*> Decoder for $ty
+        impl<$($gen)*> Decode for $ty
         where
-            D: Decoder,
+            D: Decode,
         {
             fn decode(&mut self, input: &[u8], out: &mut Buf<'_>) -> Result<Progress, DecodeError> {
                 (**self).decode(input, out)
@@ -277,9 +155,9 @@ macro_rules! forward_codec {
 macro_rules! forward_encoder {
     ($(#[$attr:meta])* impl[$($gen:tt)*] $ty:ty) => {
         $(#[$attr])*
-        impl<$($gen)*> Encoder for $ty
+        impl<$($gen)*> Encode for $ty
         where
-            D: Encoder,
+            D: Encode,
         {
             fn encode(&mut self, input: &[u8], out: &mut Buf<'_>) -> Result<Progress, EncodeError> {
                 (**self).encode(input, out)
@@ -313,7 +191,7 @@ pub enum StreamError<C, S> {
     /// The codec failed.
     Codec(C),
     /// No buffer could be had from the pool.
-    Exhausted(crate::error::Exhausted),
+    Exhausted(Exhausted),
     /// The sink refused a buffer.
     Sink(S),
 }
@@ -344,7 +222,7 @@ impl<C: fmt::Debug + fmt::Display, S: fmt::Debug + fmt::Display> core::error::Er
 ///
 /// The codec's error, [`StreamError::Exhausted`] when the pool has no buffer, or the
 /// sink's error; [`DecodeError::Truncated`] when `input` ends before the stream does.
-pub fn decode_to<'p, D: Decoder + ?Sized, E>(
+pub fn decode_to<'p, D: Decode + ?Sized, E>(
     decoder: &mut D,
     mut input: &[u8],
     pool: PoolRef<'p>,
@@ -389,7 +267,7 @@ pub fn decode_to<'p, D: Decoder + ?Sized, E>(
 ///
 /// The codec's error, [`StreamError::Exhausted`] when the pool has no buffer, or the
 /// sink's error.
-pub fn encode_to<'p, C: Encoder + ?Sized, E>(
+pub fn encode_to<'p, C: Encode + ?Sized, E>(
     encoder: &mut C,
     mut input: &[u8],
     pool: PoolRef<'p>,
@@ -431,7 +309,7 @@ pub fn encode_to<'p, C: Encoder + ?Sized, E>(
     Ok(written)
 }
 
-/// One-shot decoding with any streaming [`Decoder`]: `reset`s it, decodes `input`,
+/// One-shot decoding with any streaming [`Decode`]: `reset`s it, decodes `input`,
 /// which must be exactly one whole stream, into the spare capacity of `out`, and
 /// returns the bytes appended.
 ///
@@ -443,7 +321,7 @@ pub fn encode_to<'p, C: Encoder + ?Sized, E>(
 /// The decoder's error; [`DecodeError::OutputTooSmall`] when `out` filled before the
 /// stream ended, [`DecodeError::Truncated`] when `input` ended first,
 /// [`DecodeError::TrailingData`] when bytes follow the stream.
-pub fn decode_into<D: Decoder + ?Sized>(
+pub fn decode_into<D: Decode + ?Sized>(
     decoder: &mut D,
     input: &[u8],
     out: &mut Buf<'_>,
@@ -468,7 +346,7 @@ pub fn decode_into<D: Decoder + ?Sized>(
     result
 }
 
-/// One-shot encoding with any streaming [`Encoder`]: `reset`s it, encodes `input` as
+/// One-shot encoding with any streaming [`Encode`]: `reset`s it, encodes `input` as
 /// one whole stream into the spare capacity of `out`, and returns the bytes appended.
 ///
 /// On any error `out` keeps nothing of this call, and the encoder needs a `reset`
@@ -478,7 +356,7 @@ pub fn decode_into<D: Decoder + ?Sized>(
 ///
 /// The encoder's error; [`EncodeError::OutputTooSmall`] when `out` filled before the
 /// stream ended.
-pub fn encode_into<C: Encoder + ?Sized>(
+pub fn encode_into<C: Encode + ?Sized>(
     encoder: &mut C,
     input: &[u8],
     out: &mut Buf<'_>,

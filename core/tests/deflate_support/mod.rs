@@ -7,7 +7,7 @@ pub(crate) use bufpress::codec::deflate::{
     self, Decoder, DecoderState, Format, GzipHeader, InflateState, decompress_gzip_into,
     decompress_into,
 };
-pub(crate) use bufpress::codec::{self, Checksum, DecodeError, Decoder as _, Progress, Status};
+pub(crate) use bufpress::codec::{self, Checksum, Decode as _, DecodeError, Progress, Status};
 pub(crate) use bufpress::pool::{Buf, RegionPool, ValuePool};
 
 pub(crate) const FORMATS: [Format; 3] = [Format::Raw, Format::Zlib, Format::Gzip];
@@ -122,20 +122,20 @@ pub(crate) fn wrap(format: Format, body: &[u8], content: &[u8]) -> Vec<u8> {
 
 /// `data` compressed as `format`: by bufpress at `level` with `alloc`, else in stored
 /// blocks.
-pub(crate) fn compress(format: Format, level: u8, data: &[u8]) -> Vec<u8> {
+pub(crate) fn compress(format: Format, level: i32, data: &[u8]) -> Vec<u8> {
     #[cfg(feature = "alloc")]
     {
-        let size = deflate::max_compressed_len(format, data.len());
+        let size = deflate::max_compressed_len(data.len(), format);
         let mut mem = vec![0u8; size + 256];
         let pool = RegionPool::<1>::new(&mut mem, size, 4).unwrap();
         let mut out = pool.try_acquire().unwrap();
         thread_local! {
             // Built once per test thread: building it is slow under Miri.
-            static STATE: std::cell::RefCell<deflate::CompressorState> =
-                std::cell::RefCell::new(deflate::CompressorState::new());
+            static STATE: std::cell::RefCell<deflate::EncoderState> =
+                std::cell::RefCell::new(deflate::EncoderState::new());
         }
         STATE
-            .with_borrow_mut(|state| deflate::compress_into(format, level, data, &mut out, state))
+            .with_borrow_mut(|state| deflate::compress_into(data, &mut out, format, level, state))
             .unwrap();
         out.to_vec()
     }
@@ -204,7 +204,7 @@ impl Rig<'_> {
         let pad = OUT_SIZE - cap;
         out.spare_mut(pad).unwrap().fill(0xAA);
         out.commit(pad).unwrap();
-        let result = decompress_into(format, input, &mut out, &mut state);
+        let result = decompress_into(input, &mut out, format, &mut state);
         match result {
             Ok(n) => {
                 assert_eq!(out.len(), pad + n);
@@ -255,13 +255,13 @@ impl Rig<'_> {
         limit: u64,
     ) -> Result<(Vec<u8>, usize), DecodeError> {
         let state = self.decoders.try_acquire().unwrap();
-        let mut decoder = Decoder::new(format, state).with_limit(limit);
+        let mut decoder = Decoder::new(format, state).with_max_output(limit);
         run_pieces(&mut decoder, &self.small, input, max_piece, seed)
     }
 }
 
 pub(crate) fn run_pieces(
-    decoder: &mut impl codec::Decoder,
+    decoder: &mut impl codec::Decode,
     pool: &RegionPool<'_, 4>,
     input: &[u8],
     max_piece: usize,
@@ -298,7 +298,7 @@ pub(crate) fn run_pieces(
     }
 }
 
-pub(crate) fn levels() -> &'static [u8] {
+pub(crate) fn levels() -> &'static [i32] {
     if cfg!(not(feature = "alloc")) {
         &[0]
     } else if MIRI {

@@ -2,10 +2,10 @@
 //! settings, and one-shot and streaming drivers. Sizes shrink under Miri.
 
 pub(crate) use bufpress::codec::lz4::{
-    self, BlockMode, BlockSize, FrameDecoder, FrameEncoder, FrameSettings, Table,
+    self, BlockMode, BlockSize, Decoder, Encoder, FrameSettings, Table,
 };
 pub(crate) use bufpress::codec::{
-    self, Checksum, DecodeError, Decoder, EncodeError, Encoder, Progress, Status,
+    self, Checksum, Decode, DecodeError, Encode, EncodeError, Progress, Status,
 };
 pub(crate) use bufpress::pool::{Buf, Pool, ValuePool};
 
@@ -25,14 +25,14 @@ pub(crate) const DEC4M: usize = lz4::decoder_memory(BlockSize::Max4MiB, BlockMod
 pub(crate) const ENC4M: usize = lz4::encoder_memory(BlockSize::Max4MiB, BlockMode::Linked);
 
 pub(crate) static TABLES: ValuePool<Table, 4> = ValuePool::new([const { Table::new() }; 4]);
-pub(crate) static DECODERS: ValuePool<FrameDecoder<DEC64>, 2> =
-    ValuePool::new([const { FrameDecoder::new() }; 2]);
-pub(crate) static ENCODERS: ValuePool<FrameEncoder<ENC64>, 2> =
-    ValuePool::new([const { FrameEncoder::new() }; 2]);
-pub(crate) static BIG_DECODER: ValuePool<FrameDecoder<DEC4M>, 1> =
-    ValuePool::new([const { FrameDecoder::new() }]);
-pub(crate) static BIG_ENCODER: ValuePool<FrameEncoder<ENC4M>, 1> =
-    ValuePool::new([const { FrameEncoder::new() }]);
+pub(crate) static DECODERS: ValuePool<Decoder<DEC64>, 2> =
+    ValuePool::new([const { Decoder::new() }; 2]);
+pub(crate) static ENCODERS: ValuePool<Encoder<ENC64>, 2> =
+    ValuePool::new([const { Encoder::new() }; 2]);
+pub(crate) static BIG_DECODER: ValuePool<Decoder<DEC4M>, 1> =
+    ValuePool::new([const { Decoder::new() }]);
+pub(crate) static BIG_ENCODER: ValuePool<Encoder<ENC4M>, 1> =
+    ValuePool::new([const { Encoder::new() }]);
 
 /// The tests share pools and states and check that every one is back after each
 /// error, so they run one at a time.
@@ -177,7 +177,7 @@ pub(crate) fn unframe(frame: &[u8]) -> Result<Vec<u8>, DecodeError> {
 }
 
 /// Streams `input` through `encoder` in random pieces into buffers of `pool`.
-pub(crate) fn stream_encode<E: Encoder + ?Sized>(
+pub(crate) fn stream_encode<E: Encode + ?Sized>(
     encoder: &mut E,
     input: &[u8],
     pool: &Pool<2, 100>,
@@ -212,7 +212,7 @@ pub(crate) fn stream_encode<E: Encoder + ?Sized>(
 
 /// Streams `frame` through `decoder` in random pieces into `out` (handed on when
 /// full); returns the output and the bytes consumed when the frame ended.
-pub(crate) fn stream_decode<D: Decoder + ?Sized>(
+pub(crate) fn stream_decode<D: Decode + ?Sized>(
     decoder: &mut D,
     frame: &[u8],
     out: &mut Buf<'_>,

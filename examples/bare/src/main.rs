@@ -87,7 +87,7 @@ mod work {
             back.clear();
             if let Ok(mut state) = INFLATE.try_acquire() {
                 let image = black_box(&IMAGE_GZ);
-                if deflate::decompress_into(deflate::Format::Gzip, image, &mut back, &mut state)
+                if deflate::decompress_into(image, &mut back, deflate::Format::Gzip, &mut state)
                     .is_ok()
                 {
                     black_box(&back[..]);

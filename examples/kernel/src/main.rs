@@ -50,7 +50,7 @@ fn boot(con: &mut Console) -> i32 {
     let (Ok(mut a), Ok(mut b)) = (POOL.try_acquire(), POOL.try_acquire()) else {
         return 1;
     };
-    let gz = deflate::decompress_into(Format::Gzip, GZIP_IMAGE, &mut a, &mut state);
+    let gz = deflate::decompress_into(GZIP_IMAGE, &mut a, Format::Gzip, &mut state);
     let lz = lz4::decompress_frame_into(LZ4_IMAGE, &mut b);
     let mut status = 0;
     for (name, packed, result, buf) in [

@@ -1,7 +1,7 @@
-//! [`Params`] and the [`Compressor`]: one static libzstd context, one-shot and
+//! [`Settings`] and the [`Encoder`]: one static libzstd context, one-shot and
 //! streaming.
 
-use bufpress::codec::{EncodeError, Encoder, Progress, Status};
+use bufpress::codec::{Encode, EncodeError, Progress, Status};
 use bufpress::pool::Buf;
 use zstd_sys::ZSTD_cParameter as P;
 
@@ -10,10 +10,18 @@ use super::error::encode_error;
 
 /// The highest level accepted (libzstd's "ultra" levels 20 to 22 are not).
 pub const MAX_LEVEL: i32 = 19;
+/// libzstd's default level.
+pub const DEFAULT_LEVEL: i32 = 3;
 
 /// libzstd's lowest level (fastest, negative: -131072 in libzstd 1.5).
 pub fn min_level() -> i32 {
     ctx::min_level()
+}
+
+/// The largest frame [`Encoder::compress_into`] writes for `len` bytes of input, at
+/// any level (`ZSTD_compressBound`).
+pub fn max_compressed_len(len: usize) -> usize {
+    ctx::compress_bound(len)
 }
 
 /// The smallest window libzstd knows (1 KiB).
@@ -21,7 +29,7 @@ const MIN_WINDOW_LOG: u32 = zstd_sys::ZSTD_WINDOWLOG_MIN;
 /// The largest window this backend plans for (1 GiB).
 const MAX_WINDOW_LOG: u32 = 30;
 
-/// Compression settings, fixed when a [`Compressor`] is built.
+/// Compression settings, fixed when a [`Encoder`] is built.
 ///
 /// `max_message` is the largest message planned for: the window is the smallest
 /// power of two that holds it (at least 1 KiB), and the context's memory is sized for
@@ -29,14 +37,14 @@ const MAX_WINDOW_LOG: u32 = 30;
 /// shrinks the window to the pledged size); a message larger than planned still
 /// compresses, with the planned window (matches reach at most that far back).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Params {
+pub struct Settings {
     level: i32,
     max_message: usize,
     checksum: bool,
     content_size: bool,
 }
 
-impl Params {
+impl Settings {
     /// `level` from [`min_level()`] to [`MAX_LEVEL`] (0 is libzstd's default, 3);
     /// messages of up to `max_message` bytes; no checksum; the content size written
     /// in each frame's header.
@@ -49,17 +57,19 @@ impl Params {
         }
     }
 
-    /// Appends an XXH64 checksum of the content to every frame.
+    /// These settings with an XXH64 checksum of the content appended to every frame
+    /// (or not).
     #[must_use]
-    pub const fn checksum(mut self, on: bool) -> Self {
+    pub const fn with_checksum(mut self, on: bool) -> Self {
         self.checksum = on;
         self
     }
 
-    /// Writes the content size in each frame's header (on by default; the streaming
-    /// encoder writes it only when the size was pledged).
+    /// These settings with the content size written in each frame's header (or not;
+    /// on by default; the streaming encoder writes it only when the size was
+    /// pledged).
     #[must_use]
-    pub const fn content_size(mut self, on: bool) -> Self {
+    pub const fn with_content_size(mut self, on: bool) -> Self {
         self.content_size = on;
         self
     }
@@ -87,13 +97,13 @@ impl Params {
         }
     }
 
-    /// The memory a [`Compressor`] with these settings takes, in bytes.
+    /// The memory a [`Encoder`] with these settings takes, in bytes.
     pub fn memory(&self) -> usize {
         ctx::cstream_size(self.level, self.window_log())
     }
 }
 
-/// Where the streaming side of a [`Compressor`] is.
+/// Where the streaming side of a [`Encoder`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Stage {
     /// No frame begun; the next `encode` starts one.
@@ -108,15 +118,15 @@ enum Stage {
 /// level and message size: libzstd never calls `malloc` afterwards.
 ///
 /// One-shot: [`compress_into`](Self::compress_into) writes one frame into a pool
-/// buffer. Streaming: the [`bufpress::codec::Encoder`] trait (input in pieces, output
+/// buffer. Streaming: the [`bufpress::codec::Encode`] trait (input in pieces, output
 /// into successive buffers; [`encode_to`](bufpress::codec::encode_to) drives it), and
-/// [`Writer`](super::Writer) over any `io::Write`.
+/// [`EncodeWriter`](super::EncodeWriter) over any `io::Write`.
 ///
 /// A compressor can be shared through a
 /// [`ValuePool`](bufpress::pool::ValuePool), so N threads share M contexts.
-pub struct Compressor {
+pub struct Encoder {
     cctx: CCtx,
-    params: Params,
+    settings: Settings,
     stage: Stage,
     pledged: Option<u64>,
     /// The hash and chain table logs set explicitly for frames of unknown size.
@@ -125,62 +135,57 @@ pub struct Compressor {
     tables_set: bool,
 }
 
-impl core::fmt::Debug for Compressor {
+impl core::fmt::Debug for Encoder {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Compressor")
-            .field("params", &self.params)
+        f.debug_struct("Encoder")
+            .field("settings", &self.settings)
             .field("memory", &self.memory())
             .field("stage", &self.stage)
             .finish()
     }
 }
 
-impl Compressor {
-    /// Builds the context: allocates [`Params::memory`] bytes once and sets level,
+impl Encoder {
+    /// Builds the context: allocates [`Settings::memory`] bytes once and sets level,
     /// window and flags.
     ///
     /// # Errors
     ///
     /// [`EncodeError::InvalidSetting`] for a level outside [`min_level()`] to
     /// [`MAX_LEVEL`].
-    pub fn new(params: Params) -> Result<Self, EncodeError> {
-        if params.level < min_level() || params.level > MAX_LEVEL {
+    pub fn new(settings: Settings) -> Result<Self, EncodeError> {
+        if settings.level < min_level() || settings.level > MAX_LEVEL {
             return Err(EncodeError::InvalidSetting);
         }
-        let mut cctx = CCtx::new(params.memory()).ok_or(EncodeError::InvalidSetting)?;
+        let mut cctx = CCtx::new(settings.memory()).ok_or(EncodeError::InvalidSetting)?;
         let invalid = |_| EncodeError::InvalidSetting;
-        cctx.set(P::ZSTD_c_compressionLevel, params.level)
+        cctx.set(P::ZSTD_c_compressionLevel, settings.level)
             .map_err(invalid)?;
-        cctx.set(P::ZSTD_c_windowLog, params.window_log() as i32)
+        cctx.set(P::ZSTD_c_windowLog, settings.window_log() as i32)
             .map_err(invalid)?;
-        cctx.set(P::ZSTD_c_checksumFlag, i32::from(params.checksum))
+        cctx.set(P::ZSTD_c_checksumFlag, i32::from(settings.checksum))
             .map_err(invalid)?;
-        cctx.set(P::ZSTD_c_contentSizeFlag, i32::from(params.content_size))
+        cctx.set(P::ZSTD_c_contentSizeFlag, i32::from(settings.content_size))
             .map_err(invalid)?;
         Ok(Self {
             cctx,
-            params,
+            settings,
             stage: Stage::Idle,
             pledged: None,
-            large_tables: ctx::large_tables(params.level, params.window_log()),
+            large_tables: ctx::large_tables(settings.level, settings.window_log()),
             tables_set: false,
         })
     }
 
     /// The settings.
-    pub fn params(&self) -> Params {
-        self.params
+    pub fn settings(&self) -> Settings {
+        self.settings
     }
 
     /// The bytes of memory the context lives in (allocated once, in
     /// [`new`](Self::new)).
     pub fn memory(&self) -> usize {
         self.cctx.memory()
-    }
-
-    /// The worst-case frame size for `len` bytes of input (`ZSTD_compressBound`).
-    pub fn bound(len: usize) -> usize {
-        ctx::compress_bound(len)
     }
 
     /// Compresses `input` as one frame, appended to `out`; returns the frame's size.
@@ -202,7 +207,7 @@ impl Compressor {
         let n = self
             .cctx
             .compress2(spare, input)
-            .map_err(|e| encode_error(e, Some(Self::bound(input.len())), capacity))?;
+            .map_err(|e| encode_error(e, Some(max_compressed_len(input.len())), capacity))?;
         out.commit(n).map_err(|_| EncodeError::OutputTooSmall {
             needed: Some(n),
             capacity,
@@ -212,7 +217,7 @@ impl Compressor {
 
     /// Declares the content size of the next streamed frame (before its first
     /// `encode`): it is written in the header, and the window shrinks to fit it.
-    /// Cleared by [`reset`](bufpress::codec::Encoder::reset) and at the end of each
+    /// Cleared by [`reset`](bufpress::codec::Encode::reset) and at the end of each
     /// frame.
     ///
     /// # Errors
@@ -331,7 +336,7 @@ fn progress(consumed: usize, produced: usize, status: Status) -> Progress {
     }
 }
 
-impl Encoder for Compressor {
+impl Encode for Encoder {
     fn encode(&mut self, input: &[u8], out: &mut Buf<'_>) -> Result<Progress, EncodeError> {
         self.run(input, out, End::Continue)
     }

@@ -1,6 +1,6 @@
-//! The [`Decompressor`]: one static libzstd context, one-shot and streaming.
+//! The [`Decoder`]: one static libzstd context, one-shot and streaming.
 
-use bufpress::codec::{Checksum, DecodeError, Decoder, Progress, Status};
+use bufpress::codec::{Checksum, Decode, DecodeError, Progress, Status};
 use bufpress::pool::Buf;
 use zstd_sys::ZSTD_dParameter as P;
 
@@ -16,19 +16,19 @@ use super::error::decode_error;
 /// `ZSTD_estimateDStreamSize(limit)`, about the limit plus 160 KB.
 ///
 /// One-shot: [`decompress_into`](Self::decompress_into) decodes every frame of its
-/// input into a pool buffer. Streaming: the [`bufpress::codec::Decoder`] trait, and
-/// [`Reader`](super::Reader) / [`WriteDecoder`](super::WriteDecoder) over `io`.
-pub struct Decompressor {
+/// input into a pool buffer. Streaming: the [`bufpress::codec::Decode`] trait, and
+/// [`DecodeReader`](super::DecodeReader) / [`DecodeWriter`](super::DecodeWriter) over `io`.
+pub struct Decoder {
     dctx: DCtx,
     window_log: u32,
     /// A streamed frame has begun and not ended.
     in_frame: bool,
 }
 
-impl core::fmt::Debug for Decompressor {
+impl core::fmt::Debug for Decoder {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Decompressor")
-            .field("window_limit", &self.window_limit())
+        f.debug_struct("Decoder")
+            .field("max_window", &self.max_window())
             .field("memory", &self.memory())
             .finish()
     }
@@ -37,17 +37,17 @@ impl core::fmt::Debug for Decompressor {
 /// The largest window limit (1 GiB).
 const MAX_WINDOW_LOG: u32 = 30;
 
-impl Decompressor {
-    /// Builds the context for windows of at most `window_limit` bytes (rounded down
+impl Decoder {
+    /// Builds the context for windows of at most `max_window` bytes (rounded down
     /// to a power of two, at least 1 KiB): allocates its memory once.
     ///
     /// # Panics
     ///
     /// If libzstd rejects a workspace of the size it estimated itself (a libzstd
     /// bug; not expected).
-    pub fn new(window_limit: usize) -> Self {
+    pub fn new(max_window: usize) -> Self {
         let window_log = (usize::BITS - 1)
-            .saturating_sub(window_limit.max(1).leading_zeros())
+            .saturating_sub(max_window.max(1).leading_zeros())
             .clamp(zstd_sys::ZSTD_WINDOWLOG_MIN, MAX_WINDOW_LOG);
         let mut dctx = DCtx::new(ctx::dstream_size(1 << window_log))
             .expect("libzstd accepts the workspace size it estimated");
@@ -61,7 +61,7 @@ impl Decompressor {
     }
 
     /// The window limit in bytes (a power of two).
-    pub fn window_limit(&self) -> usize {
+    pub fn max_window(&self) -> usize {
         1 << self.window_log
     }
 
@@ -73,7 +73,7 @@ impl Decompressor {
 
     fn limit_error(&self, needed: Option<u64>) -> DecodeError {
         DecodeError::LimitExceeded {
-            limit: self.window_limit() as u64,
+            limit: self.max_window() as u64,
             needed,
         }
     }
@@ -107,7 +107,7 @@ impl Decompressor {
         out: &mut Buf<'_>,
     ) -> Result<usize, DecodeError> {
         self.reset();
-        let limit = self.window_limit() as u64;
+        let limit = self.max_window() as u64;
         let mut total = 0;
         loop {
             let header = ctx::frame_header(input)
@@ -219,7 +219,7 @@ impl Decompressor {
     }
 
     fn stream_error(&mut self, e: ctx::RawError, input: &[u8], capacity: usize) -> DecodeError {
-        let limit = self.window_limit() as u64;
+        let limit = self.max_window() as u64;
         self.dctx.reset_session();
         self.in_frame = false;
         match decode_error(e, limit, capacity) {
@@ -252,7 +252,7 @@ fn progress(consumed: usize, produced: usize, status: Status) -> Progress {
     }
 }
 
-impl Decoder for Decompressor {
+impl Decode for Decoder {
     fn decode(&mut self, input: &[u8], out: &mut Buf<'_>) -> Result<Progress, DecodeError> {
         let spare = out.spare_capacity_mut();
         if spare.is_empty() {

@@ -1,17 +1,17 @@
-//! `io` adapters: [`Writer`] (compressing `Write`), [`Reader`] (decompressing
-//! `Read` over a `BufRead`) and [`WriteDecoder`] (decompressing `Write`). Each owns
-//! its context (a [`Compressor`]/[`Decompressor`], a `Box` of one, `&mut` one, or a
+//! `io` adapters: [`EncodeWriter`] (compressing `Write`), [`DecodeReader`] (decompressing
+//! `Read` over a `BufRead`) and [`DecodeWriter`] (decompressing `Write`). Each owns
+//! its context (a [`Encoder`]/[`Decoder`], a `Box` of one, `&mut` one, or a
 //! [`Value`](bufpress::pool::Value) from a context pool), can be `reset` and reused,
 //! and allocates nothing per message.
 
 use std::io::{self, BufRead, Read, Write};
 use std::ops::DerefMut;
 
-use bufpress::codec::{DecodeError, Encoder, Status};
+use bufpress::codec::{DecodeError, Encode, Status};
 use bufpress::pool::Buf;
 
-use super::compress::Compressor;
-use super::decompress::Decompressor;
+use super::compress::Encoder;
+use super::decompress::Decoder;
 use crate::to_io_error;
 
 /// A compressing [`Write`]: bytes written are compressed into a staging pool buffer,
@@ -19,14 +19,14 @@ use crate::to_io_error;
 /// [`try_finish`](Self::try_finish)) ends the frame; [`reset`](Self::reset) starts a
 /// new one, on the same or another `W`, keeping the context and the buffer.
 ///
-/// Dropping a `Writer` does not end the frame.
-pub struct Writer<'p, W: Write, C: DerefMut<Target = Compressor>> {
+/// Dropping a `EncodeWriter` does not end the frame.
+pub struct EncodeWriter<'p, W: Write, C: DerefMut<Target = Encoder>> {
     inner: W,
     ctx: C,
     buf: Buf<'p>,
 }
 
-impl<'p, W: Write, C: DerefMut<Target = Compressor>> Writer<'p, W, C> {
+impl<'p, W: Write, C: DerefMut<Target = Encoder>> EncodeWriter<'p, W, C> {
     /// A writer compressing into `inner` with `ctx`, staging output in `buf` (any
     /// size; larger means fewer writes to `inner`). Starts a new frame.
     pub fn new(inner: W, mut ctx: C, mut buf: Buf<'p>) -> Self {
@@ -104,7 +104,7 @@ impl<'p, W: Write, C: DerefMut<Target = Compressor>> Writer<'p, W, C> {
     }
 }
 
-impl<W: Write, C: DerefMut<Target = Compressor>> Write for Writer<'_, W, C> {
+impl<W: Write, C: DerefMut<Target = Encoder>> Write for EncodeWriter<'_, W, C> {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
         let mut taken = 0;
         loop {
@@ -142,19 +142,19 @@ impl<W: Write, C: DerefMut<Target = Compressor>> Write for Writer<'_, W, C> {
 /// ([`DecodeError::Truncated`]). [`reset`](Self::reset) starts over on the same or
 /// another reader, keeping the context.
 ///
-/// For a plain `Read` (a socket, a file), [`Reader::from_read`] buffers it in a pool
+/// For a plain `Read` (a socket, a file), [`DecodeReader::from_read`] buffers it in a pool
 /// buffer ([`PoolBufReader`]); a `&[u8]` is a `BufRead` already.
-pub struct Reader<R: BufRead, D: DerefMut<Target = Decompressor>> {
+pub struct DecodeReader<R: BufRead, D: DerefMut<Target = Decoder>> {
     inner: R,
     ctx: D,
     /// An error was returned: every read returns it again until `reset`.
     failed: Option<DecodeError>,
 }
 
-impl<R: BufRead, D: DerefMut<Target = Decompressor>> Reader<R, D> {
+impl<R: BufRead, D: DerefMut<Target = Decoder>> DecodeReader<R, D> {
     /// A reader decompressing what `inner` yields, with `ctx`.
     pub fn new(inner: R, mut ctx: D) -> Self {
-        bufpress::codec::Decoder::reset(&mut *ctx);
+        bufpress::codec::Decode::reset(&mut *ctx);
         Self {
             inner,
             ctx,
@@ -166,7 +166,7 @@ impl<R: BufRead, D: DerefMut<Target = Decompressor>> Reader<R, D> {
     /// [`PoolBufReader`], call its [`reset`](PoolBufReader::reset) on it first, or pass
     /// a fresh one, so no buffered input of the old stream is read).
     pub fn reset(&mut self, inner: R) -> R {
-        bufpress::codec::Decoder::reset(&mut *self.ctx);
+        bufpress::codec::Decode::reset(&mut *self.ctx);
         self.failed = None;
         core::mem::replace(&mut self.inner, inner)
     }
@@ -187,7 +187,7 @@ impl<R: BufRead, D: DerefMut<Target = Decompressor>> Reader<R, D> {
     }
 }
 
-impl<'p, R: Read, D: DerefMut<Target = Decompressor>> Reader<PoolBufReader<'p, R>, D> {
+impl<'p, R: Read, D: DerefMut<Target = Decoder>> DecodeReader<PoolBufReader<'p, R>, D> {
     /// A reader decompressing what the plain reader `inner` yields, reading it in
     /// pieces of `buf`'s capacity.
     pub fn from_read(inner: R, ctx: D, buf: Buf<'p>) -> Self {
@@ -258,7 +258,7 @@ impl<R: Read> BufRead for PoolBufReader<'_, R> {
     }
 }
 
-impl<R: BufRead, D: DerefMut<Target = Decompressor>> Read for Reader<R, D> {
+impl<R: BufRead, D: DerefMut<Target = Decoder>> Read for DecodeReader<R, D> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
         if let Some(e) = self.failed {
             return Err(to_io_error(e));
@@ -295,17 +295,17 @@ impl<R: BufRead, D: DerefMut<Target = Decompressor>> Read for Reader<R, D> {
 /// content is written to `W` through a staging pool buffer. Several frames in a row
 /// are fine. [`try_finish`](Self::try_finish) checks that the input ended between
 /// frames; [`reset`](Self::reset) starts over, keeping the context and the buffer.
-pub struct WriteDecoder<'p, W: Write, D: DerefMut<Target = Decompressor>> {
+pub struct DecodeWriter<'p, W: Write, D: DerefMut<Target = Decoder>> {
     inner: W,
     ctx: D,
     buf: Buf<'p>,
     failed: Option<DecodeError>,
 }
 
-impl<'p, W: Write, D: DerefMut<Target = Decompressor>> WriteDecoder<'p, W, D> {
+impl<'p, W: Write, D: DerefMut<Target = Decoder>> DecodeWriter<'p, W, D> {
     /// A decoder writing the content to `inner`, with `ctx`, staging output in `buf`.
     pub fn new(inner: W, mut ctx: D, mut buf: Buf<'p>) -> Self {
-        bufpress::codec::Decoder::reset(&mut *ctx);
+        bufpress::codec::Decode::reset(&mut *ctx);
         buf.clear();
         Self {
             inner,
@@ -361,7 +361,7 @@ impl<'p, W: Write, D: DerefMut<Target = Decompressor>> WriteDecoder<'p, W, D> {
     /// Abandons the current stream and starts over writing to `inner`; returns the
     /// previous inner writer.
     pub fn reset(&mut self, inner: W) -> W {
-        bufpress::codec::Decoder::reset(&mut *self.ctx);
+        bufpress::codec::Decode::reset(&mut *self.ctx);
         self.buf.clear();
         self.failed = None;
         core::mem::replace(&mut self.inner, inner)
@@ -390,7 +390,7 @@ impl<'p, W: Write, D: DerefMut<Target = Decompressor>> WriteDecoder<'p, W, D> {
         }
         let mut taken = 0;
         loop {
-            let p = match bufpress::codec::Decoder::decode(&mut *self.ctx, data, &mut self.buf) {
+            let p = match bufpress::codec::Decode::decode(&mut *self.ctx, data, &mut self.buf) {
                 Ok(p) => p,
                 Err(e) => return Err(self.fail(e)),
             };
@@ -405,7 +405,7 @@ impl<'p, W: Write, D: DerefMut<Target = Decompressor>> WriteDecoder<'p, W, D> {
     }
 }
 
-impl<W: Write, D: DerefMut<Target = Decompressor>> Write for WriteDecoder<'_, W, D> {
+impl<W: Write, D: DerefMut<Target = Decoder>> Write for DecodeWriter<'_, W, D> {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
         self.decode_some(data)
     }

@@ -1,21 +1,21 @@
 //! zstd through libzstd (the `zstd-sys` crate), with **no allocation after
 //! construction, libzstd's own included**.
 //!
-//! Each [`Compressor`] and [`Decompressor`] is a *static* libzstd context
+//! Each [`Encoder`] and [`Decoder`] is a *static* libzstd context
 //! (`ZSTD_initStaticCCtx` / `ZSTD_initStaticDCtx`) laid on memory allocated once,
 //! when it is built, and sized from the data: the compression level and the largest
-//! message planned ([`Params`]), or the decoder's window limit. libzstd never calls
+//! message planned ([`Settings`]), or the decoder's window limit. libzstd never calls
 //! `malloc` for a static context, never resizes it, and never frees and reallocates
 //! it after 128 small calls (as it does with ordinary contexts whose memory is 3x
-//! what they need). [`Compressor::memory`] and [`Decompressor::memory`] tell the size.
+//! what they need). [`Encoder::memory`] and [`Decoder::memory`] tell the size.
 //!
 //! | type | what |
 //! |---|---|
-//! | [`Compressor`] | one-shot [`compress_into`](Compressor::compress_into) a pool buffer; streaming through [`bufpress::codec::Encoder`] |
-//! | [`Decompressor`] | one-shot [`decompress_into`](Decompressor::decompress_into) (every frame of the input); streaming through [`bufpress::codec::Decoder`] |
-//! | [`Writer`] | a compressing `io::Write`, `finish` / `reset`, reusable |
-//! | [`Reader`] | a decompressing `io::Read` over a `BufRead`, or over a plain `Read` through a [`PoolBufReader`] ([`Reader::from_read`]), `reset`, reusable |
-//! | [`WriteDecoder`] | a decompressing `io::Write`, `finish` / `reset`, reusable |
+//! | [`Encoder`] | one-shot [`compress_into`](Encoder::compress_into) a pool buffer; streaming through [`bufpress::codec::Encode`] |
+//! | [`Decoder`] | one-shot [`decompress_into`](Decoder::decompress_into) (every frame of the input); streaming through [`bufpress::codec::Decode`] |
+//! | [`EncodeWriter`] | a compressing `io::Write`, `finish` / `reset`, reusable |
+//! | [`DecodeReader`] | a decompressing `io::Read` over a `BufRead`, or over a plain `Read` through a [`PoolBufReader`] ([`DecodeReader::from_read`]), `reset`, reusable |
+//! | [`DecodeWriter`] | a decompressing `io::Write`, `finish` / `reset`, reusable |
 //!
 //! The `io` types take their context as any `DerefMut` to it: owned in a `Box`,
 //! borrowed, or a [`Value`](bufpress::pool::Value) from a
@@ -24,14 +24,14 @@
 //! ```
 //! use std::io::{Read, Write};
 //! use bufpress::pool::{Pool, ValuePool};
-//! use bufpress_std::zstd::{Compressor, Decompressor, Params, Reader, Writer};
+//! use bufpress_std::zstd::{Encoder, Decoder, Settings, DecodeReader, EncodeWriter};
 //!
 //! static BUFS: Pool<4, 4096> = Pool::new();
 //!
 //! // Built once: level 3, messages up to 64 KiB (so a 64 KiB window), checksums.
-//! let params = Params::new(3, 64 * 1024).checksum(true);
-//! let encoders = ValuePool::new([Compressor::new(params)?, Compressor::new(params)?]);
-//! let decoders = ValuePool::new([Decompressor::new(64 * 1024)]);
+//! let params = Settings::new(3, 64 * 1024).with_checksum(true);
+//! let encoders = ValuePool::new([Encoder::new(params)?, Encoder::new(params)?]);
+//! let decoders = ValuePool::new([Decoder::new(64 * 1024)]);
 //!
 //! // One-shot, into a pool buffer.
 //! let message = b"hello pool, hello zstd, hello pool, hello zstd".repeat(20);
@@ -42,10 +42,10 @@
 //! assert_eq!(&back[..], &message[..]);
 //!
 //! // Streaming: a Write encoder and a Read decoder, each holding a pooled context.
-//! let mut w = Writer::new(Vec::new(), encoders.try_acquire()?, BUFS.try_acquire()?);
+//! let mut w = EncodeWriter::new(Vec::new(), encoders.try_acquire()?, BUFS.try_acquire()?);
 //! w.write_all(&message)?;
 //! let compressed = w.finish()?; // the context and the buffer go back
-//! let mut r = Reader::new(&compressed[..], decoders.try_acquire()?);
+//! let mut r = DecodeReader::new(&compressed[..], decoders.try_acquire()?);
 //! let mut text = Vec::new();
 //! r.read_to_end(&mut text)?;
 //! assert_eq!(text, message);
@@ -57,7 +57,7 @@
 //! # Windows and message sizes
 //!
 //! - **Compression**: the window is the smallest power of two holding
-//!   [`Params::max_message`] (at least 1 KiB), set explicitly (`ZSTD_c_windowLog`),
+//!   [`Settings::max_message`] (at least 1 KiB), set explicitly (`ZSTD_c_windowLog`),
 //!   and each one-shot message pledges its size, so a small message gets a small
 //!   window and a single-segment frame. A message *larger* than planned still
 //!   compresses with the planned window: matches reach back at most that far, and
@@ -97,6 +97,6 @@ mod decompress;
 mod error;
 mod io;
 
-pub use compress::{Compressor, MAX_LEVEL, Params, min_level};
-pub use decompress::Decompressor;
-pub use io::{PoolBufReader, Reader, WriteDecoder, Writer};
+pub use compress::{DEFAULT_LEVEL, Encoder, MAX_LEVEL, Settings, max_compressed_len, min_level};
+pub use decompress::Decoder;
+pub use io::{DecodeReader, DecodeWriter, EncodeWriter, PoolBufReader};

@@ -7,7 +7,7 @@ use miniz_oxide::inflate::TINFLStatus;
 use miniz_oxide::inflate::core::{decompress_with_limit, inflate_flags};
 
 use super::Format;
-use super::frame::{Frame, Phase};
+use super::frame::{Framing, Phase};
 use super::gzip::{Capture, GzipHeader};
 use super::inflate::{InflateState, failure};
 use crate::codec::{self, DecodeError, Progress, Status};
@@ -76,15 +76,15 @@ impl core::fmt::Debug for DecoderState {
 ///   the same stream (multi-member files decode as one stream; given the whole file at
 ///   once, all members are decoded in one call); other input then gives `Done` again
 ///   with nothing consumed.
-/// - A limit on the total output ([`with_limit`](Self::with_limit)) stops a
+/// - A limit on the total output ([`with_max_output`](Self::with_max_output)) stops a
 ///   decompression bomb: [`DecodeError::LimitExceeded`] is returned before any byte
 ///   past the limit reaches a caller's buffer.
-/// - After an error the decoder returns that error until [`reset`](codec::Decoder::reset).
+/// - After an error the decoder returns that error until [`reset`](codec::Decode::reset).
 ///   Output handed out before a checksum error was unverified: a caller that must not
 ///   act on unverified data keeps it until `Done`.
 ///
 /// ```
-/// use bufpress::codec::Decoder as _;
+/// use bufpress::codec::Decode as _;
 /// use bufpress::codec::deflate::{Decoder, DecoderState, Format};
 /// use bufpress::pool::{Pool, ValuePool};
 ///
@@ -93,7 +93,7 @@ impl core::fmt::Debug for DecoderState {
 ///
 /// // "hello, hello, hello" as raw deflate, arriving 3 bytes at a time.
 /// let stream = [0xcb, 0x48, 0xcd, 0xc9, 0xc9, 0xd7, 0x51, 0xc8, 0x40, 0xa2, 0x00];
-/// let mut decoder = Decoder::new(Format::Raw, STATES.try_acquire()?).with_limit(1 << 20);
+/// let mut decoder = Decoder::new(Format::Raw, STATES.try_acquire()?).with_max_output(1 << 20);
 /// let mut out = OUT.try_acquire()?;
 /// let mut consumed = 0;
 /// for piece in stream.chunks(3) {
@@ -107,7 +107,7 @@ impl core::fmt::Debug for DecoderState {
 #[derive(Debug)]
 pub struct Decoder<S> {
     state: S,
-    frame: Frame,
+    frame: Framing,
     limit: u64,
     total: u64,
     /// Where the next inflated byte goes in the window.
@@ -126,7 +126,7 @@ impl<S: DerefMut<Target = DecoderState>> Decoder<S> {
     pub fn new(format: Format, state: S) -> Self {
         Self {
             state,
-            frame: Frame::new(format),
+            frame: Framing::new(format),
             limit: u64::MAX,
             total: 0,
             pos: 0,
@@ -137,13 +137,18 @@ impl<S: DerefMut<Target = DecoderState>> Decoder<S> {
         }
     }
 
-    /// Limits the total output of a stream to `limit` bytes: more is
-    /// [`DecodeError::LimitExceeded`], found before any byte past the limit is written
-    /// to a caller's buffer.
+    /// The same decoder, limiting the total output of a stream to `max_output` bytes:
+    /// more is [`DecodeError::LimitExceeded`], found before any byte past the limit is
+    /// written to a caller's buffer.
     #[must_use]
-    pub fn with_limit(mut self, limit: u64) -> Self {
-        self.limit = limit;
+    pub fn with_max_output(mut self, max_output: u64) -> Self {
+        self.limit = max_output;
         self
+    }
+
+    /// The limit on a stream's output ([`u64::MAX`]: none).
+    pub fn max_output(&self) -> u64 {
+        self.limit
     }
 
     /// The format decoded.
@@ -226,14 +231,14 @@ impl<S: DerefMut<Target = DecoderState>> Decoder<S> {
         }
     }
 
-    /// [`decode`](codec::Decoder::decode), also recording the first gzip member's
+    /// [`decode`](codec::Decode::decode), also recording the first gzip member's
     /// header in `header` as it passes (pass the same `header` to every call of a
     /// stream; [`GzipHeader::is_complete`] tells when it is all there). Nothing is
     /// recorded for zlib and raw deflate.
     ///
     /// # Errors
     ///
-    /// As [`decode`](codec::Decoder::decode). `header` may hold part of a header after
+    /// As [`decode`](codec::Decode::decode). `header` may hold part of a header after
     /// an error.
     pub fn decode_with_header(
         &mut self,
@@ -306,13 +311,13 @@ impl<S: DerefMut<Target = DecoderState>> Decoder<S> {
     }
 }
 
-impl<S: DerefMut<Target = DecoderState>> codec::Decoder for Decoder<S> {
+impl<S: DerefMut<Target = DecoderState>> codec::Decode for Decoder<S> {
     fn decode(&mut self, input: &[u8], out: &mut Buf<'_>) -> Result<Progress, DecodeError> {
         self.decode_capturing(input, out, None)
     }
 
     fn reset(&mut self) {
-        self.frame = Frame::new(self.frame.format());
+        self.frame = Framing::new(self.frame.format());
         self.total = 0;
         self.pos = 0;
         self.pending_from = 0;

@@ -20,11 +20,11 @@ use crate::pool::Buf;
 /// `new` builds the compressor by value before boxing it, so about 64 KB pass through
 /// the stack once.
 #[derive(Clone)]
-pub struct CompressorState {
+pub struct EncoderState {
     oxide: Box<CompressorOxide>,
 }
 
-impl CompressorState {
+impl EncoderState {
     /// Builds the compressor (allocates about 320 KB, once).
     pub fn new() -> Self {
         Self {
@@ -39,23 +39,23 @@ impl CompressorState {
     }
 }
 
-impl Default for CompressorState {
+impl Default for EncoderState {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl core::fmt::Debug for CompressorState {
+impl core::fmt::Debug for EncoderState {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("CompressorState").finish_non_exhaustive()
+        f.debug_struct("EncoderState").finish_non_exhaustive()
     }
 }
 
-fn check_level(level: u8) -> Result<(), EncodeError> {
-    if level <= MAX_LEVEL {
-        Ok(())
-    } else {
-        Err(EncodeError::InvalidSetting)
+/// `level` as miniz_oxide takes it, when it is from 0 to [`MAX_LEVEL`].
+fn check_level(level: i32) -> Result<u8, EncodeError> {
+    match u8::try_from(level) {
+        Ok(level) if i32::from(level) <= MAX_LEVEL => Ok(level),
+        _ => Err(EncodeError::InvalidSetting),
     }
 }
 
@@ -117,7 +117,7 @@ impl FrameBytes {
         match format {
             Format::Raw => Self::new(&[]),
             Format::Zlib => Self::new(&zlib::header(level)),
-            Format::Gzip => Self::new(&gzip::header(level)),
+            Format::Gzip => Self::new(&gzip::header(level as i32)),
         }
     }
 
@@ -135,21 +135,21 @@ impl FrameBytes {
 ///
 /// # Errors
 ///
-/// - [`EncodeError::InvalidSetting`]: `level` is above 10;
+/// - [`EncodeError::InvalidSetting`]: `level` is not from 0 to [`MAX_LEVEL`] (10);
 /// - [`EncodeError::OutputTooSmall`]: the stream does not fit in `out` (`needed` is the
 ///   worst-case size); `out` is left as it was.
 pub fn compress_into(
-    format: Format,
-    level: u8,
     input: &[u8],
     out: &mut Buf<'_>,
-    state: &mut CompressorState,
+    format: Format,
+    level: i32,
+    state: &mut EncoderState,
 ) -> Result<usize, EncodeError> {
-    check_level(level)?;
+    let level = check_level(level)?;
     let start = out.len();
     let capacity = out.capacity();
     let too_small = EncodeError::OutputTooSmall {
-        needed: Some(max_compressed_len(format, input.len())),
+        needed: Some(max_compressed_len(input.len(), format)),
         capacity,
     };
     let result = (|| {
@@ -193,8 +193,8 @@ enum Phase {
     Done,
 }
 
-/// A streaming deflate, zlib or gzip encoder over a [`CompressorState`] it borrows or
-/// owns (`&mut CompressorState`, a [`Value`](crate::pool::Value) guard, a `Box`).
+/// A streaming deflate, zlib or gzip encoder over a [`EncoderState`] it borrows or
+/// owns (`&mut EncoderState`, a [`Value`](crate::pool::Value) guard, a `Box`).
 ///
 /// Input may come in pieces of any size and output goes into buffers of any size.
 /// After the state exists, encoding allocates nothing. At every level but 1 the
@@ -204,12 +204,12 @@ enum Phase {
 ///
 /// ```
 /// use bufpress::codec::{decode_to, encode_to};
-/// use bufpress::codec::deflate::{CompressorState, Decoder, DecoderState, Encoder, Format};
+/// use bufpress::codec::deflate::{EncoderState, Decoder, DecoderState, Encoder, Format};
 /// use bufpress::pool::Pool;
 ///
 /// static POOL: Pool<64, 256> = Pool::new();
 ///
-/// let mut compressor = CompressorState::new(); // the one allocation
+/// let mut compressor = EncoderState::new(); // the one allocation
 /// let message = b"telemetry telemetry telemetry telemetry".repeat(20);
 ///
 /// let mut encoder = Encoder::new(Format::Gzip, 6, &mut compressor)?;
@@ -242,14 +242,14 @@ pub struct Encoder<S> {
     total_out: u64,
 }
 
-impl<S: DerefMut<Target = CompressorState>> Encoder<S> {
+impl<S: DerefMut<Target = EncoderState>> Encoder<S> {
     /// An encoder of `format` at `level` (0 to 10) over `state`; resets the state.
     ///
     /// # Errors
     ///
-    /// [`EncodeError::InvalidSetting`] when `level` is above 10.
-    pub fn new(format: Format, level: u8, state: S) -> Result<Self, EncodeError> {
-        check_level(level)?;
+    /// [`EncodeError::InvalidSetting`] when `level` is not from 0 to [`MAX_LEVEL`].
+    pub fn new(format: Format, level: i32, state: S) -> Result<Self, EncodeError> {
+        let level = check_level(level)?;
         let mut encoder = Self {
             state,
             format,
@@ -270,8 +270,8 @@ impl<S: DerefMut<Target = CompressorState>> Encoder<S> {
     }
 
     /// The compression level.
-    pub fn level(&self) -> u8 {
-        self.level
+    pub fn level(&self) -> i32 {
+        i32::from(self.level)
     }
 
     /// Input bytes taken so far in this stream.
@@ -400,7 +400,7 @@ impl<S: DerefMut<Target = CompressorState>> Encoder<S> {
     }
 }
 
-impl<S: DerefMut<Target = CompressorState>> codec::Encoder for Encoder<S> {
+impl<S: DerefMut<Target = EncoderState>> codec::Encode for Encoder<S> {
     fn encode(&mut self, input: &[u8], out: &mut Buf<'_>) -> Result<Progress, EncodeError> {
         let (in_before, out_start) = (self.check.len, out.len());
         let status = self.run(input, out)?;

@@ -4,7 +4,7 @@
 //! Both decoders ([`decompress_into`](super::decompress_into) and
 //! [`Decoder`](super::Decoder)) run this state machine and differ only in how they run
 //! the deflate body (straight into the caller's buffer, or through a window). It is
-//! public as [`Framing`](super::Framing) so that other deflate engines (flate2's
+//! public (as [`Framing`]) so that other deflate engines (flate2's
 //! `Decompress` in `bufpress-std`) get the same header parsing, checksums, multi-member
 //! gzip handling and errors.
 
@@ -63,7 +63,7 @@ pub enum Phase {
 /// # Ok::<(), bufpress::codec::DecodeError>(())
 /// ```
 #[derive(Debug, Clone)]
-pub struct Frame {
+pub struct Framing {
     format: Format,
     phase: Phase,
     gzip: HeaderParser,
@@ -78,7 +78,7 @@ pub struct Frame {
     member_len: u64,
 }
 
-impl Frame {
+impl Framing {
     /// The state at the start of a stream of `format`.
     pub fn new(format: Format) -> Self {
         Self {

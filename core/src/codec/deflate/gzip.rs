@@ -520,7 +520,7 @@ pub(super) fn check_trailer(
 
 /// The 10-byte gzip member header bufpress writes: no optional fields, MTIME 0, OS 255
 /// ("unknown"), XFL from the compression `level` as gzip sets it.
-pub const fn header(level: u8) -> [u8; HEADER_LEN] {
+pub const fn header(level: i32) -> [u8; HEADER_LEN] {
     let xfl = match level {
         9.. => 2,
         0 | 1 => 4,

@@ -4,7 +4,7 @@ use miniz_oxide::inflate::TINFLStatus;
 use miniz_oxide::inflate::core::{DecompressorOxide, decompress, inflate_flags};
 
 use super::Format;
-use super::frame::{Frame, Phase};
+use super::frame::{Framing, Phase};
 use super::gzip::{Capture, GzipHeader};
 use crate::codec::DecodeError;
 use crate::pool::Buf;
@@ -99,9 +99,9 @@ pub(super) fn failure(status: TINFLStatus) -> DecodeError {
 ///
 /// On any error `out` is left as it was: partial output is never kept.
 pub fn decompress_into(
-    format: Format,
     input: &[u8],
     out: &mut Buf<'_>,
+    format: Format,
     state: &mut InflateState,
 ) -> Result<usize, DecodeError> {
     inflate_into(format, input, out, state, None)
@@ -152,7 +152,7 @@ fn inflate_all(
     state: &mut InflateState,
     mut capture: Capture<'_, '_>,
 ) -> Result<usize, DecodeError> {
-    let mut frame = Frame::new(format);
+    let mut frame = Framing::new(format);
     let mut written = 0;
     let mut member_start = 0;
     loop {

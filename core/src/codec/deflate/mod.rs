@@ -6,7 +6,7 @@
 //! | | one-shot | streaming | state |
 //! |---|---|---|---|
 //! | decode | [`decompress_into`] | [`Decoder`] | [`InflateState`] (~10.5 KB) / [`DecoderState`] (~43 KB: + 32 KiB window) |
-//! | encode (`alloc`) | `compress_into` | `Encoder` | `CompressorState` (~320 KB, built once) |
+//! | encode (`alloc`) | `compress_into` | `Encoder` | `EncoderState` (~320 KB, built once) |
 //!
 //! The states are large: keep them in a `static` or a
 //! [`ValuePool`](crate::pool::ValuePool), not on the stack. The decoding states have
@@ -42,14 +42,14 @@
 //! ];
 //! let mut state = STATES.try_acquire()?;
 //! let mut out = OUT.try_acquire()?;
-//! let n = deflate::decompress_into(Format::Gzip, &gz, &mut out, &mut state)?;
+//! let n = deflate::decompress_into(&gz, &mut out, Format::Gzip, &mut state)?;
 //! assert_eq!(&out[..n], b"hello, hello, hello");
 //!
 //! // A damaged stream is a typed error, and `out` keeps nothing of it.
 //! let mut bad = gz;
 //! bad[15] ^= 0x10;
 //! out.clear();
-//! assert!(deflate::decompress_into(Format::Gzip, &bad, &mut out, &mut state).is_err());
+//! assert!(deflate::decompress_into(&bad, &mut out, Format::Gzip, &mut state).is_err());
 //! assert!(out.is_empty());
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -65,8 +65,8 @@ mod zlib;
 
 pub use decoder::{Decoder, DecoderState, WINDOW};
 #[cfg(feature = "alloc")]
-pub use encode::{CompressorState, Encoder, compress_into};
-pub use frame::{Frame as Framing, Phase};
+pub use encode::{Encoder, EncoderState, compress_into};
+pub use frame::{Framing, Phase};
 pub use gzip::GzipHeader;
 pub use gzip::{HEADER_LEN as GZIP_HEADER_LEN, TRAILER_LEN as GZIP_TRAILER_LEN};
 pub use gzip::{header as gzip_header, trailer as gzip_trailer};
@@ -88,14 +88,16 @@ pub enum Format {
     Gzip,
 }
 
+/// The lowest compression level: stored blocks, no compression.
+pub const MIN_LEVEL: i32 = 0;
 /// The highest compression level (miniz_oxide's "uber" level; 9 is zlib's best).
-pub const MAX_LEVEL: u8 = 10;
+pub const MAX_LEVEL: i32 = 10;
 /// The default compression level, as zlib's.
-pub const DEFAULT_LEVEL: u8 = 6;
+pub const DEFAULT_LEVEL: i32 = 6;
 
 /// The most bytes compressing `len` bytes as `format` can produce, at any level (a
 /// buffer this large never makes `compress_into` fail). Saturates at `usize::MAX`.
-pub const fn max_compressed_len(format: Format, len: usize) -> usize {
+pub const fn max_compressed_len(len: usize, format: Format) -> usize {
     // miniz's bound (`mz_compressBound`): stored blocks cost 5 bytes per 31 KiB at
     // worst, plus the final block; the 110 % term covers a Huffman block larger than
     // its input before the stored fallback.

@@ -1,4 +1,4 @@
-//! [`FrameDecoder`]: the streaming frame decoder.
+//! [`Decoder`]: the streaming frame decoder.
 
 use lz4_flex::block::{DecompressError, decompress_into, decompress_into_with_dict};
 use twox_hash::XxHash32;
@@ -6,7 +6,7 @@ use twox_hash::XxHash32;
 use super::frame::{
     self, BlockHeader, BlockMode, FrameInfo, MAX_HEADER, Magic, WINDOW, check_block, le32,
 };
-use crate::codec::{Checksum, DecodeError, Decoder, Progress, Status};
+use crate::codec::{Checksum, Decode, DecodeError, Progress, Status};
 use crate::pool::Buf;
 
 /// A streaming lz4 frame decoder whose block buffers live inside it: `MEM` bytes, no
@@ -30,12 +30,12 @@ use crate::pool::Buf;
 /// and no method copies the state.
 ///
 /// ```
-/// use bufpress::codec::lz4::{self, BlockMode, BlockSize, FrameDecoder, FrameSettings};
-/// use bufpress::codec::{Decoder, Status};
+/// use bufpress::codec::lz4::{self, BlockMode, BlockSize, Decoder, FrameSettings};
+/// use bufpress::codec::{Decode, Status};
 /// use bufpress::pool::{Pool, ValuePool};
 ///
 /// const MEM: usize = lz4::decoder_memory(BlockSize::Max64KiB, BlockMode::Linked);
-/// static DECODERS: ValuePool<FrameDecoder<MEM>, 1> = ValuePool::new([const { FrameDecoder::new() }]);
+/// static DECODERS: ValuePool<Decoder<MEM>, 1> = ValuePool::new([const { Decoder::new() }]);
 /// static TABLES: ValuePool<lz4::Table, 1> = ValuePool::new([const { lz4::Table::new() }]);
 /// static POOL: Pool<4, 1024> = Pool::new();
 ///
@@ -46,7 +46,7 @@ use crate::pool::Buf;
 ///
 /// let mut decoder = DECODERS.try_acquire()?;
 /// decoder.reset();
-/// decoder.set_limit(1 << 20);
+/// decoder.set_max_output(1 << 20);
 /// let mut out = POOL.try_acquire()?;
 /// let p = decoder.decode(&frame, &mut out)?;
 /// assert_eq!(p.status, Status::Done);
@@ -62,12 +62,12 @@ use crate::pool::Buf;
 /// after a frame are never consumed with it). Skippable frames are skipped where a
 /// frame may start. Dictionary IDs are [`DecodeError::Unsupported`], as is the legacy
 /// format (`lz4 -l`), whose magic number is recognised.
-pub struct FrameDecoder<const MEM: usize> {
+pub struct Decoder<const MEM: usize> {
     state: State,
     mem: [u8; MEM],
 }
 
-impl<const MEM: usize> FrameDecoder<MEM> {
+impl<const MEM: usize> Decoder<MEM> {
     /// A decoder with no output limit, ready for a frame. All zero bytes.
     pub const fn new() -> Self {
         Self {
@@ -77,24 +77,28 @@ impl<const MEM: usize> FrameDecoder<MEM> {
     }
 
     /// Caps the total output of this decoder (all frames since the last
-    /// [`reset`](Decoder::reset)) at `limit` bytes: a frame declaring more, or a block
-    /// that would go past it, is [`DecodeError::LimitExceeded`]. Kept across resets.
-    pub fn set_limit(&mut self, limit: u64) {
-        self.state.limit_inv = u64::MAX - limit;
+    /// [`reset`](Decode::reset)) at `max_output` bytes: a frame declaring more, or a
+    /// block that would go past it, is [`DecodeError::LimitExceeded`]. Kept across
+    /// resets.
+    pub fn set_max_output(&mut self, max_output: u64) {
+        self.state.limit_inv = u64::MAX - max_output;
     }
 
     /// The output limit ([`u64::MAX`] when none was set).
-    pub fn limit(&self) -> u64 {
+    pub fn max_output(&self) -> u64 {
         self.state.limit()
     }
 
-    /// A decoder with an output limit (see [`set_limit`](Self::set_limit)), for a
-    /// `static`. Unlike [`new`](Self::new), its image is not all zero: such a static
-    /// lands in `.data` (flash); set the limit at run time to keep it in `.bss`.
-    pub const fn with_limit(limit: u64) -> Self {
-        let mut decoder = Self::new();
-        decoder.state.limit_inv = u64::MAX - limit;
-        decoder
+    /// The same decoder with an output limit (see
+    /// [`set_max_output`](Self::set_max_output)); `const`, for a `static`:
+    /// `Decoder::new().with_max_output(n)`. Unlike [`new`](Self::new)'s, the image is
+    /// not all zero: such a static lands in `.data` (flash); set the limit at run time
+    /// to keep it in `.bss`. At run time it moves the state: prefer
+    /// [`set_max_output`](Self::set_max_output) for a state in a pool.
+    #[must_use]
+    pub const fn with_max_output(mut self, max_output: u64) -> Self {
+        self.state.limit_inv = u64::MAX - max_output;
+        self
     }
 
     /// The largest block (stored and decoded) this state holds in frames of
@@ -121,15 +125,15 @@ impl<const MEM: usize> FrameDecoder<MEM> {
     }
 }
 
-impl<const MEM: usize> Default for FrameDecoder<MEM> {
+impl<const MEM: usize> Default for Decoder<MEM> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<const MEM: usize> core::fmt::Debug for FrameDecoder<MEM> {
+impl<const MEM: usize> core::fmt::Debug for Decoder<MEM> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("FrameDecoder")
+        f.debug_struct("Decoder")
             .field("mem", &MEM)
             .field("phase", &self.state.phase)
             .field("total_out", &self.state.total)
@@ -137,7 +141,7 @@ impl<const MEM: usize> core::fmt::Debug for FrameDecoder<MEM> {
     }
 }
 
-impl<const MEM: usize> Decoder for FrameDecoder<MEM> {
+impl<const MEM: usize> Decode for Decoder<MEM> {
     fn decode(&mut self, input: &[u8], out: &mut Buf<'_>) -> Result<Progress, DecodeError> {
         let before = out.len();
         let mut rest = input;

@@ -1,10 +1,10 @@
-//! [`FrameEncoder`]: the streaming frame encoder.
+//! [`Encoder`]: the streaming frame encoder.
 
 use twox_hash::XxHash32;
 
 use super::block::Table;
 use super::frame::{self, BLOCK_OVERHEAD, BlockMode, BlockSize, FrameSettings, MAX_HEADER, WINDOW};
-use crate::codec::{EncodeError, Encoder, Progress, Status};
+use crate::codec::{Encode, EncodeError, Progress, Status};
 use crate::pool::Buf;
 
 /// A streaming lz4 frame encoder whose buffers and hash table live inside it: `MEM`
@@ -30,12 +30,12 @@ use crate::pool::Buf;
 /// [`EncodeError::InvalidSetting`].
 ///
 /// ```
-/// use bufpress::codec::lz4::{self, BlockMode, BlockSize, FrameEncoder, FrameSettings};
-/// use bufpress::codec::{Encoder, encode_to};
+/// use bufpress::codec::lz4::{self, BlockMode, BlockSize, Encoder, FrameSettings};
+/// use bufpress::codec::{Encode, encode_to};
 /// use bufpress::pool::{Pool, ValuePool};
 ///
 /// const MEM: usize = lz4::encoder_memory(BlockSize::Max64KiB, BlockMode::Independent);
-/// static ENCODERS: ValuePool<FrameEncoder<MEM>, 1> = ValuePool::new([const { FrameEncoder::new() }]);
+/// static ENCODERS: ValuePool<Encoder<MEM>, 1> = ValuePool::new([const { Encoder::new() }]);
 /// static POOL: Pool<8, 256> = Pool::new();
 ///
 /// let mut encoder = ENCODERS.try_acquire()?;
@@ -49,13 +49,13 @@ use crate::pool::Buf;
 /// encoder.reset(); // ready for the next message, same settings
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub struct FrameEncoder<const MEM: usize> {
+pub struct Encoder<const MEM: usize> {
     state: State,
     table: Table,
     mem: [u8; MEM],
 }
 
-impl<const MEM: usize> FrameEncoder<MEM> {
+impl<const MEM: usize> Encoder<MEM> {
     /// An encoder with the default settings ([`FrameSettings::new`]). All zero bytes.
     pub const fn new() -> Self {
         Self {
@@ -65,15 +65,14 @@ impl<const MEM: usize> FrameEncoder<MEM> {
         }
     }
 
-    /// An encoder with `settings` (checked at the first call). Use
-    /// [`new`](Self::new) and [`set_settings`](Self::set_settings) for a `static` that
-    /// should stay all zero.
-    pub const fn with_settings(settings: FrameSettings) -> Self {
-        Self {
-            state: State::new(Config::from_settings(&settings)),
-            table: Table::new(),
-            mem: [0; MEM],
-        }
+    /// The same encoder with `settings` (checked at the first call); `const`, for a
+    /// `static`: `Encoder::new().with_settings(s)`. Use [`new`](Self::new) and
+    /// [`set_settings`](Self::set_settings) for a `static` that should stay all zero,
+    /// and for a state in a pool (this moves the state).
+    #[must_use]
+    pub const fn with_settings(mut self, settings: FrameSettings) -> Self {
+        self.state = State::new(Config::from_settings(&settings));
+        self
     }
 
     /// Uses `settings` from the next stream on, and resets the encoder.
@@ -87,7 +86,7 @@ impl<const MEM: usize> FrameEncoder<MEM> {
         let config = Config::from_settings(&settings);
         config.check(MEM)?;
         self.state.config = config;
-        Encoder::reset(self);
+        Encode::reset(self);
         Ok(())
     }
 
@@ -110,15 +109,15 @@ impl<const MEM: usize> FrameEncoder<MEM> {
     }
 }
 
-impl<const MEM: usize> Default for FrameEncoder<MEM> {
+impl<const MEM: usize> Default for Encoder<MEM> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<const MEM: usize> core::fmt::Debug for FrameEncoder<MEM> {
+impl<const MEM: usize> core::fmt::Debug for Encoder<MEM> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("FrameEncoder")
+        f.debug_struct("Encoder")
             .field("mem", &MEM)
             .field("settings", &self.settings())
             .field("phase", &self.state.phase)
@@ -126,7 +125,7 @@ impl<const MEM: usize> core::fmt::Debug for FrameEncoder<MEM> {
     }
 }
 
-impl<const MEM: usize> Encoder for FrameEncoder<MEM> {
+impl<const MEM: usize> Encode for Encoder<MEM> {
     fn encode(&mut self, input: &[u8], out: &mut Buf<'_>) -> Result<Progress, EncodeError> {
         let before = out.len();
         let mut rest = input;

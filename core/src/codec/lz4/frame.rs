@@ -88,7 +88,7 @@ pub enum BlockMode {
     Linked,
 }
 
-/// How [`FrameEncoder`](super::FrameEncoder) and
+/// How [`Encoder`](super::Encoder) and
 /// [`compress_frame_into`](super::compress_frame_into) write a frame.
 ///
 /// ```
@@ -216,7 +216,7 @@ impl Default for FrameSettings {
     }
 }
 
-/// The state memory (`MEM`) a [`FrameDecoder`](super::FrameDecoder) needs for frames
+/// The state memory (`MEM`) a [`Decoder`](super::Decoder) needs for frames
 /// of blocks up to `block_size` in `mode`: two blocks (compressed input, decoded
 /// output), plus the 64 KiB window for linked blocks.
 ///
@@ -225,7 +225,7 @@ pub const fn decoder_memory(block_size: BlockSize, mode: BlockMode) -> usize {
     2 * block_size.bytes() + window_for(mode)
 }
 
-/// The state memory (`MEM`) a [`FrameEncoder`](super::FrameEncoder) needs for
+/// The state memory (`MEM`) a [`Encoder`](super::Encoder) needs for
 /// `block_size` in `mode`: the block being filled, the compressed block with its
 /// header and checksum (8 bytes), and the 64 KiB window for linked blocks. The hash
 /// table (16 KiB) comes on top, inside the encoder.

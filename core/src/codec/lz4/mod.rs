@@ -7,8 +7,8 @@
 //!   checked decoder. Neither allocates, whatever lz4_flex's features.
 //! - **Frames** (the format of the `lz4` tool, written here on top of the blocks):
 //!   one-shot [`compress_frame_into`] / [`decompress_frame_into`], and the streaming
-//!   [`FrameEncoder`] / [`FrameDecoder`] (the [`Encoder`](crate::codec::Encoder) and
-//!   [`Decoder`](crate::codec::Decoder) traits), whose block buffers live inside the
+//!   [`Encoder`] / [`Decoder`] (the [`Encoder`](crate::codec::Encode) and
+//!   [`Decoder`](crate::codec::Decode) traits), whose block buffers live inside the
 //!   state. Independent and linked blocks, stored blocks, block and content
 //!   checksums, the content size, skippable frames and frames in a row are
 //!   supported; dictionary IDs and the legacy format (`lz4 -l`) are
@@ -61,8 +61,8 @@
 //! header gives only an upper bound. lz4_flex's, Java's and Go's frame writers
 //! declare 4 MiB blocks by default however short the content (the `lz4` tool, 1.9,
 //! declares the smallest size that holds an input of up to 1 MiB, and 4 MiB beyond).
-//! So a [`FrameDecoder`] accepts any declared size and checks each actual block: one
-//! whose stored or decoded size is larger than [`FrameDecoder::max_block_size`] is
+//! So a [`Decoder`] accepts any declared size and checks each actual block: one
+//! whose stored or decoded size is larger than [`Decoder::max_block_size`] is
 //! [`DecodeError::LimitExceeded`](crate::codec::DecodeError::LimitExceeded) (`limit`:
 //! that size; `needed`: the block's stored size, or the declared maximum when the
 //! decoded size does not fit) before any of it is written, whatever the sizes of the
@@ -79,7 +79,7 @@
 //! # Output bounds
 //!
 //! Decoding never writes past the caller's buffer; the one-shot calls commit output
-//! only on success. [`FrameDecoder::set_limit`] caps the total output of a stream: a
+//! only on success. [`Decoder::set_max_output`] caps the total output of a stream: a
 //! frame declaring more is refused before anything is written, and a block that would
 //! go past it (a decompression bomb) is
 //! [`DecodeError::LimitExceeded`](crate::codec::DecodeError::LimitExceeded).
@@ -91,8 +91,8 @@ mod frame;
 mod oneshot;
 
 pub use block::{MAX_INPUT, Table, compress_into, decompress_into, max_compressed_len};
-pub use decoder::FrameDecoder;
-pub use encoder::FrameEncoder;
+pub use decoder::Decoder;
+pub use encoder::Encoder;
 pub use frame::{
     BlockMode, BlockSize, FrameSettings, LEGACY_MAGIC, MAGIC, SKIPPABLE_MAGIC, WINDOW,
     decoder_memory, encoder_memory, max_frame_len,

@@ -91,7 +91,7 @@ pub fn compress_frame_into(
 ///
 /// The input must be frames only: it must start with a frame (or a skippable frame),
 /// and bytes after a frame that start no frame are [`DecodeError::TrailingData`]
-/// (use [`FrameDecoder`](super::FrameDecoder) to stop at the end of a frame and
+/// (use [`Decoder`](super::Decoder) to stop at the end of a frame and
 /// learn where it ended).
 ///
 /// # Errors

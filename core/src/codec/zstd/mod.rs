@@ -3,7 +3,7 @@
 //! One [`Decoder`] is built for a window limit the caller chooses; it decodes any
 //! number of frames afterwards, one-shot ([`Decoder::decompress_into`], into a
 //! [`Buf`] whose capacity bounds the output) or streaming (the
-//! [`codec::Decoder`](super::Decoder) trait: input in pieces of any size, output into
+//! [`codec::Decode`](super::Decode) trait: input in pieces of any size, output into
 //! successive buffers of any size).
 //!
 //! ```
@@ -31,7 +31,7 @@
 //!
 //! ```
 //! use bufpress::codec::zstd::Decoder;
-//! use bufpress::codec::{Decoder as _, Status};
+//! use bufpress::codec::{Decode as _, Status};
 //! use bufpress::pool::Pool;
 //!
 //! static POOL: Pool<4, 16> = Pool::new();
@@ -121,7 +121,7 @@
 //! Every ruzstd error maps to a [`DecodeError`], and this module has no panic path.
 //! ruzstd 0.9.1 itself was fuzzed with debug assertions on (millions of mutated and
 //! random frames, through this decoder and alone) without a panic. A streaming decoder
-//! that returned an error keeps returning it until [`reset`](super::Decoder::reset);
+//! that returned an error keeps returning it until [`reset`](super::Decode::reset);
 //! the one-shot call resets itself.
 
 mod parse;
@@ -146,7 +146,7 @@ use crate::pool::Buf;
 pub const MAX_WINDOW_LIMIT: usize = if usize::BITS > 32 { 1 << 31 } else { 1 << 30 };
 
 /// A zstd decoder: one-shot ([`decompress_into`](Self::decompress_into)) and streaming
-/// ([`codec::Decoder`](super::Decoder)), reusing one ruzstd `FrameDecoder` whose
+/// ([`codec::Decode`](super::Decode)), reusing one ruzstd `FrameDecoder` whose
 /// buffers were sized at construction.
 ///
 /// See the [module docs](self) for the limits and the memory it holds.
@@ -653,7 +653,7 @@ fn map_error(e: FrameDecoderError) -> DecodeError {
     }
 }
 
-impl super::Decoder for Decoder {
+impl super::Decode for Decoder {
     /// Decodes frames from `input` into `out`. [`Status::Done`] comes at the end of each
     /// frame (after its checksum was verified), with `consumed` at the frame's end;
     /// calling again goes on with the next frame. Skippable frames are skipped.
