@@ -17,19 +17,19 @@ use core::fmt;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
-pub struct Exhausted {
+pub struct AcquireError {
     /// How many buffers the pool has.
     pub capacity: usize,
 }
 
-impl Exhausted {
+impl AcquireError {
     /// The error for a pool of `capacity` buffers.
     pub const fn new(capacity: usize) -> Self {
         Self { capacity }
     }
 }
 
-impl fmt::Display for Exhausted {
+impl fmt::Display for AcquireError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
@@ -39,7 +39,7 @@ impl fmt::Display for Exhausted {
     }
 }
 
-impl core::error::Error for Exhausted {}
+impl core::error::Error for AcquireError {}
 
 /// A write would not fit in the buffer; nothing was written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -362,8 +362,8 @@ impl core::error::Error for EncodeError {}
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
 pub enum Error {
-    /// See [`Exhausted`].
-    Exhausted(Exhausted),
+    /// See [`AcquireError`].
+    Acquire(AcquireError),
     /// See [`CapacityError`].
     Capacity(CapacityError),
     /// See [`ClassError`].
@@ -381,7 +381,7 @@ pub enum Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Exhausted(e) => e.fmt(f),
+            Self::Acquire(e) => e.fmt(f),
             Self::Capacity(e) => e.fmt(f),
             Self::Class(e) => e.fmt(f),
             Self::Raw(e) => e.fmt(f),
@@ -395,7 +395,7 @@ impl fmt::Display for Error {
 impl core::error::Error for Error {
     fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
         match self {
-            Self::Exhausted(e) => Some(e),
+            Self::Acquire(e) => Some(e),
             Self::Capacity(e) => Some(e),
             Self::Class(e) => Some(e),
             Self::Raw(e) => Some(e),
@@ -417,7 +417,7 @@ macro_rules! from_error {
 }
 
 from_error! {
-    Exhausted => Exhausted,
+    AcquireError => Acquire,
     CapacityError => Capacity,
     ClassError => Class,
     RawError => Raw,

@@ -38,7 +38,7 @@
 //! - `critical-section`: for cores with no compare-and-swap (thumbv6m); atomics are
 //!   emulated inside a critical section (see [`pool`] for the design note). With
 //!   `async`, the waiter lock is a critical section too.
-//! - `async`: `acquire_async`, a future that waits for a buffer on any executor with no
+//! - `async`: `acquire`, a future that waits for a buffer on any executor with no
 //!   allocation (FIFO, cancel-safe; see `pool::Acquire`). Adds `intrusive-collections`.
 //! - `lz4`, `deflate`, `zstd`, `alloc`: the codecs (see [`codec`]).
 #![no_std]

@@ -117,7 +117,7 @@ fn new_pool_is_all_zero() {
 #[test]
 fn ready_at_once_when_free() {
     static POOL: Pool<2, 32> = Pool::new();
-    let mut fut = pin!(POOL.acquire_async());
+    let mut fut = pin!(POOL.acquire());
     let Poll::Ready(mut buf) = poll_noop(fut.as_mut()) else {
         panic!("a buffer was free")
     };
@@ -132,9 +132,9 @@ fn ready_at_once_when_free() {
 fn waiters_are_served_in_fifo_order_without_barging() {
     static POOL: Pool<1, 16> = Pool::new();
     let held = POOL.try_acquire().unwrap();
-    let mut a = pin!(POOL.acquire_async());
-    let mut b = pin!(POOL.acquire_async());
-    let mut c = pin!(POOL.acquire_async());
+    let mut a = pin!(POOL.acquire());
+    let mut b = pin!(POOL.acquire());
+    let mut c = pin!(POOL.acquire());
     assert!(poll_noop(a.as_mut()).is_pending());
     assert!(poll_noop(b.as_mut()).is_pending());
     assert!(poll_noop(c.as_mut()).is_pending());
@@ -142,7 +142,7 @@ fn waiters_are_served_in_fifo_order_without_barging() {
 
     drop(held); // to `a`, the oldest, not to the free list
     assert!(POOL.try_acquire().is_err(), "the buffer went to a waiter");
-    let mut late = pin!(POOL.acquire_async());
+    let mut late = pin!(POOL.acquire());
     assert!(
         poll_noop(late.as_mut()).is_pending(),
         "a newcomer must queue"
@@ -176,15 +176,15 @@ fn cancelling_a_waiter_unlinks_it() {
     static POOL: Pool<1, 16> = Pool::new();
     let held = POOL.try_acquire().unwrap();
     {
-        let mut a = pin!(POOL.acquire_async());
+        let mut a = pin!(POOL.acquire());
         assert!(poll_noop(a.as_mut()).is_pending());
-        let mut b = pin!(POOL.acquire_async());
+        let mut b = pin!(POOL.acquire());
         assert!(poll_noop(b.as_mut()).is_pending());
         // `a` and `b` are dropped here, queued: unlinked, the waiting bit cleared.
     }
     drop(held);
     assert_eq!(POOL.stats().available, 1);
-    let mut c = pin!(POOL.acquire_async());
+    let mut c = pin!(POOL.acquire());
     assert!(poll_noop(c.as_mut()).is_ready(), "fast path again");
 }
 
@@ -193,9 +193,9 @@ fn a_handed_buffer_is_passed_on_when_its_future_is_dropped() {
     static POOL: Pool<1, 16> = Pool::new();
     let mut held = POOL.try_acquire().unwrap();
     held.extend_from_slice(b"x").unwrap();
-    let mut b = pin!(POOL.acquire_async());
+    let mut b = pin!(POOL.acquire());
     {
-        let mut a = pin!(POOL.acquire_async());
+        let mut a = pin!(POOL.acquire());
         assert!(poll_noop(a.as_mut()).is_pending());
         assert!(poll_noop(b.as_mut()).is_pending());
         drop(held); // handed to `a`
@@ -209,7 +209,7 @@ fn a_handed_buffer_is_passed_on_when_its_future_is_dropped() {
     // And with nobody else waiting, a dropped handover goes back to the free list.
     let held = POOL.try_acquire().unwrap();
     {
-        let mut a = pin!(POOL.acquire_async());
+        let mut a = pin!(POOL.acquire());
         assert!(poll_noop(a.as_mut()).is_pending());
         drop(held);
     }
@@ -223,7 +223,7 @@ fn wakes_the_waiter_it_hands_to() {
     let flag = AtomicBool::new(false);
     let waker = waker_for(&flag);
     let held = POOL.try_acquire().unwrap();
-    let mut a = pin!(POOL.acquire_async());
+    let mut a = pin!(POOL.acquire());
     assert!(
         a.as_mut()
             .poll(&mut Context::from_waker(&waker))
@@ -239,7 +239,7 @@ fn wakes_the_waiter_it_hands_to() {
 #[should_panic(expected = "polled after it returned")]
 fn polling_after_completion_panics() {
     static POOL: Pool<1, 16> = Pool::new();
-    let mut a = pin!(POOL.acquire_async());
+    let mut a = pin!(POOL.acquire());
     let Poll::Ready(_buf) = poll_noop(a.as_mut()) else {
         panic!("free")
     };
@@ -253,7 +253,7 @@ fn size_classes_wait_on_the_fitting_class() {
     static CLASSES: SizeClasses<'static, 2> =
         SizeClasses::new([SMALL.pool_ref(), LARGE.pool_ref()]);
     let small = SMALL.try_acquire().unwrap();
-    let mut wait = pin!(CLASSES.acquire_async(10).unwrap());
+    let mut wait = pin!(CLASSES.acquire(10).unwrap());
     assert!(
         poll_noop(wait.as_mut()).is_pending(),
         "no fall-back to LARGE"
@@ -263,7 +263,7 @@ fn size_classes_wait_on_the_fitting_class() {
         panic!("handed over")
     };
     assert_eq!(buf.capacity(), 64);
-    assert!(CLASSES.acquire_async(2000).is_err());
+    assert!(CLASSES.acquire(2000).is_err());
 }
 
 /// A task: acquires, writes its pattern, lets others run, checks the pattern is
@@ -275,14 +275,14 @@ async fn worker(pool: PoolRef<'static>, id: u8, rounds: usize) {
         match round % 8 {
             3 => {
                 // Queue, then drop while queued.
-                let mut fut = pin!(pool.acquire_async());
+                let mut fut = pin!(pool.acquire());
                 if let Some(buf) = poll_once(fut.as_mut()).await {
                     check_and_release(buf, tag).await;
                 }
             }
             5 => {
                 // Queue, let releases happen (maybe to us), then drop unpolled.
-                let mut fut = pin!(pool.acquire_async());
+                let mut fut = pin!(pool.acquire());
                 if let Some(buf) = poll_once(fut.as_mut()).await {
                     check_and_release(buf, tag).await;
                 } else {
@@ -290,7 +290,7 @@ async fn worker(pool: PoolRef<'static>, id: u8, rounds: usize) {
                 }
             }
             _ => {
-                let buf = pool.acquire_async().await;
+                let buf = pool.acquire().await;
                 check_and_release(buf, tag).await;
             }
         }
@@ -342,7 +342,7 @@ fn a_region_pool_waits_too() {
         bufpress::pool::RegionPool::new(&mut region, 64, 4).unwrap();
     let a = pool.try_acquire().unwrap();
     let b = pool.try_acquire().unwrap();
-    let mut wait = pin!(pool.acquire_async());
+    let mut wait = pin!(pool.acquire());
     assert!(poll_noop(wait.as_mut()).is_pending());
     drop(b);
     assert!(poll_noop(wait.as_mut()).is_ready());
@@ -359,14 +359,14 @@ fn value_pool_tasks_wait_for_a_state() {
     static STATES: ValuePool<[u32; 4], 1> = ValuePool::new([[0; 4]]);
 
     let mut holder = pin!(async {
-        let mut state = STATES.acquire_async().await;
+        let mut state = STATES.acquire().await;
         state[0] += 1;
         for _ in 0..3 {
             yield_now().await; // holds the state across awaits
         }
     });
     let mut waiter = pin!(async {
-        let mut state = STATES.acquire_async().await;
+        let mut state = STATES.acquire().await;
         state[0] += 1;
         assert_eq!(state[0], 2, "the holder's write is seen");
     });
@@ -377,7 +377,7 @@ fn value_pool_tasks_wait_for_a_state() {
     // Cancelled while waiting: the queue is left, nothing is lost.
     let held = STATES.try_acquire().unwrap();
     {
-        let mut fut = pin!(STATES.acquire_async());
+        let mut fut = pin!(STATES.acquire());
         assert!(poll_noop(fut.as_mut()).is_pending());
     }
     drop(held);

@@ -51,7 +51,7 @@ fn static_pools_are_in_bss_and_the_control_is_not() {
     #[cfg(feature = "async")]
     {
         assert_eq!(place(&WAITED), ".bss");
-        let fut = core::pin::pin!(WAITED.acquire_async());
+        let fut = core::pin::pin!(WAITED.acquire());
         let mut cx = core::task::Context::from_waker(core::task::Waker::noop());
         assert!(core::future::Future::poll(fut, &mut cx).is_ready());
     }

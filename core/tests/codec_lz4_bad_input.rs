@@ -28,11 +28,11 @@ fn stream_result(input: &[u8], limit: u64) -> Result<Vec<u8>, DecodeError> {
     static P: Pool<2, 100> = Pool::new();
     let mut results = Vec::new();
     for max_piece in [input.len().max(1), 3] {
-        let mut decoder = DECODERS.acquire();
+        let mut decoder = DECODERS.acquire_blocking();
         decoder.reset();
         decoder.set_max_output(u64::MAX);
         decoder.set_max_output(limit);
-        let mut out = P.acquire();
+        let mut out = P.acquire_blocking();
         let r = stream_decode(&mut *decoder, input, &mut out, &mut Rng::new(1), max_piece);
         if let Ok((data, _)) = &r {
             assert!(data.len() as u64 <= limit);
@@ -275,11 +275,11 @@ fn content_size_is_checked_and_limits_hold() {
         both_fail(&with_header_checksum(bad), DecodeError::Corrupt);
     }
     // A declared size beyond the limit fails before writing anything.
-    let mut decoder = DECODERS.acquire();
+    let mut decoder = DECODERS.acquire_blocking();
     decoder.reset();
     decoder.set_max_output(u64::MAX);
     decoder.set_max_output(699);
-    let mut out = P.acquire();
+    let mut out = P.acquire_blocking();
     let e = decoder.decode(&f, &mut out).unwrap_err();
     assert_eq!(
         e,
@@ -291,7 +291,7 @@ fn content_size_is_checked_and_limits_hold() {
     assert!(out.is_empty());
     static LIMITED: ValuePool<Decoder<DEC64>, 1> =
         ValuePool::new([const { Decoder::new().with_max_output(699) }]);
-    let mut limited = LIMITED.acquire();
+    let mut limited = LIMITED.acquire_blocking();
     assert_eq!(limited.max_output(), 699);
     assert_eq!(limited.decode(&f, &mut out).unwrap_err(), e);
     drop(limited);
@@ -305,7 +305,7 @@ fn content_size_is_checked_and_limits_hold() {
     assert_eq!(decoder.content_size(), None);
     // The one-shot: a declared size beyond the buffer, before writing.
     static TINY: Pool<1, 699> = Pool::new();
-    let mut tiny = TINY.acquire();
+    let mut tiny = TINY.acquire_blocking();
     assert_eq!(
         lz4::decompress_frame_into(&f, &mut tiny).unwrap_err(),
         DecodeError::OutputTooSmall {
@@ -330,14 +330,14 @@ fn small_decode(f: &[u8]) -> Result<Vec<u8>, DecodeError> {
     static P: Pool<2, 100> = Pool::new();
     let mut results = Vec::new();
     for max_piece in [f.len().max(1), 3] {
-        let mut decoder = SMALL_DECODER.acquire();
+        let mut decoder = SMALL_DECODER.acquire_blocking();
         decoder.reset();
         decoder.set_max_output(u64::MAX);
         let r = if max_piece == 3 {
-            let mut out = P.acquire();
+            let mut out = P.acquire_blocking();
             stream_decode(&mut *decoder, f, &mut out, &mut Rng::new(2), max_piece).map(|(d, _)| d)
         } else {
-            let mut out = ONE_SHOT.acquire();
+            let mut out = ONE_SHOT.acquire_blocking();
             let r = decoder.decode(f, &mut out);
             if r.is_err() {
                 assert!(out.is_empty(), "committed on error: {r:?}");
@@ -431,13 +431,13 @@ fn blocks_beyond_the_state_are_refused_before_writing() {
         Decoder::<{ 128 * 1024 }>::max_block_size(BlockMode::Linked),
         32 * 1024
     );
-    let mut d = INDEP.acquire();
+    let mut d = INDEP.acquire_blocking();
     for (len, expected) in [(100, Ok(())), (20_000, Ok(())), (40_000, Err(64 * 1024))] {
         let input = data(Kind::Text, len, 6);
         let f = frame(&input, &linked);
         d.reset();
         d.set_max_output(u64::MAX);
-        let mut out = P.acquire();
+        let mut out = P.acquire_blocking();
         match (d.decode(&f, &mut out), expected) {
             (Ok(p), Ok(())) => {
                 assert_eq!(p.status, Status::Done);
@@ -466,11 +466,11 @@ fn a_bomb_stops_at_the_limit() {
     let limit: u64 = if MIRI { 20_000 } else { 70_000 };
     let f = frame(&zeros, &FrameSettings::new());
     assert!(f.len() < zeros.len() / 100);
-    let mut decoder = DECODERS.acquire();
+    let mut decoder = DECODERS.acquire_blocking();
     decoder.reset();
     decoder.set_max_output(u64::MAX);
     decoder.set_max_output(limit);
-    let mut out = P.acquire();
+    let mut out = P.acquire_blocking();
     let mut total = 0;
     let mut at = 0;
     let e = loop {
@@ -500,7 +500,7 @@ fn a_bomb_stops_at_the_limit() {
         Ok::<(), ()>(())
     });
     assert_eq!(r, Err(codec::StreamError::Codec(e)));
-    let mut small = P.acquire();
+    let mut small = P.acquire_blocking();
     assert!(matches!(
         lz4::decompress_frame_into(&f, &mut small),
         Err(DecodeError::OutputTooSmall { .. })
@@ -515,10 +515,10 @@ fn empty_input_and_trailing_data() {
     let _serial = serial();
     static P: Pool<2, 4096> = Pool::new();
     assert_eq!(unframe(&[]), Err(DecodeError::Truncated));
-    let mut decoder = DECODERS.acquire();
+    let mut decoder = DECODERS.acquire_blocking();
     decoder.reset();
     decoder.set_max_output(u64::MAX);
-    let mut out = P.acquire();
+    let mut out = P.acquire_blocking();
     assert_eq!(
         decoder.decode(&[], &mut out).unwrap(),
         Progress {

@@ -13,15 +13,15 @@ use lz4_support::*;
 fn blocks_round_trip_every_kind_and_size() {
     let _serial = serial();
     static BLOCK: Pool<2, OUT> = Pool::new();
-    let mut table = TABLES.acquire();
+    let mut table = TABLES.acquire_blocking();
     for &len in sizes() {
         for (i, kind) in KINDS.into_iter().enumerate() {
             let input = data(kind, len, i as u64);
-            let mut packed = BLOCK.acquire();
+            let mut packed = BLOCK.acquire_blocking();
             let n = lz4::compress_into(&input, &mut packed, &mut table).unwrap();
             assert_eq!(n, packed.len());
             assert!(n <= lz4::max_compressed_len(len), "{kind:?} {len}: {n}");
-            let mut back = BLOCK.acquire();
+            let mut back = BLOCK.acquire_blocking();
             assert_eq!(lz4::decompress_into(&packed, &mut back).unwrap(), len);
             assert!(back[..] == input[..], "{kind:?} {len}");
             if matches!(kind, Kind::Zeros) && len > 1000 {
@@ -37,11 +37,11 @@ fn blocks_append_after_existing_bytes() {
     let _serial = serial();
     static P: Pool<2, 4096> = Pool::new();
     let input = data(Kind::Text, 1000, 1);
-    let mut packed = P.acquire();
+    let mut packed = P.acquire_blocking();
     packed.extend_from_slice(b"hdr").unwrap();
-    let n = lz4::compress_into(&input, &mut packed, &mut TABLES.acquire()).unwrap();
+    let n = lz4::compress_into(&input, &mut packed, &mut TABLES.acquire_blocking()).unwrap();
     assert_eq!(packed.len(), 3 + n);
-    let mut back = P.acquire();
+    let mut back = P.acquire_blocking();
     back.extend_from_slice(b"xy").unwrap();
     lz4::decompress_into(&packed[3..], &mut back).unwrap();
     assert_eq!(&back[..2], b"xy");
@@ -53,9 +53,9 @@ fn block_errors_are_typed_and_commit_nothing() {
     let _serial = serial();
     static SMALL: Pool<2, 64> = Pool::new();
     static P: Pool<2, 8192> = Pool::new();
-    let mut table = TABLES.acquire();
+    let mut table = TABLES.acquire_blocking();
     let input = data(Kind::Random, 1000, 2);
-    let mut out = SMALL.acquire();
+    let mut out = SMALL.acquire_blocking();
     out.push(1).unwrap();
     let e = lz4::compress_into(&input, &mut out, &mut table).unwrap_err();
     assert_eq!(
@@ -71,7 +71,7 @@ fn block_errors_are_typed_and_commit_nothing() {
     out.clear();
     assert!(lz4::compress_into(&zeros, &mut out, &mut table).unwrap() < 64);
 
-    let mut packed = P.acquire();
+    let mut packed = P.acquire_blocking();
     lz4::compress_into(&input, &mut packed, &mut table).unwrap();
     out.clear();
     assert_eq!(
@@ -82,7 +82,7 @@ fn block_errors_are_typed_and_commit_nothing() {
         }
     );
     assert!(out.is_empty());
-    let mut back = P.acquire();
+    let mut back = P.acquire_blocking();
     assert_eq!(
         lz4::decompress_into(&[], &mut back).unwrap_err(),
         DecodeError::Corrupt
@@ -137,8 +137,8 @@ fn every_literal_length_and_every_output_capacity() {
     // Round trips over every literal length, then every capacity short of the
     // block: a typed error, nothing committed, never a write past the buffer.
     static P: Pool<2, 8192> = Pool::new();
-    let mut table = TABLES.acquire();
-    let (mut packed, mut back) = (P.acquire(), P.acquire());
+    let mut table = TABLES.acquire_blocking();
+    let (mut packed, mut back) = (P.acquire_blocking(), P.acquire_blocking());
     for seed in 0..if MIRI { 2 } else { 8 } {
         let input = sequences(seed, if MIRI { 1500 } else { 6000 });
         packed.clear();
@@ -176,8 +176,8 @@ fn a_table_is_reused_across_unrelated_messages() {
     // Stale positions from earlier messages never leak into later ones: the output
     // depends only on the message, not on the table's history.
     static P: Pool<2, 70_000> = Pool::new();
-    let mut used = TABLES.acquire();
-    let (mut a, mut b) = (P.acquire(), P.acquire());
+    let mut used = TABLES.acquire_blocking();
+    let (mut a, mut b) = (P.acquire_blocking(), P.acquire_blocking());
     for seed in 0..if MIRI { 3 } else { 20 } {
         let input = data(KINDS[seed % 5], 1 + seed * 3001, seed as u64);
         a.clear();

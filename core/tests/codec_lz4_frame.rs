@@ -95,7 +95,7 @@ fn streaming_gives_the_one_shot_bytes_in_any_pieces() {
             .with_content_size((run % 3 == 1).then_some(input.len() as u64));
         let expected = frame(&input, &s);
 
-        let mut encoder = ENCODERS.acquire();
+        let mut encoder = ENCODERS.acquire_blocking();
         encoder.set_settings(s).unwrap();
         let max_piece = if MIRI {
             5_000
@@ -115,17 +115,17 @@ fn streaming_gives_the_one_shot_bytes_in_any_pieces() {
         .unwrap();
         assert!(big == expected, "run {run}: encode_to frame differs");
 
-        let mut decoder = DECODERS.acquire();
+        let mut decoder = DECODERS.acquire_blocking();
         decoder.reset();
         decoder.set_max_output(u64::MAX);
-        let mut out = SMALL.acquire();
+        let mut out = SMALL.acquire_blocking();
         let (back, consumed) =
             stream_decode(&mut *decoder, &expected, &mut out, &mut rng, max_piece).unwrap();
         assert_eq!(consumed, expected.len());
         assert!(back == input, "run {run}: streamed decode differs");
         drop(out);
         decoder.reset();
-        let mut out = LARGE.acquire();
+        let mut out = LARGE.acquire_blocking();
         let (back, _) =
             stream_decode(&mut *decoder, &expected, &mut out, &mut rng, 1 << 20).unwrap();
         assert!(back == input);
@@ -149,14 +149,14 @@ fn big_blocks_stream_through_big_states() {
                 .with_block_mode(mode)
                 .with_block_checksum(true);
             let expected = frame(&input, &s);
-            let mut encoder = BIG_ENCODER.acquire();
+            let mut encoder = BIG_ENCODER.acquire_blocking();
             encoder.set_settings(s).unwrap();
             let streamed = stream_encode(&mut *encoder, &input, &SMALL, &mut rng, 100_000);
             assert!(streamed == expected, "{size:?} {mode:?}");
-            let mut decoder = BIG_DECODER.acquire();
+            let mut decoder = BIG_DECODER.acquire_blocking();
             decoder.reset();
             decoder.set_max_output(u64::MAX);
-            let mut out = SMALL.acquire();
+            let mut out = SMALL.acquire_blocking();
             let (back, _) =
                 stream_decode(&mut *decoder, &expected, &mut out, &mut rng, 100_000).unwrap();
             assert!(back == input, "{size:?} {mode:?}");
@@ -190,10 +190,10 @@ fn frames_in_a_row_and_skippable_frames() {
     assert_eq!(unframe(&skip).unwrap(), b"");
 
     // The decoder stops at each frame's end.
-    let mut decoder = DECODERS.acquire();
+    let mut decoder = DECODERS.acquire_blocking();
     decoder.reset();
     decoder.set_max_output(u64::MAX);
-    let mut out = P.acquire();
+    let mut out = P.acquire_blocking();
     let p = decoder.decode(&with_lead, &mut out).unwrap();
     assert_eq!(p.status, Status::Done);
     assert_eq!(p.consumed, skip.len() + first);
@@ -215,7 +215,7 @@ fn frames_in_a_row_and_skippable_frames() {
 fn encoder_settings_and_misuse_are_errors() {
     let _serial = serial();
     static P: Pool<2, 4096> = Pool::new();
-    let mut encoder = ENCODERS.acquire();
+    let mut encoder = ENCODERS.acquire_blocking();
     // A 64 KiB-linked state cannot hold 256 KiB blocks.
     assert_eq!(
         encoder.set_settings(FrameSettings::new().with_block_size(BlockSize::Max256KiB)),
@@ -224,7 +224,7 @@ fn encoder_settings_and_misuse_are_errors() {
     encoder
         .set_settings(FrameSettings::new().with_content_size(Some(5)))
         .unwrap();
-    let mut out = P.acquire();
+    let mut out = P.acquire_blocking();
     assert_eq!(
         encoder.encode(b"123456", &mut out),
         Err(EncodeError::InvalidSetting)
@@ -254,20 +254,20 @@ fn encoder_settings_and_misuse_are_errors() {
             b"abc",
             &mut out,
             &FrameSettings::new().with_content_size(Some(4)),
-            &mut TABLES.acquire()
+            &mut TABLES.acquire_blocking()
         ),
         Err(EncodeError::InvalidSetting)
     );
     // ... and refuses a buffer too small, committing nothing.
     static TINY: Pool<1, 16> = Pool::new();
-    let mut tiny = TINY.acquire();
+    let mut tiny = TINY.acquire_blocking();
     let random = data(Kind::Random, 100, 1);
     assert!(matches!(
         lz4::compress_frame_into(
             &random,
             &mut tiny,
             &FrameSettings::new(),
-            &mut TABLES.acquire()
+            &mut TABLES.acquire_blocking()
         ),
         Err(EncodeError::OutputTooSmall {
             needed: Some(_),

@@ -55,7 +55,7 @@ fn release_wakes_a_waiter() {
             let pool = pool.clone();
             thread::spawn(move || drop(pool.try_from_raw(raw).unwrap()))
         };
-        let buf = block_on(pool.acquire_async());
+        let buf = block_on(pool.acquire());
         assert_eq!(buf.capacity(), 8);
         drop(buf);
         releaser.join().unwrap();
@@ -76,8 +76,8 @@ fn two_waiters_and_a_release() {
             thread::spawn(move || drop(pool.try_from_raw(raw).unwrap()))
         };
         let order = block_on(async {
-            let mut first = pin!(pool.acquire_async());
-            let mut second = pin!(pool.acquire_async());
+            let mut first = pin!(pool.acquire());
+            let mut second = pin!(pool.acquire());
             let mut order = Vec::new();
             std::future::poll_fn(|cx| {
                 if order.len() < 2 && !order.contains(&1) {
@@ -119,7 +119,7 @@ fn cancel_races_with_release() {
             thread::spawn(move || drop(pool.try_from_raw(raw).unwrap()))
         };
         {
-            let mut fut = pin!(pool.acquire_async());
+            let mut fut = pin!(pool.acquire());
             let polled = fut.as_mut().poll(&mut Context::from_waker(Waker::noop()));
             if let Poll::Ready(buf) = polled {
                 drop(buf);
@@ -149,7 +149,7 @@ fn try_acquire_races_a_waiter() {
                 }
             })
         };
-        let mut buf = block_on(pool.acquire_async());
+        let mut buf = block_on(pool.acquire());
         buf.push(2).unwrap();
         assert_eq!(&buf[..], &[2]);
         drop(buf);
@@ -175,8 +175,8 @@ fn two_releases_two_waiters() {
             })
         };
         block_on(async {
-            let mut first = pin!(pool.acquire_async());
-            let mut second = pin!(pool.acquire_async());
+            let mut first = pin!(pool.acquire());
+            let mut second = pin!(pool.acquire());
             let mut got = [None, None];
             std::future::poll_fn(|cx| {
                 if got[0].is_none() {
@@ -233,7 +233,7 @@ fn a_waker_panicking_while_another_task_queues() {
     model(|| {
         let pool = Arc::new(Small::new());
         let raw = pool.try_acquire().unwrap().into_raw();
-        let mut first = Box::pin(pool.acquire_async());
+        let mut first = Box::pin(pool.acquire());
         let panicky = panicking_waker();
         assert!(
             first
@@ -248,7 +248,7 @@ fn a_waker_panicking_while_another_task_queues() {
                 let _ = catch_unwind(AssertUnwindSafe(|| drop(pool.try_from_raw(raw).unwrap())));
             })
         };
-        let mut second = Box::pin(pool.acquire_async());
+        let mut second = Box::pin(pool.acquire());
         let _ = catch_unwind(AssertUnwindSafe(|| {
             second
                 .as_mut()

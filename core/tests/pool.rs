@@ -1,6 +1,6 @@
 //! Behaviour of the pools, the guard, raw handles, size classes and value pools.
 
-use bufpress::error::{CapacityError, ClassError, Exhausted, RawError, RegionError};
+use bufpress::error::{AcquireError, CapacityError, ClassError, RawError, RegionError};
 use bufpress::pool::{
     Align8, Align16, Align64, Align4096, Alignment, Pool, RawBuf, RegionPool, SizeClasses,
     ValuePool,
@@ -13,7 +13,7 @@ fn every_buffer_is_handed_out_once_then_exhausted() {
     let mut indices: Vec<usize> = bufs.iter().map(|b| b.index()).collect();
     indices.sort_unstable();
     assert_eq!(indices, [0, 1, 2, 3]);
-    assert_eq!(pool.try_acquire().unwrap_err(), Exhausted::new(4));
+    assert_eq!(pool.try_acquire().unwrap_err(), AcquireError::new(4));
     let s = pool.stats();
     assert_eq!(
         (s.capacity, s.available, s.in_use, s.high_water),
@@ -44,7 +44,7 @@ fn the_same_buffer_comes_back() {
     assert_eq!(again.index(), index);
     assert_eq!(again.as_mut_ptr(), ptr);
     // Without scrubbing the old bytes are still there (in the spare capacity).
-    assert_eq!(&again.spare_mut(4).unwrap()[..], b"kept");
+    assert_eq!(&again.try_spare_capacity_mut(4).unwrap()[..], b"kept");
     assert!(again.is_empty());
 }
 
@@ -97,7 +97,7 @@ fn the_guard_is_a_bounded_vector() {
     buf.commit(3).unwrap();
     assert_eq!(&buf[..], b"ABxyz");
     assert!(buf.commit(4).is_err());
-    assert!(buf.spare_mut(4).is_err());
+    assert!(buf.try_spare_capacity_mut(4).is_err());
     assert_eq!(buf.commit(usize::MAX).unwrap_err().needed, usize::MAX);
     assert_eq!(buf.len(), 5);
     buf.clear();
@@ -111,7 +111,7 @@ fn scrub_zeroes_what_the_holder_wrote() {
     let pool: Pool<1, 64, Align8, true> = Pool::new();
     let mut a = pool.try_acquire().unwrap();
     a.extend_from_slice(&[0xAA; 10]).unwrap();
-    a.spare_mut(20).unwrap().fill(0xBB); // written but never committed
+    a.try_spare_capacity_mut(20).unwrap().fill(0xBB); // written but never committed
     a.truncate(3);
     drop(a);
     let mut b = pool.try_acquire().unwrap();
@@ -128,7 +128,7 @@ fn scrub_covers_buffers_that_went_through_raw_handles() {
     let mut a = pool.try_acquire().unwrap();
     let ptr = a.as_mut_ptr();
     a.extend_from_slice(b"head").unwrap();
-    a.spare_mut(8).unwrap().fill(7); // past len: zeroed by into_raw
+    a.try_spare_capacity_mut(8).unwrap().fill(7); // past len: zeroed by into_raw
     let raw = a.into_raw();
     // A DMA engine writes 12 bytes while the buffer is raw.
     // SAFETY: the buffer is held (as `raw`) and 32 bytes long; nobody else touches it.
@@ -292,7 +292,7 @@ fn value_pools_hand_out_each_value_once() {
     }
     let total: usize = pool.values_mut().iter().map(Vec::len).sum();
     assert_eq!(total, 4); // the value was kept, not replaced
-    let held = pool.acquire();
+    let held = pool.acquire_blocking();
     assert!(format!("{held:?}").contains("Value"));
 }
 
@@ -300,13 +300,13 @@ fn value_pools_hand_out_each_value_once() {
 fn acquire_waits_for_a_release_and_spinning_is_bounded() {
     static POOL: Pool<1, 8> = Pool::new();
     let held = POOL.try_acquire().unwrap();
-    assert_eq!(POOL.acquire_spinning(10).unwrap_err(), Exhausted::new(1));
+    assert_eq!(POOL.acquire_spinning(10).unwrap_err(), AcquireError::new(1));
     std::thread::scope(|s| {
         s.spawn(move || {
             std::thread::sleep(std::time::Duration::from_millis(20));
             drop(held);
         });
-        let buf = POOL.acquire();
+        let buf = POOL.acquire_blocking();
         assert_eq!(buf.index(), 0);
     });
     assert_eq!(POOL.stats().available, 1);
@@ -315,7 +315,7 @@ fn acquire_waits_for_a_release_and_spinning_is_bounded() {
 #[test]
 fn a_zero_sized_pool_is_always_empty() {
     let pool: Pool<0, 64> = Pool::new();
-    assert_eq!(pool.try_acquire().unwrap_err(), Exhausted::new(0));
+    assert_eq!(pool.try_acquire().unwrap_err(), AcquireError::new(0));
     let s = pool.stats();
     assert_eq!((s.capacity, s.available), (0, 0));
 }
@@ -323,7 +323,7 @@ fn a_zero_sized_pool_is_always_empty() {
 #[test]
 fn errors_display_in_lowercase_with_context() {
     let errors: [bufpress::Error; 5] = [
-        Exhausted::new(4).into(),
+        AcquireError::new(4).into(),
         CapacityError::new(9, 8).into(),
         ClassError::TooLarge {
             requested: 10,

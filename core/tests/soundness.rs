@@ -189,7 +189,7 @@ fn a_panicking_waker_clone_leaves_the_waiter_queue_usable() {
     quiet_waker_panics();
 
     let held = POOL.try_acquire().unwrap();
-    let mut queued = Box::pin(POOL.acquire_async());
+    let mut queued = Box::pin(POOL.acquire());
     assert!(
         queued
             .as_mut()
@@ -266,7 +266,7 @@ fn a_waker_panicking_while_another_task_queues_leaves_no_dangling_node() {
         rounds += 1;
         let held = POOL.try_acquire().expect("every buffer came back");
         // The first waiter, whose waker panics.
-        let mut first = Box::pin(POOL.acquire_async());
+        let mut first = Box::pin(POOL.acquire());
         assert!(
             first
                 .as_mut()
@@ -276,7 +276,7 @@ fn a_waker_panicking_while_another_task_queues_leaves_no_dangling_node() {
         hand.send(held).unwrap();
         GO.store(rounds as u32, Ordering::Release);
         // The second waiter queues while the release runs on the other thread.
-        let mut second = Box::pin(POOL.acquire_async());
+        let mut second = Box::pin(POOL.acquire());
         let polled = catch_unwind(AssertUnwindSafe(|| {
             second
                 .as_mut()

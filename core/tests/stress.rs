@@ -91,7 +91,7 @@ fn run(threads: usize) {
                         3 if held.is_empty() => {
                             // The blocking acquire, only by a thread holding nothing:
                             // then every held buffer belongs to a thread that runs on.
-                            let mut buf = shared.pool.acquire();
+                            let mut buf = shared.pool.acquire_blocking();
                             shared.take(&mut buf, me, stamp);
                             held.push((buf, stamp));
                         }

@@ -42,7 +42,7 @@ pub fn to_io_error(err: impl Into<bufpress::Error>) -> io::Error {
 pub fn io_error_kind(err: &bufpress::Error) -> io::ErrorKind {
     use io::ErrorKind as K;
     match err {
-        E::Exhausted(_) | E::Class(ClassError::Exhausted { .. }) => K::OutOfMemory,
+        E::Acquire(_) | E::Class(ClassError::Exhausted { .. }) => K::OutOfMemory,
         E::Capacity(_)
         | E::Decode(DecodeError::OutputTooSmall { .. })
         | E::Encode(EncodeError::OutputTooSmall { .. }) => K::WriteZero,
@@ -59,7 +59,7 @@ pub fn io_error_kind(err: &bufpress::Error) -> io::ErrorKind {
 pub fn stream_to_io_error<C: Into<bufpress::Error>>(err: StreamError<C, io::Error>) -> io::Error {
     match err {
         StreamError::Codec(e) => to_io_error(e),
-        StreamError::Exhausted(e) => to_io_error(e),
+        StreamError::Acquire(e) => to_io_error(e),
         StreamError::Sink(e) => e,
         // `StreamError` is non-exhaustive; no other variant exists today.
         _ => io::Error::other("stream failed"),

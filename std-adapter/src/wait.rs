@@ -38,7 +38,7 @@ impl AcquirePolicy {
 
 /// Takes a buffer from `pool`, blocking the thread up to `timeout` while the pool is
 /// empty: the thread parks in the pool's FIFO waiter queue (bufpress's
-/// [`acquire_async`](PoolRef::acquire_async)) and the release that hands it a buffer
+/// [`acquire`](PoolRef::acquire)) and the release that hands it a buffer
 /// unparks it; no spinning, no polling. Waiting threads are served in arrival order;
 /// a thread that times out leaves the queue, and a buffer handed to it in that instant
 /// goes to the next waiter.
@@ -82,7 +82,7 @@ pub fn acquire_timeout(pool: PoolRef<'_>, timeout: Duration) -> io::Result<Buf<'
     let deadline = Instant::now().checked_add(timeout);
     let waker = THREAD_WAKER.with(Waker::clone);
     let mut cx = Context::from_waker(&waker);
-    let mut wait = pin!(pool.acquire_async());
+    let mut wait = pin!(pool.acquire());
     loop {
         if let Poll::Ready(buf) = wait.as_mut().poll(&mut cx) {
             return Ok(buf);

@@ -2,17 +2,17 @@
 //!
 //! Benchmark ids:
 //!
-//! - `async/uncontended/{try_acquire,acquire_async}`: one acquire + release of a free
+//! - `async/uncontended/{try_acquire,acquire}`: one acquire + release of a free
 //!   buffer from a `static Pool<64, 4096>`: `try_acquire` against polling a pinned
-//!   `acquire_async()` future once (with a no-op waker, so only the future's own cost
+//!   `acquire()` future once (with a no-op waker, so only the future's own cost
 //!   is measured). The two are timed in alternating chunks of 1,000 (see `paired`).
-//!   Target: `acquire_async` <= 1.5x `try_acquire`. For information,
+//!   Target: `acquire` <= 1.5x `try_acquire`. For information,
 //!   `try_acquire_opaque` is `try_acquire` through a `PoolRef` the compiler cannot
 //!   constant-fold (as a future, size classes or a codec hold it).
 //! - `async/handoff/{bufs}b/{tasks}t/{bufpress,semaphore}`: `tasks` tokio tasks on a
 //!   2-worker multi-threaded runtime share `bufs` buffers; each task acquires, writes
 //!   64 bytes, yields to the scheduler while it holds the buffer (so the others must
-//!   wait), and releases. `bufpress` waits with `acquire_async`; `semaphore` is the
+//!   wait), and releases. `bufpress` waits with `acquire`; `semaphore` is the
 //!   usual alternative, a fair `tokio::sync::Semaphore` with `bufs` permits guarding a
 //!   pool (`acquire().await`, then `try_acquire`, which cannot fail under a permit).
 //!   The time is per acquisition (criterion's iteration); each sample of one design
@@ -54,10 +54,10 @@ fn round_trip_try_opaque() {
     black_box(buf.index());
 }
 
-/// One acquire + release through an `acquire_async` future polled once.
+/// One acquire + release through an `acquire` future polled once.
 #[inline(always)]
 fn round_trip_async(cx: &mut Context<'_>) {
-    let fut = pin!(UNCONTENDED.acquire_async());
+    let fut = pin!(UNCONTENDED.acquire());
     let Poll::Ready(buf) = fut.poll(cx) else {
         panic!("a buffer is free")
     };
@@ -99,7 +99,7 @@ fn uncontended(c: &mut Criterion) {
         let mut cx = Context::from_waker(Waker::noop());
         b.iter_custom(|iters| paired(iters, round_trip_try_opaque, || round_trip_async(&mut cx)));
     });
-    g.bench_function("acquire_async", |b| {
+    g.bench_function("acquire", |b| {
         let mut cx = Context::from_waker(Waker::noop());
         b.iter_custom(|iters| paired(iters, || round_trip_async(&mut cx), round_trip_try));
     });
@@ -133,7 +133,7 @@ where
     })
 }
 
-/// One task of the `bufpress` design: `n` acquisitions with `acquire_async`.
+/// One task of the `bufpress` design: `n` acquisitions with `acquire`.
 async fn bufpress_task(bufs: usize, n: u64) {
     let pool = if bufs == 1 {
         BUFPRESS_1.pool_ref()
@@ -141,7 +141,7 @@ async fn bufpress_task(bufs: usize, n: u64) {
         BUFPRESS_4.pool_ref()
     };
     for _ in 0..n {
-        let mut buf = pool.acquire_async().await;
+        let mut buf = pool.acquire().await;
         buf.extend_from_slice(black_box(&BYTES)).expect("fits");
         tokio::task::yield_now().await;
         black_box(buf.as_ptr());

@@ -184,14 +184,14 @@ fn benches(c: &mut Criterion) {
                     for _ in 0..threads {
                         s.spawn(|| {
                             for _ in 0..PER_THREAD {
-                                let mut frame = BUFS.acquire();
+                                let mut frame = BUFS.acquire_blocking();
                                 encoders
-                                    .acquire()
+                                    .acquire_blocking()
                                     .compress_into(&data, &mut frame)
                                     .expect("compress");
-                                let mut out = BUFS.acquire();
+                                let mut out = BUFS.acquire_blocking();
                                 decoders
-                                    .acquire()
+                                    .acquire_blocking()
                                     .decompress_into(&frame, &mut out)
                                     .expect("decompress");
                                 black_box(out.len());

@@ -39,14 +39,14 @@ fn main() {
                     s.spawn(|| {
                         let before = cpu_ticks();
                         for _ in 0..PER_THREAD {
-                            let mut frame = SCALE.acquire();
+                            let mut frame = SCALE.acquire_blocking();
                             encoders
-                                .acquire()
+                                .acquire_blocking()
                                 .compress_into(&data, &mut frame)
                                 .expect("c");
-                            let mut out = SCALE.acquire();
+                            let mut out = SCALE.acquire_blocking();
                             decoders
-                                .acquire()
+                                .acquire_blocking()
                                 .decompress_into(&frame, &mut out)
                                 .expect("d");
                         }

@@ -30,7 +30,7 @@ async fn task(id: u32, quota: usize) {
         let buf = if rng.below(16) == 0 {
             // A cancellation: a timeout of 0 to 49 µs around the wait.
             let limit = Duration::from_micros(rng.below(50) as u64);
-            match tokio::time::timeout(limit, POOL.acquire_async()).await {
+            match tokio::time::timeout(limit, POOL.acquire()).await {
                 Ok(buf) => buf,
                 Err(_) => {
                     CANCELLED.fetch_add(1, Ordering::Relaxed);
@@ -38,7 +38,7 @@ async fn task(id: u32, quota: usize) {
                 }
             }
         } else {
-            POOL.acquire_async().await
+            POOL.acquire().await
         };
         let mut buf = buf;
         let slot = &OWNER[buf.index()];

@@ -58,8 +58,8 @@ fn waiting_handover_and_cancellation_allocate_nothing_on_one_thread() {
         for cycle in 0..CYCLES {
             let a = POOL.try_acquire().unwrap();
             let b = POOL.try_acquire().unwrap();
-            let mut w1 = pin!(POOL.acquire_async());
-            let mut w3 = pin!(POOL.acquire_async());
+            let mut w1 = pin!(POOL.acquire());
+            let mut w3 = pin!(POOL.acquire());
             assert!(w1.as_mut().poll(&mut cx).is_pending());
             // Releases `a`, which goes to w1, the oldest waiter, and wakes it.
             macro_rules! release_a_to_w1 {
@@ -75,7 +75,7 @@ fn waiting_handover_and_cancellation_allocate_nothing_on_one_thread() {
                 }};
             }
             let got = if cycle % 2 == 0 {
-                let mut w2 = pin!(POOL.acquire_async());
+                let mut w2 = pin!(POOL.acquire());
                 assert!(w2.as_mut().poll(&mut cx).is_pending());
                 assert!(w3.as_mut().poll(&mut cx).is_pending()); // queued behind w2
                 let got = release_a_to_w1!();
@@ -83,7 +83,7 @@ fn waiting_handover_and_cancellation_allocate_nothing_on_one_thread() {
                 got
             } else {
                 {
-                    let mut w2 = pin!(POOL.acquire_async());
+                    let mut w2 = pin!(POOL.acquire());
                     assert!(w2.as_mut().poll(&mut cx).is_pending());
                     assert!(w3.as_mut().poll(&mut cx).is_pending());
                     // w2 is cancelled here, queued.
@@ -115,7 +115,7 @@ fn waiting_across_two_threads_allocates_nothing() {
             {
                 let _counted = TrackThread::start();
                 for _ in 0..CYCLES {
-                    let buf = block_on(POOL.acquire_async(), &waker);
+                    let buf = block_on(POOL.acquire(), &waker);
                     assert_eq!(buf.capacity(), 64);
                     received.fetch_add(1, Ordering::AcqRel);
                 }
@@ -131,7 +131,7 @@ fn waiting_across_two_threads_allocates_nothing() {
         let ((), counts) = measure(|| {
             start.wait();
             for _ in 0..CYCLES {
-                let mut buf = block_on(POOL.acquire_async(), &waker);
+                let mut buf = block_on(POOL.acquire(), &waker);
                 buf.push(1).unwrap();
                 thread::yield_now();
             }

@@ -38,14 +38,14 @@ fn inputs() -> Vec<(String, Vec<u8>)> {
 /// 1000-byte buffers); both must agree.
 fn decode_both(frame: &[u8]) -> Result<Vec<u8>, DecodeError> {
     let one_shot = {
-        let mut out = BIG.acquire();
+        let mut out = BIG.acquire_blocking();
         lz4::decompress_frame_into(frame, &mut out).map(|_| out.to_vec())
     };
     let streamed = (|| -> Result<Vec<u8>, DecodeError> {
-        let mut decoder = DECODERS.acquire();
+        let mut decoder = DECODERS.acquire_blocking();
         decoder.reset();
         decoder.set_max_output(u64::MAX);
-        let mut out = PIECES.acquire();
+        let mut out = PIECES.acquire_blocking();
         let mut rng = Rng::new(frame.len() as u64);
         let mut data = Vec::new();
         let mut at = 0;
@@ -134,10 +134,10 @@ fn bufpress_reads_the_content_size_lz4_writes_for_files() {
             assert!(back == input, "{name} {opts:?}");
             // The declared size is checked against the limit before anything is written.
             if input.len() > 10 {
-                let mut decoder = DECODERS.acquire();
+                let mut decoder = DECODERS.acquire_blocking();
                 decoder.reset();
                 decoder.set_max_output(10);
-                let mut out = PIECES.acquire();
+                let mut out = PIECES.acquire_blocking();
                 let e = decoder.decode(&frame, &mut out).unwrap_err();
                 assert!(matches!(e, DecodeError::LimitExceeded { .. }), "{e:?}");
                 assert!(out.is_empty());
@@ -161,10 +161,10 @@ fn frames_in_a_row_from_lz4() {
     both.extend_from_slice(&b);
     assert!(decode_both(&frames).unwrap() == both);
     // The streaming decoder stops at the first frame's end.
-    let mut decoder = DECODERS.acquire();
+    let mut decoder = DECODERS.acquire_blocking();
     decoder.reset();
     decoder.set_max_output(u64::MAX);
-    let mut out = BIG.acquire();
+    let mut out = BIG.acquire_blocking();
     let p = decoder.decode(&frames, &mut out).unwrap();
     assert_eq!((p.status, p.consumed), (Status::Done, first));
     assert!(out[..] == a[..]);
@@ -175,8 +175,8 @@ fn frames_in_a_row_from_lz4() {
         (&a, FrameSettings::new()),
         (&b, FrameSettings::new().with_block_mode(BlockMode::Linked)),
     ] {
-        let mut f = BIG.acquire();
-        lz4::compress_frame_into(data, &mut f, &s, &mut TABLES.acquire()).unwrap();
+        let mut f = BIG.acquire_blocking();
+        lz4::compress_frame_into(data, &mut f, &s, &mut TABLES.acquire_blocking()).unwrap();
         ours.extend_from_slice(&f);
         ours.extend_from_slice(&[0x50, 0x2A, 0x4D, 0x18, 2, 0, 0, 0, 0xAB, 0xCD]);
     }
@@ -193,10 +193,10 @@ fn small_decoders_read_what_lz4_writes_by_default() {
     const MEM64: usize = lz4::decoder_memory(BlockSize::Max64KiB, BlockMode::Linked);
     static SMALL: ValuePool<Decoder<MEM64>, 1> = ValuePool::new([const { Decoder::new() }]);
     let decode = |frame: &[u8]| -> Result<Vec<u8>, DecodeError> {
-        let mut decoder = SMALL.acquire();
+        let mut decoder = SMALL.acquire_blocking();
         decoder.reset();
         decoder.set_max_output(u64::MAX);
-        let mut out = PIECES.acquire();
+        let mut out = PIECES.acquire_blocking();
         let mut data = Vec::new();
         let mut rng = Rng::new(frame.len() as u64);
         let mut at = 0;
@@ -318,8 +318,9 @@ fn lz4_reads_what_bufpress_writes_with_every_setting() {
                         .with_block_checksum(bits & 1 != 0)
                         .with_content_checksum(bits & 2 != 0)
                         .with_content_size((bits & 4 != 0).then_some(input.len() as u64));
-                    let mut f = BIG.acquire();
-                    lz4::compress_frame_into(input, &mut f, &s, &mut TABLES.acquire()).unwrap();
+                    let mut f = BIG.acquire_blocking();
+                    lz4::compress_frame_into(input, &mut f, &s, &mut TABLES.acquire_blocking())
+                        .unwrap();
                     let back = tools::pipe("lz4", &["-d", "-c", "-q"], &f);
                     assert!(back == *input, "{name} {s:?}");
                 }

@@ -77,30 +77,30 @@ fn work(
         };
         let at = rng.below(data.len() - n);
         let msg = &data[at..at + n];
-        let mut frame = BUFS.acquire();
+        let mut frame = BUFS.acquire_blocking();
         if i % 3 == 0 {
             // Streaming: a EncodeWriter holding a pooled context and a pooled buffer.
-            let stage = BUFS.acquire();
-            let mut w = EncodeWriter::new(&mut *sink, encoders.acquire(), stage);
+            let stage = BUFS.acquire_blocking();
+            let mut w = EncodeWriter::new(&mut *sink, encoders.acquire_blocking(), stage);
             w.write_all(msg).expect("write");
             let rest = w.finish().expect("finish").len();
             let len = sink.len() - rest;
             frame.extend_from_slice(&sink[..len]).expect("fits");
         } else {
             encoders
-                .acquire()
+                .acquire_blocking()
                 .compress_into(msg, &mut frame)
                 .expect("compress");
         }
         if i % 2 == 0 {
-            let mut back = BUFS.acquire();
+            let mut back = BUFS.acquire_blocking();
             decoders
-                .acquire()
+                .acquire_blocking()
                 .decompress_into(&frame, &mut back)
                 .expect("decompress");
             assert!(back[..] == msg[..], "thread {t}, message {i}");
         } else {
-            let mut r = DecodeReader::new(&frame[..], decoders.acquire());
+            let mut r = DecodeReader::new(&frame[..], decoders.acquire_blocking());
             let mut got = 0;
             loop {
                 let k = r.read(&mut sink[got..]).expect("read");

@@ -70,7 +70,9 @@ fn varied_cycles_through_classes_values_and_raw_handles_allocate_nothing() {
             if i % 2 == 0 {
                 buf.extend_from_slice(&data[..len]).unwrap();
             } else {
-                buf.spare_mut(len).unwrap().copy_from_slice(&data[..len]);
+                buf.try_spare_capacity_mut(len)
+                    .unwrap()
+                    .copy_from_slice(&data[..len]);
                 buf.commit(len).unwrap();
             }
             assert_eq!(&buf[..], &data[..len]);

@@ -46,19 +46,18 @@
 //! `finish(self) -> io::Result<W>`, `try_finish(&mut self)`, `reset(inner)`,
 //! `get_ref`/`get_mut`, `into_parts() -> (inner, codec, staging)`.
 //!
-//! The pool follows the same rules (renames still to come there): `try_acquire()`
-//! never blocks, `acquire()` is the future (today `acquire_async`, type
-//! `pool::Acquire`), `acquire_blocking()` spins until a buffer is free (today
-//! `acquire`), `acquire_spinning(max_rounds)` stays; the error of an acquire is an
-//! `AcquireError` (today `Exhausted`, like `CapacityError`, `RawError`); lengths are
-//! `usize` (`RawBuf::with_len(self, len: usize)`); `Buf::spare_capacity_mut()` as
-//! `Vec`'s, and `Buf::try_spare_capacity_mut(n)` for the first `n` spare bytes (today
-//! `spare_mut`).
+//! The pool follows the same rules: `try_acquire()` never blocks and fails only with
+//! an `AcquireError` (every `*Error` type ends so); `acquire()` is the future (feature
+//! `async`, type `pool::Acquire`), as in embassy; `acquire_blocking()` spins until a
+//! buffer is free (never on an executor or in an interrupt handler);
+//! `acquire_spinning(max_rounds)` is the bounded spin. Lengths are `usize`
+//! (`RawBuf::with_len`); `Buf::spare_capacity_mut()` is the whole unused part, as
+//! `Vec`'s (initialized bytes here), `Buf::try_spare_capacity_mut(n)` its first `n`.
 #![forbid(unsafe_code)]
 
 use core::fmt;
 
-use crate::error::Exhausted;
+use crate::error::AcquireError;
 pub use crate::error::{Checksum, DecodeError, EncodeError};
 use crate::pool::{Buf, PoolRef};
 
@@ -191,7 +190,7 @@ pub enum StreamError<C, S> {
     /// The codec failed.
     Codec(C),
     /// No buffer could be had from the pool.
-    Exhausted(Exhausted),
+    Acquire(AcquireError),
     /// The sink refused a buffer.
     Sink(S),
 }
@@ -200,7 +199,7 @@ impl<C: fmt::Display, S: fmt::Display> fmt::Display for StreamError<C, S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Codec(e) => e.fmt(f),
-            Self::Exhausted(e) => e.fmt(f),
+            Self::Acquire(e) => e.fmt(f),
             Self::Sink(e) => write!(f, "sink: {e}"),
         }
     }
@@ -220,7 +219,7 @@ impl<C: fmt::Debug + fmt::Display, S: fmt::Debug + fmt::Display> core::error::Er
 ///
 /// # Errors
 ///
-/// The codec's error, [`StreamError::Exhausted`] when the pool has no buffer, or the
+/// The codec's error, [`StreamError::Acquire`] when the pool has no buffer, or the
 /// sink's error; [`DecodeError::Truncated`] when `input` ends before the stream does.
 pub fn decode_to<'p, D: Decode + ?Sized, E>(
     decoder: &mut D,
@@ -236,7 +235,7 @@ pub fn decode_to<'p, D: Decode + ?Sized, E>(
         };
         return Err(StreamError::Codec(e));
     }
-    let mut out = pool.try_acquire().map_err(StreamError::Exhausted)?;
+    let mut out = pool.try_acquire().map_err(StreamError::Acquire)?;
     loop {
         let p = decoder
             .decode(input, &mut out)
@@ -246,7 +245,7 @@ pub fn decode_to<'p, D: Decode + ?Sized, E>(
             Status::Done => break,
             Status::OutputFull => {
                 sink(out).map_err(StreamError::Sink)?;
-                out = pool.try_acquire().map_err(StreamError::Exhausted)?;
+                out = pool.try_acquire().map_err(StreamError::Acquire)?;
             }
             Status::NeedInput if input.is_empty() => {
                 return Err(StreamError::Codec(DecodeError::Truncated));
@@ -265,7 +264,7 @@ pub fn decode_to<'p, D: Decode + ?Sized, E>(
 ///
 /// # Errors
 ///
-/// The codec's error, [`StreamError::Exhausted`] when the pool has no buffer, or the
+/// The codec's error, [`StreamError::Acquire`] when the pool has no buffer, or the
 /// sink's error.
 pub fn encode_to<'p, C: Encode + ?Sized, E>(
     encoder: &mut C,
@@ -280,7 +279,7 @@ pub fn encode_to<'p, C: Encode + ?Sized, E>(
         };
         return Err(StreamError::Codec(e));
     }
-    let mut out = pool.try_acquire().map_err(StreamError::Exhausted)?;
+    let mut out = pool.try_acquire().map_err(StreamError::Acquire)?;
     let mut written = 0;
     let mut finishing = false;
     loop {
@@ -296,7 +295,7 @@ pub fn encode_to<'p, C: Encode + ?Sized, E>(
             Status::Done => break,
             Status::OutputFull => {
                 sink(out).map_err(StreamError::Sink)?;
-                out = pool.try_acquire().map_err(StreamError::Exhausted)?;
+                out = pool.try_acquire().map_err(StreamError::Acquire)?;
             }
             // `finish` never needs input; one that says so has nothing left.
             Status::NeedInput if finishing => break,

@@ -76,7 +76,7 @@ impl<const SIZE: usize, A: Alignment> Slot<SIZE, A> {
 /// buf.extend_from_slice(b"secret")?;
 /// drop(buf);
 /// let mut buf = RX.try_acquire()?;
-/// assert!(buf.spare_mut(6)?.iter().all(|&b| b == 0));
+/// assert!(buf.try_spare_capacity_mut(6)?.iter().all(|&b| b == 0));
 /// # Ok::<(), bufpress::Error>(())
 /// ```
 ///

@@ -220,7 +220,7 @@ impl<'p> Buf<'p> {
     ///
     /// Its bytes are initialized: zeros in a fresh pool or one that scrubs, otherwise
     /// whatever an earlier holder left there. When the bound on what will be written
-    /// is known, [`spare_mut`](Self::spare_mut) lets a scrubbing pool zero less.
+    /// is known, [`try_spare_capacity_mut`](Self::try_spare_capacity_mut) lets a scrubbing pool zero less.
     #[inline]
     pub fn spare_capacity_mut(&mut self) -> &mut [u8] {
         let (start, cap) = (self.len(), self.capacity());
@@ -235,7 +235,7 @@ impl<'p> Buf<'p> {
     ///
     /// [`CapacityError`] when fewer than `n` bytes are unused.
     #[inline]
-    pub fn spare_mut(&mut self, n: usize) -> Result<&mut [u8], CapacityError> {
+    pub fn try_spare_capacity_mut(&mut self, n: usize) -> Result<&mut [u8], CapacityError> {
         let start = self.len();
         let end = self.end_after(n)?;
         self.note_dirty(end);
@@ -398,9 +398,14 @@ impl RawBuf {
     }
 
     /// The same handle with another filled length, e.g. the bytes a DMA transfer
-    /// wrote. `try_from_raw` checks it against the capacity.
-    pub fn with_len(self, len: u32) -> Self {
-        Self { len, ..self }
+    /// wrote. `try_from_raw` checks it against the capacity (a length past
+    /// `u32::MAX`, more than any buffer holds, is kept as `u32::MAX` and refused there
+    /// unless the buffer is exactly `u32::MAX` bytes).
+    pub fn with_len(self, len: usize) -> Self {
+        Self {
+            len: u32::try_from(len).unwrap_or(u32::MAX),
+            ..self
+        }
     }
 
     /// The handle packed into one `u64`, for queues and descriptors that carry words.

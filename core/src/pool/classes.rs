@@ -83,7 +83,7 @@ impl<'p, const K: usize> SizeClasses<'p, K> {
     }
 
     /// Waits for a buffer of the smallest class whose buffers hold `len` bytes
-    /// (feature `async`; see [`PoolRef::acquire_async`]).
+    /// (feature `async`; see [`PoolRef::acquire`]).
     ///
     /// When several classes have that size, it waits on the first with a free buffer,
     /// else on the first; it never falls back to a larger class.
@@ -97,13 +97,13 @@ impl<'p, const K: usize> SizeClasses<'p, K> {
     /// static CLASSES: SizeClasses<'static, 2> =
     ///     SizeClasses::new([SMALL.pool_ref(), LARGE.pool_ref()]);
     ///
-    /// let wait = CLASSES.acquire_async(1000)?;      // the 4 KiB class
+    /// let wait = CLASSES.acquire(1000)?;      // the 4 KiB class
     /// let mut wait = pin!(wait);
     /// let Poll::Ready(buf) = wait.as_mut().poll(&mut Context::from_waker(Waker::noop())) else {
     ///     unreachable!("a buffer is free")
     /// };
     /// assert_eq!(buf.capacity(), 4096);
-    /// assert!(CLASSES.acquire_async(5000).is_err()); // no class is that large
+    /// assert!(CLASSES.acquire(5000).is_err()); // no class is that large
     /// # Ok::<(), bufpress::Error>(())
     /// ```
     ///
@@ -112,7 +112,7 @@ impl<'p, const K: usize> SizeClasses<'p, K> {
     /// [`ClassError::TooLarge`] when no class is that large (at once, before any
     /// waiting).
     #[cfg(feature = "async")]
-    pub fn acquire_async(&self, len: usize) -> Result<super::Acquire<'p>, ClassError> {
+    pub fn acquire(&self, len: usize) -> Result<super::Acquire<'p>, ClassError> {
         let first = self.first_fitting(len)?;
         let size = self.classes[first].buf_size();
         let fitting = self.classes[first..]
@@ -124,7 +124,7 @@ impl<'p, const K: usize> SizeClasses<'p, K> {
             .or_else(|| fitting.clone().next())
             .copied()
             .unwrap_or(self.classes[first]);
-        Ok(class.acquire_async())
+        Ok(class.acquire())
     }
 
     fn first_fitting(&self, len: usize) -> Result<usize, ClassError> {

@@ -21,7 +21,7 @@
 use super::head::{Head, Snap, Step};
 #[cfg(feature = "async")]
 use super::wait::Queue;
-use crate::error::{Exhausted, RawError};
+use crate::error::{AcquireError, RawError};
 use crate::sync::{AtomicU16, AtomicU32, Ordering, const_fn};
 
 /// Marks a link whose slot is held through a raw handle; the low 15 bits are its key.
@@ -102,21 +102,21 @@ impl<'a> FreeList<'a> {
     /// It may take a slot while tasks wait (feature `async`): a plain `try_acquire`
     /// never waits on the waiter lock, which keeps it usable in interrupt handlers.
     #[inline]
-    pub(crate) fn pop(self) -> Result<u16, Exhausted> {
+    pub(crate) fn pop(self) -> Result<u16, AcquireError> {
         self.pop_when(|_| true)
     }
 
     /// Takes a free slot unless tasks wait for one (they come first: no barging).
     #[cfg(feature = "async")]
     #[inline]
-    pub(crate) fn pop_if_nobody_waits(self) -> Result<u16, Exhausted> {
+    pub(crate) fn pop_if_nobody_waits(self) -> Result<u16, AcquireError> {
         self.pop_when(|cur| !cur.waiting())
     }
 
     /// Pops while `allowed(head)`; the check and the pop act on one read of the head
     /// (the pop fails and reads again if the head changed since).
     #[inline]
-    fn pop_when(self, allowed: impl Fn(Snap) -> bool) -> Result<u16, Exhausted> {
+    fn pop_when(self, allowed: impl Fn(Snap) -> bool) -> Result<u16, AcquireError> {
         let n = self.links.len();
         let taken = self.hdr.head.pop(|cur| {
             let index = cur.index();
@@ -137,7 +137,7 @@ impl<'a> FreeList<'a> {
                 self.note_in_use(in_use);
                 Ok(index)
             }
-            None => Err(Exhausted { capacity: n }),
+            None => Err(AcquireError { capacity: n }),
         }
     }
 
@@ -320,7 +320,7 @@ mod tests {
         for want in 0..5 {
             assert_eq!(list.pop(), Ok(want));
         }
-        assert_eq!(list.pop(), Err(Exhausted { capacity: 5 }));
+        assert_eq!(list.pop(), Err(AcquireError { capacity: 5 }));
         list.note_failed();
         assert_eq!(list.stats().failed_acquires, 1);
         assert_eq!(list.stats().high_water, 5);
@@ -348,7 +348,7 @@ mod tests {
     fn empty_list_and_encoding_edges() {
         let hdr = Header::new();
         let list = FreeList::new(&hdr, &[]);
-        assert_eq!(list.pop(), Err(Exhausted { capacity: 0 }));
+        assert_eq!(list.pop(), Err(AcquireError { capacity: 0 }));
         for (next, index) in [(0u16, 0u16), (5, 4), (0, 32766), (32767, 0), (3, 9)] {
             assert_eq!(decode(encode(next, index), index), usize::from(next));
         }

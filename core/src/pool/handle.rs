@@ -9,7 +9,7 @@
 //! (a push it refused), and [`release`] decides to hand the slot to the waiter queue.
 
 use super::freelist::FreeList;
-use crate::error::Exhausted;
+use crate::error::AcquireError;
 use sealed::Token;
 
 /// A pool seen through a copyable handle: [`PoolRef`](super::PoolRef) for byte pools,
@@ -54,7 +54,7 @@ pub(crate) mod sealed {
 
 /// Takes a free slot. Never blocks, never waits on a lock.
 #[inline]
-pub(crate) fn try_acquire<H: PoolHandle>(h: H) -> Result<H::Guard, Exhausted> {
+pub(crate) fn try_acquire<H: PoolHandle>(h: H) -> Result<H::Guard, AcquireError> {
     match h.free().pop() {
         Ok(index) => Ok(h.guard(index, Token::new())),
         Err(e) => {
@@ -69,7 +69,7 @@ pub(crate) fn try_acquire<H: PoolHandle>(h: H) -> Result<H::Guard, Exhausted> {
 pub(crate) fn acquire_spinning<H: PoolHandle>(
     h: H,
     max_rounds: u32,
-) -> Result<H::Guard, Exhausted> {
+) -> Result<H::Guard, AcquireError> {
     let free = h.free();
     let mut backoff = Backoff::new();
     let mut counted = false;

@@ -10,7 +10,7 @@
 //! | [`SizeClasses`] | several pools; `try_acquire(len)` picks the smallest class that fits |
 //! | [`ValuePool<T, N>`](ValuePool) / [`Value`] | the same free list over values: codec states |
 //! | [`Stats`] | capacity, available, in use, high-water mark, failed acquires: O(1), no lock |
-//! | `Acquire` (feature `async`) | the future of `acquire_async`: waits for a buffer on an intrusive FIFO queue, no allocation |
+//! | `Acquire` (feature `async`) | the future of `acquire`: waits for a buffer on an intrusive FIFO queue, no allocation |
 //!
 //! # Design note: the free list
 //!
@@ -55,7 +55,7 @@
 //!
 //! # Waiting tasks (feature `async`)
 //!
-//! `acquire_async` lets a task wait for a buffer; waiters queue in FIFO order on an
+//! `acquire` lets a task wait for a buffer; waiters queue in FIFO order on an
 //! intrusive list whose nodes live in their futures, and a release hands its buffer
 //! straight to the oldest. Bit 15 of the head word (next to the 15-bit index) says
 //! whether anyone waits, so a release with nobody waiting pays one bit test. The

@@ -12,7 +12,7 @@ use core::ptr::NonNull;
 use super::buf::{Buf, RawBuf};
 use super::freelist::{FreeList, Stats};
 use super::handle::{self, PoolHandle, sealed};
-use crate::error::{Exhausted, RawError};
+use crate::error::{AcquireError, RawError};
 
 /// The operations of a byte pool, forwarded to its [`PoolRef`]: written once for
 /// [`Pool`](super::Pool) and [`RegionPool`](super::RegionPool), so they cannot drift
@@ -24,36 +24,36 @@ macro_rules! forward_to_pool_ref {
         ///
         /// # Errors
         ///
-        /// [`Exhausted`](crate::error::Exhausted) only when every buffer is taken.
+        /// [`AcquireError`](crate::error::AcquireError) only when every buffer is taken.
         #[inline]
-        pub fn try_acquire(&self) -> Result<$crate::pool::Buf<'_>, $crate::error::Exhausted> {
+        pub fn try_acquire(&self) -> Result<$crate::pool::Buf<'_>, $crate::error::AcquireError> {
             self.pool_ref().try_acquire()
         }
 
         /// Takes a free buffer, spinning with backoff until one is free. Not in an
-        /// interrupt handler, nor in an async task: see [`PoolRef::acquire`].
-        pub fn acquire(&self) -> $crate::pool::Buf<'_> {
-            self.pool_ref().acquire()
+        /// interrupt handler, nor in an async task: see [`PoolRef::acquire_blocking`].
+        pub fn acquire_blocking(&self) -> $crate::pool::Buf<'_> {
+            self.pool_ref().acquire_blocking()
         }
 
         /// A bounded wait: see [`PoolRef::acquire_spinning`].
         ///
         /// # Errors
         ///
-        /// [`Exhausted`](crate::error::Exhausted) when no buffer came free within
+        /// [`AcquireError`](crate::error::AcquireError) when no buffer came free within
         /// `max_rounds`.
         pub fn acquire_spinning(
             &self,
             max_rounds: u32,
-        ) -> Result<$crate::pool::Buf<'_>, $crate::error::Exhausted> {
+        ) -> Result<$crate::pool::Buf<'_>, $crate::error::AcquireError> {
             self.pool_ref().acquire_spinning(max_rounds)
         }
 
-        /// Waits for a free buffer (feature `async`): see [`PoolRef::acquire_async`].
+        /// Waits for a free buffer (feature `async`): see [`PoolRef::acquire`].
         #[cfg(feature = "async")]
         #[inline]
-        pub fn acquire_async(&self) -> $crate::pool::Acquire<'_> {
-            self.pool_ref().acquire_async()
+        pub fn acquire(&self) -> $crate::pool::Acquire<'_> {
+            self.pool_ref().acquire()
         }
 
         /// Turns a raw handle back into a guard: see [`PoolRef::try_from_raw`].
@@ -138,9 +138,9 @@ impl<'p> PoolRef<'p> {
     ///
     /// # Errors
     ///
-    /// [`Exhausted`] only when every buffer is taken (never spuriously).
+    /// [`AcquireError`] only when every buffer is taken (never spuriously).
     #[inline]
-    pub fn try_acquire(self) -> Result<Buf<'p>, Exhausted> {
+    pub fn try_acquire(self) -> Result<Buf<'p>, AcquireError> {
         handle::try_acquire(self)
     }
 
@@ -151,17 +151,17 @@ impl<'p> PoolRef<'p> {
     /// handler); use [`try_acquire`](Self::try_acquire) or
     /// [`acquire_spinning`](Self::acquire_spinning) there. The std adapter adds a
     /// parking acquire with a timeout.
-    pub fn acquire(self) -> Buf<'p> {
+    pub fn acquire_blocking(self) -> Buf<'p> {
         handle::acquire_blocking(self)
     }
 
-    /// Like [`acquire`](Self::acquire), but gives up after `max_rounds` rounds of
+    /// Like [`acquire_blocking`](Self::acquire_blocking), but gives up after `max_rounds` rounds of
     /// backoff (each at most 64 spin-loop hints): a bounded wait.
     ///
     /// # Errors
     ///
-    /// [`Exhausted`] when no buffer came free within the rounds.
-    pub fn acquire_spinning(self, max_rounds: u32) -> Result<Buf<'p>, Exhausted> {
+    /// [`AcquireError`] when no buffer came free within the rounds.
+    pub fn acquire_spinning(self, max_rounds: u32) -> Result<Buf<'p>, AcquireError> {
         handle::acquire_spinning(self, max_rounds)
     }
 
@@ -182,7 +182,7 @@ impl<'p> PoolRef<'p> {
     /// static POOL: Pool<2, 512> = Pool::new();
     ///
     /// async fn frame(pool: PoolRef<'static>) -> Result<Buf<'static>, bufpress::Error> {
-    ///     let mut buf = pool.acquire_async().await; // waits while both buffers are out
+    ///     let mut buf = pool.acquire().await; // waits while both buffers are out
     ///     buf.extend_from_slice(b"frame")?;
     ///     Ok(buf)
     /// }
@@ -198,7 +198,7 @@ impl<'p> PoolRef<'p> {
     /// ```
     #[cfg(feature = "async")]
     #[inline]
-    pub fn acquire_async(self) -> super::Acquire<'p> {
+    pub fn acquire(self) -> super::Acquire<'p> {
         super::Acquire::new(self)
     }
 

@@ -10,7 +10,7 @@ use core::ptr::NonNull;
 
 use super::freelist::{FreeList, Header, MAX_SLOTS, Stats};
 use super::handle::{self, PoolHandle, sealed};
-use crate::error::Exhausted;
+use crate::error::AcquireError;
 use crate::sync::{AtomicU16, const_fn, zero_links};
 
 /// A fixed set of `N` values of type `T` (codec states, hash tables, scratch space)
@@ -86,9 +86,9 @@ impl<T, const N: usize> ValuePool<T, N> {
     ///
     /// # Errors
     ///
-    /// [`Exhausted`] only when every value is taken.
+    /// [`AcquireError`] only when every value is taken.
     #[inline]
-    pub fn try_acquire(&self) -> Result<Value<'_, T>, Exhausted> {
+    pub fn try_acquire(&self) -> Result<Value<'_, T>, AcquireError> {
         handle::try_acquire(self.value_ref())
     }
 
@@ -97,26 +97,26 @@ impl<T, const N: usize> ValuePool<T, N> {
     /// It returns only when a value is released, so it must not run where the holders
     /// cannot: an interrupt handler, or an async task on an executor (a task that
     /// holds a value across an `.await` on a current-thread runtime is never polled
-    /// again while this spins); tasks use [`acquire_async`](Self::acquire_async).
-    pub fn acquire(&self) -> Value<'_, T> {
+    /// again while this spins); tasks use [`acquire`](Self::acquire).
+    pub fn acquire_blocking(&self) -> Value<'_, T> {
         handle::acquire_blocking(self.value_ref())
     }
 
-    /// Like [`acquire`](Self::acquire), but gives up after `max_rounds` rounds of
+    /// Like [`acquire_blocking`](Self::acquire_blocking), but gives up after `max_rounds` rounds of
     /// backoff (each at most 64 spin-loop hints): a bounded wait.
     ///
     /// # Errors
     ///
-    /// [`Exhausted`] when no value came free within the rounds.
-    pub fn acquire_spinning(&self, max_rounds: u32) -> Result<Value<'_, T>, Exhausted> {
+    /// [`AcquireError`] when no value came free within the rounds.
+    pub fn acquire_spinning(&self, max_rounds: u32) -> Result<Value<'_, T>, AcquireError> {
         handle::acquire_spinning(self.value_ref(), max_rounds)
     }
 
     /// Waits for a free value without spinning (feature `async`): FIFO, cancel-safe,
-    /// no allocation, as [`PoolRef::acquire_async`](super::PoolRef::acquire_async).
+    /// no allocation, as [`PoolRef::acquire`](super::PoolRef::acquire).
     #[cfg(feature = "async")]
     #[inline]
-    pub fn acquire_async(&self) -> super::Acquire<'_, ValueRef<'_, T>> {
+    pub fn acquire(&self) -> super::Acquire<'_, ValueRef<'_, T>> {
         super::Acquire::new(self.value_ref())
     }
 

@@ -1,7 +1,7 @@
 //! Async acquire (feature `async`): a task waits for a buffer instead of spinning or
 //! failing, on any executor, with no allocation.
 //!
-//! [`PoolRef::acquire_async`] returns an [`Acquire`] future. It completes at once when
+//! [`PoolRef::acquire`] returns an [`Acquire`] future. It completes at once when
 //! a buffer is free and nobody waits; otherwise it parks the task's waker on the
 //! pool's waiter queue, an intrusive list whose nodes live inside the futures
 //! themselves (the pattern of tokio's semaphore). A release hands its buffer straight
@@ -26,7 +26,7 @@
 //! on the same word as every push, no wake-up can be lost. Every push is a CAS that
 //! checks the bit, so no release can slip a buffer onto the list once it is set.
 //!
-//! **Fairness.** While the bit is set, `acquire_async` never takes a buffer from the
+//! **Fairness.** While the bit is set, `acquire` never takes a buffer from the
 //! free list ahead of the queue (it enqueues), and a release gives its buffer to the
 //! oldest waiter directly (marks the node, takes its waker, unlinks it), so it never
 //! passes through the free list where another task could take it: FIFO, no barging.
@@ -83,7 +83,7 @@
 //!
 //! The header grows by the lock word and the list head (12 bytes on 32-bit targets,
 //! 24 on 64-bit with padding). With nobody waiting, a release costs what it did plus
-//! one bit test; an uncontended `acquire_async` is one `try_acquire` plus the
+//! one bit test; an uncontended `acquire` is one `try_acquire` plus the
 //! future's bookkeeping (`poll` builds the guard from the `PoolRef` it read before any
 //! atomic operation, so a future of a `static` pool constant-folds like
 //! `try_acquire`). A woken task takes its buffer without the lock (`Node::granted`).
@@ -397,7 +397,7 @@ enum Phase {
     Done,
 }
 
-/// The future of [`PoolRef::acquire_async`]: a buffer, as soon as one is free and
+/// The future of [`PoolRef::acquire`]: a buffer, as soon as one is free and
 /// every task that waited longer has had one.
 ///
 /// Waiting costs no allocation: the queue node is inside this future, which is
@@ -413,7 +413,7 @@ enum Phase {
 /// static POOL: Pool<1, 64> = Pool::new();
 ///
 /// let held = POOL.try_acquire()?;                  // the only buffer
-/// let mut waiting = pin!(POOL.acquire_async());
+/// let mut waiting = pin!(POOL.acquire());
 /// let mut cx = Context::from_waker(Waker::noop());
 /// assert!(waiting.as_mut().poll(&mut cx).is_pending()); // queued, not spinning
 /// drop(held);                                      // handed straight to the waiter

@@ -202,7 +202,7 @@ impl Rig<'_> {
         let mut state = self.inflate.try_acquire().unwrap();
         // Fill the buffer up to `OUT_SIZE - cap` so only `cap` bytes remain.
         let pad = OUT_SIZE - cap;
-        out.spare_mut(pad).unwrap().fill(0xAA);
+        out.try_spare_capacity_mut(pad).unwrap().fill(0xAA);
         out.commit(pad).unwrap();
         let result = decompress_into(input, &mut out, format, &mut state);
         match result {

@@ -154,15 +154,16 @@ pub(crate) fn for_len(settings: FrameSettings, len: usize) -> FrameSettings {
 pub(crate) static ONE_SHOT: Pool<4, OUT> = Pool::new();
 
 pub(crate) fn frame(input: &[u8], settings: &FrameSettings) -> Vec<u8> {
-    let mut out = ONE_SHOT.acquire();
-    let n = lz4::compress_frame_into(input, &mut out, settings, &mut TABLES.acquire()).unwrap();
+    let mut out = ONE_SHOT.acquire_blocking();
+    let n = lz4::compress_frame_into(input, &mut out, settings, &mut TABLES.acquire_blocking())
+        .unwrap();
     assert_eq!(n, out.len());
     assert!(n <= lz4::max_frame_len(input.len(), settings));
     out.to_vec()
 }
 
 pub(crate) fn unframe(frame: &[u8]) -> Result<Vec<u8>, DecodeError> {
-    let mut out = ONE_SHOT.acquire();
+    let mut out = ONE_SHOT.acquire_blocking();
     let r = lz4::decompress_frame_into(frame, &mut out);
     match r {
         Ok(n) => {

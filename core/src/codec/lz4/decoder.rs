@@ -474,7 +474,8 @@ impl State {
         };
         let direct = out.remaining() >= max;
         let target = if direct {
-            out.spare_mut(max).map_err(|_| DecodeError::Corrupt)?
+            out.try_spare_capacity_mut(max)
+                .map_err(|_| DecodeError::Corrupt)?
         } else {
             outbuf.get_mut(..max).ok_or(DecodeError::Corrupt)?
         };

@@ -428,7 +428,7 @@ impl State {
         let checksum = self.config.block_checksum;
         if out.remaining() >= worst {
             let dst = out
-                .spare_mut(worst)
+                .try_spare_capacity_mut(worst)
                 .map_err(|_| EncodeError::InvalidSetting)?;
             let len = frame::write_block(table, src, start, dst, checksum)
                 .ok_or(EncodeError::InvalidSetting)?;

@@ -565,7 +565,9 @@ impl Decoder {
         if n == 0 {
             return Ok(false);
         }
-        let spare = out.spare_mut(n).map_err(|_| DecodeError::Corrupt)?;
+        let spare = out
+            .try_spare_capacity_mut(n)
+            .map_err(|_| DecodeError::Corrupt)?;
         let got = self.fd.read(spare).map_err(|_| DecodeError::Corrupt)?;
         out.commit(got.min(n)).map_err(|_| DecodeError::Corrupt)?;
         self.frame.produced += got as u64;
