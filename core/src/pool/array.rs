@@ -6,7 +6,8 @@ use core::cell::UnsafeCell;
 use core::fmt;
 use core::ptr::NonNull;
 
-use super::freelist::{FreeList, Header, MAX_SLOTS};
+use super::freelist::MAX_SLOTS;
+use super::handle::{Header, Shared};
 use super::pool_ref::PoolRef;
 use crate::sync::{AtomicU16, const_fn, zero_links};
 
@@ -134,7 +135,7 @@ impl<const N: usize, const SIZE: usize, A: Alignment, const SCRUB: bool> Pool<N,
         // which slot, as `PoolRef` requires.
         unsafe {
             PoolRef::from_parts(
-                FreeList::new(&self.header, &self.links),
+                Shared::new(&self.header, &self.links),
                 NonNull::new_unchecked(self.slots.get().cast::<u8>()),
                 size_of::<Slot<SIZE, A>>(),
                 SIZE as u32,

@@ -318,7 +318,7 @@ impl Drop for Buf<'_> {
             // SAFETY: `dirty <= capacity` (type invariant).
             unsafe { self.range_mut(0, dirty) }.fill(0);
         }
-        handle::release(self.pool.free(), self.index);
+        handle::release(self.pool.shared(), self.index);
     }
 }
 

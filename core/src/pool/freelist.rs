@@ -19,8 +19,6 @@
 //! and retries: see `head.rs`).
 
 use super::head::{Head, Snap, Step};
-#[cfg(feature = "async")]
-use super::wait::Queue;
 use crate::error::{AcquireError, RawError};
 use crate::sync::{AtomicU16, AtomicU32, Ordering, const_fn};
 
@@ -31,21 +29,19 @@ const LOW: u16 = RAW - 1;
 /// The most slots a free list can have (the index N = "empty" must fit in 15 bits).
 pub(crate) const MAX_SLOTS: usize = LOW as usize;
 
-/// The part of a pool that is the same for every size: the free-list head, the
-/// statistics and (feature `async`) the waiter queue. All zero when new.
+/// The part of a free list that is the same for every size: the head and the
+/// statistics. All zero when new.
 ///
 /// Invariant: together with a links array of N entries it forms one free list, on
 /// which every slot index below N is either on the list exactly once or held by
 /// exactly one owner (a guard, a raw handle, or a waiting future it was handed to).
-pub(crate) struct Header {
+pub(crate) struct ListHeader {
     head: Head,
     high_water: AtomicU32,
     failed: AtomicU32,
-    #[cfg(feature = "async")]
-    waiters: Queue,
 }
 
-impl Header {
+impl ListHeader {
     const_fn! {
         #[inline]
         pub(crate) const fn new() -> Self {
@@ -53,8 +49,6 @@ impl Header {
                 head: Head::new(),
                 high_water: AtomicU32::new(0),
                 failed: AtomicU32::new(0),
-                #[cfg(feature = "async")]
-                waiters: Queue::new(),
             }
         }
     }
@@ -83,12 +77,12 @@ pub struct Stats {
 /// A free list: a header and the links of its N slots.
 #[derive(Clone, Copy)]
 pub(crate) struct FreeList<'a> {
-    hdr: &'a Header,
+    hdr: &'a ListHeader,
     links: &'a [AtomicU16],
 }
 
 impl<'a> FreeList<'a> {
-    pub(crate) const fn new(hdr: &'a Header, links: &'a [AtomicU16]) -> Self {
+    pub(crate) const fn new(hdr: &'a ListHeader, links: &'a [AtomicU16]) -> Self {
         Self { hdr, links }
     }
 
@@ -215,12 +209,6 @@ impl<'a> FreeList<'a> {
         self.hdr.head.clear_waiting();
     }
 
-    /// The waiter queue of this list's pool.
-    #[cfg(feature = "async")]
-    pub(crate) fn waiters(self) -> &'a Queue {
-        &self.hdr.waiters
-    }
-
     /// Counts one acquire that found the list empty.
     #[inline]
     pub(crate) fn note_failed(self) {
@@ -314,7 +302,7 @@ mod tests {
 
     #[test]
     fn zero_image_is_a_full_list_in_order() {
-        let hdr = Header::new();
+        let hdr = ListHeader::new();
         let links = links::<5>();
         let list = FreeList::new(&hdr, &links);
         for want in 0..5 {
@@ -328,7 +316,7 @@ mod tests {
 
     #[test]
     fn lifo_and_counts() {
-        let hdr = Header::new();
+        let hdr = ListHeader::new();
         let links = links::<3>();
         let list = FreeList::new(&hdr, &links);
         let a = list.pop().unwrap();
@@ -346,7 +334,7 @@ mod tests {
 
     #[test]
     fn empty_list_and_encoding_edges() {
-        let hdr = Header::new();
+        let hdr = ListHeader::new();
         let list = FreeList::new(&hdr, &[]);
         assert_eq!(list.pop(), Err(AcquireError { capacity: 0 }));
         for (next, index) in [(0u16, 0u16), (5, 4), (0, 32766), (32767, 0), (3, 9)] {
@@ -357,7 +345,7 @@ mod tests {
 
     #[test]
     fn raw_claims_succeed_once() {
-        let hdr = Header::new();
+        let hdr = ListHeader::new();
         let links = links::<2>();
         let list = FreeList::new(&hdr, &links);
         let i = list.pop().unwrap();

@@ -5,12 +5,64 @@
 //! `Pool`, `RegionPool` and `ValuePool` forward to them, so the pools cannot drift
 //! apart (the async `Acquire` future is generic over the handle too).
 //!
-//! This layer sits above the free list: the free list only reports that tasks wait
-//! (a push it refused), and [`release`] decides to hand the slot to the waiter queue.
+//! This layer sits above the free list and the waiter queue, which know nothing of
+//! each other: the free list only reports that tasks wait (a push it refused), and
+//! [`release`] decides to hand the slot to the waiter queue.
 
-use super::freelist::FreeList;
+use super::freelist::{FreeList, ListHeader};
+#[cfg(feature = "async")]
+use super::wait::Queue;
 use crate::error::AcquireError;
+use crate::sync::{AtomicU16, const_fn};
 use sealed::Token;
+
+/// The part of a pool that is the same for every size: its free list's head and
+/// counters and (feature `async`) its waiter queue. All zero when new.
+pub(crate) struct Header {
+    list: ListHeader,
+    #[cfg(feature = "async")]
+    waiters: Queue,
+}
+
+impl Header {
+    const_fn! {
+        #[inline]
+        pub(crate) const fn new() -> Self {
+            Self {
+                list: ListHeader::new(),
+                #[cfg(feature = "async")]
+                waiters: Queue::new(),
+            }
+        }
+    }
+}
+
+/// What every operation on one pool needs: its header and the links of its slots.
+#[derive(Clone, Copy)]
+pub(crate) struct Shared<'a> {
+    hdr: &'a Header,
+    links: &'a [AtomicU16],
+}
+
+impl<'a> Shared<'a> {
+    #[inline]
+    pub(crate) const fn new(hdr: &'a Header, links: &'a [AtomicU16]) -> Self {
+        Self { hdr, links }
+    }
+
+    /// The pool's free list.
+    #[inline]
+    pub(crate) const fn free(self) -> FreeList<'a> {
+        FreeList::new(&self.hdr.list, self.links)
+    }
+
+    /// The pool's waiter queue.
+    #[cfg(feature = "async")]
+    #[inline]
+    pub(crate) fn waiters(self) -> &'a Queue {
+        &self.hdr.waiters
+    }
+}
 
 /// A pool seen through a copyable handle: [`PoolRef`](super::PoolRef) for byte pools,
 /// [`ValueRef`](super::ValueRef) for value pools. Sealed: it names what the generic
@@ -22,15 +74,15 @@ pub trait PoolHandle: sealed::Handle {}
 // nor implement it, so they never see them.
 #[allow(private_interfaces)]
 pub(crate) mod sealed {
-    use super::FreeList;
+    use super::Shared;
 
     /// The crate-internal part of [`PoolHandle`](super::PoolHandle).
     pub trait Handle: Copy {
         /// What a taken slot becomes: a `Buf` or a `Value`.
         type Guard;
 
-        /// The pool's free list.
-        fn free(&self) -> FreeList<'_>;
+        /// The pool's free list and waiter queue.
+        fn shared(&self) -> Shared<'_>;
 
         /// The guard of slot `index`, which the caller owns and hands over (it was
         /// just popped from `free()`, or handed to the caller by a release).
@@ -55,10 +107,11 @@ pub(crate) mod sealed {
 /// Takes a free slot. Never blocks, never waits on a lock.
 #[inline]
 pub(crate) fn try_acquire<H: PoolHandle>(h: H) -> Result<H::Guard, AcquireError> {
-    match h.free().pop() {
+    let free = h.shared().free();
+    match free.pop() {
         Ok(index) => Ok(h.guard(index, Token::new())),
         Err(e) => {
-            h.free().note_failed();
+            free.note_failed();
             Err(e)
         }
     }
@@ -70,7 +123,7 @@ pub(crate) fn acquire_spinning<H: PoolHandle>(
     h: H,
     max_rounds: u32,
 ) -> Result<H::Guard, AcquireError> {
-    let free = h.free();
+    let free = h.shared().free();
     let mut backoff = Backoff::new();
     let mut counted = false;
     let mut rounds = 0u32;
@@ -106,11 +159,12 @@ pub(crate) fn acquire_blocking<H: PoolHandle>(h: H) -> H::Guard {
 /// `async`) straight to the oldest waiting task. Wakers run only here, at the top of
 /// a release, after the free list is consistent again.
 #[inline]
-pub(crate) fn release(free: FreeList<'_>, index: u16) {
+pub(crate) fn release(shared: Shared<'_>, index: u16) {
+    let free = shared.free();
     let pushed = free.push(index);
     #[cfg(feature = "async")]
     if !pushed {
-        free.waiters().release(free, index);
+        shared.waiters().release(free, index);
     }
     #[cfg(not(feature = "async"))]
     debug_assert!(pushed);

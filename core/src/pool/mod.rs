@@ -78,6 +78,8 @@
 //! At most 32,767 buffers per pool; buffers of at most `u32::MAX` bytes. The free
 //! list's ABA guarantee per target is the table in the design note.
 
+#[cfg(feature = "async")]
+mod acquire;
 mod array;
 mod buf;
 mod classes;
@@ -93,6 +95,8 @@ mod value;
 #[cfg(feature = "async")]
 mod wait;
 
+#[cfg(feature = "async")]
+pub use acquire::Acquire;
 pub use array::{
     Align4, Align8, Align16, Align32, Align64, Align128, Align256, Align512, Align1024, Align2048,
     Align4096, Alignment, Pool,
@@ -104,5 +108,3 @@ pub use handle::PoolHandle;
 pub use pool_ref::PoolRef;
 pub use region::RegionPool;
 pub use value::{Value, ValuePool, ValueRef};
-#[cfg(feature = "async")]
-pub use wait::Acquire;

@@ -11,6 +11,7 @@ use core::ptr::NonNull;
 
 use super::buf::{Buf, RawBuf};
 use super::freelist::{FreeList, Stats};
+use super::handle::Shared;
 use super::handle::{self, PoolHandle, sealed};
 use crate::error::{AcquireError, RawError};
 
@@ -90,13 +91,13 @@ pub(crate) use forward_to_pool_ref;
 ///
 /// # Invariants
 ///
-/// For every slot index `i` below `free.capacity()`, the `size` bytes at
+/// For every slot index `i` below `shared.free().capacity()`, the `size` bytes at
 /// `base + i * stride` are initialized, valid for reads and writes for `'p`, disjoint
-/// from every other slot, and touched only by whoever owns slot `i` on `free` (a
+/// from every other slot, and touched only by whoever owns slot `i` on the free list (a
 /// [`Buf`] or a raw handle). `stride >= size`, and `size` fits in a `u32`.
 #[derive(Clone, Copy)]
 pub struct PoolRef<'p> {
-    free: FreeList<'p>,
+    shared: Shared<'p>,
     base: NonNull<u8>,
     stride: usize,
     size: u32,
@@ -116,14 +117,14 @@ impl<'p> PoolRef<'p> {
     /// The arguments must satisfy the type's invariants for `'p`.
     #[inline]
     pub(crate) const unsafe fn from_parts(
-        free: FreeList<'p>,
+        shared: Shared<'p>,
         base: NonNull<u8>,
         stride: usize,
         size: u32,
         scrub: bool,
     ) -> Self {
         Self {
-            free,
+            shared,
             base,
             stride,
             size,
@@ -221,7 +222,7 @@ impl<'p> PoolRef<'p> {
                 capacity,
             });
         }
-        self.free.claim_raw(raw.index_u16(), raw.key())?;
+        self.free().claim_raw(raw.index_u16(), raw.key())?;
         let dirty = if self.scrub {
             self.size
         } else {
@@ -232,18 +233,18 @@ impl<'p> PoolRef<'p> {
 
     /// The pool's counters, read in O(1) with no lock.
     pub fn stats(self) -> Stats {
-        self.free.stats()
+        self.free().stats()
     }
 
     /// Sets the high-water mark to the current use and the failure count to 0.
     pub fn reset_stats(self) {
-        self.free.reset_stats();
+        self.free().reset_stats();
     }
 
     /// How many buffers the pool has.
     #[inline]
     pub const fn capacity(self) -> usize {
-        self.free.capacity()
+        self.shared.free().capacity()
     }
 
     /// The size of each buffer in bytes.
@@ -265,7 +266,12 @@ impl<'p> PoolRef<'p> {
 
     #[inline]
     pub(crate) fn free(self) -> FreeList<'p> {
-        self.free
+        self.shared.free()
+    }
+
+    #[inline]
+    pub(crate) fn shared(self) -> Shared<'p> {
+        self.shared
     }
 
     /// The first byte of slot `index`.
@@ -300,8 +306,8 @@ impl<'p> sealed::Handle for PoolRef<'p> {
     type Guard = Buf<'p>;
 
     #[inline]
-    fn free(&self) -> FreeList<'_> {
-        self.free
+    fn shared(&self) -> Shared<'_> {
+        self.shared
     }
 
     #[inline]

@@ -6,7 +6,8 @@ use core::fmt;
 use core::marker::PhantomData;
 use core::ptr::NonNull;
 
-use super::freelist::{FreeList, Header, MAX_SLOTS};
+use super::freelist::MAX_SLOTS;
+use super::handle::{Header, Shared};
 use super::pool_ref::PoolRef;
 use crate::error::RegionError;
 use crate::sync::{AtomicU16, zero_links};
@@ -127,7 +128,7 @@ impl<'a, const N: usize> RegionPool<'a, N> {
         // initialized (it was a `&mut [u8]`); the free list decides who owns each.
         unsafe {
             PoolRef::from_parts(
-                FreeList::new(&self.header, &self.links),
+                Shared::new(&self.header, &self.links),
                 self.base,
                 self.stride,
                 self.size,

@@ -8,8 +8,8 @@ use core::marker::PhantomData;
 use core::ops::{Deref, DerefMut};
 use core::ptr::NonNull;
 
-use super::freelist::{FreeList, Header, MAX_SLOTS, Stats};
-use super::handle::{self, PoolHandle, sealed};
+use super::freelist::{MAX_SLOTS, Stats};
+use super::handle::{self, Header, PoolHandle, Shared, sealed};
 use crate::error::AcquireError;
 use crate::sync::{AtomicU16, const_fn, zero_links};
 
@@ -75,7 +75,7 @@ impl<T, const N: usize> ValuePool<T, N> {
     #[inline]
     pub fn value_ref(&self) -> ValueRef<'_, T> {
         ValueRef {
-            free: FreeList::new(&self.header, &self.links),
+            shared: Shared::new(&self.header, &self.links),
             // SAFETY: `UnsafeCell::get` is never null.
             values: unsafe { NonNull::new_unchecked(self.values.get().cast::<T>()) },
             _pool: PhantomData,
@@ -122,12 +122,12 @@ impl<T, const N: usize> ValuePool<T, N> {
 
     /// Sets the high-water mark to the current use and the failure count to 0.
     pub fn reset_stats(&self) {
-        self.value_ref().free.reset_stats();
+        self.value_ref().shared.free().reset_stats();
     }
 
     /// The pool's counters in O(1), with no lock.
     pub fn stats(&self) -> Stats {
-        self.value_ref().free.stats()
+        self.value_ref().shared.free().stats()
     }
 
     /// Mutable access to every value, e.g. to reconfigure them; the `&mut` proves no
@@ -150,10 +150,10 @@ impl<T, const N: usize> fmt::Debug for ValuePool<T, N> {
 ///
 /// # Invariants
 ///
-/// `values` points at the pool's `N = free.capacity()` values, each reached only by
-/// whoever owns its slot on `free`.
+/// `values` points at the pool's `N = shared.free().capacity()` values, each reached
+/// only by whoever owns its slot on that free list.
 pub struct ValueRef<'p, T> {
-    free: FreeList<'p>,
+    shared: Shared<'p>,
     values: NonNull<T>,
     _pool: PhantomData<&'p UnsafeCell<T>>,
 }
@@ -175,7 +175,7 @@ unsafe impl<T: Send> Sync for ValueRef<'_, T> {}
 impl<T> fmt::Debug for ValueRef<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ValueRef")
-            .field("stats", &self.free.stats())
+            .field("stats", &self.shared.free().stats())
             .finish()
     }
 }
@@ -188,15 +188,15 @@ impl<'p, T> sealed::Handle for ValueRef<'p, T> {
     type Guard = Value<'p, T>;
 
     #[inline]
-    fn free(&self) -> FreeList<'_> {
-        self.free
+    fn shared(&self) -> Shared<'_> {
+        self.shared
     }
 
     #[inline]
     fn guard(self, index: u16, _: sealed::Token) -> Value<'p, T> {
-        debug_assert!(usize::from(index) < self.free.capacity());
+        debug_assert!(usize::from(index) < self.shared.free().capacity());
         Value {
-            free: self.free,
+            shared: self.shared,
             // SAFETY: `index < N` (the free list only holds indices below N), so the
             // pointer stays inside the pool's array of values.
             ptr: unsafe { NonNull::new_unchecked(self.values.as_ptr().add(usize::from(index))) },
@@ -212,7 +212,7 @@ impl<'p, T> sealed::Handle for ValueRef<'p, T> {
 ///
 /// `ptr` points at value `index` of the pool, which this guard alone owns.
 pub struct Value<'p, T> {
-    free: FreeList<'p>,
+    shared: Shared<'p>,
     ptr: NonNull<T>,
     index: u16,
     _owns: PhantomData<&'p mut T>,
@@ -252,7 +252,7 @@ impl<T> DerefMut for Value<'_, T> {
 impl<T> Drop for Value<'_, T> {
     #[inline]
     fn drop(&mut self) {
-        handle::release(self.free, self.index);
+        handle::release(self.shared, self.index);
     }
 }
 

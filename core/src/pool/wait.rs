@@ -97,17 +97,12 @@
 
 use core::cell::Cell;
 use core::fmt;
-use core::future::Future;
-use core::marker::{PhantomData, PhantomPinned};
-use core::pin::Pin;
+use core::marker::PhantomPinned;
 use core::task::{Context, Poll, Waker};
 
 use intrusive_collections::{LinkedList, LinkedListLink, UnsafeRef, intrusive_adapter};
 
 use super::freelist::FreeList;
-use super::handle::PoolHandle;
-use super::handle::sealed::Token;
-use super::pool_ref::PoolRef;
 use crate::sync::{AtomicU32, Ordering, UnsafeCell, const_fn};
 
 /// A waiting task's entry in the queue; a field of its [`Acquire`] future.
@@ -226,7 +221,7 @@ impl Queue {
     /// holder is told to serve it before it unlocks.
     #[cfg(not(feature = "critical-section"))]
     pub(crate) fn release(&self, free: FreeList<'_>, index: u16) {
-        let mut wakes = Wakes::new(free);
+        let mut wakes = Wakes::new(free, self);
         if self.lock.try_lock() {
             let held = Held {
                 queue: self,
@@ -243,7 +238,7 @@ impl Queue {
     /// A release that found tasks waiting: hands slot `index` to the oldest.
     #[cfg(feature = "critical-section")]
     pub(crate) fn release(&self, free: FreeList<'_>, index: u16) {
-        let mut wakes = Wakes::new(free);
+        let mut wakes = Wakes::new(free, self);
         self.locked(&mut wakes, |list, wakes| hand_over(list, index, wakes));
     }
 
@@ -326,8 +321,9 @@ fn serve(list: &mut List, wakes: &mut Wakes<'_>) {
 /// invariants hold; the wakers after it in this batch are dropped without being
 /// woken (their tasks keep the buffers they were handed, and give them back when
 /// they are dropped).
-struct Wakes<'a> {
+pub(crate) struct Wakes<'a> {
     free: FreeList<'a>,
+    queue: &'a Queue,
     wakers: [Option<Waker>; 4],
     len: usize,
     /// A waker replaced or left unused, to drop with the others.
@@ -338,9 +334,10 @@ struct Wakes<'a> {
 }
 
 impl<'a> Wakes<'a> {
-    fn new(free: FreeList<'a>) -> Self {
+    pub(crate) fn new(free: FreeList<'a>, queue: &'a Queue) -> Self {
         Self {
             free,
+            queue,
             wakers: [const { None }; 4],
             len: 0,
             discard: None,
@@ -380,90 +377,49 @@ impl Drop for Wakes<'_> {
             if !core::mem::take(&mut self.more) {
                 return;
             }
-            let queue = self.free.waiters();
+            let queue = self.queue;
             queue.serve_deferred(self);
         }
     }
 }
 
-/// Where an [`Acquire`] is, seen by its owner only (never by a releaser).
+/// Where a [`Waiter`] is, seen by its owner only (never by a releaser).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Phase {
     /// Not polled yet, or polled and found nothing without queueing.
     Start,
     /// Its node was queued (it may have been handed a slot since).
     Queued,
-    /// It returned its buffer.
+    /// It returned its slot.
     Done,
 }
 
-/// The future of [`PoolRef::acquire`]: a buffer, as soon as one is free and
-/// every task that waited longer has had one.
+/// One task's place in a pool's queue: the state machine of the `Acquire` future
+/// (`pool/acquire.rs`), which owns it, pins it and gives it its pool's free list and
+/// queue at every call.
 ///
-/// Waiting costs no allocation: the queue node is inside this future, which is
-/// therefore `!Unpin` (`.await` pins it; to poll it by hand, pin it with
-/// [`core::pin::pin!`]). Dropping it while it waits is safe at any time (cancellation
-/// by a timeout or `select`): it leaves the queue, and a buffer it had been handed
-/// already goes to the next waiter or back to the pool.
-///
-/// ```
-/// # use core::{future::Future, pin::pin, task::{Context, Poll, Waker}};
-/// use bufpress::pool::Pool;
-///
-/// static POOL: Pool<1, 64> = Pool::new();
-///
-/// let held = POOL.try_acquire()?;                  // the only buffer
-/// let mut waiting = pin!(POOL.acquire());
-/// let mut cx = Context::from_waker(Waker::noop());
-/// assert!(waiting.as_mut().poll(&mut cx).is_pending()); // queued, not spinning
-/// drop(held);                                      // handed straight to the waiter
-/// let Poll::Ready(buf) = waiting.as_mut().poll(&mut cx) else { unreachable!() };
-/// assert_eq!(buf.capacity(), 64);
-/// # Ok::<(), bufpress::Error>(())
-/// ```
-///
-/// # Interrupt handlers
-///
-/// With the default spin waiter lock, neither poll a waiting `Acquire` nor drop one in
-/// an interrupt handler: both take the lock, which the interrupted code may hold.
-/// With the `critical-section` feature both are allowed.
-///
-/// # Panics
-///
-/// Polling it again after it returned its buffer panics, as for most futures. A
-/// waker's `clone`, `wake` or `drop` that panics unwinds out of `poll` or `drop`
-/// with the pool consistent (see the module's design note).
-#[must_use = "futures do nothing unless polled"]
-pub struct Acquire<'p, H: PoolHandle = PoolRef<'p>> {
-    pool: H,
-    _lifetime: PhantomData<&'p ()>,
+/// Invariant: the node is linked into the queue only while `phase` is `Queued`, and
+/// `phase` says `Queued` from the lock section that links it on, so whoever drops the
+/// owner calls [`leave`](Self::leave) exactly when the node may be linked.
+pub(crate) struct Waiter {
     phase: Cell<Phase>,
     node: Node,
     _pinned: PhantomPinned,
 }
 
-// SAFETY: `Acquire` is not `Send` by default only because of its node (`Cell`s and
-// raw list links) and `phase` (a `Cell` only its owner touches). Moving the future to
-// another thread between polls is sound: the node is touched only by its owner before
-// it is queued and after it is done, and, while queued, only with the pool's waiter
-// lock held (by the owner or a releaser on any thread), which orders those accesses;
-// the one exception, `granted`, is an atomic (`Node` invariant). The waker it holds is
-// `Send`.
-unsafe impl<'p, H: PoolHandle + Send> Send for Acquire<'p, H> {}
+// SAFETY: a `Waiter` is not `Send` by default only because of its node (`Cell`s and
+// raw list links) and `phase` (a `Cell` only its owner touches). Moving it (inside its
+// pinned owner, between calls) to another thread is sound: the node is touched only
+// by its owner before it is queued and after it is done, and, while queued, only with
+// the pool's waiter lock held (by the owner or a releaser on any thread), which orders
+// those accesses; the one exception, `granted`, is an atomic (`Node` invariant). The
+// waker it holds is `Send`. (It is not `Sync`: `&Waiter` is its owner's alone.)
+unsafe impl Send for Waiter {}
 
-impl<'p> Acquire<'p> {
-    /// The pool this future takes a buffer from.
-    pub fn pool_ref(&self) -> PoolRef<'p> {
-        self.pool
-    }
-}
-
-impl<'p, H: PoolHandle> Acquire<'p, H> {
+impl Waiter {
     #[inline]
-    pub(crate) fn new(pool: H) -> Self {
+    pub(crate) fn new() -> Self {
         Self {
-            pool,
-            _lifetime: PhantomData,
             phase: Cell::new(Phase::Start),
             node: Node {
                 link: LinkedListLink::new(),
@@ -474,20 +430,64 @@ impl<'p, H: PoolHandle> Acquire<'p, H> {
         }
     }
 
-    /// First poll, when the fast path found no buffer (or tasks waiting): queue the
-    /// node, unless the re-check under the lock finds a buffer.
+    /// Whether nothing was tried yet (the owner's fast path may run).
+    #[inline]
+    pub(crate) fn is_new(&self) -> bool {
+        self.phase.get() == Phase::Start
+    }
+
+    /// The owner took a slot: this waiter is done.
+    #[inline]
+    pub(crate) fn set_done(&self) {
+        self.phase.set(Phase::Done);
+    }
+
+    /// Queues, or takes the slot it was handed. User code (wakers) is only recorded in
+    /// `wakes`, which the caller drops once the slot is in a guard.
+    ///
+    /// The caller keeps `self` pinned from the first call until `leave`.
+    ///
+    /// # Panics
+    ///
+    /// When called again after it returned a slot.
+    #[inline]
+    pub(crate) fn poll(
+        &self,
+        free: FreeList<'_>,
+        queue: &Queue,
+        cx: &mut Context<'_>,
+        wakes: &mut Wakes<'_>,
+    ) -> Poll<u16> {
+        let got = match self.phase.get() {
+            Phase::Start => self.enqueue(free, queue, cx, wakes),
+            Phase::Queued => self.poll_queued(queue, cx, wakes),
+            Phase::Done => panic!("`Acquire` polled after it returned its buffer"),
+        };
+        if got.is_ready() {
+            self.set_done();
+        }
+        got
+    }
+
+    /// First poll, when the fast path found no slot (or tasks waiting): queue the
+    /// node, unless the re-check under the lock finds a slot.
     #[inline(never)]
-    fn enqueue(&self, cx: &mut Context<'_>, wakes: &mut Wakes<'_>) -> Poll<u16> {
-        let free = self.pool.free();
+    fn enqueue(
+        &self,
+        free: FreeList<'_>,
+        queue: &Queue,
+        cx: &mut Context<'_>,
+        wakes: &mut Wakes<'_>,
+    ) -> Poll<u16> {
         let node = &self.node;
         // Cloned before the lock (user code never runs with the lock held).
         let mut waker = Some(cx.waker().clone());
         // No `serve` first: a buffer left on the free list by a release that found
         // the lock busy is always served by a lock holder (`Queue::release`), and this
         // node queues behind the older waiters anyway.
-        let got = free.waiters().locked(wakes, |list, _| {
+        let got = queue.locked(wakes, |list, _| {
             if list.is_empty() {
-                // Re-check the free list under the lock: take a buffer, or set the
+                // Re-check the free list under the lock: take a slot, or set the
                 // `waiting` bit in the same CAS that sees the list empty.
                 if let Some(index) = free.pop_or_mark_waiting() {
                     return Some(index);
@@ -496,17 +496,18 @@ impl<'p, H: PoolHandle> Acquire<'p, H> {
             node.waker.set(waker.take());
             // Counted here, where this core owns the header's cache line anyway.
             free.note_failed();
-            // SAFETY: `node` is inside this future, which is pinned (`poll` takes
-            // `Pin<&mut Self>`), so it stays at this address until dropped; `Drop`
-            // unlinks it (with the lock held) before its memory can be reused,
-            // because `phase` says `Queued` from the same critical section on.
+            // SAFETY: `node` is inside this waiter, which its owner keeps pinned (the
+            // contract of `poll`), so it stays at this address until dropped; the
+            // owner's `Drop` calls `leave`, which unlinks it (with the lock held)
+            // before its memory can be reused, because `phase` says `Queued` from
+            // this same critical section on.
             list.push_back(unsafe { UnsafeRef::from_raw(node) });
             // Before any user code can run (the wakers woken after the unlock may
-            // panic): from now on, dropping this future unlinks the node.
+            // panic): from now on, dropping the owner unlinks the node.
             self.phase.set(Phase::Queued);
             None
         });
-        // Unused when a buffer was free after all; dropped with the wakes.
+        // Unused when a slot was free after all; dropped with the wakes.
         wakes.discard(waker);
         match got {
             Some(index) => Poll::Ready(index),
@@ -516,12 +517,11 @@ impl<'p, H: PoolHandle> Acquire<'p, H> {
 
     /// Later polls: take the slot handed over (no lock), or refresh the waker.
     #[inline(never)]
-    fn poll_queued(&self, cx: &mut Context<'_>, wakes: &mut Wakes<'_>) -> Poll<u16> {
+    fn poll_queued(&self, queue: &Queue, cx: &mut Context<'_>, wakes: &mut Wakes<'_>) -> Poll<u16> {
         let node = &self.node;
         if let Some(index) = node.granted() {
             return Poll::Ready(index);
         }
-        let queue = self.pool.free().waiters();
         // A new waker is cloned outside the lock (user code), then stored under it.
         let mut fresh: Option<Waker> = None;
         loop {
@@ -561,67 +561,21 @@ impl<'p, H: PoolHandle> Acquire<'p, H> {
             };
         }
     }
-}
 
-impl<'p, H: PoolHandle> Future for Acquire<'p, H> {
-    type Output = H::Guard;
-
+    /// For the owner's `Drop`: if queued, leave the queue, or pass on the slot it was
+    /// handed and never took. Wakers run when this returns, lock released.
     #[inline]
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<H::Guard> {
-        // Everything the future changes is in `Cell`s and atomics: a shared reference
-        // suffices, and nothing is ever moved out of the pinned future.
-        let this = self.into_ref().get_ref();
-        // Read before any atomic operation, and every path below yields a slot index
-        // that becomes a guard here: the compiler can keep `pool` in registers (and
-        // constant-fold it for a future just made from a `static` pool).
-        let pool = this.pool;
-        if this.phase.get() == Phase::Start {
-            // The fast path: a free buffer and nobody ahead.
-            if let Ok(index) = pool.free().pop_if_nobody_waits() {
-                this.phase.set(Phase::Done);
-                return Poll::Ready(pool.guard(index, Token::new()));
-            }
-        }
-        // Other tasks' wakers, and wakers this one replaced, run when `wakes` is
-        // dropped: after the slot is in a guard and `phase` is current, so a waker
-        // that panics unwinds through consistent state (the guard gives the slot
-        // back, `Drop` leaves the queue).
-        let mut wakes = Wakes::new(pool.free());
-        let got = match this.phase.get() {
-            Phase::Start => this.enqueue(cx, &mut wakes),
-            Phase::Queued => this.poll_queued(cx, &mut wakes),
-            Phase::Done => panic!("`Acquire` polled after it returned its buffer"),
-        };
-        let out = match got {
-            Poll::Ready(index) => {
-                this.phase.set(Phase::Done);
-                Poll::Ready(pool.guard(index, Token::new()))
-            }
-            Poll::Pending => Poll::Pending,
-        };
-        drop(wakes);
-        out
-    }
-}
-
-impl<'p, H: PoolHandle> Drop for Acquire<'p, H> {
-    #[inline]
-    fn drop(&mut self) {
+    pub(crate) fn leave(&self, free: FreeList<'_>, queue: &Queue) {
         if self.phase.get() == Phase::Queued {
-            self.leave();
+            self.leave_queue(free, queue);
         }
     }
-}
 
-impl<'p, H: PoolHandle> Acquire<'p, H> {
-    /// Cancellation of a queued future: leave the queue, or pass on the slot it was
-    /// handed.
     #[inline(never)]
-    fn leave(&self) {
-        let free = self.pool.free();
+    fn leave_queue(&self, free: FreeList<'_>, queue: &Queue) {
         let node = &self.node;
-        let mut wakes = Wakes::new(free);
-        free.waiters().locked(&mut wakes, |list, wakes| {
+        let mut wakes = Wakes::new(free, queue);
+        queue.locked(&mut wakes, |list, wakes| {
             match node.granted() {
                 None => {
                     debug_assert!(node.link.is_linked());
@@ -637,14 +591,14 @@ impl<'p, H: PoolHandle> Acquire<'p, H> {
             }
             wakes.discard(node.waker.take());
         });
+        self.phase.set(Phase::Done);
         // `wakes` drops the waker and wakes the task handed the slot, lock released.
     }
 }
 
-impl<'p, H: PoolHandle + fmt::Debug> fmt::Debug for Acquire<'p, H> {
+impl fmt::Debug for Waiter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Acquire")
-            .field("pool", &self.pool)
+        f.debug_struct("Waiter")
             .field("phase", &self.phase.get())
             .finish_non_exhaustive()
     }
