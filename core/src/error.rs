@@ -215,6 +215,17 @@ pub enum Checksum {
     Length,
 }
 
+impl fmt::Display for Checksum {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Header => "header checksum",
+            Self::Block => "block checksum",
+            Self::Content => "content checksum",
+            Self::Length => "content length",
+        })
+    }
+}
+
 /// Why decoding failed. Corrupt, truncated or oversized input is an ordinary error,
 /// never a panic; a decoder that returned an error must be `reset` before reuse.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -272,18 +283,10 @@ impl fmt::Display for DecodeError {
                 kind,
                 expected,
                 actual,
-            } => {
-                let what = match kind {
-                    Checksum::Header => "header checksum",
-                    Checksum::Block => "block checksum",
-                    Checksum::Content => "content checksum",
-                    Checksum::Length => "content length",
-                };
-                write!(
-                    f,
-                    "{what} mismatch: stored {expected:#010x}, computed {actual:#010x}"
-                )
-            }
+            } => write!(
+                f,
+                "{kind} mismatch: stored {expected:#010x}, computed {actual:#010x}"
+            ),
             Self::OutputTooSmall {
                 needed: Some(n),
                 capacity,

@@ -22,7 +22,7 @@ mod encoding {
         seed: u64,
         max_piece: usize,
     ) -> Vec<u8> {
-        let mut rng = Rng(seed | 1);
+        let mut rng = Rng::new(seed);
         let mut got = Vec::new();
         let mut out = pool.try_acquire().unwrap();
         let mut at = 0;

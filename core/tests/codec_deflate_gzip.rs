@@ -125,7 +125,7 @@ impl Rig<'_> {
         let mut decoder = Decoder::new(Format::Gzip, self.decoders.try_acquire().unwrap());
         let mut header = GzipHeader::new(room);
         let mut out = self.small.try_acquire().unwrap();
-        let mut rng = Rng(max_piece as u64 | 1);
+        let mut rng = Rng::new(max_piece as u64);
         let (mut got, mut at) = (Vec::new(), 0);
         loop {
             let piece = (1 + rng.below(max_piece)).min(input.len() - at);

@@ -115,10 +115,10 @@ fn block_errors_are_typed_and_commit_nothing() {
 /// compressor) and match lengths around the token's limits, after a random run.
 fn sequences(seed: u64, len: usize) -> Vec<u8> {
     let mut rng = Rng::new(seed);
-    let mut out: Vec<u8> = (0..64).map(|_| rng.next() as u8).collect();
+    let mut out: Vec<u8> = (0..64).map(|_| rng.next_u64() as u8).collect();
     let mut lit = 0;
     while out.len() < len {
-        out.extend((0..lit % 41).map(|_| rng.next() as u8));
+        out.extend((0..lit % 41).map(|_| rng.next_u64() as u8));
         let n = [4, 5, 18, 19, 20, 33, 270, 300][rng.below(8)];
         let back = 1 + rng.below(out.len().min(65_535));
         let from = out.len() - back;

@@ -22,24 +22,11 @@ pub(crate) const SMALL: usize = 100;
 
 // ---- data, checksums and hand-built streams ----------------------------------------
 
-pub(crate) struct Rng(pub(crate) u64);
-
-impl Rng {
-    pub(crate) fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    pub(crate) fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
+pub(crate) use bufpress_support::rng::Rng;
 
 /// Text-like, random, zeros or binary data, by `kind % 4`.
 pub(crate) fn data(kind: usize, len: usize, seed: u64) -> Vec<u8> {
-    let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+    let mut rng = Rng::new(seed);
     const WORDS: [&[u8]; 8] = [
         b"pool ", b"buffer ", b"frame ", b"sensor ", b"data\n", b"the ", b"of ", b"zero ",
     ];
@@ -47,7 +34,7 @@ pub(crate) fn data(kind: usize, len: usize, seed: u64) -> Vec<u8> {
     while out.len() < len {
         match kind % 4 {
             0 => out.extend_from_slice(WORDS[rng.below(WORDS.len())]),
-            1 => out.extend_from_slice(&rng.next().to_le_bytes()),
+            1 => out.extend_from_slice(&rng.next_u64().to_le_bytes()),
             2 => out.push(0),
             _ => {
                 let t = out.len() as u32 * 10 + rng.below(3) as u32;
@@ -267,7 +254,7 @@ pub(crate) fn run_pieces(
     max_piece: usize,
     seed: u64,
 ) -> Result<(Vec<u8>, usize), DecodeError> {
-    let mut rng = Rng(seed | 1);
+    let mut rng = Rng::new(seed);
     let mut got = Vec::new();
     let mut out: Buf<'_> = pool.try_acquire().unwrap();
     let mut at = 0;

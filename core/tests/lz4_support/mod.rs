@@ -45,24 +45,7 @@ pub(crate) fn serial() -> std::sync::MutexGuard<'static, ()> {
 
 // ---- data ---------------------------------------------------------------------------
 
-pub(crate) struct Rng(pub(crate) u64);
-
-impl Rng {
-    pub(crate) fn new(seed: u64) -> Self {
-        Self(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
-    }
-
-    pub(crate) fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    pub(crate) fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
+pub(crate) use bufpress_support::rng::Rng;
 
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Kind {
@@ -92,7 +75,7 @@ pub(crate) fn data(kind: Kind, len: usize, seed: u64) -> Vec<u8> {
     while out.len() < len {
         match kind {
             Kind::Text => out.extend_from_slice(WORDS[rng.below(WORDS.len())]),
-            Kind::Random => out.extend_from_slice(&rng.next().to_le_bytes()),
+            Kind::Random => out.extend_from_slice(&rng.next_u64().to_le_bytes()),
             Kind::Zeros => out.push(0),
             Kind::Binary => {
                 let t = out.len() as u32 * 10 + rng.below(3) as u32;
@@ -108,8 +91,8 @@ pub(crate) fn data(kind: Kind, len: usize, seed: u64) -> Vec<u8> {
                             out.push(out[from + i % back]);
                         }
                     }
-                    1 => out.extend((0..n).map(|_| rng.next() as u8)),
-                    2 => out.extend(std::iter::repeat_n(rng.next() as u8, n)),
+                    1 => out.extend((0..n).map(|_| rng.next_u64() as u8)),
+                    2 => out.extend(std::iter::repeat_n(rng.next_u64() as u8, n)),
                     _ => (0..n / 4).for_each(|_| out.extend_from_slice(WORDS[rng.below(8)])),
                 }
             }
