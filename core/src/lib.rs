@@ -42,6 +42,8 @@
 //!   allocation (FIFO, cancel-safe; see `pool::Acquire`). Adds `intrusive-collections`.
 //! - `lz4`, `deflate`, `zstd`, `alloc`: the codecs (see [`codec`]).
 #![no_std]
+// docs.rs: every feature-gated item shows the feature it needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 // `unsafe` is allowed only in the pool modules that turn slot indices into memory
 // (see `docs/safety.md`); the codecs forbid it.
 #![deny(unsafe_code, unsafe_op_in_unsafe_fn)]

@@ -89,6 +89,8 @@
 //! - [`AcquirePolicy`] says how to get a buffer from an empty pool (core's
 //!   `pool::Acquire` is the future); [`to_io_error`], [`io_error_kind`] and
 //!   [`stream_to_io_error`] convert errors.
+// docs.rs: every feature-gated item shows the feature it needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 // `unsafe` only in `zstd::ctx`, the calls into libzstd.
 #![deny(unsafe_code)]
 

@@ -80,11 +80,9 @@ use crate::error::CapacityError;
 /// std::thread::spawn(move || drop(buf)).join().unwrap(); // a 'static pool's guard is Send
 /// assert_eq!(POOL.stats().available, 1);
 /// ```
-///
-/// # Invariants
-///
-/// `index` is a slot of `pool` that this guard alone owns; `len <= dirty <= capacity`,
-/// where `dirty` bounds every byte this holder may have written (what scrubbing zeroes).
+// Invariants: `index` is a slot of `pool` that this guard alone owns;
+// `len <= dirty <= capacity`, where `dirty` bounds every byte this holder may have
+// written (what scrubbing zeroes).
 pub struct Buf<'p> {
     pool: PoolRef<'p>,
     index: u16,

@@ -88,13 +88,12 @@ pub(crate) use forward_to_pool_ref;
 /// Get one from [`Pool::pool_ref`](super::Pool::pool_ref) or
 /// [`RegionPool::pool_ref`](super::RegionPool::pool_ref). Code that takes a `PoolRef`
 /// (a codec, a queue, [`SizeClasses`](super::SizeClasses)) works with every pool.
-///
-/// # Invariants
-///
-/// For every slot index `i` below `shared.free().capacity()`, the `size` bytes at
-/// `base + i * stride` are initialized, valid for reads and writes for `'p`, disjoint
-/// from every other slot, and touched only by whoever owns slot `i` on the free list (a
-/// [`Buf`] or a raw handle). `stride >= size`, and `size` fits in a `u32`.
+/// Copying it shares the pool, never a buffer: each buffer is reached only through the
+/// [`Buf`] or raw handle that holds it.
+// Invariants: for every slot index `i` below `shared.free().capacity()`, the `size` bytes at
+// `base + i * stride` are initialized, valid for reads and writes for `'p`, disjoint
+// from every other slot, and touched only by whoever owns slot `i` on that free list (a `Buf`
+// or a raw handle). `stride >= size`, and `size` fits in a `u32`.
 #[derive(Clone, Copy)]
 pub struct PoolRef<'p> {
     shared: Shared<'p>,

@@ -30,12 +30,9 @@ use crate::sync::{AtomicU16, zero_links};
 /// assert_eq!(buf.capacity(), 256);
 /// # Ok::<(), bufpress::Error>(())
 /// ```
-///
-/// # Invariants
-///
-/// `base` is aligned to the chosen alignment and `base .. base + N * stride` lies in
-/// the region, which is borrowed mutably for `'a`; `size <= stride` and `size` fits
-/// a u32.
+// Invariants: `base` is aligned to the chosen alignment and `base .. base + N * stride`
+// lies in the region, which is borrowed mutably for `'a`; `size <= stride` and `size`
+// fits a u32.
 pub struct RegionPool<'a, const N: usize> {
     header: Header,
     links: [AtomicU16; N],

@@ -147,11 +147,8 @@ impl<T, const N: usize> fmt::Debug for ValuePool<T, N> {
 
 /// A handle to a [`ValuePool`]: copyable, the size of a few pointers, and the same
 /// for every `N` (the operations are not generated once per pool size).
-///
-/// # Invariants
-///
-/// `values` points at the pool's `N = shared.free().capacity()` values, each reached
-/// only by whoever owns its slot on that free list.
+// Invariants: `values` points at the pool's `N = shared.free().capacity()` values, each
+// reached only by whoever owns its slot on that free list.
 pub struct ValueRef<'p, T> {
     shared: Shared<'p>,
     values: NonNull<T>,
@@ -207,10 +204,7 @@ impl<'p, T> sealed::Handle for ValueRef<'p, T> {
 }
 
 /// One value taken from a [`ValuePool`]; dropping it puts the value back.
-///
-/// # Invariants
-///
-/// `ptr` points at value `index` of the pool, which this guard alone owns.
+// Invariants: `ptr` points at value `index` of the pool, which this guard alone owns.
 pub struct Value<'p, T> {
     shared: Shared<'p>,
     ptr: NonNull<T>,

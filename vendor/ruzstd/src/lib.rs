@@ -63,5 +63,3 @@ pub mod io_nostd;
 
 #[cfg(not(feature = "std"))]
 pub use io_nostd as io;
-
-mod tests;
