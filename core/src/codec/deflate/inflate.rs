@@ -45,6 +45,10 @@ pub struct InflateState {
 /// targets, 8 on 64-bit).
 #[derive(Clone)]
 #[repr(u8)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "boxing needs an allocator; the state is the decompressor, empty only until first use"
+)]
 enum Oxide {
     Empty = 0,
     Built(DecompressorOxide) = 1,
