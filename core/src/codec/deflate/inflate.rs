@@ -28,8 +28,9 @@ use crate::pool::Buf;
 /// A new state is all zero bytes, so a `static` holding it (a `ValuePool`, a
 /// `Mutex<RefCell<_>>`) lands in `.bss`: no flash for its image, no copy at boot.
 /// miniz_oxide has no `const` constructor, so the decompressor inside is built on
-/// first use (once per state; an unoptimized build may pass it through the stack
-/// then) and reset in place for every later stream.
+/// first use and reset in place for every later stream. Building it (once per state)
+/// passes it through the stack, even optimized: the first use of a state needs about
+/// 11 KB of stack (10,816 bytes in a release build for thumbv7em).
 #[derive(Clone)]
 pub struct InflateState {
     oxide: Oxide,
