@@ -49,15 +49,40 @@ mod work {
 
     /// lz4 compress and decompress, and gzip decoding, into pool buffers, with the
     /// codec states in value pools: what `.ci/footprint` reports as the codecs' cost.
+    ///
+    /// It also holds a `static` of every other codec state with a `const fn new()`
+    /// (lz4's frame decoder and encoder, deflate's streaming decoder state) and hands
+    /// each pool's address to an opaque consumer: their images are linked in, their
+    /// codecs' code is not (the code measured is the one-shot paths above). `.ci/footprint` checks that every `BARE_STATE_*`
+    /// symbol is in `.bss` (all zero when new) and bounds `.data`.
     #[cfg(feature = "codecs")]
     mod codecs {
         use super::{BARE_POOL, black_box};
         use bufpress::codec::{deflate, lz4};
         use bufpress::pool::ValuePool;
 
-        static TABLES: ValuePool<lz4::Table, 1> = ValuePool::new([const { lz4::Table::new() }; 1]);
-        static INFLATE: ValuePool<deflate::InflateState, 1> =
+        /// A frame decoder for blocks of up to 1 KiB (independent blocks): a sensor's
+        /// small frames. Larger blocks are an error when they come.
+        const LZ4_DECODER_MEM: usize = 2 * 1024;
+        /// A frame encoder for 64 KiB independent blocks, lz4's smallest block size.
+        const LZ4_ENCODER_MEM: usize =
+            lz4::encoder_memory(lz4::BlockSize::Max64KiB, lz4::BlockMode::Independent);
+
+        #[unsafe(no_mangle)]
+        static BARE_STATE_LZ4_TABLE: ValuePool<lz4::Table, 1> =
+            ValuePool::new([const { lz4::Table::new() }; 1]);
+        #[unsafe(no_mangle)]
+        static BARE_STATE_INFLATE: ValuePool<deflate::InflateState, 1> =
             ValuePool::new([const { deflate::InflateState::new() }; 1]);
+        #[unsafe(no_mangle)]
+        static BARE_STATE_LZ4_DECODER: ValuePool<lz4::Decoder<LZ4_DECODER_MEM>, 1> =
+            ValuePool::new([const { lz4::Decoder::new() }; 1]);
+        #[unsafe(no_mangle)]
+        static BARE_STATE_LZ4_ENCODER: ValuePool<lz4::Encoder<LZ4_ENCODER_MEM>, 1> =
+            ValuePool::new([const { lz4::Encoder::new() }; 1]);
+        #[unsafe(no_mangle)]
+        static BARE_STATE_DEFLATE_DECODER: ValuePool<deflate::DecoderState, 1> =
+            ValuePool::new([const { deflate::DecoderState::new() }; 1]);
 
         /// A 150-byte firmware chunk, gzip-compressed (Python's `gzip.compress`, mtime 0).
         const IMAGE_GZ: [u8; 60] = [
@@ -73,7 +98,7 @@ mod work {
             // any match) it would drop the compressor's match loop from this build.
             let frame = frame.get(..black_box(frame.len())).unwrap_or(frame);
             let (Ok(mut table), Ok(mut packed), Ok(mut back)) = (
-                TABLES.try_acquire(),
+                BARE_STATE_LZ4_TABLE.try_acquire(),
                 BARE_POOL.try_acquire(),
                 BARE_POOL.try_acquire(),
             ) else {
@@ -85,7 +110,7 @@ mod work {
                 black_box(&back[..]);
             }
             back.clear();
-            if let Ok(mut state) = INFLATE.try_acquire() {
+            if let Ok(mut state) = BARE_STATE_INFLATE.try_acquire() {
                 let image = black_box(&IMAGE_GZ);
                 if deflate::decompress_into(image, &mut back, deflate::Format::Gzip, &mut state)
                     .is_ok()
@@ -93,6 +118,10 @@ mod work {
                     black_box(&back[..]);
                 }
             }
+            // Linked in (an opaque consumer has their addresses), their codecs not.
+            black_box(&BARE_STATE_LZ4_DECODER);
+            black_box(&BARE_STATE_LZ4_ENCODER);
+            black_box(&BARE_STATE_DEFLATE_DECODER);
         }
     }
 }

@@ -25,38 +25,77 @@ use crate::pool::Buf;
 /// # Ok::<(), bufpress::Error>(())
 /// ```
 ///
+/// A new state is all zero bytes, so a `static` holding it (a `ValuePool`, a
+/// `Mutex<RefCell<_>>`) lands in `.bss`: no flash for its image, no copy at boot.
 /// miniz_oxide has no `const` constructor, so the decompressor inside is built on
-/// first use (once per state; an unoptimized build may pass it through the stack
-/// then) and reset in place for every later stream.
-#[derive(Clone, Default)]
+/// first use and reset in place for every later stream. Building it (once per state)
+/// passes it through the stack, even optimized: the first use of a state needs about
+/// 11 KB of stack (10,816 bytes in a release build for thumbv7em).
+#[derive(Clone)]
 pub struct InflateState {
-    oxide: Option<DecompressorOxide>,
+    oxide: Oxide,
+}
+
+/// The decompressor, or none yet.
+///
+/// `repr(u8)` with `Empty = 0`: the tag comes first and a new state's is zero; the
+/// payload's bytes are unused then (uninitialized, emitted as zero), so the whole
+/// image is zero. An `Option<DecompressorOxide>` puts `None` in a niche of the
+/// decompressor's state field (a non-zero value), which made a `static` of 10.5 KB
+/// land in `.data`. The tag costs the payload's alignment (4 bytes on 32-bit
+/// targets, 8 on 64-bit).
+#[derive(Clone)]
+#[repr(u8)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "boxing needs an allocator; the state is the decompressor, empty only until first use"
+)]
+enum Oxide {
+    Empty = 0,
+    Built(DecompressorOxide) = 1,
 }
 
 impl InflateState {
-    /// An empty state; the decompressor is built on first use. `const`, so it can be a
-    /// `static` or an element of a [`ValuePool`](crate::pool::ValuePool).
+    /// An empty state (all zero bytes); the decompressor is built on first use.
+    /// `const`, so it can be a `static` or an element of a
+    /// [`ValuePool`](crate::pool::ValuePool).
     pub const fn new() -> Self {
-        Self { oxide: None }
+        Self {
+            oxide: Oxide::Empty,
+        }
     }
 
     /// The decompressor, ready for a new deflate stream.
     pub(super) fn fresh(&mut self) -> &mut DecompressorOxide {
-        let oxide = self.oxide.get_or_insert_with(DecompressorOxide::new);
+        let oxide = self.current();
         oxide.init();
         oxide
     }
 
     /// The decompressor as it is (built if it was not).
     pub(super) fn current(&mut self) -> &mut DecompressorOxide {
-        self.oxide.get_or_insert_with(DecompressorOxide::new)
+        match self.oxide {
+            Oxide::Built(ref mut oxide) => oxide,
+            Oxide::Empty => {
+                self.oxide = Oxide::Built(DecompressorOxide::new());
+                // Built now: this call returns from the first arm (no panic path).
+                self.current()
+            }
+        }
+    }
+}
+
+impl Default for InflateState {
+    fn default() -> Self {
+        Self::new()
     }
 }
 
 impl core::fmt::Debug for InflateState {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let built = matches!(self.oxide, Oxide::Built(_));
         f.debug_struct("InflateState")
-            .field("built", &self.oxide.is_some())
+            .field("built", &built)
             .finish()
     }
 }
