@@ -12,9 +12,12 @@
 //! `loom_freelist.rs`. The loom models of holes 1 and 2 are in `loom_wait.rs` and
 //! `loom_freelist.rs`; AddressSanitizer runs this file too (`.ci/test asan`).
 
+#[cfg(feature = "async")]
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicU64, Ordering};
+#[cfg(feature = "async")]
 use std::sync::mpsc;
+#[cfg(feature = "async")]
 use std::time::Duration;
 
 use bufpress::pool::{Pool, RawBuf};

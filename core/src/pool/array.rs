@@ -63,7 +63,8 @@ impl<const SIZE: usize, A: Alignment> Slot<SIZE, A> {
 /// Built by a `const fn`, so it can be a `static` with no init call. Its initial image
 /// is all zero, so a static pool lands in `.bss` and costs the firmware image nothing.
 /// Beyond the buffers it needs 2 bytes per buffer (the intrusive links) and a
-/// 16-byte header (with padding to the buffers' alignment).
+/// header: 20 bytes on thumbv7em (32 with the `async` feature), 24 on 64-bit targets
+/// (48 with `async`), plus padding to the buffers' alignment.
 ///
 /// ```
 /// use bufpress::pool::{Align32, Pool};

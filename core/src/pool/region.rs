@@ -17,7 +17,7 @@ use crate::sync::{AtomicU16, zero_links};
 ///
 /// The buffers start at the first aligned address of the region and are `buf_size`
 /// rounded up to `align` apart. The free list and stats live in the `RegionPool`
-/// itself (2 bytes per buffer and a 16-byte header), never in the region.
+/// itself (2 bytes per buffer and a header of 20 to 48 bytes, see `Pool`), never in the region.
 ///
 /// ```
 /// use bufpress::pool::RegionPool;
