@@ -97,7 +97,7 @@ impl<T, const N: usize> ValuePool<T, N> {
     /// It returns only when a value is released, so it must not run where the holders
     /// cannot: an interrupt handler, or an async task on an executor (a task that
     /// holds a value across an `.await` on a current-thread runtime is never polled
-    /// again while this spins); tasks use [`acquire`](Self::acquire).
+    /// again while this spins); tasks use `acquire` (feature `async`).
     pub fn acquire_blocking(&self) -> Value<'_, T> {
         handle::acquire_blocking(self.value_ref())
     }
