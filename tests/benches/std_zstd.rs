@@ -24,7 +24,7 @@
 //!   compressors and 2 decompressors; throughput counts every thread's bytes, so 2t /
 //!   1t is the scaling (the thread spawns are inside the timing).
 //!
-//! `.ci/bench-std-zstd` runs it and prints the README table.
+//! `.ci/bench-std-zstd` runs it and prints the table of tests/benches/STD.md.
 
 use std::hint::black_box;
 use std::io::{Read, Write};

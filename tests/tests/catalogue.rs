@@ -3,8 +3,8 @@
 //! the reference decoder (the `lz4`, `gzip`, `zstd` tools, Python's `zlib`) gives for
 //! the same bytes; never a panic; every buffer back; nothing written past the limit.
 //!
-//! `cargo test -p bufpress-tests --test catalogue -- --nocapture` prints the table the
-//! README's "What we tried" shows.
+//! `cargo test -p bufpress-tests --test catalogue -- --nocapture` prints the table that
+//! docs/testing.md shows ("The bad-input catalogue").
 
 use std::collections::BTreeMap;
 
