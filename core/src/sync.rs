@@ -23,6 +23,13 @@ pub(crate) use loom::sync::atomic::AtomicU64;
 #[cfg(loom)]
 pub(crate) use loom::sync::atomic::{AtomicU16, AtomicU32, Ordering};
 
+/// The atomic for a process-wide `static` counter that hands over nothing (loom's
+/// atomics cannot be `static`, and its models do not use it).
+#[cfg(all(not(loom), target_has_atomic = "32"))]
+pub(crate) use core::sync::atomic::AtomicU16 as PlainAtomicU16;
+#[cfg(all(not(loom), not(target_has_atomic = "32")))]
+pub(crate) use portable_atomic::AtomicU16 as PlainAtomicU16;
+
 /// A `const fn`, except under loom, whose atomics are created at run time.
 macro_rules! const_fn {
     ($(#[$attr:meta])* $vis:vis const fn $($rest:tt)*) => {

@@ -13,8 +13,10 @@
 #![cfg(all(loom, feature = "async"))]
 
 use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::pin;
-use std::task::{Context, Poll, Waker};
+use std::sync::atomic::{AtomicUsize, Ordering as StdOrdering};
+use std::task::{Context, Poll, Wake, Waker};
 
 use bufpress::pool::Pool;
 use loom::future::block_on;
@@ -228,7 +230,6 @@ fn panicking_waker() -> Waker {
 /// to it (lost, and written into freed memory).
 #[test]
 fn a_waker_panicking_while_another_task_queues() {
-    use std::panic::{AssertUnwindSafe, catch_unwind};
     std::panic::set_hook(Box::new(|_| {})); // the waker's panics are expected
     model(|| {
         let pool = Arc::new(Small::new());
@@ -261,5 +262,75 @@ fn a_waker_panicking_while_another_task_queues() {
         drop(got);
         drop(first);
         assert_all_free(&pool);
+    });
+}
+
+/// The issue-11 re-audit: a waker that panics in the middle of a batch of wake-ups.
+/// Releaser R1 holds the lock and hands its buffer to W1 (whose waker panics);
+/// releaser R2 finds the lock busy and defers; R1's unlock serves W2 into the same
+/// batch. W1's panic must not leave W2 handed a buffer but never woken (the old
+/// `Wakes::drop` dropped the rest of the batch unwoken: this model failed).
+struct Count(AtomicUsize);
+
+impl Wake for Count {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.0.fetch_add(1, StdOrdering::Relaxed);
+    }
+}
+
+#[test]
+fn a_panicking_waker_does_not_strand_the_next_woken_task() {
+    std::panic::set_hook(Box::new(|_| {})); // the waker's panics are expected
+    let mut builder = loom::model::Builder::new();
+    builder.preemption_bound = Some(2);
+    builder.check(|| {
+        let pool = Arc::new(Pool::<2, 8>::new());
+        let r1 = pool.try_acquire().unwrap().into_raw();
+        let r2 = pool.try_acquire().unwrap().into_raw();
+        let mut w1 = Box::pin(pool.acquire());
+        assert!(
+            w1.as_mut()
+                .poll(&mut Context::from_waker(&panicking_waker()))
+                .is_pending()
+        );
+        let count = std::sync::Arc::new(Count(AtomicUsize::new(0)));
+        let counting = Waker::from(count.clone());
+        let mut w2 = Box::pin(pool.acquire());
+        assert!(
+            w2.as_mut()
+                .poll(&mut Context::from_waker(&counting))
+                .is_pending()
+        );
+
+        let releasers: Vec<_> = [r1, r2]
+            .into_iter()
+            .map(|raw| {
+                let pool = pool.clone();
+                thread::spawn(move || {
+                    let _ =
+                        catch_unwind(AssertUnwindSafe(|| drop(pool.try_from_raw(raw).unwrap())));
+                })
+            })
+            .collect();
+        for r in releasers {
+            r.join().unwrap();
+        }
+        // Both buffers were handed over: W2 owns one. Its task must have been woken,
+        // or no executor will ever poll it again.
+        let got = w2.as_mut().poll(&mut Context::from_waker(Waker::noop()));
+        assert!(matches!(got, Poll::Ready(_)), "W2 was handed a buffer");
+        assert_eq!(
+            count.0.load(StdOrdering::Relaxed),
+            1,
+            "W2 was handed a buffer but its waker was dropped without a wake: a lost wake-up"
+        );
+        drop(got);
+        let _ = catch_unwind(AssertUnwindSafe(|| {
+            drop(w1.as_mut().poll(&mut Context::from_waker(Waker::noop())))
+        }));
+        drop(w1);
+        drop(w2);
+        let s = pool.stats();
+        assert_eq!((s.available, s.in_use), (2, 0));
     });
 }

@@ -265,7 +265,7 @@ fn region_pools_check_their_layout() {
     }
     let pool = RegionPool::<'_, 4>::new(&mut mem, 100, 16)
         .unwrap()
-        .scrub_on_release(true);
+        .with_scrub_on_release(true);
     let bufs: Vec<_> = (0..4).map(|_| pool.try_acquire().unwrap()).collect();
     for mut b in bufs {
         assert_eq!(b.as_mut_ptr() as usize % 16, 0);

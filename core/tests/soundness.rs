@@ -223,8 +223,11 @@ fn a_panicking_waker_clone_leaves_the_waiter_queue_usable() {
 ///
 /// The interleaving needs a release on another thread while this one holds the
 /// waiter lock: both threads start from a spin on one atomic, the releaser after a
-/// delay that sweeps the window, and the test repeats until it happened a few times
-/// (it counts them; the loom model in `loom_wait.rs` reaches it every time).
+/// delay that sweeps the window. On 2 cores it is reached in about 1 round of 20,000,
+/// so this is a smoke test (it prints how often it got there, and runs under
+/// AddressSanitizer); the regression test that reaches it every time, and failed on
+/// the old code, is the loom model `a_waker_panicking_while_another_task_queues` in
+/// `loom_wait.rs`.
 #[cfg(feature = "async")]
 #[test]
 fn a_waker_panicking_while_another_task_queues_leaves_no_dangling_node() {

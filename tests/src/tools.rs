@@ -30,9 +30,11 @@ pub fn available(name: &str) -> bool {
     found
 }
 
-/// Whether this runs under CI: `CI` is set to anything but empty, `0` or `false`.
+/// Whether this runs under CI: `CI` is set to anything but empty, `0` or `false` (in
+/// any case; `.ci/test` reads it the same way).
 pub fn under_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| !matches!(v.as_str(), "" | "0" | "false"))
+    std::env::var("CI")
+        .is_ok_and(|v| !matches!(v.to_ascii_lowercase().as_str(), "" | "0" | "false"))
 }
 
 /// Runs `name args` with `input` on stdin; returns stdout.

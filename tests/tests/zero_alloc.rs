@@ -118,7 +118,7 @@ fn region_pool_cycles_allocate_nothing() {
     let mut region = vec![0u8; 8 * 1024 + 64];
     let pool: RegionPool<'_, 8> = RegionPool::new(&mut region, 1024, 64)
         .unwrap()
-        .scrub_on_release(true);
+        .with_scrub_on_release(true);
     let data = pattern(2);
     let mut rng = Rng::new(3);
     let ((), counts) = measure(|| {

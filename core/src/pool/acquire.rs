@@ -48,7 +48,7 @@ use super::wait::{Waiter, Wakes};
 ///
 /// Polling it again after it returned its buffer panics, as for most futures. A
 /// waker's `clone`, `wake` or `drop` that panics unwinds out of `poll` or `drop`
-/// with the pool consistent (see the module's design note).
+/// with the pool consistent (see the `pool` module docs).
 #[must_use = "futures do nothing unless polled"]
 pub struct Acquire<'p, H: PoolHandle = PoolRef<'p>> {
     pool: H,

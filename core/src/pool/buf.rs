@@ -137,7 +137,9 @@ impl<'p> Buf<'p> {
     }
 
     /// A pointer to the buffer's first byte, e.g. for a DMA descriptor. Valid for
-    /// `capacity()` bytes while the buffer is held (as a guard or a [`RawBuf`]).
+    /// `capacity()` bytes while the buffer is held (as a guard or a [`RawBuf`]) and its
+    /// pool is neither moved nor dropped: a `RawBuf` does not borrow the pool, so for a
+    /// pool that is not a `static` that is the caller's to ensure.
     ///
     /// Since anything may be written through it, a scrubbing pool zeroes the whole
     /// buffer when it comes back.
@@ -293,7 +295,7 @@ impl<'p> Buf<'p> {
     /// forgetting the guard): no memory is unsafe, but the buffer is lost.
     pub fn into_raw(self) -> RawBuf {
         let mut this = ManuallyDrop::new(self);
-        if this.pool.scrubs_on_release() {
+        if this.pool.scrub_on_release() {
             // Bytes past `len` will not be known to the next guard: zero them now.
             let (len, dirty) = (this.len(), this.dirty as usize);
             // SAFETY: `len <= dirty <= capacity` (type invariant).
@@ -311,7 +313,7 @@ impl<'p> Buf<'p> {
 impl Drop for Buf<'_> {
     #[inline]
     fn drop(&mut self) {
-        if self.pool.scrubs_on_release() {
+        if self.pool.scrub_on_release() {
             let dirty = self.dirty as usize;
             // SAFETY: `dirty <= capacity` (type invariant).
             unsafe { self.range_mut(0, dirty) }.fill(0);
@@ -399,6 +401,7 @@ impl RawBuf {
     /// wrote. `try_from_raw` checks it against the capacity (a length past
     /// `u32::MAX`, more than any buffer holds, is kept as `u32::MAX` and refused there
     /// unless the buffer is exactly `u32::MAX` bytes).
+    #[must_use]
     pub fn with_len(self, len: usize) -> Self {
         Self {
             len: u32::try_from(len).unwrap_or(u32::MAX),

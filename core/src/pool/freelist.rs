@@ -209,6 +209,21 @@ impl<'a> FreeList<'a> {
         self.hdr.head.clear_waiting();
     }
 
+    /// Calls `f` with every slot on the free list, top first. Only for a caller with
+    /// exclusive access to the pool (it owns it: nothing pops or pushes meanwhile);
+    /// stops at a link that is not a free slot's, and after N slots.
+    pub(crate) fn for_each_free(self, mut f: impl FnMut(u16)) {
+        let n = self.links.len();
+        let mut index = usize::from(self.hdr.head.load().index());
+        for _ in 0..n {
+            let Some(link) = self.links.get(index) else {
+                return;
+            };
+            f(index as u16);
+            index = decode(link.load(Ordering::Relaxed), index as u16);
+        }
+    }
+
     /// Counts one acquire that found the list empty.
     #[inline]
     pub(crate) fn note_failed(self) {
@@ -217,6 +232,11 @@ impl<'a> FreeList<'a> {
 
     #[inline]
     fn note_in_use(self, in_use: u16) {
+        // A count read while other threads raced past (see `Head::in_use`) can be off;
+        // one above the capacity is certainly wrong and is not recorded.
+        if usize::from(in_use) > self.links.len() {
+            return;
+        }
         let in_use = u32::from(in_use);
         if in_use > self.hdr.high_water.load(Ordering::Relaxed) {
             self.hdr.high_water.fetch_max(in_use, Ordering::Relaxed);
@@ -228,11 +248,13 @@ impl<'a> FreeList<'a> {
     /// The key comes from a counter of the pool's raw handles, so two handles of one
     /// slot made at different times differ (even with no acquire or release between
     /// them: a handle turned back into a guard and made again gets a new key, and the
-    /// old one stays stale) unless 2^16 handles were made in between.
+    /// old one stays stale) unless 2^15 handles were made in between (keys have 15
+    /// bits).
     ///
-    /// The count is mixed with bits of the pool's address, so a handle from another pool
-    /// (whose tag may well be at the same count) matches a live handle here only by
-    /// chance (about 1 in 2^15), not as a rule.
+    /// The counter starts, at a pool's first raw handle, from a process-wide seed that
+    /// moves for every pool, and is mixed with bits of the pool's address: a handle from
+    /// another pool, or from a dropped pool whose memory a new pool reuses, matches a
+    /// live handle here only by chance (about 1 in 2^15), not as a rule.
     pub(crate) fn mark_raw(self, index: u16) -> u16 {
         let salt = (self.links.as_ptr().addr() >> 3) as u16;
         let key = (self.hdr.head.next_key() ^ salt) & LOW;
@@ -266,15 +288,15 @@ impl<'a> FreeList<'a> {
             capacity,
             available: capacity - in_use,
             in_use,
-            high_water: self.hdr.high_water.load(Ordering::Relaxed) as usize,
+            high_water: (self.hdr.high_water.load(Ordering::Relaxed) as usize).min(capacity),
             failed_acquires: self.hdr.failed.load(Ordering::Relaxed),
         }
     }
 
     /// Sets the high-water mark to the current use and the failure count to 0.
     pub(crate) fn reset_stats(self) {
-        let in_use = u32::from(self.hdr.head.in_use());
-        self.hdr.high_water.store(in_use, Ordering::Relaxed);
+        let in_use = usize::from(self.hdr.head.in_use()).min(self.links.len());
+        self.hdr.high_water.store(in_use as u32, Ordering::Relaxed);
         self.hdr.failed.store(0, Ordering::Relaxed);
     }
 }

@@ -14,6 +14,8 @@
 //!
 //! The guarantee each gives is the table in the pool's design note (`pool/mod.rs`).
 
+#[cfg(not(loom))]
+use crate::sync::PlainAtomicU16;
 use crate::sync::{AtomicU16, AtomicU32, Ordering, const_fn};
 
 #[cfg_attr(bufpress_head = "cas", path = "head/cas.rs")]
@@ -157,10 +159,21 @@ impl Head {
         Snap(self.word.load(Ordering::Acquire))
     }
 
-    /// A new raw handle's key: every handle gets a key no other handle made in the last
-    /// 2^16 handles of this pool has (a counter, not the head: raw handles leave the
-    /// free list alone).
+    /// A new raw handle's key (16 bits; the free list keeps 15): consecutive for one
+    /// pool, from a start that differs from pool to pool (see `FreeList::mark_raw`).
+    /// Raw handles leave the free list alone.
     pub(crate) fn next_key(&self) -> u16 {
+        // (Not under loom: a process-wide seed would make its runs differ.)
+        #[cfg(not(loom))]
+        if self.keys.load(Ordering::Relaxed) == 0 {
+            // First handle (or a wrap to 0): start from the next seed. Two pools, even
+            // at one address one after the other, start apart.
+            static SEED: PlainAtomicU16 = PlainAtomicU16::new(0);
+            let seed = SEED.fetch_add(0x9E37, Ordering::Relaxed) | 1;
+            let _ = self
+                .keys
+                .compare_exchange(0, seed, Ordering::Relaxed, Ordering::Relaxed);
+        }
         self.keys.fetch_add(1, Ordering::Relaxed).wrapping_add(1)
     }
 

@@ -58,9 +58,14 @@
 //! `acquire` lets a task wait for a buffer; waiters queue in FIFO order on an
 //! intrusive list whose nodes live in their futures, and a release hands its buffer
 //! straight to the oldest. Bit 15 of the head word (next to the 15-bit index) says
-//! whether anyone waits, so a release with nobody waiting pays one bit test. The
-//! design note, including what interrupt handlers may do, is in the docs of
-//! `Acquire`'s module (`pool/wait.rs`).
+//! whether anyone waits, so a release with nobody waiting pays one bit test.
+//! Dropping a waiting future leaves the queue (cancel-safe); a waker that panics
+//! leaves the pool consistent. With the default spin waiter lock, an interrupt
+//! handler may call `try_acquire` and release buffers, but must neither poll nor drop
+//! a waiting `Acquire` (both take the lock, which the interrupted code may hold);
+//! with the `critical-section` feature it may. The full design note (fairness, the
+//! deferred releases of interrupt handlers, where user code runs) is in the source of
+//! `pool/wait.rs`; the invariants and their tests are in `docs/safety.md`.
 //!
 //! # Cores with no CAS (thumbv6m)
 //!

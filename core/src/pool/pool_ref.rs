@@ -254,7 +254,7 @@ impl<'p> PoolRef<'p> {
 
     /// Whether released buffers are zeroed (see the pool's docs).
     #[inline]
-    pub fn scrubs_on_release(self) -> bool {
+    pub fn scrub_on_release(self) -> bool {
         self.scrub
     }
 

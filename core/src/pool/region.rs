@@ -55,7 +55,7 @@ impl<'a, const N: usize> RegionPool<'a, N> {
     /// Lays `N` buffers of `buf_size` bytes, aligned to `align`, over `region`.
     ///
     /// The region's bytes are kept as they are (a fresh holder may see them through
-    /// the spare capacity) unless [`scrub_on_release`](Self::scrub_on_release) is set,
+    /// the spare capacity) unless [`with_scrub_on_release`](Self::with_scrub_on_release) is set,
     /// which zeroes them first.
     ///
     /// # Errors
@@ -97,21 +97,28 @@ impl<'a, const N: usize> RegionPool<'a, N> {
         })
     }
 
-    /// Zeroes the used bytes of each buffer when it comes back (and every buffer now,
-    /// so no holder ever sees what the region held before).
+    /// Zeroes the used bytes of each buffer when it comes back (and every free buffer
+    /// now, so no holder ever sees what the region held before).
+    ///
+    /// A buffer held through a raw handle (which does not borrow the pool, so it can be
+    /// out here) is left alone: it is its holder's, a DMA transfer may be writing it,
+    /// and it is zeroed whole when it comes back.
     #[must_use]
-    pub fn scrub_on_release(mut self, on: bool) -> Self {
+    pub fn with_scrub_on_release(mut self, on: bool) -> Self {
         if on {
-            for i in 0..N {
-                // SAFETY: no buffer is held yet (`self` is owned here), and slot `i`
-                // lies in the region by the type's invariant.
-                unsafe {
-                    self.base
-                        .as_ptr()
-                        .add(i * self.stride)
-                        .write_bytes(0, self.size as usize);
-                }
-            }
+            let (base, stride, size) = (self.base, self.stride, self.size as usize);
+            Shared::new(&self.header, &self.links)
+                .free()
+                .for_each_free(|i| {
+                    // SAFETY: slot `i` is on the free list of this pool, which is owned
+                    // here (`self` by value), so nobody holds it or can take it
+                    // meanwhile; it lies in the region by the type's invariant.
+                    unsafe {
+                        base.as_ptr()
+                            .add(usize::from(i) * stride)
+                            .write_bytes(0, size);
+                    }
+                });
         }
         self.scrub = on;
         self

@@ -56,9 +56,9 @@
 //! | `Buf::drop` → release → `wake` | after the slot was handed over and the lock released |
 //! | a panic of this module itself inside a lock section (a failed internal assertion) | the spin lock is held by a guard that unlocks on unwind (`Held`); `critical_section::with` releases on unwind too |
 //!
-//! A waker that panics in `Wakes::drop` ends that batch: the wakers after it are
-//! dropped without being woken. Their tasks were handed their buffers already and
-//! give them back when polled or dropped; no buffer is lost and no node dangles.
+//! A waker that panics in `Wakes::drop` does not end its batch: the unwind still
+//! wakes the other tasks that were handed buffers and serves the rest (a second panic
+//! during that unwind aborts, as for any drop).
 //!
 //! # Interrupt handlers and the waiter lock
 //!
@@ -318,9 +318,9 @@ fn serve(list: &mut List, wakes: &mut Wakes<'_>) {
 /// The user code a waiter-queue operation must run (waking and dropping wakers),
 /// kept until the lock is released and the caller's own state is consistent: it all
 /// runs in `drop`. A waker that panics there unwinds through a pool whose
-/// invariants hold; the wakers after it in this batch are dropped without being
-/// woken (their tasks keep the buffers they were handed, and give them back when
-/// they are dropped).
+/// invariants hold, and the unwind still wakes the other tasks of the batch and serves
+/// the rest (`Finish`): one faulty waker cannot strand other tasks with buffers they
+/// were handed. (A second panic during that unwind aborts, as for any drop.)
 pub(crate) struct Wakes<'a> {
     free: FreeList<'a>,
     queue: &'a Queue,
@@ -364,22 +364,42 @@ impl<'a> Wakes<'a> {
     }
 }
 
-impl Drop for Wakes<'_> {
-    fn drop(&mut self) {
+impl Wakes<'_> {
+    /// Wakes and drops everything recorded, then serves what `more` says is left.
+    /// Each waker is taken out before it runs, so running again after a panic goes on
+    /// with the others.
+    fn run(&mut self) {
         loop {
             drop(self.discard.take());
-            let len = core::mem::take(&mut self.len);
-            for waker in self.wakers.iter_mut().take(len) {
+            for waker in &mut self.wakers {
                 if let Some(waker) = waker.take() {
                     waker.wake();
                 }
             }
+            self.len = 0;
             if !core::mem::take(&mut self.more) {
                 return;
             }
             let queue = self.queue;
             queue.serve_deferred(self);
         }
+    }
+}
+
+impl Drop for Wakes<'_> {
+    fn drop(&mut self) {
+        /// Finishes the run when a waker panics: its `drop` runs during the unwind.
+        struct Finish<'w, 'a>(&'w mut Wakes<'a>);
+
+        impl Drop for Finish<'_, '_> {
+            fn drop(&mut self) {
+                self.0.run();
+            }
+        }
+
+        // The normal path runs everything here; the guard's own run then finds
+        // nothing left to do.
+        Finish(self).0.run();
     }
 }
 
@@ -662,7 +682,9 @@ mod spin {
         /// Unlocks even if a release asked to be served: the caller has promised to
         /// serve the free list again after it unlocks (`Wakes::more`).
         pub(super) fn unlock_and_forget_pending(&self) {
-            self.word.store(0, Ordering::Release);
+            // `AcqRel`: the `PENDING` it clears may come from a release whose push the
+            // caller's later serve must see.
+            self.word.swap(0, Ordering::AcqRel);
         }
 
         /// Unlocks, unless a release asked to be served: then clears `PENDING`, keeps

@@ -131,30 +131,35 @@ impl FrameSettings {
     }
 
     /// These settings with another block size.
+    #[must_use]
     pub const fn with_block_size(mut self, block_size: BlockSize) -> Self {
         self.block_size = block_size;
         self
     }
 
     /// These settings with another block mode.
+    #[must_use]
     pub const fn with_block_mode(mut self, block_mode: BlockMode) -> Self {
         self.block_mode = block_mode;
         self
     }
 
     /// These settings with block checksums on or off.
+    #[must_use]
     pub const fn with_block_checksum(mut self, on: bool) -> Self {
         self.block_checksum = on;
         self
     }
 
     /// These settings with the content checksum on or off.
+    #[must_use]
     pub const fn with_content_checksum(mut self, on: bool) -> Self {
         self.content_checksum = on;
         self
     }
 
     /// These settings declaring a content size (or none).
+    #[must_use]
     pub const fn with_content_size(mut self, size: Option<u64>) -> Self {
         self.content_size = size;
         self
