@@ -24,26 +24,12 @@ pub(crate) const SMALL: usize = 100;
 
 pub(crate) use bufpress_support::rng::Rng;
 
+#[path = "../common/data.rs"]
+mod common_data;
+
 /// Text-like, random, zeros or binary data, by `kind % 4`.
 pub(crate) fn data(kind: usize, len: usize, seed: u64) -> Vec<u8> {
-    let mut rng = Rng::new(seed);
-    const WORDS: [&[u8]; 8] = [
-        b"pool ", b"buffer ", b"frame ", b"sensor ", b"data\n", b"the ", b"of ", b"zero ",
-    ];
-    let mut out = Vec::with_capacity(len + 8);
-    while out.len() < len {
-        match kind % 4 {
-            0 => out.extend_from_slice(WORDS[rng.below(WORDS.len())]),
-            1 => out.extend_from_slice(&rng.next_u64().to_le_bytes()),
-            2 => out.push(0),
-            _ => {
-                let t = out.len() as u32 * 10 + rng.below(3) as u32;
-                out.extend_from_slice(&t.to_le_bytes());
-            }
-        }
-    }
-    out.truncate(len);
-    out
+    common_data::data(common_data::KINDS[kind % 4], len, seed)
 }
 
 pub(crate) fn crc32(data: &[u8]) -> u32 {
