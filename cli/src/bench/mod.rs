@@ -262,8 +262,8 @@ fn prepare(
     for m in messages {
         out.clear();
         back.clear();
-        state.into_buf(Op::Compress, m, &mut out)?;
-        state.into_buf(Op::Decompress, &out, &mut back)?;
+        state.run_into(Op::Compress, m, &mut out)?;
+        state.run_into(Op::Decompress, &out, &mut back)?;
         let naive_frame = paths::naive_output(format, Op::Compress, m, m.len())?;
         let naive_back = paths::naive_output(format, Op::Decompress, &out, m.len())?;
         if back[..] != **m || naive_back != *m {

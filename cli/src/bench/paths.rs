@@ -211,7 +211,7 @@ impl Pooled {
         pool: PoolRef<'_>,
     ) -> Result<usize, Failure> {
         let mut out = pool.try_acquire().map_err(Failure::internal)?;
-        self.into_buf(op, input, &mut out)?;
+        self.run_into(op, input, &mut out)?;
         Ok(out.len())
     }
 
@@ -220,7 +220,7 @@ impl Pooled {
     /// # Errors
     ///
     /// A data failure when the codec fails.
-    pub(crate) fn into_buf(
+    pub(crate) fn run_into(
         &mut self,
         op: Op,
         input: &[u8],

@@ -78,7 +78,7 @@ pub(crate) struct Side {
 
 /// The sides of round `r`, in the order they run.
 fn order(r: usize) -> [usize; 2] {
-    if r % 2 == 0 {
+    if r.is_multiple_of(2) {
         [POOLED, NAIVE]
     } else {
         [NAIVE, POOLED]
@@ -171,9 +171,10 @@ fn worker(job: &Job<'_>, w: usize, barrier: &Barrier) -> Result<WorkerOut, Failu
         for side in order(r) {
             barrier.wait();
             if let (Ok(state), None) = (&mut state, &failed) {
-                match window(job, w, side, state, &mut hist) {
-                    Ok(win) => out[side][r] = (win, (*hist).clone()),
-                    Err(e) => failed = Some(e),
+                match (window(job, w, side, state, &mut hist), out[side].get_mut(r)) {
+                    (Ok(win), Some(slot)) => *slot = (win, (*hist).clone()),
+                    (Ok(_), None) => failed = Some(Failure::internal("bench: no slot")),
+                    (Err(e), _) => failed = Some(e),
                 }
             }
             barrier.wait();
