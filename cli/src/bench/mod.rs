@@ -308,7 +308,7 @@ fn print_table(rows: &[Row], source: &str, plan: Plan, cores: usize) {
         2 * cores
     );
     println!(
-        "MB/s of uncompressed data (median over rounds); pooled/naive: median ratio of the rounds [25th-75th percentile];"
+        "MB/s of uncompressed data (median over rounds); pooled/naive: median ratio of the rounds [10th-90th percentile];"
     );
     println!(
         "latency per message over every round; allocs and heap KB: every malloc/calloc/realloc (libzstd's too);"
