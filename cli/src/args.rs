@@ -17,7 +17,7 @@ pub(crate) enum Command {
         files: Vec<PathBuf>,
         /// Where to write the SVG chart.
         plot: Option<PathBuf>,
-        /// A short run (1 MiB corpus, 10 ms per measurement), for tests.
+        /// A short run (smaller corpora, 5 rounds of 4-10 ms windows), for tests.
         quick: bool,
     },
     /// `--help`.
@@ -69,10 +69,13 @@ leaves a partial OUTPUT. An existing OUTPUT is replaced only with --force.
 
 --stats   bytes in and out, ratio, throughput, the pool's high-water mark, the heap
           allocations after warm-up and the peak RSS, on stderr
-bench     ratio, compress and decompress MB/s and allocations per message, for each
-          format at 4 KiB, 64 KiB and 1 MiB messages: bufpress's pooled path next to
-          the libraries' naive calls; on FILES or a built-in corpus (text, JSON,
-          binary). --plot writes an SVG chart; --quick is a short, noisy run.
+bench     bufpress's pooled path against the libraries' naive per-call APIs, like
+          with like, in alternating rounds (about a minute): every format at 4 KiB,
+          64 KiB and 1 MiB on one thread, lz4, zstd and gzip at 1-4 KiB on one and
+          two threads per core; MB/s, latency percentiles, heap calls, page faults,
+          resident memory, median ratios with their spread and a verdict per goal;
+          on FILES or built-in corpora. --plot writes an SVG chart (throughput and
+          latency); --quick is a short, noisy run.
 -q        no progress bar (it is drawn only when stderr is a terminal and the work
           takes more than a second)
 

@@ -92,6 +92,16 @@ impl Meter {
 
 /// The process's peak resident set size in kB (`VmHWM` in `/proc/self/status`).
 pub(crate) fn peak_rss_kb() -> Option<u64> {
+    status_kb("VmHWM:")
+}
+
+/// The process's resident set size now, in kB (`VmRSS` in `/proc/self/status`).
+pub(crate) fn current_rss_kb() -> Option<u64> {
+    status_kb("VmRSS:")
+}
+
+/// A kB field of `/proc/self/status`, read into a stack buffer (no allocation).
+fn status_kb(key: &str) -> Option<u64> {
     let mut buf = [0u8; 8192];
     let mut file = File::open("/proc/self/status").ok()?;
     let mut len = 0;
@@ -106,7 +116,7 @@ pub(crate) fn peak_rss_kb() -> Option<u64> {
         }
     }
     let text = std::str::from_utf8(buf.get(..len)?).ok()?;
-    let line = text.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let line = text.lines().find(|l| l.starts_with(key))?;
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
