@@ -74,6 +74,7 @@ impl<'p, E: Encode, W> EncodeWriter<'p, E, W> {
     }
 
     /// The encoder, the staging buffer and the inner writer, apart.
+    #[cfg_attr(not(feature = "embedded-io-async"), allow(dead_code))]
     pub(super) fn split(&mut self) -> (&mut E, &mut Buf<'p>, &mut W) {
         (&mut self.encoder, &mut self.staging, &mut self.inner)
     }

@@ -27,7 +27,9 @@
 //! or full spuriously while that code is inside an operation.
 //!
 //! The counters wrap at 2^32; `N` must be a power of two (checked when the ring is
-//! built) so that positions map to the same slot across the wrap.
+//! built) so that positions map to the same slot across the wrap, and at least 2 (with
+//! one slot, "published at position `p`" and "free for position `p + 1`" are the same
+//! sequence number).
 
 use super::buf::RawBuf;
 use crate::sync::{AtomicU32, Ordering, const_fn};
@@ -53,7 +55,7 @@ impl Slot {
 
 /// A fixed, lock-free queue of up to `N` [`RawBuf`] handles: from an interrupt handler
 /// to a task, from producers to consumers on any threads (multi-producer,
-/// multi-consumer, FIFO). `N` is a power of two.
+/// multi-consumer, FIFO). `N` is a power of two, at least 2.
 ///
 /// `const fn new`, all zero when new (a `static` lands in `.bss`), no allocation, no
 /// lock: safe to push or pop in an interrupt handler (see the design note in the
@@ -93,8 +95,8 @@ pub struct RawQueue<const N: usize> {
 
 impl<const N: usize> RawQueue<N> {
     const CHECK: () = assert!(
-        N.is_power_of_two() && N <= 1 << 31,
-        "RawQueue<N>: N must be a power of two from 1 to 2^31"
+        N.is_power_of_two() && N >= 2 && N <= 1 << 31,
+        "RawQueue<N>: N must be a power of two from 2 to 2^31"
     );
 
     const_fn! {
@@ -102,7 +104,7 @@ impl<const N: usize> RawQueue<N> {
         ///
         /// # Panics
         ///
-        /// At compile time when `N` is not a power of two (or above 2^31).
+        /// At compile time when `N` is not a power of two from 2 to 2^31.
         pub const fn new() -> Self {
             let () = Self::CHECK;
             #[cfg(not(loom))]
