@@ -22,10 +22,14 @@ fn fifo_full_and_empty() {
     for i in 4..100u64 {
         assert_eq!(q.try_pop(), Some(RawBuf::from_bits(i - 4)));
         let bits = i | (i << 40) | (1 << 63);
-        q.try_push(RawBuf::from_bits(if i >= 96 { bits } else { i })).unwrap();
+        q.try_push(RawBuf::from_bits(if i >= 96 { bits } else { i }))
+            .unwrap();
     }
     for i in 96..100u64 {
-        assert_eq!(q.try_pop(), Some(RawBuf::from_bits(i | (i << 40) | (1 << 63))));
+        assert_eq!(
+            q.try_pop(),
+            Some(RawBuf::from_bits(i | (i << 40) | (1 << 63)))
+        );
     }
     assert_eq!(q.try_pop(), None);
     assert_eq!(q.capacity(), 4);
@@ -110,7 +114,10 @@ fn raw_parts_give_the_buffer_while_the_handle_is_held() {
     assert!(matches!(OTHER.raw_parts(raw), Err(RawError::NotRaw { .. })));
     assert!(matches!(
         POOL.raw_parts(raw.with_len(33)),
-        Err(RawError::Length { len: 33, capacity: 32 })
+        Err(RawError::Length {
+            len: 33,
+            capacity: 32
+        })
     ));
     let buf = POOL.try_from_raw(raw.with_len(10)).unwrap();
     assert_eq!(buf, [0xAB; 10]);
