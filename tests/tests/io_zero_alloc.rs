@@ -86,13 +86,11 @@ async fn compress_async(msg: &[u8], turn: usize) -> Buf<'static> {
     let sink = SINK.acquire().await;
     let encoder = ENCODERS.acquire().await;
     let mut w = asynch::EncodeWriter::new(sink, encoder, STAGING.acquire().await);
-    let mut i = turn;
-    for piece in msg.chunks(PIECES[turn % PIECES.len()]) {
-        if i % 3 == 0 {
+    for (i, piece) in (turn..).zip(msg.chunks(PIECES[turn % PIECES.len()])) {
+        if i.is_multiple_of(3) {
             w.flush().await.unwrap();
         }
         w.write_all(piece).await.unwrap();
-        i += 1;
     }
     w.finish().await.unwrap()
 }
