@@ -1,18 +1,18 @@
 //! Firmware-style use of bufpress: a static pool in `.bss`, a simulated interrupt
 //! handler that fills buffers with sensor frames and hands them, as 8-byte raw
-//! handles, to the main loop through a lock-free mailbox ring; the main loop
+//! handles, to the main loop through a lock-free queue (`RawQueue`); the main loop
 //! compresses each frame with lz4 into a buffer of a second pool (the "radio" queue),
 //! checks it and releases both. No heap: the counting allocator below shows 0
 //! allocations in the main loop. At the end it prints both pools' stats.
 //!
 //! Run: `cargo run --release -p bufpress-examples --example firmware`
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use bufpress::codec::lz4::{self, Table};
-use bufpress::pool::{Pool, RawBuf, ValuePool};
+use bufpress::pool::{Pool, RawQueue, ValuePool};
 use bufpress_support::counting::{self, CountingAlloc};
 
 /// Sensor frames: 8 buffers of 512 bytes, in `.bss`, no init call.
@@ -23,10 +23,9 @@ static PACKED: Pool<8, 600> = Pool::new();
 /// The lz4 hash table (16 KiB), a static too.
 static TABLES: ValuePool<Table, 1> = ValuePool::new([const { Table::new() }]);
 
-/// The mailbox ring between the "interrupt" and the main loop: raw handle bits or
-/// `EMPTY`.
-const EMPTY: u64 = u64::MAX;
-static RING: [AtomicU64; 4] = [const { AtomicU64::new(EMPTY) }; 4];
+/// Raw handles from the "interrupt" to the main loop: `RawQueue`, lock-free and
+/// interrupt-safe, all zero (in `.bss`).
+static RING: RawQueue<4> = RawQueue::new();
 static DONE: AtomicBool = AtomicBool::new(false);
 
 const TICKS: u32 = 20_000;
@@ -40,7 +39,7 @@ const SAMPLES: usize = 240;
 static ALLOC: CountingAlloc = CountingAlloc;
 
 /// The "interrupt handler": takes a buffer (never blocks), writes a sensor frame,
-/// posts the raw handle. Drops the frame when the pool or the mailbox is full.
+/// posts the raw handle. Drops the frame when the pool or the queue is full.
 fn sensor_isr(tick: u32) -> bool {
     let Ok(mut buf) = FRAMES.try_acquire() else {
         return false; // pool exhausted: an ISR never waits
@@ -57,14 +56,9 @@ fn sensor_isr(tick: u32) -> bool {
         s.copy_from_slice(&((base + noise) as u16).to_le_bytes());
     }
     buf.commit(16 + 2 * SAMPLES).expect("496 <= 512");
-    let raw = buf.into_raw();
-    let slot = &RING[tick as usize % RING.len()];
-    if slot
-        .compare_exchange(EMPTY, raw.to_bits(), Ordering::AcqRel, Ordering::Acquire)
-        .is_ok()
-    {
+    let Err(raw) = RING.try_push(buf.into_raw()) else {
         return true;
-    }
+    };
     drop(FRAMES.try_from_raw(raw).expect("our own handle"));
     false
 }
@@ -95,14 +89,10 @@ fn main() {
     loop {
         let done = DONE.load(Ordering::Acquire);
         let mut idle = true;
-        for slot in &RING {
-            let bits = slot.swap(EMPTY, Ordering::AcqRel);
-            if bits == EMPTY {
-                continue;
-            }
+        while let Some(raw) = RING.try_pop() {
             idle = false;
             let frame = FRAMES
-                .try_from_raw(RawBuf::from_bits(bits))
+                .try_from_raw(raw)
                 .expect("a handle from the ring is valid");
             let mut packed = PACKED.try_acquire().expect("the radio keeps up");
             lz4::compress_into(&frame, &mut packed, &mut table).expect("fits 600 bytes");

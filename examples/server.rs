@@ -14,7 +14,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use bufpress::codec::deflate::Format;
-use bufpress::pool::{Pool, RawBuf};
+use bufpress::pool::{Pool, RawBuf, RawQueue};
 use bufpress_std::acquire_timeout;
 use bufpress_std::{flate, zstd};
 use bufpress_support::counting::{self, CountingAlloc};
@@ -29,8 +29,7 @@ static WARM_UP: Pool<1, 8> = Pool::new();
 static SCRATCH: Pool<1, 8192> = Pool::new();
 /// Raw handles of compressed messages waiting to be sent: as many slots as buffers,
 /// so a worker holding a buffer always finds a free slot.
-const EMPTY: u64 = u64::MAX;
-static QUEUE: [AtomicU64; 8] = [const { AtomicU64::new(EMPTY) }; 8];
+static QUEUE: RawQueue<8> = RawQueue::new();
 static WORKERS_DONE: AtomicU64 = AtomicU64::new(0);
 static STOP: AtomicBool = AtomicBool::new(false);
 
@@ -62,15 +61,9 @@ fn message(buf: &mut [u8], worker: u64, i: u64) -> usize {
 
 /// Posts a raw handle in a free queue slot.
 fn post(raw: RawBuf) {
-    loop {
-        for slot in &QUEUE {
-            if slot
-                .compare_exchange(EMPTY, raw.to_bits(), Ordering::AcqRel, Ordering::Acquire)
-                .is_ok()
-            {
-                return;
-            }
-        }
+    let mut raw = raw;
+    while let Err(back) = QUEUE.try_push(raw) {
+        raw = back;
         thread::yield_now();
     }
 }
@@ -139,15 +132,9 @@ fn network(start: Arc<Barrier>) -> (u64, u64) {
     let (mut sent, mut bytes) = (0u64, 0u64);
     loop {
         let mut idle = true;
-        for slot in &QUEUE {
-            let bits = slot.swap(EMPTY, Ordering::AcqRel);
-            if bits == EMPTY {
-                continue;
-            }
+        while let Some(raw) = QUEUE.try_pop() {
             idle = false;
-            let buf = OUT
-                .try_from_raw(RawBuf::from_bits(bits))
-                .expect("valid handle");
+            let buf = OUT.try_from_raw(raw).expect("valid handle");
             if sent.is_multiple_of(15) {
                 let mut check = SCRATCH.try_acquire().expect("one scratch buffer");
                 if buf.starts_with(&[0x1f, 0x8b]) {

@@ -1,13 +1,13 @@
 //! A static pool at work: an "interrupt handler" (a thread here) fills buffers with
-//! sensor frames and passes them as raw handles through a lock-free mailbox ring to the
+//! sensor frames and passes them as raw handles through a lock-free queue (`RawQueue`) to the
 //! main loop, which checks and releases them. At the end it prints the pool's stats.
 //!
 //! Run: `cargo run -p bufpress-examples --example static_pool`
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 
-use bufpress::pool::{Pool, RawBuf, SizeClasses};
+use bufpress::pool::{Pool, RawQueue, SizeClasses};
 
 /// 8 buffers of 256 bytes, in `.bss`, no init call.
 static FRAMES: Pool<8, 256> = Pool::new();
@@ -15,9 +15,9 @@ static FRAMES: Pool<8, 256> = Pool::new();
 static BATCHES: Pool<2, 4096> = Pool::new();
 static CLASSES: SizeClasses<'static, 2> = SizeClasses::new([FRAMES.pool_ref(), BATCHES.pool_ref()]);
 
-/// A ring of mailboxes; each holds a raw handle's bits, or `EMPTY`.
-const EMPTY: u64 = u64::MAX;
-static RING: [AtomicU64; 4] = [const { AtomicU64::new(EMPTY) }; 4];
+/// Raw handles from the "interrupt" to the main loop: a lock-free queue, all zero
+/// (in `.bss`).
+static RING: RawQueue<4> = RawQueue::new();
 static DONE: AtomicBool = AtomicBool::new(false);
 
 const FRAMES_TO_SEND: u32 = 20_000;
@@ -32,15 +32,10 @@ fn sensor_isr(seq: u32) -> bool {
         *byte = (seq as usize + i) as u8;
     }
     buf.commit(len).expect("len <= 216 < 256");
-    let slot = &RING[seq as usize % RING.len()];
-    let raw = buf.into_raw();
-    if slot
-        .compare_exchange(EMPTY, raw.to_bits(), Ordering::AcqRel, Ordering::Acquire)
-        .is_ok()
-    {
+    let Err(raw) = RING.try_push(buf.into_raw()) else {
         return true;
-    }
-    // Mailbox busy: take the buffer back and drop it (it returns to the pool).
+    };
+    // Queue full: take the buffer back and drop it (it returns to the pool).
     drop(FRAMES.try_from_raw(raw).expect("our own handle"));
     false
 }
@@ -67,14 +62,10 @@ fn main() {
     loop {
         let done = DONE.load(Ordering::Acquire);
         let mut idle = true;
-        for slot in &RING {
-            let bits = slot.swap(EMPTY, Ordering::AcqRel);
-            if bits == EMPTY {
-                continue;
-            }
+        while let Some(raw) = RING.try_pop() {
             idle = false;
             let frame = FRAMES
-                .try_from_raw(RawBuf::from_bits(bits))
+                .try_from_raw(raw)
                 .expect("a handle from the ring is valid");
             let first = frame[0];
             assert!(

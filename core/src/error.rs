@@ -428,3 +428,49 @@ from_error! {
     DecodeError => Decode,
     EncodeError => Encode,
 }
+
+/// `embedded_io::Error` for every error here (feature `embedded-io`), with the kinds
+/// `bufpress-std` gives the same errors as `io::Error`s: an empty pool is
+/// `OutOfMemory`; a full buffer or a one-shot output too small `WriteZero`; corrupt,
+/// truncated or oversized data `InvalidData` (embedded-io has no `UnexpectedEof`);
+/// an unsupported feature of a format `Unsupported`; anything else (a bad raw handle,
+/// region or setting, an encoder used after `finish`) `InvalidInput`.
+#[cfg(feature = "embedded-io")]
+mod embedded_io_kinds {
+    use super::*;
+    use embedded_io::ErrorKind as K;
+
+    impl embedded_io::Error for Error {
+        fn kind(&self) -> K {
+            match self {
+                Self::Acquire(_) | Self::Class(ClassError::Exhausted { .. }) => K::OutOfMemory,
+                Self::Capacity(_)
+                | Self::Decode(DecodeError::OutputTooSmall { .. })
+                | Self::Encode(EncodeError::OutputTooSmall { .. }) => K::WriteZero,
+                Self::Decode(DecodeError::Unsupported) => K::Unsupported,
+                Self::Decode(_) => K::InvalidData,
+                _ => K::InvalidInput,
+            }
+        }
+    }
+
+    macro_rules! kind_of_error {
+        ($($ty:ident),* $(,)?) => {$(
+            impl embedded_io::Error for $ty {
+                fn kind(&self) -> K {
+                    embedded_io::Error::kind(&Error::from(*self))
+                }
+            }
+        )*};
+    }
+
+    kind_of_error!(
+        AcquireError,
+        CapacityError,
+        ClassError,
+        RawError,
+        RegionError,
+        DecodeError,
+        EncodeError,
+    );
+}

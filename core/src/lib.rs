@@ -29,6 +29,8 @@
 //!   values ([`pool::ValuePool`]) for codec states.
 //! - [`codec`]: lz4, deflate/zlib/gzip and zstd into pool buffers; its docs hold the
 //!   [naming scheme](codec#naming) every codec follows.
+//! - `io` (feature `embedded-io`): `embedded-io` readers and writers over buffers
+//!   and codecs.
 //! - [`error`]: one small error type per operation, and [`Error`] that any of them
 //!   converts into.
 //!
@@ -41,6 +43,10 @@
 //! - `async`: `acquire`, a future that waits for a buffer on any executor with no
 //!   allocation (FIFO, cancel-safe; see `pool::Acquire`). Adds `intrusive-collections`.
 //! - `lz4`, `deflate`, `zstd`, `alloc`: the codecs (see [`codec`]).
+//! - `embedded-io`: `embedded_io::Write` for [`pool::Buf`], and `io`: a reader over a
+//!   filled buffer and codec adapters over any `embedded_io::Write` / `BufRead`.
+//! - `embedded-io-async` (implies `embedded-io`): the same adapters over
+//!   `embedded_io_async` (`io::asynch`), e.g. for an embassy-net `TcpSocket`.
 #![no_std]
 // docs.rs: every feature-gated item shows the feature it needs.
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -57,6 +63,8 @@ extern crate alloc;
 
 pub mod codec;
 pub mod error;
+#[cfg(feature = "embedded-io")]
+pub mod io;
 pub mod pool;
 mod sync;
 

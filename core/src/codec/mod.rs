@@ -45,7 +45,9 @@
 //! `DecodeWriter`, `DecodeReader` (at the crate root for any codec, and in
 //! `bufpress_std::zstd` for libzstd), each `new(inner, codec, staging)`,
 //! `finish(self) -> io::Result<W>`, `try_finish(&mut self)`, `reset(inner)`,
-//! `get_ref`/`get_mut`, `into_parts() -> (inner, codec, staging)`.
+//! `get_ref`/`get_mut`, `into_parts() -> (inner, codec, staging)`. The `embedded-io`
+//! adapters in `io` (feature `embedded-io`; async twins in `io::asynch`) follow the
+//! same dialect: `io::EncodeWriter`, `io::DecodeReader`.
 //!
 //! The pool follows the same rules: `try_acquire()` never blocks and fails only with
 //! an `AcquireError` (every `*Error` type ends so); `acquire()` is the future (feature

@@ -293,6 +293,10 @@ impl<'p> Buf<'p> {
     ///
     /// A handle that is never turned back keeps its buffer out of the pool (like
     /// forgetting the guard): no memory is unsafe, but the buffer is lost.
+    ///
+    /// A DMA descriptor needs the buffer's address and capacity too:
+    /// [`PoolRef::raw_parts`] gives them for the handle. Handles travel from an
+    /// interrupt handler to a task through a [`RawQueue`](super::RawQueue).
     pub fn into_raw(self) -> RawBuf {
         let mut this = ManuallyDrop::new(self);
         if this.pool.scrub_on_release() {

@@ -281,6 +281,20 @@ impl<'a> FreeList<'a> {
             .map_err(|_| RawError::NotRaw { index: i })
     }
 
+    /// Whether the slot is held through the raw handle `(index, key)` now (without
+    /// claiming it).
+    pub(crate) fn check_raw(self, index: u16, key: u16) -> Result<(), RawError> {
+        let i = usize::from(index);
+        let link = self.links.get(i).ok_or(RawError::OutOfRange { index: i })?;
+        // `Acquire`, as in `claim_raw`: whoever asks about a handle it received sees
+        // the writes its maker published.
+        if key <= LOW && link.load(Ordering::Acquire) == RAW | key {
+            Ok(())
+        } else {
+            Err(RawError::NotRaw { index: i })
+        }
+    }
+
     pub(crate) fn stats(self) -> Stats {
         let capacity = self.links.len();
         let in_use = usize::from(self.hdr.head.in_use()).min(capacity);

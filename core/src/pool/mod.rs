@@ -7,6 +7,7 @@
 //! | [`PoolRef`] | the non-generic handle to either, which all operations go through |
 //! | [`Buf`] | the guard: owns one buffer, a bounded byte vector, returns the buffer on drop |
 //! | [`RawBuf`] | an 8-byte `Copy` handle for DMA descriptors and interrupt queues, checked when turned back |
+//! | [`RawQueue`] | a fixed, lock-free (interrupt-safe) queue of raw handles, all zero when new: interrupt-to-task hand-off |
 //! | [`SizeClasses`] | several pools; `try_acquire(len)` picks the smallest class that fits |
 //! | [`ValuePool<T, N>`](ValuePool) / [`Value`] | the same free list over values: codec states |
 //! | [`Stats`] | capacity, available, in use, high-water mark, failed acquires: O(1), no lock |
@@ -87,6 +88,7 @@
 mod acquire;
 mod array;
 mod buf;
+mod buf_traits;
 mod classes;
 mod freelist;
 mod handle;
@@ -95,6 +97,7 @@ mod handle;
 // host's tests, Miri and loom check them (see `.ci/test`).
 mod head;
 mod pool_ref;
+mod raw_queue;
 mod region;
 mod value;
 #[cfg(feature = "async")]
@@ -111,5 +114,6 @@ pub use classes::SizeClasses;
 pub use freelist::Stats;
 pub use handle::PoolHandle;
 pub use pool_ref::PoolRef;
+pub use raw_queue::RawQueue;
 pub use region::RegionPool;
 pub use value::{Value, ValuePool, ValueRef};

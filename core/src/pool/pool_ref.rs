@@ -70,6 +70,19 @@ macro_rules! forward_to_pool_ref {
             self.pool_ref().try_from_raw(raw)
         }
 
+        /// The address and capacity of a raw handle's buffer: see
+        /// [`PoolRef::raw_parts`].
+        ///
+        /// # Errors
+        ///
+        /// [`RawError`](crate::error::RawError) as for `try_from_raw`.
+        pub fn raw_parts(
+            &self,
+            raw: $crate::pool::RawBuf,
+        ) -> Result<(core::ptr::NonNull<u8>, usize), $crate::error::RawError> {
+            self.pool_ref().raw_parts(raw)
+        }
+
         /// The pool's counters in O(1), with no lock.
         pub fn stats(&self) -> $crate::pool::Stats {
             self.pool_ref().stats()
@@ -228,6 +241,51 @@ impl<'p> PoolRef<'p> {
             raw.len() as u32
         };
         Ok(Buf::new(self, raw.index_u16(), raw.len() as u32, dirty))
+    }
+
+    /// The address and capacity of the buffer a raw handle holds, e.g. for a DMA
+    /// descriptor, checked like [`try_from_raw`](Self::try_from_raw) but without
+    /// claiming the buffer: the handle stays valid.
+    ///
+    /// The pointer is valid for reads and writes of `capacity` bytes while the raw
+    /// handle is held, that is until it is turned back with `try_from_raw` (after
+    /// which the guard owns the bytes, and then the pool). Using it is `unsafe` and
+    /// the caller's to get right: the pool cannot see a DMA transfer still running
+    /// when the handle is turned back. Because anything may be written through it, a
+    /// scrubbing pool zeroes the whole buffer when it comes back.
+    ///
+    /// ```
+    /// use bufpress::pool::Pool;
+    ///
+    /// static POOL: Pool<2, 256> = Pool::new();
+    ///
+    /// let raw = POOL.try_acquire()?.into_raw();
+    /// let (ptr, capacity) = POOL.raw_parts(raw)?; // into the DMA descriptor
+    /// assert_eq!(capacity, 256);
+    /// // ... the transfer writes 5 bytes at `ptr`, its completion interrupt posts:
+    /// # unsafe { ptr.as_ptr().copy_from_nonoverlapping(b"hello".as_ptr(), 5) };
+    /// let buf = POOL.try_from_raw(raw.with_len(5))?;
+    /// assert_eq!(buf, *b"hello");
+    /// # Ok::<(), bufpress::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`RawError`] as for `try_from_raw`: the handle is not held as raw in this
+    /// pool, or its length exceeds the capacity.
+    pub fn raw_parts(self, raw: RawBuf) -> Result<(NonNull<u8>, usize), RawError> {
+        let capacity = self.buf_size();
+        if raw.len() > capacity {
+            return Err(RawError::Length {
+                len: raw.len(),
+                capacity,
+            });
+        }
+        self.free().check_raw(raw.index_u16(), raw.key())?;
+        // SAFETY: `check_raw` found the index below the capacity (a link exists).
+        let ptr = unsafe { self.slot_ptr(raw.index_u16()) };
+        // SAFETY: `slot_ptr` offsets the non-null `base` inside its allocation.
+        Ok((unsafe { NonNull::new_unchecked(ptr) }, capacity))
     }
 
     /// The pool's counters, read in O(1) with no lock.

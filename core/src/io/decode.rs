@@ -1,0 +1,196 @@
+//! [`DecodeReader`]: decompresses from any `embedded_io::BufRead`.
+
+use embedded_io::{BufRead, ErrorType, Read};
+
+use super::Error;
+use crate::codec::{Decode, DecodeError, Progress, Status};
+use crate::pool::Buf;
+
+/// The error of a staging buffer that cannot take a byte.
+pub(super) fn zero_capacity() -> DecodeError {
+    DecodeError::OutputTooSmall {
+        needed: None,
+        capacity: 0,
+    }
+}
+
+/// An `embedded_io::Read` (and `BufRead`) that decompresses one stream read from
+/// `inner` with any bufpress [`Decode`], through one staging [`Buf`] (from a pool).
+///
+/// `inner` is a `BufRead` (a buffered UART or socket, a [`Cursor`](super::Cursor), a
+/// `&[u8]`): the decoder reads its buffer in place, so no second buffer is needed.
+/// The reader ends (`read` returns 0) where the stream ends, leaving whatever follows
+/// in `inner`; [`next_stream`](Self::next_stream) reads the next one. Corrupt data,
+/// and data that ends inside the stream, is an error of kind `InvalidData`.
+///
+/// The async twin over `embedded_io_async::BufRead` is `io::asynch::DecodeReader`
+/// (feature `embedded-io-async`). An example is in the [module docs](super).
+#[derive(Debug)]
+pub struct DecodeReader<'p, D, R> {
+    decoder: D,
+    staging: Buf<'p>,
+    /// Bytes of `staging` already read.
+    read: usize,
+    done: bool,
+    inner: R,
+}
+
+impl<'p, D: Decode, R> DecodeReader<'p, D, R> {
+    /// A reader of the stream in `inner`, decoded with `decoder` (which it resets)
+    /// through `staging` (emptied first).
+    pub fn new(inner: R, mut decoder: D, mut staging: Buf<'p>) -> Self {
+        decoder.reset();
+        staging.clear();
+        Self {
+            decoder,
+            staging,
+            read: 0,
+            done: false,
+            inner,
+        }
+    }
+
+    /// Starts reading a new stream from `inner`; returns the previous inner reader.
+    pub fn reset(&mut self, inner: R) -> R {
+        self.next_stream();
+        core::mem::replace(&mut self.inner, inner)
+    }
+
+    /// Starts reading the next stream from the same inner reader (e.g. the next of
+    /// several frames in a row).
+    pub fn next_stream(&mut self) {
+        self.decoder.reset();
+        self.staging.clear();
+        self.read = 0;
+        self.done = false;
+    }
+
+    /// Whether the stream ended and every byte of it was read.
+    pub fn is_done(&self) -> bool {
+        self.done && self.read == self.staging.len()
+    }
+
+    /// The inner reader.
+    pub fn get_ref(&self) -> &R {
+        &self.inner
+    }
+
+    /// The inner reader, mutably (reading from it directly corrupts the stream).
+    pub fn get_mut(&mut self) -> &mut R {
+        &mut self.inner
+    }
+
+    /// The inner reader, the decoder and the staging buffer.
+    pub fn into_parts(self) -> (R, D, Buf<'p>) {
+        (self.inner, self.decoder, self.staging)
+    }
+
+    /// Whether everything decoded so far was read: time to decode more.
+    pub(super) fn drained(&self) -> bool {
+        self.read == self.staging.len()
+    }
+
+    /// Empties the staging buffer before decoding more into it.
+    pub(super) fn start_refill(&mut self) -> Result<(), DecodeError> {
+        self.staging.clear();
+        self.read = 0;
+        if self.staging.capacity() == 0 {
+            return Err(zero_capacity());
+        }
+        Ok(())
+    }
+
+    /// Whether a refill should read more input.
+    pub(super) fn wants_input(&self) -> bool {
+        !self.done && self.staging.is_empty()
+    }
+
+    /// The decoder, the staging buffer and the inner reader, apart.
+    pub(super) fn split(&mut self) -> (&mut D, &mut Buf<'p>, &mut R) {
+        (&mut self.decoder, &mut self.staging, &mut self.inner)
+    }
+
+    /// What is decoded and not read yet.
+    pub(super) fn unread(&self) -> &[u8] {
+        self.staging.get(self.read..).unwrap_or_default()
+    }
+
+    /// Marks `n` decoded bytes read.
+    pub(super) fn mark_read(&mut self, n: usize) {
+        self.read = self.read.saturating_add(n).min(self.staging.len());
+    }
+
+    /// Copies decoded bytes to `out`.
+    pub(super) fn copy_out(&mut self, out: &mut [u8]) -> usize {
+        let data = self.unread();
+        let n = data.len().min(out.len());
+        if let (Some(dst), Some(src)) = (out.get_mut(..n), data.get(..n)) {
+            dst.copy_from_slice(src);
+        }
+        self.mark_read(n);
+        n
+    }
+}
+
+impl<D: Decode, R: BufRead> DecodeReader<'_, D, R> {
+    /// Decodes more into the (read) staging buffer.
+    fn refill(&mut self) -> Result<(), Error<DecodeError, R::Error>> {
+        self.start_refill().map_err(Error::Codec)?;
+        while self.wants_input() {
+            let (decoder, staging, inner) = self.split();
+            let input = inner.fill_buf().map_err(Error::Inner)?;
+            let at_end = input.is_empty();
+            let p = decoder.decode(input, staging);
+            let consumed = self.after_decode(p, at_end).map_err(Error::Codec)?;
+            self.inner.consume(consumed);
+        }
+        Ok(())
+    }
+}
+
+impl<D: Decode, R> DecodeReader<'_, D, R> {
+    /// Handles the outcome of one decode call on input that was empty (`at_end`) or
+    /// not; returns the bytes consumed.
+    pub(super) fn after_decode(
+        &mut self,
+        p: Result<Progress, DecodeError>,
+        at_end: bool,
+    ) -> Result<usize, DecodeError> {
+        let p = p?;
+        match p.status {
+            Status::Done => self.done = true,
+            Status::NeedInput if at_end => return Err(DecodeError::Truncated),
+            Status::NeedInput | Status::OutputFull => {}
+        }
+        Ok(p.consumed)
+    }
+}
+
+impl<D, R: ErrorType> ErrorType for DecodeReader<'_, D, R> {
+    type Error = Error<DecodeError, R::Error>;
+}
+
+impl<D: Decode, R: BufRead> Read for DecodeReader<'_, D, R> {
+    fn read(&mut self, out: &mut [u8]) -> Result<usize, Self::Error> {
+        if out.is_empty() {
+            return Ok(0);
+        }
+        if self.drained() {
+            self.refill()?;
+        }
+        Ok(self.copy_out(out))
+    }
+}
+
+impl<D: Decode, R: BufRead> BufRead for DecodeReader<'_, D, R> {
+    fn fill_buf(&mut self) -> Result<&[u8], Self::Error> {
+        if self.drained() {
+            self.refill()?;
+        }
+        Ok(self.unread())
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.mark_read(n);
+    }
+}

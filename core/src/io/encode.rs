@@ -1,0 +1,174 @@
+//! [`EncodeWriter`]: compresses into any `embedded_io::Write`.
+
+use embedded_io::{ErrorType, Write};
+
+use super::Error;
+use crate::codec::{Encode, EncodeError, Progress, Status};
+use crate::pool::Buf;
+
+/// The error of a staging buffer that cannot take a byte: the codec could make no
+/// progress.
+pub(super) fn zero_capacity() -> EncodeError {
+    EncodeError::OutputTooSmall {
+        needed: None,
+        capacity: 0,
+    }
+}
+
+/// An `embedded_io::Write` that compresses what is written with any bufpress
+/// [`Encode`] and writes the compressed stream to `inner`, through one staging
+/// [`Buf`] (from a pool): `inner` gets whole staging buffers, plus what is left when
+/// flushed or finished.
+///
+/// Call [`finish`](Self::finish) (or [`try_finish`](Self::try_finish)) to end the
+/// stream (dropping the writer without it leaves the stream unterminated: a reader
+/// reports it truncated); [`reset`](Self::reset) starts the next one, keeping the
+/// encoder's memory and the staging buffer. `flush` passes on what is already
+/// compressed; the encoder may hold back input until it has a block.
+///
+/// The async twin over `embedded_io_async::Write` is
+/// `io::asynch::EncodeWriter` (feature `embedded-io-async`). An example is in the
+/// [module docs](super).
+#[derive(Debug)]
+pub struct EncodeWriter<'p, E, W> {
+    encoder: E,
+    staging: Buf<'p>,
+    inner: W,
+}
+
+impl<'p, E: Encode, W> EncodeWriter<'p, E, W> {
+    /// A writer into `inner` that encodes with `encoder` (reset first: a pooled state
+    /// may come back mid-stream or finished) through `staging` (emptied first).
+    pub fn new(inner: W, mut encoder: E, mut staging: Buf<'p>) -> Self {
+        encoder.reset();
+        staging.clear();
+        Self {
+            encoder,
+            staging,
+            inner,
+        }
+    }
+
+    /// Starts a new stream into `inner`, keeping the encoder's memory and the staging
+    /// buffer; returns the previous inner writer. Anything not finished is dropped.
+    pub fn reset(&mut self, inner: W) -> W {
+        self.encoder.reset();
+        self.staging.clear();
+        core::mem::replace(&mut self.inner, inner)
+    }
+
+    /// The inner writer.
+    pub fn get_ref(&self) -> &W {
+        &self.inner
+    }
+
+    /// The inner writer (writing to it directly corrupts the stream).
+    pub fn get_mut(&mut self) -> &mut W {
+        &mut self.inner
+    }
+
+    /// The inner writer, the encoder and the staging buffer, without ending the
+    /// stream.
+    pub fn into_parts(self) -> (W, E, Buf<'p>) {
+        (self.inner, self.encoder, self.staging)
+    }
+
+    /// The encoder, the staging buffer and the inner writer, apart.
+    #[cfg_attr(not(feature = "embedded-io-async"), allow(dead_code))]
+    pub(super) fn split(&mut self) -> (&mut E, &mut Buf<'p>, &mut W) {
+        (&mut self.encoder, &mut self.staging, &mut self.inner)
+    }
+
+    /// Encodes from `data` into the staging buffer: at least one byte consumed, or a
+    /// full staging buffer to hand on (`Status::OutputFull`).
+    pub(super) fn encode_step(
+        encoder: &mut E,
+        staging: &mut Buf<'p>,
+        data: &[u8],
+    ) -> Result<Progress, EncodeError> {
+        if staging.capacity() == 0 {
+            return Err(zero_capacity());
+        }
+        encoder.encode(data, staging)
+    }
+
+    /// One call to the encoder's `finish` into the staging buffer.
+    pub(super) fn finish_step(
+        encoder: &mut E,
+        staging: &mut Buf<'p>,
+    ) -> Result<Progress, EncodeError> {
+        if staging.capacity() == 0 {
+            return Err(zero_capacity());
+        }
+        encoder.finish(staging)
+    }
+}
+
+impl<'p, E: Encode, W: Write> EncodeWriter<'p, E, W> {
+    /// Ends the stream and returns the inner writer (the encoder and the staging
+    /// buffer are dropped: back to their pools, if they came from one).
+    ///
+    /// # Errors
+    ///
+    /// As for [`try_finish`](Self::try_finish).
+    pub fn finish(mut self) -> Result<W, Error<EncodeError, W::Error>> {
+        self.try_finish()?;
+        Ok(self.inner)
+    }
+
+    /// Ends the stream: flushes the encoder and writes everything to `inner`, then
+    /// flushes `inner`. Keeps the writer, for [`reset`](Self::reset).
+    ///
+    /// # Errors
+    ///
+    /// The encoder's error ([`Error::Codec`], e.g. finishing twice without a `reset`,
+    /// or a staging buffer of capacity 0) or the inner writer's ([`Error::Inner`]).
+    pub fn try_finish(&mut self) -> Result<(), Error<EncodeError, W::Error>> {
+        loop {
+            let p =
+                Self::finish_step(&mut self.encoder, &mut self.staging).map_err(Error::Codec)?;
+            if p.status != Status::OutputFull {
+                break;
+            }
+            self.drain()?;
+        }
+        self.drain()?;
+        self.inner.flush().map_err(Error::Inner)
+    }
+
+    /// Writes the staging buffer to `inner` and empties it.
+    fn drain(&mut self) -> Result<(), Error<EncodeError, W::Error>> {
+        if !self.staging.is_empty() {
+            self.inner.write_all(&self.staging).map_err(Error::Inner)?;
+            self.staging.clear();
+        }
+        Ok(())
+    }
+}
+
+impl<E, W: ErrorType> ErrorType for EncodeWriter<'_, E, W> {
+    type Error = Error<EncodeError, W::Error>;
+}
+
+impl<E: Encode, W: Write> Write for EncodeWriter<'_, E, W> {
+    fn write(&mut self, data: &[u8]) -> Result<usize, Self::Error> {
+        if data.is_empty() {
+            return Ok(0);
+        }
+        loop {
+            let p = Self::encode_step(&mut self.encoder, &mut self.staging, data)
+                .map_err(Error::Codec)?;
+            if p.status == Status::OutputFull {
+                self.drain()?;
+            }
+            if p.consumed > 0 {
+                return Ok(p.consumed);
+            }
+        }
+    }
+
+    fn flush(&mut self) -> Result<(), Self::Error> {
+        self.drain()?;
+        self.inner.flush().map_err(Error::Inner)
+    }
+}
