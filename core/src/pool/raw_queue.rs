@@ -30,6 +30,18 @@
 //! built) so that positions map to the same slot across the wrap, and at least 2 (with
 //! one slot, "published at position `p`" and "free for position `p + 1`" are the same
 //! sequence number).
+//!
+//! **The wrap's bound.** A push or pop stopped between reading a slot's sequence and
+//! its CAS on the counter, while the others make exactly a multiple of 2^32 operations
+//! on this queue, could succeed on the stale position: at one operation per
+//! nanosecond that is more than 4 seconds without being scheduled. What it could then
+//! do is lose or garble one handle (a buffer that never comes back, or a handle that
+//! `try_from_raw` refuses); never a second owner, since turning a handle back is
+//! checked. The pool's own free list has no such bound to rely on (see `pool`).
+//!
+//! Checked by `core/tests/loom_raw_queue.rs` (every interleaving of 2 producers and a
+//! consumer, and of a producer and 2 consumers, with loom tracking the buffer's bytes:
+//! a `Relaxed` publication fails it) and `core/tests/raw_queue.rs`.
 
 use super::buf::RawBuf;
 use crate::sync::{AtomicU32, Ordering, const_fn};
