@@ -6,6 +6,7 @@
 //! lz4-peer sizes                  compressed sizes of each compressor
 //! lz4-peer wall ROUNDS            interleaved MB/s: every round times every codec once,
 //!                                 in a rotating order; median and spread per codec
+//! lz4-peer dump [DIR]             write DIR/lz4-peer-corpus.bin and .bin.lz4 (bufpress's frame)
 //! lz4-peer call CODEC OP REPS     REPS passes of one codec for callgrind
 //!                                 (--toggle-collect='*measured*')
 //! ```
@@ -345,6 +346,12 @@ fn main() {
                 }
             }
         }
+        Some("dump") => {
+            // The corpus and bufpress's frame of it, for the `lz4` tool.
+            let dir = args.get(1).map_or("/tmp", String::as_str);
+            std::fs::write(format!("{dir}/lz4-peer-corpus.bin"), &state.data).expect("write");
+            std::fs::write(format!("{dir}/lz4-peer-corpus.bin.lz4"), &state.frame).expect("write");
+        }
         Some("call") => {
             let codec = Codec::parse(&args[1]);
             let op = args[2].as_str();
@@ -353,6 +360,6 @@ fn main() {
             let n = measured(&mut state, codec, op, reps);
             println!("{} {op} x{reps}: {n} bytes", codec.name());
         }
-        _ => eprintln!("usage: lz4-peer sizes | wall ROUNDS | call CODEC OP REPS"),
+        _ => eprintln!("usage: lz4-peer sizes | wall ROUNDS | dump [DIR] | call CODEC OP REPS"),
     }
 }
