@@ -35,7 +35,12 @@ enum Codec {
     C,
 }
 
-const CODECS: [Codec; 4] = [Codec::Bufpress, Codec::FlexSafe, Codec::FlexUnsafe, Codec::C];
+const CODECS: [Codec; 4] = [
+    Codec::Bufpress,
+    Codec::FlexSafe,
+    Codec::FlexUnsafe,
+    Codec::C,
+];
 
 impl Codec {
     fn name(self) -> &'static str {
@@ -47,7 +52,10 @@ impl Codec {
         }
     }
     fn parse(s: &str) -> Self {
-        *CODECS.iter().find(|c| c.name() == s).expect("codec: bufpress|flex_safe|flex_unsafe|c")
+        *CODECS
+            .iter()
+            .find(|c| c.name() == s)
+            .expect("codec: bufpress|flex_safe|flex_unsafe|c")
     }
 }
 
@@ -91,7 +99,11 @@ fn c_decompress(src: &[u8], dst: &mut [u8]) -> usize {
     n as usize
 }
 
-fn c_frame_decompress(ctx: &lz4_sys::LZ4FDecompressionContext, src: &[u8], dst: &mut [u8]) -> usize {
+fn c_frame_decompress(
+    ctx: &lz4_sys::LZ4FDecompressionContext,
+    src: &[u8],
+    dst: &mut [u8],
+) -> usize {
     let (mut done_in, mut done_out) = (0, 0);
     loop {
         let mut dst_size = dst.len() - done_out;
@@ -133,7 +145,8 @@ impl State {
         let frame = big.to_vec();
         let mut dctx = lz4_sys::LZ4FDecompressionContext(core::ptr::null_mut());
         // SAFETY: an out-pointer to a local.
-        let r = unsafe { lz4_sys::LZ4F_createDecompressionContext(&mut dctx, lz4_sys::LZ4F_VERSION) };
+        let r =
+            unsafe { lz4_sys::LZ4F_createDecompressionContext(&mut dctx, lz4_sys::LZ4F_VERSION) };
         assert_eq!(r, 0);
         Self {
             data,
@@ -229,9 +242,19 @@ impl State {
         if op == "compress" {
             let chunk = black_box(&self.data[u * BLOCK..(u + 1) * BLOCK]);
             match codec {
-                Codec::Bufpress => lz4::compress_into(chunk, &mut buf, &mut self.table).expect("fits"),
-                Codec::FlexSafe => lz4_flex::block::compress_into_with_table(chunk, out, &mut self.flex_table).expect("fits"),
-                Codec::FlexUnsafe => lz4_flex_unsafe::block::compress_into_with_table(chunk, out, &mut self.flex_unsafe_table).expect("fits"),
+                Codec::Bufpress => {
+                    lz4::compress_into(chunk, &mut buf, &mut self.table).expect("fits")
+                }
+                Codec::FlexSafe => {
+                    lz4_flex::block::compress_into_with_table(chunk, out, &mut self.flex_table)
+                        .expect("fits")
+                }
+                Codec::FlexUnsafe => lz4_flex_unsafe::block::compress_into_with_table(
+                    chunk,
+                    out,
+                    &mut self.flex_unsafe_table,
+                )
+                .expect("fits"),
                 Codec::C => c_compress(chunk, &mut out[..lz4::max_compressed_len(BLOCK)]),
             }
         } else {
@@ -240,7 +263,9 @@ impl State {
             match codec {
                 Codec::Bufpress => lz4::decompress_into(block, &mut buf).expect("valid"),
                 Codec::FlexSafe => lz4_flex::block::decompress_into(block, out).expect("valid"),
-                Codec::FlexUnsafe => lz4_flex_unsafe::block::decompress_into(block, out).expect("valid"),
+                Codec::FlexUnsafe => {
+                    lz4_flex_unsafe::block::decompress_into(block, out).expect("valid")
+                }
                 Codec::C => c_decompress(block, out),
             }
         }
@@ -263,7 +288,9 @@ impl State {
                             self.out[..n].copy_from_slice(&buf);
                             n
                         }
-                        Codec::FlexSafe => lz4_flex::block::decompress_into(block, &mut self.out).unwrap(),
+                        Codec::FlexSafe => {
+                            lz4_flex::block::decompress_into(block, &mut self.out).unwrap()
+                        }
                         Codec::FlexUnsafe => {
                             lz4_flex_unsafe::block::decompress_into(block, &mut self.out).unwrap()
                         }
@@ -290,7 +317,6 @@ fn measured(state: &mut State, codec: Codec, op: &str, reps: usize) -> usize {
     total
 }
 
-
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut state = State::new();
@@ -300,9 +326,16 @@ fn main() {
             println!("corpus: {LEN} bytes, {BLOCK}-byte blocks");
             for codec in CODECS {
                 let n = state.compress(codec);
-                println!("{:12} {n:>9} bytes ({:.3}%)", codec.name(), n as f64 * 100.0 / LEN as f64);
+                println!(
+                    "{:12} {n:>9} bytes ({:.3}%)",
+                    codec.name(),
+                    n as f64 * 100.0 / LEN as f64
+                );
             }
-            println!("frame (bufpress, 64 KiB independent blocks, content checksum): {} bytes", state.frame.len());
+            println!(
+                "frame (bufpress, 64 KiB independent blocks, content checksum): {} bytes",
+                state.frame.len()
+            );
         }
         Some("wall") => {
             // Interleaved per block: in every round, each 64 KiB block is run by every
@@ -313,7 +346,11 @@ fn main() {
             // quartiles of the per-round MB/s (whole corpus per round).
             let rounds: usize = args.get(1).map_or(15, |s| s.parse().expect("ROUNDS"));
             for op in ["compress", "decompress", "frame"] {
-                let codecs: &[Codec] = if op == "frame" { &[Codec::Bufpress, Codec::C] } else { &CODECS };
+                let codecs: &[Codec] = if op == "frame" {
+                    &[Codec::Bufpress, Codec::C]
+                } else {
+                    &CODECS
+                };
                 let units = if op == "frame" { 1 } else { LEN / BLOCK };
                 // t[codec][unit][round]
                 let mut t = vec![vec![vec![0f64; rounds]; units]; codecs.len()];
@@ -331,8 +368,17 @@ fn main() {
                     }
                 }
                 let mbps_of = |i: usize| -> (f64, Vec<f64>) {
-                    let sum: f64 = t[i].iter().map(|v| { let mut v = v.clone(); v.sort_by(f64::total_cmp); v[rounds / 2] }).sum();
-                    let mut per_round: Vec<f64> = (0..rounds).map(|r| LEN as f64 / t[i].iter().map(|v| v[r]).sum::<f64>() / 1e6).collect();
+                    let sum: f64 = t[i]
+                        .iter()
+                        .map(|v| {
+                            let mut v = v.clone();
+                            v.sort_by(f64::total_cmp);
+                            v[rounds / 2]
+                        })
+                        .sum();
+                    let mut per_round: Vec<f64> = (0..rounds)
+                        .map(|r| LEN as f64 / t[i].iter().map(|v| v[r]).sum::<f64>() / 1e6)
+                        .collect();
                     per_round.sort_by(f64::total_cmp);
                     (LEN as f64 / sum / 1e6, per_round)
                 };
@@ -341,7 +387,10 @@ fn main() {
                     let (m, pr) = mbps_of(i);
                     println!(
                         "{op:10} {:12} {m:7.0} MB/s (per-round quartiles {:5.0}..{:5.0})  / c {:.3}x",
-                        codec.name(), pr[rounds / 4], pr[rounds * 3 / 4], m / c_mbps
+                        codec.name(),
+                        pr[rounds / 4],
+                        pr[rounds * 3 / 4],
+                        m / c_mbps
                     );
                 }
             }
