@@ -1,0 +1,414 @@
+//! bufpress's lz4 block and frame codecs against lz4_flex 0.14.2 (safe and unsafe
+//! mode) and C liblz4 1.10.0 (lz4-sys), on the same corpus in the same process:
+//! `bufpress_support::corpus::mixed(4 MiB, 0x0B0FF3E5)` cut into 64 KiB blocks.
+//!
+//! ```text
+//! lz4-peer sizes                  compressed sizes of each compressor
+//! lz4-peer wall ROUNDS            interleaved MB/s: every round times every codec once,
+//!                                 in a rotating order; median and spread per codec
+//! lz4-peer dump [DIR]             write DIR/lz4-peer-corpus.bin and .bin.lz4 (bufpress's frame)
+//! lz4-peer call CODEC OP REPS     REPS passes of one codec for callgrind
+//!                                 (--toggle-collect='*measured*')
+//! ```
+//!
+//! CODEC: bufpress, flex_safe, flex_unsafe, c. OP: compress, decompress, frame
+//! (frame decompress, 64 KiB independent blocks + content checksum; bufpress and c only).
+//! Every decompressor reads the same bytes: C's blocks, bufpress's frame.
+use std::hint::black_box;
+use std::time::Instant;
+
+use bufpress::codec::lz4;
+use bufpress::pool::Pool;
+
+const LEN: usize = 4 << 20;
+const BLOCK: usize = 64 << 10;
+const SEED: u64 = 0x0B0F_F3E5;
+
+static POOL: Pool<2, { 1 << 17 }> = Pool::new();
+static BIG: Pool<1, { 5 << 20 }> = Pool::new();
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Codec {
+    Bufpress,
+    FlexSafe,
+    FlexUnsafe,
+    C,
+}
+
+const CODECS: [Codec; 4] = [
+    Codec::Bufpress,
+    Codec::FlexSafe,
+    Codec::FlexUnsafe,
+    Codec::C,
+];
+
+impl Codec {
+    fn name(self) -> &'static str {
+        match self {
+            Codec::Bufpress => "bufpress",
+            Codec::FlexSafe => "flex_safe",
+            Codec::FlexUnsafe => "flex_unsafe",
+            Codec::C => "c",
+        }
+    }
+    fn parse(s: &str) -> Self {
+        *CODECS
+            .iter()
+            .find(|c| c.name() == s)
+            .expect("codec: bufpress|flex_safe|flex_unsafe|c")
+    }
+}
+
+struct State {
+    data: Vec<u8>,
+    /// C's compressed blocks (what every decompressor reads).
+    blocks: Vec<Vec<u8>>,
+    frame: Vec<u8>,
+    table: lz4::Table,
+    flex_table: lz4_flex::block::CompressTable,
+    flex_unsafe_table: lz4_flex_unsafe::block::CompressTable,
+    out: Vec<u8>,
+    dctx: lz4_sys::LZ4FDecompressionContext,
+}
+
+fn c_compress(src: &[u8], dst: &mut [u8]) -> usize {
+    // SAFETY: both pointers and lengths come from live slices.
+    let n = unsafe {
+        lz4_sys::LZ4_compress_default(
+            src.as_ptr().cast(),
+            dst.as_mut_ptr().cast(),
+            src.len() as i32,
+            dst.len() as i32,
+        )
+    };
+    assert!(n > 0);
+    n as usize
+}
+
+fn c_decompress(src: &[u8], dst: &mut [u8]) -> usize {
+    // SAFETY: both pointers and lengths come from live slices.
+    let n = unsafe {
+        lz4_sys::LZ4_decompress_safe(
+            src.as_ptr().cast(),
+            dst.as_mut_ptr().cast(),
+            src.len() as i32,
+            dst.len() as i32,
+        )
+    };
+    assert!(n >= 0);
+    n as usize
+}
+
+fn c_frame_decompress(
+    ctx: &lz4_sys::LZ4FDecompressionContext,
+    src: &[u8],
+    dst: &mut [u8],
+) -> usize {
+    let (mut done_in, mut done_out) = (0, 0);
+    loop {
+        let mut dst_size = dst.len() - done_out;
+        let mut src_size = src.len() - done_in;
+        // SAFETY: pointers and sizes come from live slices; the context is valid.
+        let r = unsafe {
+            lz4_sys::LZ4F_decompress(
+                lz4_sys::LZ4FDecompressionContext(ctx.0),
+                dst.as_mut_ptr().add(done_out),
+                &mut dst_size,
+                src.as_ptr().add(done_in),
+                &mut src_size,
+                core::ptr::null(),
+            )
+        };
+        // SAFETY: a plain function on a code.
+        assert_eq!(unsafe { lz4_sys::LZ4F_isError(r) }, 0, "LZ4F_decompress");
+        done_in += src_size;
+        done_out += dst_size;
+        if r == 0 {
+            return done_out;
+        }
+    }
+}
+
+impl State {
+    fn new() -> Self {
+        let data = bufpress_support::corpus::mixed(LEN, SEED);
+        let mut blocks = Vec::new();
+        let mut buf = vec![0; lz4::max_compressed_len(BLOCK)];
+        for chunk in data.chunks(BLOCK) {
+            let n = c_compress(chunk, &mut buf);
+            blocks.push(buf[..n].to_vec());
+        }
+        let mut table = lz4::Table::new();
+        let mut big = BIG.try_acquire().expect("big");
+        let settings = lz4::FrameSettings::new();
+        lz4::compress_frame_into(&data, &mut big, &settings, &mut table).expect("frame");
+        let frame = big.to_vec();
+        let mut dctx = lz4_sys::LZ4FDecompressionContext(core::ptr::null_mut());
+        // SAFETY: an out-pointer to a local.
+        let r =
+            unsafe { lz4_sys::LZ4F_createDecompressionContext(&mut dctx, lz4_sys::LZ4F_VERSION) };
+        assert_eq!(r, 0);
+        Self {
+            data,
+            blocks,
+            frame,
+            table,
+            flex_table: lz4_flex::block::CompressTable::large(),
+            flex_unsafe_table: lz4_flex_unsafe::block::CompressTable::large(),
+            out: vec![0; LEN + 1024],
+            dctx,
+        }
+    }
+
+    /// Compresses every block; returns the total compressed size.
+    fn compress(&mut self, codec: Codec) -> usize {
+        let mut total = 0;
+        let mut buf = POOL.try_acquire().expect("buf");
+        for chunk in self.data.chunks(BLOCK) {
+            let chunk = black_box(chunk);
+            total += match codec {
+                Codec::Bufpress => {
+                    buf.clear();
+                    lz4::compress_into(chunk, &mut buf, &mut self.table).expect("fits")
+                }
+                Codec::FlexSafe => lz4_flex::block::compress_into_with_table(
+                    chunk,
+                    &mut self.out[..],
+                    &mut self.flex_table,
+                )
+                .expect("fits"),
+                Codec::FlexUnsafe => lz4_flex_unsafe::block::compress_into_with_table(
+                    chunk,
+                    &mut self.out[..],
+                    &mut self.flex_unsafe_table,
+                )
+                .expect("fits"),
+                Codec::C => c_compress(chunk, &mut self.out[..lz4::max_compressed_len(BLOCK)]),
+            };
+        }
+        total
+    }
+
+    /// Decompresses C's blocks; returns the total decompressed size.
+    fn decompress(&mut self, codec: Codec) -> usize {
+        let mut total = 0;
+        let mut buf = POOL.try_acquire().expect("buf");
+        for block in &self.blocks {
+            let block = black_box(&block[..]);
+            let out = &mut self.out[..BLOCK];
+            total += match codec {
+                Codec::Bufpress => {
+                    buf.clear();
+                    lz4::decompress_into(block, &mut buf).expect("valid")
+                }
+                Codec::FlexSafe => lz4_flex::block::decompress_into(block, out).expect("valid"),
+                Codec::FlexUnsafe => {
+                    lz4_flex_unsafe::block::decompress_into(block, out).expect("valid")
+                }
+                Codec::C => c_decompress(block, out),
+            };
+        }
+        total
+    }
+
+    fn frame(&mut self, codec: Codec) -> usize {
+        match codec {
+            Codec::Bufpress => {
+                let mut big = BIG.try_acquire().expect("big");
+                lz4::decompress_frame_into(black_box(&self.frame), &mut big).expect("valid")
+            }
+            Codec::C => c_frame_decompress(&self.dctx, black_box(&self.frame), &mut self.out),
+            _ => 0,
+        }
+    }
+
+    fn run(&mut self, codec: Codec, op: &str) -> usize {
+        match op {
+            "compress" => self.compress(codec),
+            "decompress" => self.decompress(codec),
+            "frame" => self.frame(codec),
+            _ => panic!("op: compress|decompress|frame"),
+        }
+    }
+
+    /// One 64 KiB block (or, for `frame`, the whole frame).
+    fn run_unit(&mut self, codec: Codec, op: &str, u: usize) -> usize {
+        if op == "frame" {
+            return self.frame(codec);
+        }
+        let mut buf = POOL.try_acquire().expect("buf");
+        buf.clear();
+        let out = &mut self.out[..];
+        if op == "compress" {
+            let chunk = black_box(&self.data[u * BLOCK..(u + 1) * BLOCK]);
+            match codec {
+                Codec::Bufpress => {
+                    lz4::compress_into(chunk, &mut buf, &mut self.table).expect("fits")
+                }
+                Codec::FlexSafe => {
+                    lz4_flex::block::compress_into_with_table(chunk, out, &mut self.flex_table)
+                        .expect("fits")
+                }
+                Codec::FlexUnsafe => lz4_flex_unsafe::block::compress_into_with_table(
+                    chunk,
+                    out,
+                    &mut self.flex_unsafe_table,
+                )
+                .expect("fits"),
+                Codec::C => c_compress(chunk, &mut out[..lz4::max_compressed_len(BLOCK)]),
+            }
+        } else {
+            let block = black_box(&self.blocks[u][..]);
+            let out = &mut out[..BLOCK];
+            match codec {
+                Codec::Bufpress => lz4::decompress_into(block, &mut buf).expect("valid"),
+                Codec::FlexSafe => lz4_flex::block::decompress_into(block, out).expect("valid"),
+                Codec::FlexUnsafe => {
+                    lz4_flex_unsafe::block::decompress_into(block, out).expect("valid")
+                }
+                Codec::C => c_decompress(block, out),
+            }
+        }
+    }
+
+    /// Every codec must give back the corpus.
+    fn check(&mut self) {
+        let mut buf = POOL.try_acquire().expect("buf");
+        for (i, chunk) in self.data.chunks(BLOCK).enumerate() {
+            buf.clear();
+            lz4::compress_into(chunk, &mut buf, &mut self.table).expect("fits");
+            let mine = buf.to_vec();
+            for block in [&mine[..], &self.blocks[i][..]] {
+                for codec in CODECS {
+                    self.out[..BLOCK].fill(0);
+                    let n = match codec {
+                        Codec::Bufpress => {
+                            buf.clear();
+                            let n = lz4::decompress_into(block, &mut buf).expect("valid");
+                            self.out[..n].copy_from_slice(&buf);
+                            n
+                        }
+                        Codec::FlexSafe => {
+                            lz4_flex::block::decompress_into(block, &mut self.out).unwrap()
+                        }
+                        Codec::FlexUnsafe => {
+                            lz4_flex_unsafe::block::decompress_into(block, &mut self.out).unwrap()
+                        }
+                        Codec::C => c_decompress(block, &mut self.out[..BLOCK]),
+                    };
+                    assert_eq!(&self.out[..n], chunk, "{codec:?} block {i}");
+                }
+            }
+        }
+        assert_eq!(self.frame(Codec::C), LEN);
+        assert_eq!(&self.out[..LEN], &self.data[..]);
+        let mut big = BIG.try_acquire().expect("big");
+        assert_eq!(lz4::decompress_frame_into(&self.frame, &mut big), Ok(LEN));
+        assert_eq!(&big[..], &self.data[..]);
+    }
+}
+
+#[inline(never)]
+fn measured(state: &mut State, codec: Codec, op: &str, reps: usize) -> usize {
+    let mut total = 0;
+    for _ in 0..reps {
+        total += state.run(codec, op);
+    }
+    total
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut state = State::new();
+    match args.first().map(String::as_str) {
+        Some("sizes") => {
+            state.check();
+            println!("corpus: {LEN} bytes, {BLOCK}-byte blocks");
+            for codec in CODECS {
+                let n = state.compress(codec);
+                println!(
+                    "{:12} {n:>9} bytes ({:.3}%)",
+                    codec.name(),
+                    n as f64 * 100.0 / LEN as f64
+                );
+            }
+            println!(
+                "frame (bufpress, 64 KiB independent blocks, content checksum): {} bytes",
+                state.frame.len()
+            );
+        }
+        Some("wall") => {
+            // Interleaved per block: in every round, each 64 KiB block is run by every
+            // codec back to back (rotating order), so a codec's time on a block is
+            // never more than ~0.1 ms from its peers'. Per codec and block the median
+            // over rounds is kept (preemption by other processes lands in a few rounds
+            // only); MB/s = corpus bytes / sum of those medians. The spread is the
+            // quartiles of the per-round MB/s (whole corpus per round).
+            let rounds: usize = args.get(1).map_or(15, |s| s.parse().expect("ROUNDS"));
+            for op in ["compress", "decompress", "frame"] {
+                let codecs: &[Codec] = if op == "frame" {
+                    &[Codec::Bufpress, Codec::C]
+                } else {
+                    &CODECS
+                };
+                let units = if op == "frame" { 1 } else { LEN / BLOCK };
+                // t[codec][unit][round]
+                let mut t = vec![vec![vec![0f64; rounds]; units]; codecs.len()];
+                for &c in codecs {
+                    black_box(state.run(c, op));
+                }
+                for r in 0..rounds {
+                    for u in 0..units {
+                        for k in 0..codecs.len() {
+                            let i = (r + u + k) % codecs.len();
+                            let start = Instant::now();
+                            black_box(state.run_unit(codecs[i], op, u));
+                            t[i][u][r] = start.elapsed().as_secs_f64();
+                        }
+                    }
+                }
+                let mbps_of = |i: usize| -> (f64, Vec<f64>) {
+                    let sum: f64 = t[i]
+                        .iter()
+                        .map(|v| {
+                            let mut v = v.clone();
+                            v.sort_by(f64::total_cmp);
+                            v[rounds / 2]
+                        })
+                        .sum();
+                    let mut per_round: Vec<f64> = (0..rounds)
+                        .map(|r| LEN as f64 / t[i].iter().map(|v| v[r]).sum::<f64>() / 1e6)
+                        .collect();
+                    per_round.sort_by(f64::total_cmp);
+                    (LEN as f64 / sum / 1e6, per_round)
+                };
+                let (c_mbps, _) = mbps_of(codecs.len() - 1);
+                for (i, &codec) in codecs.iter().enumerate() {
+                    let (m, pr) = mbps_of(i);
+                    println!(
+                        "{op:10} {:12} {m:7.0} MB/s (per-round quartiles {:5.0}..{:5.0})  / c {:.3}x",
+                        codec.name(),
+                        pr[rounds / 4],
+                        pr[rounds * 3 / 4],
+                        m / c_mbps
+                    );
+                }
+            }
+        }
+        Some("dump") => {
+            // The corpus and bufpress's frame of it, for the `lz4` tool.
+            let dir = args.get(1).map_or("/tmp", String::as_str);
+            std::fs::write(format!("{dir}/lz4-peer-corpus.bin"), &state.data).expect("write");
+            std::fs::write(format!("{dir}/lz4-peer-corpus.bin.lz4"), &state.frame).expect("write");
+        }
+        Some("call") => {
+            let codec = Codec::parse(&args[1]);
+            let op = args[2].as_str();
+            let reps: usize = args[3].parse().expect("REPS");
+            state.run(codec, op);
+            let n = measured(&mut state, codec, op, reps);
+            println!("{} {op} x{reps}: {n} bytes", codec.name());
+        }
+        _ => eprintln!("usage: lz4-peer sizes | wall ROUNDS | dump [DIR] | call CODEC OP REPS"),
+    }
+}
