@@ -7,6 +7,8 @@
 //!   `EncodeWriter` (window `1 << WINDOW_LOG`, default 21 as the CLI picks for large
 //!   files, checksum on), in 64 KiB writes, into a sink; prints input and output sizes.
 //!
+//! - `zstd_stream memory`: `Settings::memory()` per window at levels 3 and 19.
+//!
 //! `valgrind --tool=callgrind target/release/deps/zstd_stream-* compress FILE` then
 //! `callgrind_annotate` gives instructions per MiB and where they go (tests/benches/CLI.md).
 
@@ -52,6 +54,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
             let out = w.finish()?;
             println!("{} -> {} bytes", data.len(), out.0);
+        }
+        Some("memory") => {
+            for log in [10u32, 16, 17, 18, 20, 21, 22, 23] {
+                let m = |level| Settings::new(level, 1 << log).memory();
+                println!("window 2^{log}: level 3 {} B, level 19 {} B", m(3), m(19));
+            }
         }
         // `cargo bench` with no arguments (or criterion's flags): nothing to do.
         _ => eprintln!("usage: zstd_stream corpus PATH MIB | compress PATH [WINDOW_LOG]"),

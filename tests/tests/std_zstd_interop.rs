@@ -188,8 +188,8 @@ fn stream_many_windows_long() {
     static SMALL_BUFS: Pool<1, 1000> = Pool::new();
     let data = corpus::mixed(600 * 1024, 21);
     for (planned, checksum) in [(4096, true), (1024, false), (64 * 1024, true)] {
-        let mut comp = Encoder::new(Settings::new(3, planned).with_checksum(checksum))
-            .expect("compressor");
+        let mut comp =
+            Encoder::new(Settings::new(3, planned).with_checksum(checksum)).expect("compressor");
         let mut dec = Decoder::new(64 * 1024);
         let mut w = EncodeWriter::new(
             Vec::new(),

@@ -120,6 +120,14 @@ pub(crate) struct CCtx {
     wrapped: bool,
 }
 
+// SAFETY: the context and the ring are plain memory owned by this value (no worker
+// threads: a static context cannot have any, no thread-local or global reference
+// kept by libzstd; its pointers into the ring travel with the ring), so it may move
+// to another thread; `&CCtx` gives no access to either.
+unsafe impl Send for CCtx {}
+// SAFETY: no method taking `&self` touches the context or writes the ring.
+unsafe impl Sync for CCtx {}
+
 impl CCtx {
     /// A context on a fresh workspace of at least `bytes` bytes, with a ring of
     /// `ring` bytes (rounded up to a multiple of 8) for streaming frames whose window
