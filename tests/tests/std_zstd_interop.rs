@@ -179,3 +179,39 @@ fn flush_makes_what_was_written_decodable() {
     }
     assert_eq!(FLUSH_BUFS.stats().available, 2);
 }
+
+#[test]
+fn stream_many_windows_long() {
+    // A 4 KiB window streamed over 600 KiB: the encoder's input window wraps about 75
+    // times, with writes of odd sizes, flushes that leave partial blocks, and a
+    // staging buffer smaller than a block.
+    static SMALL_BUFS: Pool<1, 1000> = Pool::new();
+    let data = corpus::mixed(600 * 1024, 21);
+    for (planned, checksum) in [(4096, true), (1024, false), (64 * 1024, true)] {
+        let mut comp =
+            Encoder::new(Settings::new(3, planned).with_checksum(checksum)).expect("compressor");
+        let mut dec = Decoder::new(64 * 1024);
+        let mut w = EncodeWriter::new(
+            Vec::new(),
+            &mut comp,
+            SMALL_BUFS.try_acquire().expect("buf"),
+        );
+        let (mut at, mut step) = (0, 1usize);
+        while at < data.len() {
+            let n = step.min(data.len() - at);
+            w.write_all(&data[at..at + n]).expect("write");
+            at += n;
+            step = (step * 7 + 13) % 9000 + 1;
+            if step % 5 == 0 {
+                w.flush().expect("flush");
+            }
+        }
+        let frame = w.finish().expect("finish");
+        assert!(read_all(&frame, &mut dec) == data, "window {planned}");
+        if tools::available("zstd") {
+            let got = tools::pipe("zstd", &["-d", "-c", "-q"], &frame);
+            assert!(got == data, "zstd -d, window {planned}");
+        }
+    }
+    assert_eq!(SMALL_BUFS.stats().available, 1);
+}

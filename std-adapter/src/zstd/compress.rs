@@ -5,7 +5,7 @@ use bufpress::codec::{Encode, EncodeError, Progress, Status};
 use bufpress::pool::Buf;
 use zstd_sys::ZSTD_cParameter as P;
 
-use super::ctx::{self, CCtx, End};
+use super::ctx::{self, CCtx};
 use super::error::encode_error;
 
 /// The highest level accepted (libzstd's "ultra" levels 20 to 22 are not).
@@ -23,6 +23,12 @@ pub fn min_level() -> i32 {
 pub fn max_compressed_len(len: usize) -> usize {
     ctx::compress_bound(len)
 }
+
+/// libzstd's largest block (`ZSTD_BLOCKSIZE_MAX`).
+const BLOCK_MAX: usize = 128 * 1024;
+/// What a frame adds around its blocks at most: an 18-byte header, a 3-byte empty
+/// last block, a 4-byte checksum (rounded up).
+const FRAME_OVERHEAD: usize = 32;
 
 /// The smallest window libzstd knows (1 KiB).
 const MIN_WINDOW_LOG: u32 = zstd_sys::ZSTD_WINDOWLOG_MIN;
@@ -97,9 +103,36 @@ impl Settings {
         }
     }
 
-    /// The memory a [`Encoder`] with these settings takes, in bytes.
+    /// The memory a [`Encoder`] with these settings takes, in bytes: libzstd's
+    /// context, the streaming input window (two windows) and a block of output.
     pub fn memory(&self) -> usize {
-        ctx::cstream_size(self.level, self.window_log())
+        self.context_memory() + self.ring_len() + self.staging_len()
+    }
+
+    fn context_memory(&self) -> usize {
+        ctx::cctx_size(self.level, self.window_log())
+    }
+
+    fn window(&self) -> usize {
+        1 << self.window_log()
+    }
+
+    /// The largest block libzstd compresses at once: 128 KiB, or the window.
+    fn block(&self) -> usize {
+        self.window().min(BLOCK_MAX)
+    }
+
+    /// The streaming input window: two windows, so that a block is compressed with
+    /// all of its window in one piece of memory at least half the time (libzstd's
+    /// own input buffer, a window and a block, wraps before every block).
+    fn ring_len(&self) -> usize {
+        2 * self.window()
+    }
+
+    /// Output staging: a block that does not fit the caller's buffer is compressed
+    /// here (the worst case of a block, a frame header, a checksum, a last block).
+    fn staging_len(&self) -> usize {
+        max_compressed_len(self.block()) + FRAME_OVERHEAD
     }
 }
 
@@ -129,10 +162,11 @@ pub struct Encoder {
     settings: Settings,
     stage: Stage,
     pledged: Option<u64>,
-    /// The hash and chain table logs set explicitly for frames of unknown size.
-    large_tables: (u32, u32),
-    /// Whether they are set now (else libzstd picks them from level and size).
-    tables_set: bool,
+    /// Compressed bytes not yet handed to the caller: `staging[staged.0..staged.1]`.
+    staging: Box<[u8]>,
+    staged: (usize, usize),
+    /// The frame's end was compressed (it may still be in `staging`).
+    ended: bool,
 }
 
 impl core::fmt::Debug for Encoder {
@@ -157,7 +191,12 @@ impl Encoder {
         if settings.level < min_level() || settings.level > MAX_LEVEL {
             return Err(EncodeError::InvalidSetting);
         }
-        let mut cctx = CCtx::new(settings.memory()).ok_or(EncodeError::InvalidSetting)?;
+        let mut cctx = CCtx::new(
+            settings.context_memory(),
+            settings.ring_len(),
+            settings.window(),
+        )
+        .ok_or(EncodeError::InvalidSetting)?;
         let invalid = |_| EncodeError::InvalidSetting;
         cctx.set(P::ZSTD_c_compressionLevel, settings.level)
             .map_err(invalid)?;
@@ -172,8 +211,9 @@ impl Encoder {
             settings,
             stage: Stage::Idle,
             pledged: None,
-            large_tables: ctx::large_tables(settings.level, settings.window_log()),
-            tables_set: false,
+            staging: vec![0; settings.staging_len()].into_boxed_slice(),
+            staged: (0, 0),
+            ended: false,
         })
     }
 
@@ -185,7 +225,7 @@ impl Encoder {
     /// The bytes of memory the context lives in (allocated once, in
     /// [`new`](Self::new)).
     pub fn memory(&self) -> usize {
-        self.cctx.memory()
+        self.cctx.memory() + self.staging.len()
     }
 
     /// Compresses `input` as one frame, appended to `out`; returns the frame's size.
@@ -200,7 +240,6 @@ impl Encoder {
         self.stage = Stage::Idle;
         self.pledged = None;
         self.cctx.reset_session();
-        self.set_tables(false)?;
         let spare = out.spare_capacity_mut();
         let capacity = spare.len();
         // `ZSTD_compress2` resets the session and pledges `input.len()` itself.
@@ -236,78 +275,122 @@ impl Encoder {
             Stage::Open => Ok(()),
             Stage::Done => Err(EncodeError::Finished),
             Stage::Idle => {
-                self.cctx.reset_session();
-                self.set_tables(self.pledged.is_none())?;
+                let s = self.settings;
+                let params = zstd_sys::ZSTD_parameters {
+                    cParams: ctx::stream_params(s.level, s.window_log(), self.pledged),
+                    fParams: zstd_sys::ZSTD_frameParameters {
+                        contentSizeFlag: i32::from(s.content_size),
+                        checksumFlag: i32::from(s.checksum),
+                        noDictIDFlag: 1,
+                    },
+                };
                 self.cctx
-                    .set_pledged(self.pledged)
+                    .begin(params, self.pledged)
                     .map_err(|_| EncodeError::InvalidSetting)?;
+                self.staged = (0, 0);
+                self.ended = false;
                 self.stage = Stage::Open;
                 Ok(())
             }
         }
     }
 
-    /// Sets the hash and chain table sizes for a frame of unknown size (`explicit`),
-    /// or lets libzstd pick them from the level and the size (between frames only).
-    fn set_tables(&mut self, explicit: bool) -> Result<(), EncodeError> {
-        if self.tables_set != explicit {
-            let (hash, chain) = if explicit { self.large_tables } else { (0, 0) };
-            let invalid = |_| EncodeError::InvalidSetting;
-            self.cctx
-                .set(P::ZSTD_c_hashLog, hash as i32)
-                .map_err(invalid)?;
-            self.cctx
-                .set(P::ZSTD_c_chainLog, chain as i32)
-                .map_err(invalid)?;
-            self.tables_set = explicit;
+    /// Moves staged output into `out`; returns whether all of it went.
+    fn unstage(&mut self, out: &mut Buf<'_>, produced: &mut usize) -> bool {
+        let (start, end) = self.staged;
+        if start < end {
+            let spare = out.spare_capacity_mut();
+            let n = spare.len().min(end - start);
+            spare[..n].copy_from_slice(&self.staging[start..start + n]);
+            // `commit` cannot fail: `n` is at most the spare capacity.
+            let _ = out.commit(n);
+            *produced += n;
+            self.staged.0 += n;
         }
+        self.staged.0 == self.staged.1
+    }
+
+    /// Compresses the next `len` bytes of the ring (`last`: ending the frame)
+    /// straight into `out` when the worst case fits there, else into the staging
+    /// buffer (`len` is at most a block then).
+    fn compress(
+        &mut self,
+        len: usize,
+        last: bool,
+        out: &mut Buf<'_>,
+        produced: &mut usize,
+    ) -> Result<(), EncodeError> {
+        let bound = max_compressed_len(len) + FRAME_OVERHEAD;
+        let spare = out.spare_capacity_mut();
+        let capacity = spare.len();
+        let direct = capacity >= bound;
+        let dst = if direct { spare } else { &mut self.staging[..] };
+        let n = match self.cctx.compress_pending(dst, len, last) {
+            Ok(n) => n,
+            Err(e) => {
+                // libzstd's context is undefined after an error: start over.
+                self.cctx.reset_session();
+                self.stage = Stage::Idle;
+                return Err(encode_error(e, None, capacity));
+            }
+        };
+        if direct {
+            // `commit` cannot fail: libzstd wrote at most `capacity` bytes.
+            let _ = out.commit(n);
+            *produced += n;
+        } else {
+            self.staged = (0, n);
+        }
+        self.ended = last;
         Ok(())
     }
 
-    /// Runs `ZSTD_compressStream2` into `out` until `input` is consumed (and, for
-    /// `Flush`/`Finish`, everything is flushed) or `out` is full.
+    /// Copies `input` into the ring and compresses it block by block into `out`
+    /// until `input` is consumed (then, with `end`, compresses what is pending as a
+    /// flush or as the frame's end) or `out` is full.
     fn run(
         &mut self,
         mut input: &[u8],
         out: &mut Buf<'_>,
-        end: End,
+        end: Option<Last>,
     ) -> Result<Progress, EncodeError> {
         self.open()?;
+        let block = self.settings.block();
         let (mut consumed, mut produced) = (0, 0);
         loop {
-            let spare = out.spare_capacity_mut();
-            let capacity = spare.len();
-            if capacity == 0 {
+            if !self.unstage(out, &mut produced) {
                 return Ok(progress(consumed, produced, Status::OutputFull));
             }
-            let step = match self.cctx.stream(spare, input, end) {
-                Ok(step) => step,
-                Err(e) => {
-                    // libzstd's context is undefined after an error: start over.
-                    self.cctx.reset_session();
-                    self.stage = Stage::Idle;
-                    return Err(encode_error(e, None, capacity));
+            if self.ended {
+                self.stage = Stage::Done;
+                self.pledged = None;
+                return Ok(progress(consumed, produced, Status::Done));
+            }
+            let taken = self.cctx.fill(input);
+            consumed += taken;
+            input = &input[taken..];
+            let pending = self.cctx.pending();
+            if pending >= block {
+                // Whole blocks as soon as they are in: as many as fit straight into
+                // `out`, else one through the staging buffer.
+                let capacity = out.spare_capacity_mut().len();
+                let mut len = pending / block * block;
+                while len > block && max_compressed_len(len) + FRAME_OVERHEAD > capacity {
+                    len -= block;
                 }
-            };
-            // `commit` cannot fail: libzstd wrote at most `capacity` bytes.
-            let _ = out.commit(step.produced);
-            consumed += step.consumed;
-            produced += step.produced;
-            input = &input[step.consumed..];
-            let drained = step.ret == 0;
-            match end {
-                End::Continue if input.is_empty() => {
-                    return Ok(progress(consumed, produced, Status::NeedInput));
+                self.compress(len, false, out, &mut produced)?;
+            } else if pending > 0 && (self.cctx.ring_full() || !input.is_empty()) {
+                // The ring's end, after a flush left a partial block there.
+                self.compress(pending, false, out, &mut produced)?;
+            } else {
+                match end {
+                    None => return Ok(progress(consumed, produced, Status::NeedInput)),
+                    Some(Last::Flush) if pending == 0 => {
+                        return Ok(progress(consumed, produced, Status::NeedInput));
+                    }
+                    Some(Last::Flush) => self.compress(pending, false, out, &mut produced)?,
+                    Some(Last::Finish) => self.compress(pending, true, out, &mut produced)?,
                 }
-                End::Finish if drained && input.is_empty() => {
-                    self.stage = Stage::Done;
-                    self.pledged = None;
-                    return Ok(progress(consumed, produced, Status::Done));
-                }
-                End::Flush if drained && input.is_empty() => {
-                    return Ok(progress(consumed, produced, Status::NeedInput));
-                }
-                _ => {}
             }
         }
     }
@@ -324,8 +407,17 @@ impl Encoder {
             // No frame open (none begun, or finished): nothing is buffered.
             return Ok(progress(0, 0, Status::NeedInput));
         }
-        self.run(&[], out, End::Flush)
+        self.run(&[], out, Some(Last::Flush))
     }
+}
+
+/// How [`Encoder::run`] ends once the input is consumed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Last {
+    /// Compress what is pending as a (partial) block.
+    Flush,
+    /// Compress what is pending as the frame's last block.
+    Finish,
 }
 
 fn progress(consumed: usize, produced: usize, status: Status) -> Progress {
@@ -338,19 +430,21 @@ fn progress(consumed: usize, produced: usize, status: Status) -> Progress {
 
 impl Encode for Encoder {
     fn encode(&mut self, input: &[u8], out: &mut Buf<'_>) -> Result<Progress, EncodeError> {
-        self.run(input, out, End::Continue)
+        self.run(input, out, None)
     }
 
     fn finish(&mut self, out: &mut Buf<'_>) -> Result<Progress, EncodeError> {
         if self.stage == Stage::Done {
             return Ok(progress(0, 0, Status::Done));
         }
-        self.run(&[], out, End::Finish)
+        self.run(&[], out, Some(Last::Finish))
     }
 
     fn reset(&mut self) {
         self.cctx.reset_session();
         self.stage = Stage::Idle;
         self.pledged = None;
+        self.staged = (0, 0);
+        self.ended = false;
     }
 }

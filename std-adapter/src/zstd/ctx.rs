@@ -61,6 +61,10 @@ impl Workspace {
     fn as_void(&self) -> *mut c_void {
         self.ptr.as_ptr().cast()
     }
+
+    fn as_bytes_ptr(&self) -> *mut u8 {
+        self.ptr.as_ptr().cast()
+    }
 }
 
 impl Drop for Workspace {
@@ -83,59 +87,80 @@ pub(crate) struct Step {
     pub(crate) ret: usize,
 }
 
-/// The end directive of a compression call.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum End {
-    Continue,
-    Flush,
-    Finish,
-}
-
-/// A static compression context on its own workspace.
+/// A static compression context on its own workspace, with the input window of its
+/// streaming frames (the ring).
+///
+/// Streaming frames are compressed with libzstd's buffer-less calls
+/// (`ZSTD_compressBegin_advanced`, `ZSTD_compressContinue`, `ZSTD_compressEnd`) from
+/// the ring, which this value owns: input is copied into it, and blocks are
+/// compressed from it in place, so the data of the window is contiguous in memory
+/// except after a wrap. libzstd keeps pointers into the ring between calls (the
+/// window it finds matches in) and reads the last `window` bytes before the next
+/// block; [`fill`](Self::fill) never writes over them.
 ///
 /// # Invariants
 ///
 /// `ctx` was returned by `ZSTD_initStaticCCtx` on `mem`, which lives as long as this
-/// value; `ctx` is used only through `&mut self`.
+/// value; `ctx` is used only through `&mut self`. `ring` is `ring_len` bytes (a
+/// multiple of 8) that this value owns; the only pointers libzstd keeps between calls
+/// point into `ring` (every one-shot call resets the session first, and every frame
+/// begins with `ZSTD_compressBegin_advanced`, which drops the previous window).
+/// `done <= filled <= ring_len`; bytes `done..filled` are input not compressed yet.
 pub(crate) struct CCtx {
     ctx: NonNull<sys::ZSTD_CCtx>,
     mem: Workspace,
+    ring: Workspace,
+    ring_len: usize,
+    /// The largest window a frame may use: the bytes before `done` that libzstd may
+    /// still read.
+    window: usize,
+    done: usize,
+    filled: usize,
+    /// The ring wrapped in this frame: its tail holds window data.
+    wrapped: bool,
 }
 
-// SAFETY: the context is plain memory owned by this value (no worker threads: a
-// static context cannot have any, no thread-local or global reference kept by
-// libzstd), so it may move to another thread; `&CCtx` gives no access to it.
+// SAFETY: the context and the ring are plain memory owned by this value (no worker
+// threads: a static context cannot have any, no thread-local or global reference
+// kept by libzstd; its pointers into the ring travel with the ring), so it may move
+// to another thread; `&CCtx` gives no access to either.
 unsafe impl Send for CCtx {}
-// SAFETY: no method taking `&self` touches the context.
+// SAFETY: no method taking `&self` touches the context or writes the ring.
 unsafe impl Sync for CCtx {}
 
 impl CCtx {
-    /// A context on a fresh workspace of at least `bytes` bytes; `None` when libzstd
-    /// finds it too small for a context at all.
-    pub(crate) fn new(bytes: usize) -> Option<Self> {
+    /// A context on a fresh workspace of at least `bytes` bytes, with a ring of
+    /// `ring` bytes (rounded up to a multiple of 8) for streaming frames whose window
+    /// is at most `window` bytes; `None` when libzstd finds the workspace too small
+    /// for a context at all. The ring must hold a window and a block
+    /// (`ring >= window + 128 KiB`, or `2 * window` for smaller windows).
+    pub(crate) fn new(bytes: usize, ring: usize, window: usize) -> Option<Self> {
         let mem = Workspace::new(bytes);
+        let ring = Workspace::new(ring);
         // SAFETY: the workspace is 8-byte aligned, `mem.bytes()` long, writable, and
         // owned by the returned value together with the context, so it outlives every
         // use of the context.
         let ctx = unsafe { sys::ZSTD_initStaticCCtx(mem.as_void(), mem.bytes()) };
-        NonNull::new(ctx).map(|ctx| Self { ctx, mem })
+        NonNull::new(ctx).map(|ctx| Self {
+            ctx,
+            mem,
+            ring_len: ring.bytes(),
+            ring,
+            window,
+            done: 0,
+            filled: 0,
+            wrapped: false,
+        })
     }
 
-    /// The workspace size in bytes.
+    /// The workspace and ring sizes in bytes.
     pub(crate) fn memory(&self) -> usize {
-        self.mem.bytes()
+        self.mem.bytes() + self.ring.bytes()
     }
 
     pub(crate) fn set(&mut self, param: sys::ZSTD_cParameter, value: i32) -> Result<(), RawError> {
         // SAFETY: `ctx` is a live context (type invariant), used exclusively here.
         check(unsafe { sys::ZSTD_CCtx_setParameter(self.ctx.as_ptr(), param, value) }).map(drop)
-    }
-
-    /// Pledges the next frame's content size (`None`: unknown).
-    pub(crate) fn set_pledged(&mut self, size: Option<u64>) -> Result<(), RawError> {
-        let size = size.unwrap_or(sys::ZSTD_CONTENTSIZE_UNKNOWN as u64);
-        // SAFETY: as in `set`.
-        check(unsafe { sys::ZSTD_CCtx_setPledgedSrcSize(self.ctx.as_ptr(), size) }).map(drop)
     }
 
     /// Abandons the current frame, keeping the parameters.
@@ -160,39 +185,97 @@ impl CCtx {
         check(ret)
     }
 
-    /// One `ZSTD_compressStream2` call.
-    pub(crate) fn stream(
+    /// Begins a streaming frame with `params` (`pledged`: its content size, if
+    /// known), from an empty ring.
+    pub(crate) fn begin(
+        &mut self,
+        params: sys::ZSTD_parameters,
+        pledged: Option<u64>,
+    ) -> Result<(), RawError> {
+        self.done = 0;
+        self.filled = 0;
+        self.wrapped = false;
+        let pledged = pledged.unwrap_or(sys::ZSTD_CONTENTSIZE_UNKNOWN as u64);
+        // SAFETY: `ctx` is live and exclusive; no dictionary. The call drops the
+        // previous window, so libzstd keeps no pointer from an earlier frame.
+        check(unsafe {
+            sys::ZSTD_compressBegin_advanced(
+                self.ctx.as_ptr(),
+                core::ptr::null(),
+                0,
+                params,
+                pledged,
+            )
+        })
+        .map(drop)
+    }
+
+    /// Input copied into the ring and not compressed yet.
+    pub(crate) fn pending(&self) -> usize {
+        self.filled - self.done
+    }
+
+    /// Whether the ring is full up to its end (what is pending must be compressed
+    /// before more input fits).
+    pub(crate) fn ring_full(&self) -> bool {
+        self.filled == self.ring_len
+    }
+
+    /// Copies as much of `src` into the ring as fits without touching the window;
+    /// returns how much.
+    pub(crate) fn fill(&mut self, src: &[u8]) -> usize {
+        // After a wrap, the window reaches back past the ring's start into its tail
+        // until `done` is a window from the start.
+        let end = if self.wrapped && self.done < self.window {
+            self.ring_len - (self.window - self.done)
+        } else {
+            self.ring_len
+        };
+        let n = src.len().min(end.saturating_sub(self.filled));
+        // SAFETY: `filled + n <= ring_len`, so the destination is inside the ring,
+        // which this value owns; `src` is a distinct borrow (the ring is never lent
+        // out). libzstd reads these bytes only after this copy, during later calls.
+        unsafe {
+            core::ptr::copy_nonoverlapping(
+                src.as_ptr(),
+                self.ring.as_bytes_ptr().add(self.filled),
+                n,
+            );
+        }
+        self.filled += n;
+        n
+    }
+
+    /// Compresses the next `len` pending bytes of the ring into `dst` (`last`: as the
+    /// end of the frame, with its checksum); returns the bytes written. Once the
+    /// ring is compressed to its end, the next input goes to its start.
+    pub(crate) fn compress_pending(
         &mut self,
         dst: &mut [u8],
-        src: &[u8],
-        end: End,
-    ) -> Result<Step, RawError> {
-        let mut output = sys::ZSTD_outBuffer {
-            dst: dst.as_mut_ptr().cast(),
-            size: dst.len(),
-            pos: 0,
+        len: usize,
+        last: bool,
+    ) -> Result<usize, RawError> {
+        assert!(len <= self.pending(), "compressing input not in the ring");
+        let (out, cap) = (dst.as_mut_ptr().cast(), dst.len());
+        // SAFETY: `done + len <= filled <= ring_len`: the source is inside the ring.
+        let src = unsafe { self.ring.as_bytes_ptr().add(self.done) };
+        let f = if last {
+            sys::ZSTD_compressEnd
+        } else {
+            sys::ZSTD_compressContinue
         };
-        let mut input = sys::ZSTD_inBuffer {
-            src: src.as_ptr().cast(),
-            size: src.len(),
-            pos: 0,
-        };
-        let end = match end {
-            End::Continue => sys::ZSTD_EndDirective::ZSTD_e_continue,
-            End::Flush => sys::ZSTD_EndDirective::ZSTD_e_flush,
-            End::Finish => sys::ZSTD_EndDirective::ZSTD_e_end,
-        };
-        // SAFETY: `ctx` is live and exclusive; the buffers describe `dst` and `src`,
-        // valid for the call; libzstd copies what it keeps into its workspace (the
-        // buffers are not declared stable), so no pointer outlives the call.
-        let ret = check(unsafe {
-            sys::ZSTD_compressStream2(self.ctx.as_ptr(), &mut output, &mut input, end)
-        })?;
-        Ok(Step {
-            consumed: input.pos,
-            produced: output.pos,
-            ret,
-        })
+        // SAFETY: `ctx` is live and exclusive; `dst` is valid for writes of `cap`
+        // bytes during the call; the source is `len` bytes of the ring, which lives
+        // as long as the context, and libzstd keeps pointers only into the ring (the
+        // type's invariant), whose window bytes `fill` never overwrites.
+        let written = check(unsafe { f(self.ctx.as_ptr(), out, cap, src.cast(), len) })?;
+        self.done += len;
+        if self.done == self.ring_len {
+            self.done = 0;
+            self.filled = 0;
+            self.wrapped = true;
+        }
+        Ok(written)
     }
 }
 
@@ -354,26 +437,31 @@ fn cparams(level: i32, src: u64, window_log: u32) -> sys::ZSTD_compressionParame
     }
 }
 
-/// The hash and chain table logs libzstd uses at `level` for a large message of
-/// known size with windows of `1 << window_log`. Frames of unknown size are given
-/// these explicitly: libzstd would otherwise pick larger tables than the window can
-/// use (for level 19, 84 MB instead of 2 MB with a 64 KiB window).
-pub(crate) fn large_tables(level: i32, window_log: u32) -> (u32, u32) {
-    let cp = cparams(level, LARGE, window_log);
-    (cp.hashLog, cp.chainLog)
+/// libzstd's parameters for a streamed frame at `level` with windows of at most
+/// `1 << window_log`: for `pledged` bytes (shrinking the window to fit them), or for a
+/// large input of unknown size, with the hash and chain tables capped to the window
+/// (libzstd would otherwise pick larger tables than the window can use: for level
+/// 19, 84 MB instead of 2 MB with a 64 KiB window).
+pub(crate) fn stream_params(
+    level: i32,
+    window_log: u32,
+    pledged: Option<u64>,
+) -> sys::ZSTD_compressionParameters {
+    cparams(level, pledged.unwrap_or(LARGE), window_log)
 }
 
-/// The workspace a streaming or one-shot compression context needs at `level` with
-/// windows of at most `1 << window_log`, for every message size: the largest
-/// estimate over libzstd's four parameter tables (up to 16 KiB, 128 KiB, 256 KiB,
-/// larger), each with the window forced to `window_log` as the context will be.
-pub(crate) fn cstream_size(level: i32, window_log: u32) -> usize {
+/// The workspace a compression context needs at `level` with windows of at most
+/// `1 << window_log`, for every message size, one-shot or streamed (its input window
+/// is the ring, apart): the largest estimate over libzstd's four parameter tables (up
+/// to 16 KiB, 128 KiB, 256 KiB, larger), each with the window forced to
+/// `window_log` as the context will be.
+pub(crate) fn cctx_size(level: i32, window_log: u32) -> usize {
     [16 * 1024, 128 * 1024, 256 * 1024, LARGE]
         .into_iter()
         .map(|tier| {
             let cp = cparams(level, tier, window_log);
             // SAFETY: a pure function of its argument.
-            unsafe { sys::ZSTD_estimateCStreamSize_usingCParams(cp) }
+            unsafe { sys::ZSTD_estimateCCtxSize_usingCParams(cp) }
         })
         .max()
         .unwrap_or(0)

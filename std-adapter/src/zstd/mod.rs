@@ -64,6 +64,14 @@
 //!   the context's memory suffices (it is sized for every parameter table libzstd
 //!   may pick at that level). Tested with outliers 16x the planned size after more
 //!   than 128 small messages.
+//! - **Streaming compression** ([`EncodeWriter`], the `Encode` trait) copies input
+//!   into an input window of two windows owned by the [`Encoder`], and libzstd
+//!   compresses each block in place from it (its buffer-less calls). Half of the
+//!   blocks then find their whole window in one piece of memory, which libzstd
+//!   searches faster than a window split in two (its own input buffer, a window and
+//!   a block, wraps before nearly every block). The cost is one window of memory
+//!   more than libzstd's own streaming buffers, less 128 KiB (nothing more for
+//!   windows up to 128 KiB); [`Settings::memory`] includes it.
 //! - **Decompression**: the caller's window limit caps what a frame may ask for
 //!   (`ZSTD_d_windowLogMax`, and a header check in the one-shot call). A frame with
 //!   a larger window is [`DecodeError::LimitExceeded`] with the window it asked for.
