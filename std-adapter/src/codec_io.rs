@@ -23,7 +23,9 @@ fn drain(staging: &mut Buf<'_>, inner: &mut impl Write) -> io::Result<()> {
     Ok(())
 }
 
-fn zero_capacity() -> io::Error {
+/// The error of an adapter whose staging buffer holds nothing (it could never make
+/// progress).
+pub(crate) fn zero_capacity() -> io::Error {
     io::Error::new(io::ErrorKind::InvalidInput, "staging buffer of capacity 0")
 }
 

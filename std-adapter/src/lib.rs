@@ -80,12 +80,15 @@
 //!   `max_<what>` ([`flate::Decoder::with_max_output`], `zstd::Decoder::new(max_window)`);
 //! - levels are `i32` with `MIN_LEVEL`/`MAX_LEVEL`/`DEFAULT_LEVEL` (zstd: `min_level()`);
 //! - output bounds are free functions: [`zstd::max_compressed_len`];
-//! - `io` adapters in the flate2/zstd dialect, all six alike ([`EncodeWriter`],
-//!   [`DecodeWriter`], [`DecodeReader`] for any codec, [`zstd::EncodeWriter`],
-//!   [`zstd::DecodeWriter`], [`zstd::DecodeReader`] for libzstd):
-//!   `new(inner, codec, staging)`, `finish(self) -> io::Result<W>`,
-//!   `try_finish(&mut self)`, `reset(inner)`, `get_ref`/`get_mut`,
-//!   `into_parts() -> (inner, codec, staging)`;
+//! - `io` adapters in the flate2/zstd dialect: [`EncodeWriter`], [`DecodeWriter`],
+//!   [`DecodeReader`] for any codec, `new(inner, codec, staging)`,
+//!   `finish(self) -> io::Result<W>`, `try_finish(&mut self)`, `reset(inner)`,
+//!   `get_ref`/`get_mut`, `into_parts() -> (inner, codec, staging)`. The libzstd
+//!   ones, [`zstd::EncodeWriter`] and [`zstd::DecodeWriter`], take the same arguments
+//!   and add what only libzstd has (a flush block on `flush`, `set_pledged_size`);
+//!   [`zstd::DecodeReader`] reads through libzstd's own input buffer, so it is
+//!   `new(inner, codec)` and `into_parts() -> (inner, codec)`. Use the generic ones
+//!   for core's codecs, the `zstd::` ones for libzstd;
 //! - [`AcquirePolicy`] says how to get a buffer from an empty pool (core's
 //!   `pool::Acquire` is the future); [`to_io_error`], [`io_error_kind`] and
 //!   [`stream_to_io_error`] convert errors.

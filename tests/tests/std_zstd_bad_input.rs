@@ -8,7 +8,7 @@ use std::io::{self, Read, Write};
 use bufpress::codec::{Checksum, Decode as _, DecodeError, EncodeError};
 use bufpress::pool::Pool;
 use bufpress_std::zstd::{
-    DecodeReader, DecodeWriter, Decoder, Encoder, MAX_LEVEL, Settings, min_level,
+    DecodeReader, DecodeWriter, Decoder, EncodeWriter, Encoder, MAX_LEVEL, Settings, min_level,
 };
 use bufpress_tests::corpus;
 use bufpress_tests::tools;
@@ -280,4 +280,29 @@ fn output_too_small_and_bad_settings() {
     for level in [min_level(), -1, 0, 1, MAX_LEVEL] {
         assert!(Encoder::new(Settings::new(level, 1024)).is_ok(), "{level}");
     }
+}
+
+/// A staging buffer of capacity 0 (a `Pool<1, 0>` is allowed) can never take output:
+/// the zstd adapters say so instead of looping forever (they hung before; the generic
+/// adapters already refused it).
+#[test]
+fn zero_capacity_staging_is_an_error_not_a_hang() {
+    static EMPTY: Pool<2, 0> = Pool::new();
+    let mut comp = Encoder::new(Settings::new(3, 64 * 1024)).expect("ctx");
+    let mut w = EncodeWriter::new(Vec::new(), &mut comp, EMPTY.try_acquire().expect("buf"));
+    let err = w.write(b"some data that needs output room").unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+    assert_eq!(w.flush().unwrap_err().kind(), io::ErrorKind::InvalidInput);
+    assert_eq!(
+        w.try_finish().unwrap_err().kind(),
+        io::ErrorKind::InvalidInput
+    );
+
+    let mut dec = Decoder::new(64 * 1024);
+    let mut wd = DecodeWriter::new(Vec::new(), &mut dec, EMPTY.try_acquire().expect("buf"));
+    let frame = tools::pipe("zstd", &["-q", "-c"], b"hello hello hello");
+    assert_eq!(
+        wd.write(&frame).unwrap_err().kind(),
+        io::ErrorKind::InvalidInput
+    );
 }

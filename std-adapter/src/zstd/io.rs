@@ -4,6 +4,7 @@
 //! [`Value`](bufpress::pool::Value) from a context pool), can be `reset` and reused,
 //! and allocates nothing per message.
 
+use crate::codec_io::zero_capacity;
 use std::io::{self, BufRead, Read, Write};
 use std::ops::DerefMut;
 
@@ -60,6 +61,9 @@ impl<'p, W: Write, C: DerefMut<Target = Encoder>> EncodeWriter<'p, W, C> {
     ///
     /// The inner writer's error, or a compression error as `InvalidInput`.
     pub fn try_finish(&mut self) -> io::Result<()> {
+        if self.buf.capacity() == 0 {
+            return Err(zero_capacity());
+        }
         loop {
             let p = self.ctx.finish(&mut self.buf).map_err(to_io_error)?;
             self.drain()?;
@@ -106,6 +110,9 @@ impl<'p, W: Write, C: DerefMut<Target = Encoder>> EncodeWriter<'p, W, C> {
 
 impl<W: Write, C: DerefMut<Target = Encoder>> Write for EncodeWriter<'_, W, C> {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        if self.buf.capacity() == 0 {
+            return Err(zero_capacity());
+        }
         let mut taken = 0;
         loop {
             let p = self
@@ -125,6 +132,9 @@ impl<W: Write, C: DerefMut<Target = Encoder>> Write for EncodeWriter<'_, W, C> {
     /// Flushes the context (a zstd flush block: what was written so far becomes
     /// decodable), then the inner writer.
     fn flush(&mut self) -> io::Result<()> {
+        if self.buf.capacity() == 0 {
+            return Err(zero_capacity());
+        }
         loop {
             let p = self.ctx.flush(&mut self.buf).map_err(to_io_error)?;
             self.drain()?;
@@ -387,6 +397,9 @@ impl<'p, W: Write, D: DerefMut<Target = Decoder>> DecodeWriter<'p, W, D> {
     fn decode_some(&mut self, mut data: &[u8]) -> io::Result<usize> {
         if let Some(e) = self.failed {
             return Err(to_io_error(e));
+        }
+        if self.buf.capacity() == 0 {
+            return Err(zero_capacity());
         }
         let mut taken = 0;
         loop {
