@@ -236,80 +236,10 @@ fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
     sys::exit(101)
 }
 
-#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
-mod sys {
-    //! The entry point and two system calls, for x86_64 Linux (as in examples/kernel).
-
-    // The process starts at `_start` with the stack 16-byte aligned and no return
-    // address: align it as a call expects and call `sensor_main`, which never returns.
-    core::arch::global_asm!(
-        ".globl _start",
-        "_start:",
-        "xor ebp, ebp",
-        "and rsp, -16",
-        "call {main}",
-        "ud2",
-        main = sym sensor_main,
-    );
-
-    extern "C" fn sensor_main() -> ! {
-        exit(super::run(&mut super::Console))
-    }
-
-    /// `write(1, bytes)`, all of it.
-    pub(super) fn write(mut bytes: &[u8]) {
-        while !bytes.is_empty() {
-            let n: isize;
-            // SAFETY: `write` (system call 1) reads `len` bytes from `ptr`, a valid
-            // slice; the kernel clobbers only rcx and r11, declared.
-            unsafe {
-                core::arch::asm!(
-                    "syscall",
-                    inlateout("rax") 1isize => n,
-                    in("rdi") 1usize,
-                    in("rsi") bytes.as_ptr(),
-                    in("rdx") bytes.len(),
-                    lateout("rcx") _,
-                    lateout("r11") _,
-                    options(nostack),
-                );
-            }
-            if n <= 0 {
-                return;
-            }
-            bytes = bytes.get(n as usize..).unwrap_or_default();
-        }
-    }
-
-    /// `exit_group(code)`.
-    pub(super) fn exit(code: i32) -> ! {
-        // SAFETY: `exit_group` (system call 231) ends the process; it never returns.
-        unsafe {
-            core::arch::asm!(
-                "syscall",
-                in("rax") 231usize,
-                in("rdi") code as isize,
-                options(noreturn, nostack),
-            );
-        }
-    }
+/// The exit status of the run (the shared entry point calls it).
+fn entry() -> i32 {
+    run(&mut Console)
 }
 
-#[cfg(target_os = "none")]
-mod sys {
-    //! Bare metal: the reset entry runs the program and then waits forever.
-
-    #[unsafe(no_mangle)]
-    extern "C" fn _start() -> ! {
-        let status = super::run(&mut super::Console);
-        exit(status)
-    }
-
-    pub(super) fn write(_: &[u8]) {}
-
-    pub(super) fn exit(_: i32) -> ! {
-        loop {
-            core::hint::spin_loop();
-        }
-    }
-}
+#[path = "../../common/sys.rs"]
+mod sys;
