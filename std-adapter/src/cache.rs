@@ -23,7 +23,7 @@
 //! its buffers skip the cache on release (they go back to the pool, zeroed), so only
 //! acquires are batched.
 
-use core::cell::RefCell;
+use core::cell::{Cell, RefCell, RefMut};
 use core::fmt;
 use core::ops::{Deref, DerefMut};
 
@@ -31,7 +31,13 @@ use bufpress::error::AcquireError;
 use bufpress::pool::{Buf, PoolRef};
 use heapless::Vec;
 
-/// Up to `M` free buffers of one pool, kept by one thread (see the [module](self)).
+/// Up to `M` buffers of one pool, kept by one thread (see the [module](self)).
+///
+/// The buffers stay in place in the cache, lent and returned by position: a round trip
+/// through the cache moves no guard (a [`Buf`] is 64 bytes on 64-bit targets; moving
+/// it in and out of a stack measured slower than the pool's atomics) and touches no
+/// memory shared with other threads. A thread may hold more than `M` buffers through
+/// one cache: those beyond `M` come from the pool and go back to it directly.
 ///
 /// `Send` but not `Sync`: it belongs to one thread at a time, and its guards
 /// ([`CachedBuf`]) borrow it, so they stay on that thread; [`CachedBuf::into_buf`]
@@ -60,12 +66,19 @@ use heapless::Vec;
 /// ```
 pub struct Cache<'p, const M: usize> {
     pool: PoolRef<'p>,
-    free: RefCell<Vec<Buf<'p>, M>>,
+    // Invariant: every position below M is in exactly one of `free[..nfree]` (its slot
+    // holds a free buffer), `empty[..nempty]` (its slot holds `None`), or lent to one
+    // live `CachedBuf` (its slot holds a buffer, mutably borrowed by that guard).
+    slots: [RefCell<Option<Buf<'p>>>; M],
+    free: [Cell<u8>; M],
+    nfree: Cell<usize>,
+    empty: [Cell<u8>; M],
+    nempty: Cell<usize>,
 }
 
 impl<'p, const M: usize> Cache<'p, M> {
     const BATCH: usize = {
-        assert!(M >= 2, "a cache holds at least 2 buffers");
+        assert!(M >= 2 && M <= 256, "a cache holds 2 to 256 buffers");
         M / 2
     };
 
@@ -75,7 +88,11 @@ impl<'p, const M: usize> Cache<'p, M> {
         let _ = Self::BATCH;
         Self {
             pool,
-            free: RefCell::new(Vec::new()),
+            slots: core::array::from_fn(|_| RefCell::new(None)),
+            free: core::array::from_fn(|i| Cell::new(i as u8)),
+            nfree: Cell::new(0),
+            empty: core::array::from_fn(|i| Cell::new(i as u8)),
+            nempty: Cell::new(M),
         }
     }
 
@@ -88,7 +105,7 @@ impl<'p, const M: usize> Cache<'p, M> {
     /// How many free buffers the cache holds now.
     #[must_use]
     pub fn cached(&self) -> usize {
-        self.free.borrow().len()
+        self.nfree.get()
     }
 
     /// Takes a buffer from the cache; when it is empty, first moves up to `M / 2` from
@@ -102,72 +119,140 @@ impl<'p, const M: usize> Cache<'p, M> {
     /// counted in the pool's `failed_acquires`.
     #[inline]
     pub fn try_acquire(&self) -> Result<CachedBuf<'_, 'p, M>, AcquireError> {
-        let cached = self.free.borrow_mut().pop();
-        let buf = match cached {
-            Some(buf) => buf,
-            None => self.refill()?,
-        };
-        Ok(CachedBuf {
-            buf: Some(buf),
-            cache: self,
-        })
+        let n = self.nfree.get();
+        if n == 0 {
+            return self.refill();
+        }
+        self.nfree.set(n - 1);
+        let pos = self.free[n - 1].get();
+        Ok(self.lend(pos))
     }
 
-    /// Takes one buffer for the caller and up to `M / 2 - 1` more for the cache.
+    /// Lends the buffer in slot `pos` (which holds one and is in no list).
+    #[inline]
+    fn lend(&self, pos: u8) -> CachedBuf<'_, 'p, M> {
+        let slot = self.slots[usize::from(pos)].borrow_mut();
+        let buf = RefMut::map(slot, |b| b.as_mut().expect("a lent slot holds a buffer"));
+        CachedBuf {
+            held: Held::Lent(buf, pos),
+            cache: self,
+        }
+    }
+
+    /// The cache is empty: one buffer for the caller and up to `M / 2 - 1` more.
     #[cold]
-    fn refill(&self) -> Result<Buf<'p>, AcquireError> {
+    fn refill(&self) -> Result<CachedBuf<'_, 'p, M>, AcquireError> {
         let first = self.pool.try_acquire()?;
+        let Some(pos) = self.take_empty() else {
+            // All M slots are lent: this one is the caller's alone.
+            return Ok(CachedBuf {
+                held: Held::Own(first),
+                cache: self,
+            });
+        };
+        *self.slots[usize::from(pos)].borrow_mut() = Some(first);
         // No more than the pool has free, so a refill near the end of the pool does not
         // count failed acquires (a racing thread may still make one fail: then stop).
         let more = (Self::BATCH - 1).min(self.pool.stats().available);
-        let mut free = self.free.borrow_mut();
         for _ in 0..more {
-            match self.pool.try_acquire() {
-                // The cache was empty and holds M >= BATCH.
-                Ok(buf) => free.push(buf).ok().expect("the cache has room"),
-                Err(_) => break,
-            }
+            let Ok(buf) = self.pool.try_acquire() else {
+                break;
+            };
+            let Some(p) = self.take_empty() else {
+                break; // (drops `buf`: back to the pool)
+            };
+            *self.slots[usize::from(p)].borrow_mut() = Some(buf);
+            self.push_free(p);
         }
-        Ok(first)
+        Ok(self.lend(pos))
     }
 
-    /// Puts a released buffer in the cache; when it is full, first gives `M / 2`
-    /// back to the pool.
+    fn take_empty(&self) -> Option<u8> {
+        let n = self.nempty.get().checked_sub(1)?;
+        self.nempty.set(n);
+        Some(self.empty[n].get())
+    }
+
+    fn push_empty(&self, pos: u8) {
+        let n = self.nempty.get();
+        self.empty[n].set(pos);
+        self.nempty.set(n + 1);
+    }
+
     #[inline]
-    fn give_back(&self, mut buf: Buf<'p>) {
+    fn push_free(&self, pos: u8) {
+        let n = self.nfree.get();
+        self.free[n].set(pos);
+        self.nfree.set(n + 1);
+    }
+
+    /// Slot `pos`'s guard was dropped (its borrow ended): keep the buffer, or, on a
+    /// scrubbing pool, give it back to the pool.
+    #[inline]
+    fn returned(&self, pos: u8) {
+        if self.pool.scrub_on_release() {
+            return self.evict(pos);
+        }
+        self.push_free(pos);
+        if self.nfree.get() == M {
+            self.drain();
+        }
+    }
+
+    /// Empties slot `pos` (in no list) and releases its buffer to the pool.
+    fn evict(&self, pos: u8) {
+        let buf = self.slots[usize::from(pos)].borrow_mut().take();
+        self.push_empty(pos);
+        // Released with no slot borrowed: a release may wake a waiter, and nothing it
+        // runs can then find the cache locked.
+        drop(buf);
+    }
+
+    /// A buffer beyond the M slots came back: keep it if a slot is empty.
+    fn adopt(&self, buf: Buf<'p>) {
         if self.pool.scrub_on_release() {
             return drop(buf);
         }
-        buf.clear();
-        let mut free = self.free.borrow_mut();
-        if let Err(buf) = free.push(buf) {
-            drop(free);
-            self.drain(buf);
+        match self.take_empty() {
+            Some(pos) => {
+                *self.slots[usize::from(pos)].borrow_mut() = Some(buf);
+                self.push_free(pos);
+                if self.nfree.get() == M {
+                    self.drain();
+                }
+            }
+            None => drop(buf),
         }
     }
 
-    /// The cache is full: keep `M - BATCH` (plus `buf`), release the rest.
+    /// Every slot holds a free buffer: give `M / 2` back to the pool.
     #[cold]
-    fn drain(&self, buf: Buf<'p>) {
+    fn drain(&self) {
         let mut out: Vec<Buf<'p>, M> = Vec::new();
-        {
-            let mut free = self.free.borrow_mut();
-            for _ in 0..Self::BATCH {
-                if let Some(b) = free.pop() {
-                    out.push(b).ok().expect("out has room for M");
-                }
+        for _ in 0..Self::BATCH {
+            let n = self.nfree.get() - 1;
+            self.nfree.set(n);
+            let pos = self.free[n].get();
+            if let Some(buf) = self.slots[usize::from(pos)].borrow_mut().take() {
+                out.push(buf).ok().expect("out has room for M");
             }
-            free.push(buf).ok().expect("room was just made");
+            self.push_empty(pos);
         }
-        // Released with the cache not borrowed: a release may wake a waiter, and
-        // nothing it runs can then find the cache locked.
         drop(out);
     }
 
-    /// Gives every cached buffer back to the pool.
+    /// Gives every cached buffer back to the pool (lent ones stay lent).
     pub fn flush(&self) {
-        let all = core::mem::take(&mut *self.free.borrow_mut());
-        drop(all);
+        let mut out: Vec<Buf<'p>, M> = Vec::new();
+        while let Some(n) = self.nfree.get().checked_sub(1) {
+            self.nfree.set(n);
+            let pos = self.free[n].get();
+            if let Some(buf) = self.slots[usize::from(pos)].borrow_mut().take() {
+                out.push(buf).ok().expect("out has room for M");
+            }
+            self.push_empty(pos);
+        }
+        drop(out);
     }
 }
 
@@ -184,9 +269,17 @@ impl<const M: usize> fmt::Debug for Cache<'_, M> {
 ///
 /// Dereferences to the pool's [`Buf`], so every `Buf` method works on it.
 pub struct CachedBuf<'c, 'p, const M: usize> {
-    // Invariant: `Some` until dropped or turned into a `Buf`.
-    buf: Option<Buf<'p>>,
+    held: Held<'c, 'p>,
     cache: &'c Cache<'p, M>,
+}
+
+enum Held<'c, 'p> {
+    /// The buffer in the cache's slot at this position.
+    Lent(RefMut<'c, Buf<'p>>, u8),
+    /// A buffer beyond the cache's M slots.
+    Own(Buf<'p>),
+    /// Taken by `into_buf` or `drop`.
+    Gone,
 }
 
 impl<'p, const M: usize> CachedBuf<'_, 'p, M> {
@@ -194,7 +287,16 @@ impl<'p, const M: usize> CachedBuf<'_, 'p, M> {
     /// back to the pool (not to the cache) when dropped.
     #[must_use]
     pub fn into_buf(mut self) -> Buf<'p> {
-        self.buf.take().expect("a CachedBuf holds a buffer")
+        match core::mem::replace(&mut self.held, Held::Gone) {
+            Held::Lent(buf, pos) => {
+                drop(buf);
+                let taken = self.cache.slots[usize::from(pos)].borrow_mut().take();
+                self.cache.push_empty(pos);
+                taken.expect("a lent slot holds a buffer")
+            }
+            Held::Own(buf) => buf,
+            Held::Gone => unreachable!("a CachedBuf holds a buffer until dropped"),
+        }
     }
 }
 
@@ -203,22 +305,36 @@ impl<'p, const M: usize> Deref for CachedBuf<'_, 'p, M> {
 
     #[inline]
     fn deref(&self) -> &Buf<'p> {
-        self.buf.as_ref().expect("a CachedBuf holds a buffer")
+        match &self.held {
+            Held::Lent(buf, _) => buf,
+            Held::Own(buf) => buf,
+            Held::Gone => unreachable!("a CachedBuf holds a buffer until dropped"),
+        }
     }
 }
 
 impl<'p, const M: usize> DerefMut for CachedBuf<'_, 'p, M> {
     #[inline]
     fn deref_mut(&mut self) -> &mut Buf<'p> {
-        self.buf.as_mut().expect("a CachedBuf holds a buffer")
+        match &mut self.held {
+            Held::Lent(buf, _) => buf,
+            Held::Own(buf) => buf,
+            Held::Gone => unreachable!("a CachedBuf holds a buffer until dropped"),
+        }
     }
 }
 
 impl<const M: usize> Drop for CachedBuf<'_, '_, M> {
     #[inline]
     fn drop(&mut self) {
-        if let Some(buf) = self.buf.take() {
-            self.cache.give_back(buf);
+        match core::mem::replace(&mut self.held, Held::Gone) {
+            Held::Lent(mut buf, pos) => {
+                buf.clear();
+                drop(buf);
+                self.cache.returned(pos);
+            }
+            Held::Own(buf) => self.cache.adopt(buf),
+            Held::Gone => {}
         }
     }
 }

@@ -37,6 +37,10 @@ const SIZE: usize = 4096;
 const BATCH: u64 = 64;
 /// Buffers a per-thread cache holds at most.
 const CACHED: usize = 16;
+/// A sample counts when each worker was on a core this share of its run...
+const ON_CPU: f64 = 0.9;
+/// ...else it is taken again, at most this many times.
+const RETRIES: usize = 20;
 
 static BUFPRESS: Pool<BUFS, SIZE> = Pool::new();
 static BUFPRESS_CACHED: Pool<BUFS, SIZE> = Pool::new();
@@ -66,6 +70,19 @@ struct Sample {
     ns_per_trip: f64,
     /// The smallest worker count over the largest (1.0: the threads progressed alike).
     fairness: f64,
+    /// The smallest share of its own run that a worker spent on a core (the kernel's
+    /// schedstat): near 1.0 when every thread had a core, near 0.5 when two threads
+    /// took turns on one core (then they did not contend at all).
+    on_cpu: f64,
+}
+
+/// Nanoseconds this thread has spent on a core (`/proc/thread-self/schedstat`; 0 where
+/// the kernel does not say).
+fn cpu_ns() -> u64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0)
 }
 
 /// Runs `threads` workers on one design for about `window`. Each worker makes its
@@ -78,7 +95,7 @@ where
     let ready = AtomicUsize::new(0);
     let go = AtomicBool::new(false);
     let stop = AtomicBool::new(false);
-    let runs: Vec<(Instant, Instant, u64)> = thread::scope(|s| {
+    let runs: Vec<(Instant, Instant, u64, u64)> = thread::scope(|s| {
         let workers: Vec<_> = (0..threads)
             .map(|_| {
                 s.spawn(|| {
@@ -91,6 +108,7 @@ where
                     while !go.load(Ordering::Acquire) {
                         std::hint::spin_loop();
                     }
+                    let cpu = cpu_ns();
                     let start = Instant::now();
                     let mut n = 0;
                     while !stop.load(Ordering::Relaxed) {
@@ -100,8 +118,9 @@ where
                         n += BATCH;
                     }
                     let end = Instant::now();
+                    let cpu = cpu_ns() - cpu;
                     drop(state);
-                    (start, end, n)
+                    (start, end, n, cpu)
                 })
             })
             .collect();
@@ -118,9 +137,14 @@ where
     let total: u64 = runs.iter().map(|r| r.2).sum();
     let min = runs.iter().map(|r| r.2).min().unwrap();
     let max = runs.iter().map(|r| r.2).max().unwrap();
+    let on_cpu = runs
+        .iter()
+        .map(|r| r.3 as f64 / (r.1 - r.0).as_nanos() as f64)
+        .fold(f64::INFINITY, f64::min);
     Sample {
         ns_per_trip: (last - first).as_nanos() as f64 / total as f64,
         fairness: min as f64 / max as f64,
+        on_cpu: on_cpu.min(1.0),
     }
 }
 
@@ -185,7 +209,9 @@ fn criterion_style(iters: u64, op: &(impl Fn() + Sync)) -> (f64, f64, f64) {
     let timed = (t1 - t0).as_nanos() as f64;
     let overlap_start = t0.max(other.0);
     let overlap_end = t1.min(other.1);
-    let overlap = overlap_end.saturating_duration_since(overlap_start).as_nanos() as f64;
+    let overlap = overlap_end
+        .saturating_duration_since(overlap_start)
+        .as_nanos() as f64;
     let wall = (t1.max(other.1) - t0.min(other.0)).as_nanos() as f64;
     (
         timed / iters as f64,
@@ -248,7 +274,10 @@ fn args() -> Args {
         match arg.as_str() {
             "--rounds" => a.rounds = it.next().and_then(|v| v.parse().ok()).expect("--rounds N"),
             "--window-ms" => {
-                let ms = it.next().and_then(|v| v.parse().ok()).expect("--window-ms MS");
+                let ms = it
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .expect("--window-ms MS");
                 a.window = Duration::from_millis(ms);
             }
             "--explain" => a.explain = true,
@@ -291,24 +320,44 @@ fn main() {
     // ns[design][threads - 1][round]
     let mut ns = vec![[Vec::new(), Vec::new()]; DESIGNS.len()];
     let mut fair = vec![Vec::new(); DESIGNS.len()];
-    let pairs: Vec<(usize, usize)> = (0..DESIGNS.len())
-        .flat_map(|d| [(d, 1), (d, 2)])
-        .collect();
+    let mut on_cpu = vec![[Vec::new(), Vec::new()]; DESIGNS.len()];
+    let pairs: Vec<(usize, usize)> = (0..DESIGNS.len()).flat_map(|d| [(d, 1), (d, 2)]).collect();
     let began = Instant::now();
+    let (mut taken, mut kept) = (0, 0);
     for round in 0..a.rounds {
         for k in 0..pairs.len() {
             let (d, threads) = pairs[(k + round * 3) % pairs.len()];
-            let s = run(DESIGNS[d], threads, a.window, &queue);
+            // A sample in which a worker was off its core for more than a tenth of the
+            // time (other load on the machine) is taken again, up to RETRIES times: two
+            // threads taking turns on one core do not contend, and would measure a
+            // single thread twice.
+            let mut s = run(DESIGNS[d], threads, a.window, &queue);
+            taken += 1;
+            for _ in 0..RETRIES {
+                if s.on_cpu >= ON_CPU {
+                    break;
+                }
+                s = run(DESIGNS[d], threads, a.window, &queue);
+                taken += 1;
+            }
+            kept += usize::from(s.on_cpu >= ON_CPU);
             ns[d][threads - 1].push(s.ns_per_trip);
+            on_cpu[d][threads - 1].push(s.on_cpu);
             if threads == 2 {
                 fair[d].push(s.fairness);
             }
         }
     }
     println!(
-        "measured in {:.1} s; load average after: {}",
+        "measured in {:.1} s; load average after: {}; {} of {} samples had every worker \
+         on a core >= {:.0}% of its run ({} samples taken in all, retrying up to {} times)",
         began.elapsed().as_secs_f64(),
-        load_average()
+        load_average(),
+        kept,
+        a.rounds * pairs.len(),
+        ON_CPU * 100.0,
+        taken,
+        RETRIES
     );
     println!();
     println!(
@@ -318,21 +367,28 @@ fn main() {
     println!();
     println!(
         "| design | 1 thread | 2 threads, ns per trip of the pair | 2 threads, each thread's \
-         round trip | throughput 2T / 1T | slower thread's share of the faster's count |"
+         round trip | throughput 2T / 1T | slower thread's share of the faster's count | \
+         on-core share, 1T / 2T |"
     );
-    println!("|---|---:|---:|---:|---:|---:|");
+    println!("|---|---:|---:|---:|---:|---:|---:|");
     let scaling = |d: usize| -> Vec<f64> {
-        ns[d][0].iter().zip(&ns[d][1]).map(|(one, two)| one / two).collect()
+        ns[d][0]
+            .iter()
+            .zip(&ns[d][1])
+            .map(|(one, two)| one / two)
+            .collect()
     };
     for (d, name) in DESIGNS.iter().enumerate() {
         let each: Vec<f64> = ns[d][1].iter().map(|v| v * 2.0).collect();
         println!(
-            "| {name} | {} | {} | {} | {}x | {} |",
+            "| {name} | {} | {} | {} | {}x | {} | {} / {} |",
             fmt3(&ns[d][0], 1),
             fmt3(&ns[d][1], 1),
             fmt3(&each, 1),
             fmt3(&scaling(d), 2),
-            fmt3(&fair[d], 2)
+            fmt3(&fair[d], 2),
+            fmt3(&on_cpu[d][0], 2),
+            fmt3(&on_cpu[d][1], 2)
         );
     }
     let ratio = |a: usize, b: usize, t: usize| -> Vec<f64> {
