@@ -29,7 +29,6 @@ use core::ops::{Deref, DerefMut};
 
 use bufpress::error::AcquireError;
 use bufpress::pool::{Buf, PoolRef};
-use heapless::Vec;
 
 /// Up to `M` buffers of one pool, kept by one thread (see the [module](self)).
 ///
@@ -203,8 +202,8 @@ impl<'p, const M: usize> Cache<'p, M> {
     fn evict(&self, pos: u8) {
         let buf = self.slots[usize::from(pos)].borrow_mut().take();
         self.push_empty(pos);
-        // Released with no slot borrowed: a release may wake a waiter, and nothing it
-        // runs can then find the cache locked.
+        // Released with no slot borrowed and the lists consistent: a release may wake a
+        // waiter, and whatever that runs finds the cache in order.
         drop(buf);
     }
 
@@ -228,31 +227,24 @@ impl<'p, const M: usize> Cache<'p, M> {
     /// Every slot holds a free buffer: give `M / 2` back to the pool.
     #[cold]
     fn drain(&self) {
-        let mut out: Vec<Buf<'p>, M> = Vec::new();
         for _ in 0..Self::BATCH {
-            let n = self.nfree.get() - 1;
-            self.nfree.set(n);
-            let pos = self.free[n].get();
-            if let Some(buf) = self.slots[usize::from(pos)].borrow_mut().take() {
-                out.push(buf).ok().expect("out has room for M");
-            }
-            self.push_empty(pos);
+            self.release_top();
         }
-        drop(out);
     }
 
     /// Gives every cached buffer back to the pool (lent ones stay lent).
     pub fn flush(&self) {
-        let mut out: Vec<Buf<'p>, M> = Vec::new();
-        while let Some(n) = self.nfree.get().checked_sub(1) {
-            self.nfree.set(n);
-            let pos = self.free[n].get();
-            if let Some(buf) = self.slots[usize::from(pos)].borrow_mut().take() {
-                out.push(buf).ok().expect("out has room for M");
-            }
-            self.push_empty(pos);
+        while self.nfree.get() > 0 {
+            self.release_top();
         }
-        drop(out);
+    }
+
+    /// Releases the most recently cached buffer (there is one) to the pool.
+    fn release_top(&self) {
+        let n = self.nfree.get() - 1;
+        self.nfree.set(n);
+        let pos = self.free[n].get();
+        self.evict(pos);
     }
 }
 
@@ -285,6 +277,10 @@ enum Held<'c, 'p> {
 impl<'p, const M: usize> CachedBuf<'_, 'p, M> {
     /// The pool's own guard: it leaves the cache, may move to another thread, and goes
     /// back to the pool (not to the cache) when dropped.
+    ///
+    /// # Panics
+    ///
+    /// Never: a lent slot holds its buffer until this guard gives it up.
     #[must_use]
     pub fn into_buf(mut self) -> Buf<'p> {
         match core::mem::replace(&mut self.held, Held::Gone) {
