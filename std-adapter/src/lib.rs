@@ -6,6 +6,7 @@
 //! |---|---|
 //! | [`Chain`], [`ChainReader`] | `Write` into successive pool buffers (a limit of `N`), `Read` back |
 //! | [`EncodeWriter`], [`DecodeReader`], [`DecodeWriter`] | `Write`/`Read` over any bufpress codec, through one pool buffer |
+//! | [`cache::Cache`] | a per-thread cache of buffers in front of a pool, refilled and drained in batches (for threads that contend) |
 //! | [`acquire_timeout`], [`AcquirePolicy`] | wait for a buffer, parked, with a timeout |
 //! | [`zstd`] (feature `zstd`) | libzstd with static contexts: one-shot into pool buffers, reusable `Write`/`Read` encoders and decoders, no allocation after construction (libzstd's own included) |
 //! | [`flate`] (feature `flate2`) | deflate/zlib/gzip on flate2, reused, bufpress-written gzip framing |
@@ -97,6 +98,7 @@
 // `unsafe` only in `zstd::ctx`, the calls into libzstd.
 #![deny(unsafe_code)]
 
+pub mod cache;
 mod chain;
 mod codec_io;
 mod error;

@@ -2,8 +2,9 @@
 //!
 //! Every benchmark id is `pool/{threads}/{work}/{size}/{design}`:
 //!
-//! - `threads`: `1t` (one thread) or `2t` (a second thread runs the same loop on the
-//!   same pool at the same time; the reported time is the measuring thread's wall time);
+//! - `threads`: `1t`, one thread (two threads on one pool are measured by
+//!   `pool_threads.rs`, which times both threads; this bench's old `2t` case timed only
+//!   one of them and disagreed with it by up to 10x);
 //! - `work`: `bare` (acquire, then release) or `write` (also write 4 KiB into the
 //!   buffer between the two);
 //! - `size`: `4k` or `64k`, the size of each buffer;
@@ -25,9 +26,7 @@
 
 use std::hint::black_box;
 use std::mem::MaybeUninit;
-use std::sync::Barrier;
-use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bufpress::pool::Pool;
 use criterion::measurement::WallTime;
@@ -75,40 +74,14 @@ fn fill_heapless<P: ObjectPool<Data = [u8; SIZE]>, const SIZE: usize>() {
     }
 }
 
-/// Runs `op` once per iteration: on this thread alone (`threads == 1`), or while a
-/// second thread runs the same number of `op`s (`threads == 2`).
-fn bench(g: &mut BenchmarkGroup<'_, WallTime>, design: &str, threads: usize, op: impl Fn() + Sync) {
-    if threads == 1 {
-        g.bench_function(design, |b| b.iter(&op));
-    } else {
-        g.bench_function(design, |b| b.iter_custom(|iters| contended(iters, &op)));
-    }
+/// Runs `op` once per iteration on this thread.
+fn bench(g: &mut BenchmarkGroup<'_, WallTime>, design: &str, op: impl Fn()) {
+    g.bench_function(design, |b| b.iter(&op));
 }
 
-/// Runs `iters` round trips here and `iters` on a second thread, both started by one
-/// barrier; returns this thread's wall time.
-fn contended(iters: u64, op: &(impl Fn() + Sync)) -> Duration {
-    let start = Barrier::new(2);
-    thread::scope(|s| {
-        s.spawn(|| {
-            start.wait();
-            for _ in 0..iters {
-                op();
-            }
-        });
-        start.wait();
-        let t0 = Instant::now();
-        for _ in 0..iters {
-            op();
-        }
-        t0.elapsed()
-    })
-}
-
-/// One group `pool/{threads}t/{work}/{size}`: every design, on pools of SIZE bytes.
+/// One group `pool/1t/{work}/{size}`: every design, on pools of SIZE bytes.
 fn group<const SIZE: usize, const WRITE: bool, H, A, U>(
     c: &mut Criterion,
-    threads: usize,
     size: &str,
     bufpress: &'static Pool<BUFS, SIZE>,
     queue: &SegQueue<Vec<u8>>,
@@ -119,9 +92,9 @@ fn group<const SIZE: usize, const WRITE: bool, H, A, U>(
     U: atomic_pool::Pool<Item = [MaybeUninit<u8>; SIZE]>,
 {
     let work = if WRITE { "write" } else { "bare" };
-    let mut g = c.benchmark_group(format!("pool/{threads}t/{work}/{size}"));
+    let mut g = c.benchmark_group(format!("pool/1t/{work}/{size}"));
 
-    bench(&mut g, "bufpress", threads, || {
+    bench(&mut g, "bufpress", || {
         let mut buf = bufpress.try_acquire().expect("bufpress pool exhausted");
         if WRITE {
             buf.extend_from_slice(black_box(src))
@@ -130,7 +103,7 @@ fn group<const SIZE: usize, const WRITE: bool, H, A, U>(
         black_box(buf.as_ptr());
     });
 
-    bench(&mut g, "heapless", threads, || {
+    bench(&mut g, "heapless", || {
         let mut obj = H::request().expect("heapless pool exhausted");
         if WRITE {
             obj[..WRITE_LEN].copy_from_slice(black_box(src));
@@ -138,7 +111,7 @@ fn group<const SIZE: usize, const WRITE: bool, H, A, U>(
         black_box(obj.as_ptr());
     });
 
-    bench(&mut g, "segqueue", threads, || {
+    bench(&mut g, "segqueue", || {
         let mut v = queue.pop().expect("SegQueue pool exhausted");
         if WRITE {
             v.clear();
@@ -148,7 +121,7 @@ fn group<const SIZE: usize, const WRITE: bool, H, A, U>(
         queue.push(v);
     });
 
-    bench(&mut g, "atomic_pool", threads, || {
+    bench(&mut g, "atomic_pool", || {
         let mut b = atomic_pool::Box::<A>::new([0; SIZE]).expect("atomic-pool exhausted");
         if WRITE {
             b[..WRITE_LEN].copy_from_slice(black_box(src));
@@ -156,7 +129,7 @@ fn group<const SIZE: usize, const WRITE: bool, H, A, U>(
         black_box(b.as_ptr());
     });
 
-    bench(&mut g, "atomic_pool_uninit", threads, || {
+    bench(&mut g, "atomic_pool_uninit", || {
         let mut b = atomic_pool::Box::<U>::new([MaybeUninit::uninit(); SIZE])
             .expect("atomic-pool exhausted");
         if WRITE {
@@ -175,7 +148,7 @@ fn group<const SIZE: usize, const WRITE: bool, H, A, U>(
         black_box(b.as_ptr());
     });
 
-    bench(&mut g, "vec_with_capacity", threads, || {
+    bench(&mut g, "vec_with_capacity", || {
         let mut v = Vec::<u8>::with_capacity(SIZE);
         if WRITE {
             v.extend_from_slice(black_box(src));
@@ -183,7 +156,7 @@ fn group<const SIZE: usize, const WRITE: bool, H, A, U>(
         black_box(v.as_ptr());
     });
 
-    bench(&mut g, "vec_zeroed", threads, || {
+    bench(&mut g, "vec_zeroed", || {
         let mut v = vec![0u8; SIZE];
         if WRITE {
             v[..WRITE_LEN].copy_from_slice(black_box(src));
@@ -211,10 +184,8 @@ fn size<const SIZE: usize, H, A, U>(
     }
     // Not all one byte value, so no copy can turn into a fill.
     let src: Vec<u8> = (0..WRITE_LEN).map(|i| (i * 31 % 251) as u8).collect();
-    for threads in [1, 2] {
-        group::<SIZE, false, H, A, U>(c, threads, label, bufpress, &queue, &src);
-        group::<SIZE, true, H, A, U>(c, threads, label, bufpress, &queue, &src);
-    }
+    group::<SIZE, false, H, A, U>(c, label, bufpress, &queue, &src);
+    group::<SIZE, true, H, A, U>(c, label, bufpress, &queue, &src);
 }
 
 fn pools(c: &mut Criterion) {
