@@ -251,13 +251,14 @@ impl<'a> FreeList<'a> {
     /// old one stays stale) unless 2^15 handles were made in between (keys have 15
     /// bits).
     ///
-    /// The counter starts, at a pool's first raw handle, from a process-wide seed that
-    /// moves for every pool, and is mixed with bits of the pool's address: a handle from
-    /// another pool, or from a dropped pool whose memory a new pool reuses, matches a
-    /// live handle here only by chance (about 1 in 2^15), not as a rule.
+    /// The counter is offset, from the pool's first raw handle on, by a process-wide
+    /// seed that moves for every pool mixed with bits of the pool's address then (fixed,
+    /// so moving the pool changes nothing): a handle from another pool, or from a dropped
+    /// pool whose memory a new pool reuses, matches a live handle here only by chance
+    /// (about 1 in 2^15), not as a rule.
     pub(crate) fn mark_raw(self, index: u16) -> u16 {
         let salt = (self.links.as_ptr().addr() >> 3) as u16;
-        let key = (self.hdr.head.next_key() ^ salt) & LOW;
+        let key = self.hdr.head.next_key(salt) & LOW;
         if let Some(link) = self.links.get(usize::from(index)) {
             // `Release`, paired with `claim_raw`'s `Acquire`: the handle may travel
             // to its next owner through anything, even a `Relaxed` atomic that orders

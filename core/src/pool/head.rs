@@ -128,7 +128,8 @@ pub(crate) enum Step {
 /// releases in flight: one extra atomic per round trip, on the release side. With a
 /// narrowed tag (tests) the count is kept in `in_use` instead. `waiting` (bit 15, next
 /// to the index) is set while tasks wait for a buffer (feature `async`); pops and
-/// pushes keep it as it is. `keys` counts raw handles (their keys).
+/// pushes keep it as it is. `keys` counts raw handles and `key_base` (0 until the
+/// first one) offsets their keys (see `next_key`).
 pub(crate) struct Head {
     word: design::Word,
     #[cfg(not(bufpress_narrow_tag))]
@@ -136,6 +137,7 @@ pub(crate) struct Head {
     #[cfg(bufpress_narrow_tag)]
     in_use: AtomicU32,
     keys: AtomicU16,
+    key_base: AtomicU16,
 }
 
 impl Head {
@@ -150,6 +152,7 @@ impl Head {
                 #[cfg(bufpress_narrow_tag)]
                 in_use: AtomicU32::new(0),
                 keys: AtomicU16::new(0),
+                key_base: AtomicU16::new(0),
             }
         }
     }
@@ -159,22 +162,39 @@ impl Head {
         Snap(self.word.load(Ordering::Acquire))
     }
 
-    /// A new raw handle's key (16 bits; the free list keeps 15): consecutive for one
-    /// pool, from a start that differs from pool to pool (see `FreeList::mark_raw`).
-    /// Raw handles leave the free list alone.
-    pub(crate) fn next_key(&self) -> u16 {
-        // (Not under loom: a process-wide seed would make its runs differ.)
-        #[cfg(not(loom))]
-        if self.keys.load(Ordering::Relaxed) == 0 {
-            // First handle (or a wrap to 0): start from the next seed. Two pools, even
-            // at one address one after the other, start apart.
-            static SEED: PlainAtomicU16 = PlainAtomicU16::new(0);
-            let seed = SEED.fetch_add(0x9E37, Ordering::Relaxed) | 1;
-            let _ = self
-                .keys
-                .compare_exchange(0, seed, Ordering::Relaxed, Ordering::Relaxed);
-        }
-        self.keys.fetch_add(1, Ordering::Relaxed).wrapping_add(1)
+    /// A new raw handle's key, before the free list keeps its low 15 bits: a counter
+    /// of this pool's raw handles plus an offset fixed at its first raw handle (from a
+    /// process-wide seed that moves for every pool, and `salt`, bits of the pool's
+    /// address then). Consecutive handles of one pool therefore get keys that repeat
+    /// only every 2^15 handles, across the counter's wrap and across a move of the
+    /// pool; two pools, even one after the other at one address, start apart.
+    pub(crate) fn next_key(&self, salt: u16) -> u16 {
+        let base = match self.key_base.load(Ordering::Relaxed) {
+            0 => {
+                // (Not under loom: a process-wide seed would make its runs differ.)
+                #[cfg(not(loom))]
+                let seed = {
+                    static SEED: PlainAtomicU16 = PlainAtomicU16::new(0);
+                    SEED.fetch_add(0x9E37, Ordering::Relaxed)
+                };
+                #[cfg(loom)]
+                let seed = 0;
+                // Bit 15 set: "fixed" (0 is "not yet"); the free list drops it.
+                let base = (seed ^ salt) | 0x8000;
+                match self
+                    .key_base
+                    .compare_exchange(0, base, Ordering::Relaxed, Ordering::Relaxed)
+                {
+                    Ok(_) => base,
+                    Err(now) => now,
+                }
+            }
+            base => base,
+        };
+        self.keys
+            .fetch_add(1, Ordering::Relaxed)
+            .wrapping_add(1)
+            .wrapping_add(base)
     }
 
     /// How many slots are off the free list now (up to the releases in flight).

@@ -249,7 +249,10 @@ impl<'p> PoolRef<'p> {
     ///
     /// The pointer is valid for reads and writes of `capacity` bytes while the raw
     /// handle is held, that is until it is turned back with `try_from_raw` (after
-    /// which the guard owns the bytes, and then the pool). Using it is `unsafe` and
+    /// which the guard owns the bytes, and then the pool), and while the pool is
+    /// neither moved nor dropped: a `RawBuf` does not borrow the pool, so for a pool
+    /// that is not a `static` (a `RegionPool`'s buffers never move) that is the
+    /// caller's to ensure. Using it is `unsafe` and
     /// the caller's to get right: the pool cannot see a DMA transfer still running
     /// when the handle is turned back. Because anything may be written through it, a
     /// scrubbing pool zeroes the whole buffer when it comes back.

@@ -98,7 +98,8 @@ impl<'a, const N: usize> RegionPool<'a, N> {
     }
 
     /// Zeroes the used bytes of each buffer when it comes back (and every free buffer
-    /// now, so no holder ever sees what the region held before).
+    /// now, so no holder of a buffer acquired afterwards sees what the region held
+    /// before).
     ///
     /// A buffer held through a raw handle (which does not borrow the pool, so it can be
     /// out here) is left alone: it is its holder's, a DMA transfer may be writing it,
