@@ -268,7 +268,16 @@ fn trailing_data_after_the_end() {
                 assert_eq!(streamed, Ok((content.clone(), packed.len())), "{what}");
                 if !MIRI {
                     let (got, used) = rig.pieces(format, &input, 50, 3, u64::MAX).unwrap();
-                    assert_eq!((got == content, used), (true, packed.len()), "{what}");
+                    // A piece that ends on a lone 0x1f after a gzip member: the decoder
+                    // takes it as a possible member start (documented on
+                    // `Framing::after_member`), so the stream ends one byte later.
+                    let lone_magic = format == Format::Gzip && garbage.starts_with(b"\x1f");
+                    let ends = if lone_magic {
+                        packed.len()..=packed.len() + 1
+                    } else {
+                        packed.len()..=packed.len()
+                    };
+                    assert!(got == content && ends.contains(&used), "{what}: {used}");
                 }
             }
             // Done, then the rest: Done again with nothing consumed.
