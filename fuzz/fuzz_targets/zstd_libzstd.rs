@@ -5,7 +5,7 @@
 use std::sync::Mutex;
 
 use bufpress::pool::Pool;
-use bufpress_fuzz::{Pieces, one_shot, split, stream};
+use bufpress_fuzz::{Pieces, one_shot, split, stream_window_limited};
 use bufpress_std::zstd::Decoder;
 use libfuzzer_sys::fuzz_target;
 
@@ -24,7 +24,8 @@ fuzz_target!(|data: &[u8]| {
     let whole = one_shot(&mut out, prefix, |out| {
         whole_dec.decompress_into(input, out)
     });
-    let streamed = stream(
+    // libzstd limits the window, not the content (`stream_window_limited`).
+    let streamed = stream_window_limited(
         stream_dec,
         input,
         PIECES.pool_ref(),
