@@ -320,7 +320,8 @@ fn serve(list: &mut List, wakes: &mut Wakes<'_>) {
 /// runs in `drop`. A waker that panics there unwinds through a pool whose
 /// invariants hold, and the unwind still wakes the other tasks of the batch and serves
 /// the rest (`Finish`): one faulty waker cannot strand other tasks with buffers they
-/// were handed. (A second panic during that unwind aborts, as for any drop.)
+/// were handed. (A second waker that panics during that unwind aborts the process, as
+/// with tokio's `WakeList`: there is no `catch_unwind` without std.)
 pub(crate) struct Wakes<'a> {
     free: FreeList<'a>,
     queue: &'a Queue,
