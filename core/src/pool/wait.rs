@@ -517,11 +517,10 @@ impl Waiter {
             node.waker.set(waker.take());
             // Counted here, where this core owns the header's cache line anyway.
             free.note_failed();
-            // SAFETY: `node` is inside this waiter, which its owner keeps pinned (the
-            // contract of `poll`), so it stays at this address until dropped; the
-            // owner's `Drop` calls `leave`, which unlinks it (with the lock held)
-            // before its memory can be reused, because `phase` says `Queued` from
-            // this same critical section on.
+            // `phase` says `Queued` from this critical section on, so the owner's
+            // `Drop` calls `leave`, which unlinks the node (lock held) before its memory
+            // can be reused. SAFETY: that, and `node` is in this pinned waiter (the
+            // contract of `poll`), so it stays at this address until dropped.
             list.push_back(unsafe { UnsafeRef::from_raw(node) });
             // Before any user code can run (the wakers woken after the unlock may
             // panic): from now on, dropping the owner unlinks the node.

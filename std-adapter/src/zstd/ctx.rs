@@ -264,10 +264,9 @@ impl CCtx {
         } else {
             sys::ZSTD_compressContinue
         };
-        // SAFETY: `ctx` is live and exclusive; `dst` is valid for writes of `cap`
-        // bytes during the call; the source is `len` bytes of the ring, which lives
-        // as long as the context, and libzstd keeps pointers only into the ring (the
-        // type's invariant), whose window bytes `fill` never overwrites.
+        // SAFETY: `ctx` is live and exclusive; `dst` is valid for `cap` bytes; the source
+        // is `len` bytes of the ring, which outlives the context, and libzstd keeps
+        // pointers only into it (type invariant); `fill` never overwrites the window.
         let written = check(unsafe { f(self.ctx.as_ptr(), out, cap, src.cast(), len) })?;
         self.done += len;
         if self.done == self.ring_len {

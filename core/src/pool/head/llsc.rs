@@ -36,10 +36,9 @@ pub(super) fn pop(word: &Word, mut step: impl FnMut(Snap) -> Step) -> Option<Sna
     let addr = word.as_ptr();
     loop {
         let cur: u32;
-        // SAFETY: `addr` comes from a live `AtomicU32` (4-byte aligned, valid for reads
-        // while `word` is borrowed). LDREX is a single-copy atomic 32-bit load, like
-        // the atomic's own loads, so it races with no access to the word. It writes only
-        // `cur`; its other effect is the exclusive monitors' reservation.
+        // `addr` is a live, 4-byte aligned `AtomicU32` while `word` is borrowed; LDREX
+        // is a single-copy atomic 32-bit load, like the atomic's own, writing only `cur`
+        // (and the monitors' reservation). SAFETY: so it races with no access.
         unsafe {
             asm!("ldrex {cur}, [{addr}]", addr = in(reg) addr, cur = out(reg) cur,
                 options(nostack, preserves_flags));
@@ -52,10 +51,9 @@ pub(super) fn pop(word: &Word, mut step: impl FnMut(Snap) -> Step) -> Option<Sna
         match step(cur) {
             Step::Take(next) => {
                 let failed: u32;
-                // SAFETY: as for the LDREX: `addr` is a live, aligned `AtomicU32`, and
-                // STREX is a single-copy atomic 32-bit store (or none). It stores only
-                // if the reservation of the LDREX above still holds, i.e. nobody stored
-                // to the word since: the argument in the module docs.
+                // STREX stores (single-copy atomic, 32 bits) only if the LDREX's
+                // reservation holds, i.e. nobody stored to the word since (module docs).
+                // SAFETY: that, and `addr` is a live, aligned `AtomicU32`.
                 unsafe {
                     asm!("strex {failed}, {new}, [{addr}]", addr = in(reg) addr,
                         new = in(reg) cur.popped(next).0, failed = out(reg) failed,
