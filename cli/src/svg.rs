@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use crate::bench::{QUANTILES, Row};
+use crate::bench::{QUANTILES, Row, name};
 
 const LEFT: f64 = 70.0;
 const RIGHT: f64 = 20.0;
@@ -67,16 +67,6 @@ fn decades(values: impl Iterator<Item = f64>) -> (i32, i32) {
     (lo, hi.max(lo + 1))
 }
 
-fn label(r: &Row) -> String {
-    format!(
-        "{} {} {}T {}",
-        r.format.name(),
-        r.op.short(),
-        r.threads,
-        r.message
-    )
-}
-
 fn throughput(s: &mut String, rows: &[Row], axis: Axis) {
     for (i, r) in rows.iter().enumerate() {
         let x0 = LEFT + GROUP * i as f64 + 4.0;
@@ -92,7 +82,7 @@ fn throughput(s: &mut String, rows: &[Row], axis: Axis) {
                 r#"<rect x="{:.1}" y="{y:.1}" width="10" height="{:.1}" fill="{color}"><title>{} {side}: {v:.0} MB/s; pooled/naive {:.2}x [{:.2}-{:.2}]</title></rect>"#,
                 x0 + 11.0 * k as f64,
                 axis.top + PANEL - y,
-                escape(&label(r)),
+                escape(&name(r)),
                 r.speedup.median,
                 r.speedup.lo,
                 r.speedup.hi
@@ -121,7 +111,7 @@ fn latency(s: &mut String, rows: &[Row], axis: Axis) {
                     s,
                     r#"<circle cx="{x:.1}" cy="{:.1}" r="3" fill="{color}"><title>{} {side} p{}: {v:.1} µs</title></circle>"#,
                     axis.y(*v),
-                    escape(&label(r)),
+                    escape(&name(r)),
                     p * 100.0
                 );
             }
@@ -174,7 +164,7 @@ pub(crate) fn chart(rows: &[Row], source: &str) -> String {
         let _ = writeln!(
             s,
             r#"<text x="{x:.1}" y="{y:.1}" text-anchor="end" transform="rotate(-60 {x:.1} {y:.1})">{}</text>"#,
-            escape(&label(r))
+            escape(&name(r))
         );
     }
     s.push_str("</svg>\n");

@@ -192,8 +192,8 @@ pub(crate) fn size_name(size: usize) -> String {
     }
 }
 
-/// "zstd c 2T 1-4 KiB".
-fn name(r: &Row) -> String {
+/// "zstd c 2T 1-4 KiB": the row's name in the table and the plot.
+pub(crate) fn name(r: &Row) -> String {
     format!(
         "{} {} {}T {}",
         r.format.name(),
