@@ -23,6 +23,9 @@ const SIZE: usize = 256;
 /// One sensor frame: id, sequence number, three little-endian i16 axes, status, CRC-8.
 const FRAME: [u8; 10] = [0xA5, 0x01, 0x10, 0x00, 0xF0, 0xFF, 0x00, 0x04, 0x00, 0x5C];
 
+#[cfg(feature = "qemu")]
+mod qemu;
+
 #[cfg(feature = "pool")]
 mod work {
     use super::{N, SIZE, black_box};
@@ -159,6 +162,9 @@ extern "C" fn main() -> ! {
     // could fold into the stores.
     let frame = black_box(FRAME);
     work::run(&frame);
+    #[cfg(feature = "qemu")]
+    qemu::run();
+    #[cfg(not(feature = "qemu"))]
     loop {
         // SAFETY: `wfi` only waits for an interrupt.
         unsafe { core::arch::asm!("wfi", options(nomem, nostack, preserves_flags)) };
@@ -179,6 +185,9 @@ fn panic(_: &PanicInfo<'_>) -> ! {
 #[cfg(not(feature = "prove-no-panic"))]
 #[panic_handler]
 fn panic(_: &PanicInfo<'_>) -> ! {
+    #[cfg(feature = "qemu")]
+    qemu::fail("panic");
+    #[cfg(not(feature = "qemu"))]
     loop {
         // SAFETY: as in `main`.
         unsafe { core::arch::asm!("wfi", options(nomem, nostack, preserves_flags)) };
@@ -228,6 +237,9 @@ unsafe extern "C" {
 /// Every exception but reset: park the core (a debugger sees where it stopped).
 #[unsafe(no_mangle)]
 extern "C" fn DefaultHandler() {
+    #[cfg(feature = "qemu")]
+    qemu::fail("exception (a fault)");
+    #[cfg(not(feature = "qemu"))]
     loop {
         // SAFETY: as in `main`.
         unsafe { core::arch::asm!("wfi", options(nomem, nostack, preserves_flags)) };
