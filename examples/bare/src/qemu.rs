@@ -394,9 +394,9 @@ fn measure<R>(f: impl FnOnce() -> R) -> (R, usize) {
         .saturating_sub(PAINT)
         .max((core::ptr::addr_of!(_ebss) as usize + 3) & !3);
     // SAFETY: writes the words in [bottom, top): stack memory below the stack pointer,
-    // which no Rust value occupies (nothing runs below this frame but the call below,
-    // and no interrupt is enabled), and above the end of `.bss`. The loop uses only
-    // registers.
+    // which no Rust value occupies (the AAPCS has no red zone; nothing runs below this
+    // frame but the call below, and no interrupt is enabled), and above the end of
+    // `.bss`. The loop uses only registers.
     unsafe {
         core::arch::asm!(
             "1:",
