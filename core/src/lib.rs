@@ -50,8 +50,9 @@
 #![no_std]
 // docs.rs: every feature-gated item shows the feature it needs.
 #![cfg_attr(docsrs, feature(doc_cfg))]
-// `unsafe` is allowed only in the pool modules that turn slot indices into memory
-// (see `docs/safety.md`); the codecs forbid it.
+// `unsafe` is allowed only in the pool modules that turn slot indices into memory and
+// in `zeroed` (miniz_oxide's decompressor as all zero bytes), see `docs/safety.md`;
+// the codecs forbid it.
 #![deny(unsafe_code, unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs, unreachable_pub, clippy::undocumented_unsafe_blocks)]
 
@@ -67,5 +68,7 @@ pub mod error;
 pub mod io;
 pub mod pool;
 mod sync;
+#[cfg(feature = "deflate")]
+mod zeroed;
 
 pub use error::Error;

@@ -7,5 +7,12 @@ fn main() {
         println!("cargo:rustc-link-arg-bins=-nostartfiles");
         println!("cargo:rustc-link-arg-bins=-lc");
     }
+    if os == "none" && std::env::var_os("CARGO_FEATURE_QEMU").is_some() {
+        // The MPS2-AN386 memory map and sections of the bare program.
+        let dir = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+        println!("cargo:rustc-link-search={dir}/../bare");
+        println!("cargo:rustc-link-arg-bins=-Tlink.x");
+        println!("cargo:rerun-if-changed=../bare/link.x");
+    }
     println!("cargo:rerun-if-changed=build.rs");
 }

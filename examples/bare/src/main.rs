@@ -23,6 +23,9 @@ const SIZE: usize = 256;
 /// One sensor frame: id, sequence number, three little-endian i16 axes, status, CRC-8.
 const FRAME: [u8; 10] = [0xA5, 0x01, 0x10, 0x00, 0xF0, 0xFF, 0x00, 0x04, 0x00, 0x5C];
 
+#[cfg(feature = "qemu")]
+mod qemu;
+
 #[cfg(feature = "pool")]
 mod work {
     use super::{N, SIZE, black_box};
@@ -43,7 +46,7 @@ mod work {
             black_box(BARE_POOL.stats());
             // `buf` is dropped here: the buffer goes back to the pool.
         }
-        #[cfg(feature = "codecs")]
+        #[cfg(any(feature = "codecs-lz4", feature = "codecs-deflate"))]
         codecs::run(frame);
     }
 
@@ -55,35 +58,49 @@ mod work {
     /// each pool's address to an opaque consumer: their images are linked in, their
     /// codecs' code is not (the code measured is the one-shot paths above). `.ci/footprint` checks that every `BARE_STATE_*`
     /// symbol is in `.bss` (all zero when new) and bounds `.data`.
-    #[cfg(feature = "codecs")]
+    ///
+    /// With only `codecs-lz4` or `codecs-deflate`, only that codec's part is built:
+    /// `.ci/footprint` reports each codec's code that way.
+    #[cfg(any(feature = "codecs-lz4", feature = "codecs-deflate"))]
     mod codecs {
         use super::{BARE_POOL, black_box};
-        use bufpress::codec::{deflate, lz4};
+        #[cfg(feature = "codecs-deflate")]
+        use bufpress::codec::deflate;
+        #[cfg(feature = "codecs-lz4")]
+        use bufpress::codec::lz4;
         use bufpress::pool::ValuePool;
 
+        #[cfg(feature = "codecs-lz4")]
         /// A frame decoder for blocks of up to 1 KiB (independent blocks): a sensor's
         /// small frames. Larger blocks are an error when they come.
         const LZ4_DECODER_MEM: usize = 2 * 1024;
+        #[cfg(feature = "codecs-lz4")]
         /// A frame encoder for 64 KiB independent blocks, lz4's smallest block size.
         const LZ4_ENCODER_MEM: usize =
             lz4::encoder_memory(lz4::BlockSize::Max64KiB, lz4::BlockMode::Independent);
 
+        #[cfg(feature = "codecs-lz4")]
         #[unsafe(no_mangle)]
         static BARE_STATE_LZ4_TABLE: ValuePool<lz4::Table, 1> =
             ValuePool::new([const { lz4::Table::new() }; 1]);
+        #[cfg(feature = "codecs-deflate")]
         #[unsafe(no_mangle)]
         static BARE_STATE_INFLATE: ValuePool<deflate::InflateState, 1> =
             ValuePool::new([const { deflate::InflateState::new() }; 1]);
+        #[cfg(feature = "codecs-lz4")]
         #[unsafe(no_mangle)]
         static BARE_STATE_LZ4_DECODER: ValuePool<lz4::Decoder<LZ4_DECODER_MEM>, 1> =
             ValuePool::new([const { lz4::Decoder::new() }; 1]);
+        #[cfg(feature = "codecs-lz4")]
         #[unsafe(no_mangle)]
         static BARE_STATE_LZ4_ENCODER: ValuePool<lz4::Encoder<LZ4_ENCODER_MEM>, 1> =
             ValuePool::new([const { lz4::Encoder::new() }; 1]);
+        #[cfg(feature = "codecs-deflate")]
         #[unsafe(no_mangle)]
         static BARE_STATE_DEFLATE_DECODER: ValuePool<deflate::DecoderState, 1> =
             ValuePool::new([const { deflate::DecoderState::new() }; 1]);
 
+        #[cfg(feature = "codecs-deflate")]
         /// A 150-byte firmware chunk, gzip-compressed (Python's `gzip.compress`, mtime 0).
         const IMAGE_GZ: [u8; 60] = [
             0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x03, 0x4b, 0xcb, 0x2c, 0xca,
@@ -97,19 +114,23 @@ mod work {
             // A length the optimizer cannot see: with the known 10 bytes (too short for
             // any match) it would drop the compressor's match loop from this build.
             let frame = frame.get(..black_box(frame.len())).unwrap_or(frame);
-            let (Ok(mut table), Ok(mut packed), Ok(mut back)) = (
-                BARE_STATE_LZ4_TABLE.try_acquire(),
-                BARE_POOL.try_acquire(),
-                BARE_POOL.try_acquire(),
-            ) else {
+            let (Ok(mut packed), Ok(mut back)) = (BARE_POOL.try_acquire(), BARE_POOL.try_acquire())
+            else {
                 return;
             };
-            if lz4::compress_into(frame, &mut packed, &mut table).is_ok()
-                && lz4::decompress_into(&packed, &mut back).is_ok()
-            {
-                black_box(&back[..]);
+            #[cfg(feature = "codecs-lz4")]
+            if let Ok(mut table) = BARE_STATE_LZ4_TABLE.try_acquire() {
+                if lz4::compress_into(frame, &mut packed, &mut table).is_ok()
+                    && lz4::decompress_into(&packed, &mut back).is_ok()
+                {
+                    black_box(&back[..]);
+                }
+                back.clear();
+                // Linked in (an opaque consumer has their addresses), their codecs not.
+                black_box(&BARE_STATE_LZ4_DECODER);
+                black_box(&BARE_STATE_LZ4_ENCODER);
             }
-            back.clear();
+            #[cfg(feature = "codecs-deflate")]
             if let Ok(mut state) = BARE_STATE_INFLATE.try_acquire() {
                 let image = black_box(&IMAGE_GZ);
                 if deflate::decompress_into(image, &mut back, deflate::Format::Gzip, &mut state)
@@ -117,11 +138,9 @@ mod work {
                 {
                     black_box(&back[..]);
                 }
+                black_box(&BARE_STATE_DEFLATE_DECODER);
             }
-            // Linked in (an opaque consumer has their addresses), their codecs not.
-            black_box(&BARE_STATE_LZ4_DECODER);
-            black_box(&BARE_STATE_LZ4_ENCODER);
-            black_box(&BARE_STATE_DEFLATE_DECODER);
+            black_box((frame, &mut packed, &mut back));
         }
     }
 }
@@ -159,6 +178,9 @@ extern "C" fn main() -> ! {
     // could fold into the stores.
     let frame = black_box(FRAME);
     work::run(&frame);
+    #[cfg(feature = "qemu")]
+    qemu::run();
+    #[cfg(not(feature = "qemu"))]
     loop {
         // SAFETY: `wfi` only waits for an interrupt.
         unsafe { core::arch::asm!("wfi", options(nomem, nostack, preserves_flags)) };
@@ -179,6 +201,9 @@ fn panic(_: &PanicInfo<'_>) -> ! {
 #[cfg(not(feature = "prove-no-panic"))]
 #[panic_handler]
 fn panic(_: &PanicInfo<'_>) -> ! {
+    #[cfg(feature = "qemu")]
+    qemu::fail("panic");
+    #[cfg(not(feature = "qemu"))]
     loop {
         // SAFETY: as in `main`.
         unsafe { core::arch::asm!("wfi", options(nomem, nostack, preserves_flags)) };
@@ -228,6 +253,9 @@ unsafe extern "C" {
 /// Every exception but reset: park the core (a debugger sees where it stopped).
 #[unsafe(no_mangle)]
 extern "C" fn DefaultHandler() {
+    #[cfg(feature = "qemu")]
+    qemu::fail("exception (a fault)");
+    #[cfg(not(feature = "qemu"))]
     loop {
         // SAFETY: as in `main`.
         unsafe { core::arch::asm!("wfi", options(nomem, nostack, preserves_flags)) };

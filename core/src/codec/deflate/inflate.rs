@@ -8,6 +8,7 @@ use super::frame::{Framing, Phase};
 use super::gzip::{Capture, GzipHeader};
 use crate::codec::DecodeError;
 use crate::pool::Buf;
+use crate::zeroed::ZeroedOxide;
 
 /// The inflate state (miniz_oxide's `DecompressorOxide`, about 10.5 KB, no heap).
 ///
@@ -27,41 +28,20 @@ use crate::pool::Buf;
 ///
 /// A new state is all zero bytes, so a `static` holding it (a `ValuePool`, a
 /// `Mutex<RefCell<_>>`) lands in `.bss`: no flash for its image, no copy at boot.
-/// miniz_oxide has no `const` constructor, so the decompressor inside is built on
-/// first use and reset in place for every later stream. Building it (once per state)
-/// passes it through the stack, even optimized: the first use of a state needs about
-/// 11 KB of stack (10,816 bytes in a release build for thumbv7em).
+/// Those zero bytes are miniz_oxide's decompressor as its `new()` makes it, so a
+/// state is never built nor moved: the first use needs no more stack than any other
+/// (under 1 KiB on thumbv7em, measured by `.ci/qemu`).
 #[derive(Clone)]
 pub struct InflateState {
-    oxide: Oxide,
-}
-
-/// The decompressor, or none yet.
-///
-/// `repr(u8)` with `Empty = 0`: the tag comes first and a new state's is zero; the
-/// payload's bytes are unused then (uninitialized, emitted as zero), so the whole
-/// image is zero. An `Option<DecompressorOxide>` puts `None` in a niche of the
-/// decompressor's state field (a non-zero value), which made a `static` of 10.5 KB
-/// land in `.data`. The tag costs the payload's alignment (4 bytes on 32-bit
-/// targets, 8 on 64-bit).
-#[derive(Clone)]
-#[repr(u8)]
-#[allow(
-    clippy::large_enum_variant,
-    reason = "boxing needs an allocator; the state is the decompressor, empty only until first use"
-)]
-enum Oxide {
-    Empty = 0,
-    Built(DecompressorOxide) = 1,
+    oxide: ZeroedOxide,
 }
 
 impl InflateState {
-    /// An empty state (all zero bytes); the decompressor is built on first use.
-    /// `const`, so it can be a `static` or an element of a
-    /// [`ValuePool`](crate::pool::ValuePool).
+    /// A new state (all zero bytes). `const`, so it can be a `static` or an element
+    /// of a [`ValuePool`](crate::pool::ValuePool).
     pub const fn new() -> Self {
         Self {
-            oxide: Oxide::Empty,
+            oxide: ZeroedOxide::new(),
         }
     }
 
@@ -72,16 +52,9 @@ impl InflateState {
         oxide
     }
 
-    /// The decompressor as it is (built if it was not).
+    /// The decompressor as it is.
     pub(super) fn current(&mut self) -> &mut DecompressorOxide {
-        match self.oxide {
-            Oxide::Built(ref mut oxide) => oxide,
-            Oxide::Empty => {
-                self.oxide = Oxide::Built(DecompressorOxide::new());
-                // Built now: this call returns from the first arm (no panic path).
-                self.current()
-            }
-        }
+        self.oxide.get_mut()
     }
 }
 
@@ -93,10 +66,7 @@ impl Default for InflateState {
 
 impl core::fmt::Debug for InflateState {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        let built = matches!(self.oxide, Oxide::Built(_));
-        f.debug_struct("InflateState")
-            .field("built", &built)
-            .finish()
+        f.debug_struct("InflateState").finish_non_exhaustive()
     }
 }
 

@@ -388,13 +388,17 @@ pub(super) fn compress(
                 entries[h] = base.wrapping_add(ip as u32);
                 // `prepare` keeps `base + src.len()` within u32, so an entry below
                 // `base` (stale) wraps to at least `src.len()`: the distance test
-                // rejects it along with entries at or after `ip`.
+                // rejects it along with entries at or after `ip`. The test is in u64:
+                // in a 32-bit `usize`, `ip - c` for such a `c` wraps back into reach
+                // (a stale entry became a match with a bogus offset: corrupt blocks
+                // on 32-bit targets from a reused table, found running under QEMU).
                 // One branch for both tests (in reach, then equal bytes): with a table
                 // reused across calls the first is as unpredictable as the second.
                 // The read is clamped into bounds (a candidate in reach is below
                 // `ip`, so the clamp leaves it alone).
                 let c = candidate.wrapping_sub(base) as usize;
-                let reach = ip.wrapping_sub(c).wrapping_sub(1) < MAX_DISTANCE;
+                let reach =
+                    (ip as u64).wrapping_sub(c as u64).wrapping_sub(1) < MAX_DISTANCE as u64;
                 let bytes = read_u32(src, c.min(mflimit)).unwrap_or(!(sequence as u32));
                 if reach & (bytes == sequence as u32) {
                     break (ip, c);
