@@ -221,7 +221,7 @@ fn data_failure(name: &str, format: Format, e: DecodeError, at: Place) -> Failur
         }
         DecodeError::LimitExceeded { limit, needed } if format == Format::Zstd => {
             let needed = needed.map_or_else(|| "more".to_owned(), |n| format!("{n} bytes"));
-            let hint = if limit < crate::codecs::ZSTD_ULTRA_WINDOW_LIMIT {
+            let hint = if limit < crate::codecs::ZSTD_ULTRA_WINDOW_LIMIT as u64 {
                 " (--ultra accepts windows up to 128 MiB)"
             } else {
                 ""
