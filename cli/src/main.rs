@@ -136,6 +136,12 @@ fn run(job: &Job, path: Option<&Path>) -> Result<(), Failure> {
             )));
         }
     }
+    if path.is_none() && !compress && !job.force && std::io::stdin().is_terminal() {
+        // What `gzip -d` and `zstd -d` refuse too: a user who forgot the FILE.
+        return Err(Failure::Usage(
+            "compressed data not read from a terminal (give FILE, a pipe, or --force)".into(),
+        ));
+    }
     let dest = destination(job, path, job.format)?;
     let take = || IO.try_acquire().map_err(Failure::internal);
     let mut input = Input::open(path, take()?)?;

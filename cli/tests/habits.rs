@@ -296,6 +296,10 @@ fn compressed_data_is_not_written_to_a_terminal() {
     let (code, screen) = on_a_terminal(&format!("-dc {a}.gz")).expect("script");
     assert_eq!(code, 0, "{screen}");
     assert!(screen.contains("some text to compress"), "{screen}");
+    // Nor is compressed data read from one (a forgotten FILE).
+    let (code, screen) = on_a_terminal("-d").expect("script");
+    assert_eq!(code, 2, "{screen}");
+    assert!(screen.contains("not read from a terminal"), "{screen}");
     // To a file, a terminal on stdout does not matter.
     let (code, screen) = on_a_terminal(&format!("-z -f lz4 {a}")).expect("script");
     assert_eq!(code, 0, "{screen}");
