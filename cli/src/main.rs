@@ -2,7 +2,8 @@
 //! fixed buffer pool. Peak memory does not grow with the input, and after warm-up
 //! (argument parsing, opening files, building the codec state, the first read) the
 //! streaming loop makes no heap allocation; `--stats` shows both, counted by the
-//! allocator installed below.
+//! allocator installed below. Several inputs run one after another, each with its own
+//! warm-up.
 //!
 //! Run `bufpress --help` for the usage; `bufpress bench` compares bufpress's pooled
 //! path with the libraries' naive calls on a built-in corpus.
@@ -85,28 +86,28 @@ fn run_all(job: &Job) -> u8 {
 }
 
 /// Where the output of `input` goes.
-fn destination(job: &Job, input: Option<&Path>, format: Option<Format>) -> Result<Dest, Failure> {
+fn destination(job: &Job, input: Option<&Path>, format: Option<Format>) -> Result<Target, Failure> {
     if job.mode == Mode::Test {
-        return Ok(Dest::Discard);
+        return Ok(Target::Discard);
     }
     let Some(input) = input else {
         return Ok(match &job.dest {
-            Some(args::Dest::File(path)) => Dest::File(path.clone()),
-            _ => Dest::Stdout,
+            Some(args::Dest::File(path)) => Target::File(path.clone()),
+            _ => Target::Stdout,
         });
     };
     match &job.dest {
-        Some(args::Dest::Stdout) => Ok(Dest::Stdout),
-        Some(args::Dest::File(path)) => Ok(Dest::File(path.clone())),
+        Some(args::Dest::Stdout) => Ok(Target::Stdout),
+        Some(args::Dest::File(path)) => Ok(Target::File(path.clone())),
         None if job.mode == Mode::Compress => {
             // Checked by args: compressing has a format.
             let format = format.ok_or_else(|| Failure::internal("no format"))?;
             let mut name = input.as_os_str().to_owned();
             name.push(format.suffix());
-            Ok(Dest::File(name.into()))
+            Ok(Target::File(name.into()))
         }
         None => match Format::from_suffix(input) {
-            Some((_, stem)) => Ok(Dest::File(stem)),
+            Some((_, stem)) => Ok(Target::File(stem)),
             None => Err(Failure::Usage(format!(
                 "{}: unknown suffix (not .lz4, .gz, .zz, .deflate, .zst): give -o FILE or -c",
                 input.display()
@@ -116,7 +117,7 @@ fn destination(job: &Job, input: Option<&Path>, format: Option<Format>) -> Resul
 }
 
 /// Where one input's output goes.
-enum Dest {
+enum Target {
     Stdout,
     File(PathBuf),
     /// `test`: nowhere.
@@ -142,19 +143,19 @@ fn run(job: &Job, path: Option<&Path>) -> Result<(), Failure> {
             "compressed data not read from a terminal (give FILE, a pipe, or --force)".into(),
         ));
     }
-    let dest = destination(job, path, job.format)?;
+    let target = destination(job, path, job.format)?;
     let take = || IO.try_acquire().map_err(Failure::internal);
     let mut input = Input::open(path, take()?)?;
-    let mut output = match &dest {
-        Dest::File(out) => Output::create(out, job.force, &input)?,
-        Dest::Stdout if compress && std::io::stdout().is_terminal() && !job.force => {
+    let mut output = match &target {
+        Target::File(out) => Output::create(out, job.force, &input)?,
+        Target::Stdout if compress && std::io::stdout().is_terminal() && !job.force => {
             return Err(Failure::Usage(
                 "compressed data not written to a terminal (use -o FILE, a pipe, or --force)"
                     .into(),
             ));
         }
-        Dest::Stdout => Output::stdout()?,
-        Dest::Discard => Output::discard(),
+        Target::Stdout => Output::stdout()?,
+        Target::Discard => Output::discard(),
     };
     let mut out = take()?;
     input.fill()?;
