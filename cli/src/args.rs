@@ -1,15 +1,21 @@
-//! The command line, parsed by hand: a handful of options need no parser crate (and
-//! no proc macros, no extra build time).
+//! The command line, parsed with `lexopt` (no dependencies, no proc macros: quick to
+//! build). It runs before warm-up, so its allocations never reach the streaming loop.
+//!
+//! Two spellings of the same jobs: the subcommands (`bufpress compress -f zstd FILE`)
+//! and the modes of `gzip`, `zstd` and `lz4` (`bufpress -z -f zstd FILE`,
+//! `bufpress -d FILE.zst`, `bufpress -t FILE.gz`). The usage texts are below.
 
 use std::ffi::OsString;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+use lexopt::prelude::*;
 
 use crate::format::Format;
 
 /// What to do.
 #[derive(Debug)]
 pub(crate) enum Command {
-    /// `compress` or `decompress`.
+    /// `compress`, `decompress` or `test` over one or more inputs.
     Run(Job),
     /// `bench [FILES...] [--plot FILE]`.
     Bench {
@@ -20,31 +26,67 @@ pub(crate) enum Command {
         /// A short run (smaller corpora, 5 rounds of 4-10 ms windows), for tests.
         quick: bool,
     },
-    /// `--help`.
-    Help,
+    /// `--help`: the usage text to print.
+    Help(&'static str),
     /// `--version`.
     Version,
 }
 
-/// A `compress` or `decompress` run.
+/// What a run does with each input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// `compress`, `-z`.
+    Compress,
+    /// `decompress`, `-d`.
+    Decompress,
+    /// `test`, `-t`: decompress and discard; only the exit status counts.
+    Test,
+}
+
+impl Mode {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Compress => "compress",
+            Self::Decompress => "decompress",
+            Self::Test => "test",
+        }
+    }
+}
+
+/// Where the output goes when `-o` or `-c` says so.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Dest {
+    /// `-c`, `--stdout`, `-o -`.
+    Stdout,
+    /// `-o FILE`.
+    File(PathBuf),
+}
+
+/// A `compress`, `decompress` or `test` run.
 #[derive(Debug)]
 pub(crate) struct Job {
-    /// Compress (or decompress).
-    pub(crate) compress: bool,
-    /// The format; `None` for `decompress` means detect it.
+    /// What to do with each input.
+    pub(crate) mode: Mode,
+    /// The format; `None` when decompressing means detect it.
     pub(crate) format: Option<Format>,
-    /// The level (`compress` only).
+    /// The level (compress only).
     pub(crate) level: Option<i32>,
-    /// The input file (stdin when none, or `-`).
-    pub(crate) input: Option<PathBuf>,
-    /// The output file (stdout when none, or `-`).
-    pub(crate) output: Option<PathBuf>,
-    /// Replace an existing output.
+    /// `--ultra`: zstd levels 20-22 (compress), windows up to 128 MiB (decompress).
+    pub(crate) ultra: bool,
+    /// The inputs, in order; `None` is stdin. Never empty.
+    pub(crate) inputs: Vec<Option<PathBuf>>,
+    /// `-o` or `-c`; `None`: next to each input file (stdout for stdin).
+    pub(crate) dest: Option<Dest>,
+    /// `--rm`: remove each input file once its output is written and synced.
+    pub(crate) remove: bool,
+    /// Replace existing outputs, write compressed data to a terminal.
     pub(crate) force: bool,
     /// Print statistics on stderr.
     pub(crate) stats: bool,
-    /// Never draw a progress bar.
+    /// `-q`: no progress bar.
     pub(crate) quiet: bool,
+    /// `-v`: one line per input on stderr.
+    pub(crate) verbose: bool,
 }
 
 /// The usage text (`--help`).
@@ -52,34 +94,108 @@ pub(crate) const USAGE: &str = "\
 bufpress: compress and decompress through a fixed buffer pool (no heap allocation after warm-up)
 
 usage:
-  bufpress compress -f FORMAT [-l LEVEL] [INPUT] [-o OUTPUT] [--force] [--stats] [-q]
-  bufpress decompress [-f FORMAT|auto] [INPUT] [-o OUTPUT] [--force] [--stats] [-q]
-  bufpress bench [FILES...] [--plot FILE.svg] [--quick]
+  bufpress compress   -f FORMAT [OPTIONS] [FILE...]     also: bufpress -z -f FORMAT [FILE...]
+  bufpress decompress [-f FORMAT] [OPTIONS] [FILE...]   also: bufpress -d [FILE...]
+  bufpress test       [-f FORMAT] [FILE...]             also: bufpress -t [FILE...]
+  bufpress bench      [FILES...] [--plot FILE.svg] [--quick]
+  bufpress help [COMMAND]     bufpress COMMAND --help     bufpress -V
 
-FORMAT: lz4 (frame format), gzip, zlib, deflate (raw), zstd. `decompress` detects
-lz4, gzip, zlib and zstd from the magic bytes when -f is missing or `auto`; raw
-deflate needs `-f deflate`. Without INPUT (or with `-`) it reads stdin; without -o
-(or with `-o -`) it writes stdout.
+FORMAT: lz4 (frame format), gzip (gz), zlib, deflate (raw), zstd (zst). Decompressing
+detects lz4, gzip, zlib and zstd from the magic bytes; raw deflate needs -f deflate
+(or a .deflate suffix).
 
-LEVEL: lz4 1 (the only level); gzip, zlib, deflate 0-9 (default 6); zstd 1-19
-(default 3).
+Each FILE gets its output next to it: FILE.lz4, FILE.gz, FILE.zz (zlib), FILE.deflate,
+FILE.zst when compressing; the suffix removed when decompressing (an unknown suffix
+needs -o). Without FILE, or with `-`, stdin to stdout. The input is never modified or
+removed (-k is the default; --rm removes it after its output is written and synced).
 
--o writes a temporary file next to OUTPUT and renames it on success: a failure never
-leaves a partial OUTPUT. An existing OUTPUT is replaced only with --force.
+options:
+  -z, --compress        compress (the mode of `compress`)
+  -d, --decompress      decompress (the mode of `decompress`; also --uncompress)
+  -t, --test            decompress and discard: the exit status tells
+  -f, --format FORMAT   the format (`auto` to detect when decompressing)
+  -l, --level N         the level; also -1 .. -19:
+                          lz4 1; gzip, zlib, deflate 0-9 (6); zstd 1-19 (3)
+      --ultra           zstd levels 20-22 (windows up to 128 MiB: up to 960 MiB of
+                          memory, -v says how much); decompressing: accept windows
+                          up to 128 MiB instead of 8 MiB
+      --fast[=N]        zstd level -N (default 1): faster, larger
+  -o, --output FILE     write FILE (`-`: stdout); one input only
+  -c, --stdout          write stdout (several inputs: their outputs one after another)
+  -k, --keep            keep the input (the default)
+      --rm              remove each input file once its output is written and synced
+  -F, --force           replace existing outputs; write compressed data to a terminal
+  -q, --quiet           no progress bar
+  -v, --verbose         one line per input on stderr (sizes, ratio; -t: OK)
+      --stats           bytes, ratio, throughput, pool high-water mark, heap allocations
+                          after warm-up and peak RSS, on stderr
+  -h, --help            this text;  -V, --version  the version
 
---stats   bytes in and out, ratio, throughput, the pool's high-water mark, the heap
-          allocations after warm-up and the peak RSS, on stderr
-bench     bufpress's pooled path against the libraries' naive per-call APIs, like
-          with like, in alternating rounds (about a minute): every format at 4 KiB,
-          64 KiB and 1 MiB on one thread, lz4, zstd and gzip at 1-4 KiB on one and
-          two threads per core; MB/s, latency percentiles, heap calls, page faults,
-          resident memory, median ratios with their spread and a verdict per goal;
-          on FILES or built-in corpora. --plot writes an SVG chart (throughput and
-          latency); --quick is a short, noisy run.
--q        no progress bar (it is drawn only when stderr is a terminal and the work
-          takes more than a second)
+Outputs are written to a temporary file next to them, synced and renamed on success:
+a failure or an interrupt (SIGINT, SIGTERM, SIGHUP) never leaves a partial file. An
+existing output is replaced only with --force. Compressed data is not written to a
+terminal without --force.
 
-exit status: 0 success, 1 bad data or an I/O error (one line on stderr), 2 usage error
+exit status: 0 success, 1 bad data or an I/O error (one line on stderr per failing
+input), 2 usage error (an existing output without --force, too); with several inputs,
+every input is processed and the status is the highest of theirs
+";
+
+/// `bufpress compress --help`.
+pub(crate) const COMPRESS_USAGE: &str = "\
+usage: bufpress compress -f FORMAT [OPTIONS] [FILE...]     (or bufpress -z ...)
+
+Compresses each FILE to FILE.lz4, FILE.gz, FILE.zz (zlib), FILE.deflate or FILE.zst,
+next to it (stdin to stdout without FILE). -f can be left out when -o names a file
+with one of these suffixes.
+
+  -f, --format FORMAT   lz4, gzip, zlib, deflate, zstd
+  -l, --level N, -N     lz4 1; gzip, zlib, deflate 0-9 (default 6); zstd 1-19 (3)
+      --ultra           zstd 20-22: window up to 128 MiB (32, 64, 128 MiB; no larger
+                          than the file): up to 230, 450, 960 MiB of memory to
+                          compress (level 19: 100 MiB), the window to decompress;
+                          -v says how much
+      --fast[=N]        zstd level -N
+  -o FILE, -c           one output file; stdout
+  --rm, -k, -F, -q, -v, --stats   as in bufpress --help
+";
+
+/// `bufpress decompress --help`.
+pub(crate) const DECOMPRESS_USAGE: &str = "\
+usage: bufpress decompress [-f FORMAT] [OPTIONS] [FILE...]     (or bufpress -d ...)
+
+Decompresses each FILE.lz4, FILE.gz, FILE.zz, FILE.deflate, FILE.zst to FILE next to
+it (another suffix needs -o; stdin to stdout without FILE). The format comes from the
+magic bytes (every frame or member in a row); raw deflate needs -f deflate or the
+.deflate suffix.
+
+  -f, --format FORMAT   lz4, gzip, zlib, deflate, zstd, auto (the default)
+      --ultra           accept zstd windows up to 128 MiB (8 MiB without it)
+  -o FILE, -c           one output file; stdout
+  --rm, -k, -F, -q, -v, --stats   as in bufpress --help
+";
+
+/// `bufpress test --help`.
+pub(crate) const TEST_USAGE: &str = "\
+usage: bufpress test [-f FORMAT] [FILE...]     (or bufpress -t ...)
+
+Decompresses each FILE (stdin without FILE) and discards the output: exit status 0
+when every input is whole, 1 otherwise (one line on stderr per bad input). -v prints
+`FILE: OK` for each good one.
+";
+
+/// `bufpress bench --help`.
+pub(crate) const BENCH_USAGE: &str = "\
+usage: bufpress bench [FILES...] [--plot FILE.svg] [--quick]
+
+bufpress's pooled path against the libraries' naive per-call APIs, like with like, in
+alternating rounds (about a minute): every format at 4 KiB, 64 KiB and 1 MiB on one
+thread, lz4, zstd and gzip at 1-4 KiB on one and two threads per core; MB/s, latency
+percentiles, heap calls, page faults, resident memory, median ratios with their
+spread and a verdict per goal; on FILES or built-in corpora.
+
+  --plot FILE.svg   an SVG chart (throughput and latency)
+  --quick           a short, noisy run
 ";
 
 /// Parses the arguments after the program name.
@@ -88,136 +204,326 @@ exit status: 0 success, 1 bad data or an I/O error (one line on stderr), 2 usage
 ///
 /// A usage error message.
 pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, String> {
-    let mut args = args.into_iter();
-    let Some(cmd) = args.next() else {
-        return Err("no command given (compress, decompress, bench; --help)".into());
+    let mut args = args.into_iter().peekable();
+    let mode = match args.peek().and_then(|a| a.to_str()) {
+        None => return Err("no command given (compress, decompress, test, bench; --help)".into()),
+        Some("compress" | "c") => Some(Mode::Compress),
+        Some("decompress" | "d") => Some(Mode::Decompress),
+        Some("test") => Some(Mode::Test),
+        Some("bench") => {
+            args.next();
+            return parse_bench(lexopt::Parser::from_args(args)).map_err(|e| e.to_string());
+        }
+        Some("help") => {
+            args.next();
+            let topic = args.next();
+            return match topic.as_ref().and_then(|t| t.to_str()) {
+                None => Ok(Command::Help(USAGE)),
+                Some(t) => topic_usage(t)
+                    .map(Command::Help)
+                    .ok_or_else(|| format!("no help on {t:?} (compress, decompress, test, bench)")),
+            };
+        }
+        Some(_) => None,
     };
-    match cmd.to_str() {
-        Some("compress" | "c") => parse_job(true, args).map(Command::Run),
-        Some("decompress" | "d") => parse_job(false, args).map(Command::Run),
-        Some("bench") => parse_bench(args),
-        Some("-h" | "--help" | "help") => Ok(Command::Help),
-        Some("-V" | "--version") => Ok(Command::Version),
-        _ => Err(format!(
-            "unknown command {:?} (compress, decompress, bench; --help)",
-            cmd.to_string_lossy()
-        )),
+    if mode.is_some() {
+        args.next();
     }
+    parse_job(mode, lexopt::Parser::from_args(args))
 }
 
-/// Splits `--name=value` and `-xVALUE` forms; returns (option, inline value).
-fn split(arg: &str) -> (&str, Option<&str>) {
-    if let Some(long) = arg.strip_prefix("--") {
-        return match long.split_once('=') {
-            Some((name, value)) => (&arg[..name.len() + 2], Some(value)),
-            None => (arg, None),
-        };
-    }
-    match arg.get(..2) {
-        Some(short @ ("-f" | "-l" | "-o")) if arg.len() > 2 => (short, arg.get(2..)),
-        _ => (arg, None),
-    }
+fn topic_usage(topic: &str) -> Option<&'static str> {
+    Some(match topic {
+        "compress" | "c" => COMPRESS_USAGE,
+        "decompress" | "d" => DECOMPRESS_USAGE,
+        "test" => TEST_USAGE,
+        "bench" => BENCH_USAGE,
+        _ => return None,
+    })
 }
 
-fn value(
-    name: &str,
-    inline: Option<&str>,
-    args: &mut impl Iterator<Item = OsString>,
-) -> Result<OsString, String> {
-    match inline {
-        Some(v) => Ok(v.into()),
-        None => args.next().ok_or_else(|| format!("{name} needs a value")),
-    }
+/// The usage error for a command word that is neither a subcommand nor a file.
+fn unknown_command(word: &Path) -> String {
+    format!(
+        "unknown command {:?} (compress, decompress, test, bench, or a mode: -z, -d, -t; --help)",
+        word.to_string_lossy()
+    )
 }
 
-fn parse_job(compress: bool, mut args: impl Iterator<Item = OsString>) -> Result<Job, String> {
+/// The job's options, after the subcommand (`subcommand`: its mode) or at the top level.
+#[allow(clippy::too_many_lines)] // one flat match over the options reads best
+fn parse_job(subcommand: Option<Mode>, mut p: lexopt::Parser) -> Result<Command, String> {
+    let mut mode = subcommand;
     let mut job = Job {
-        compress,
+        mode: Mode::Compress,
         format: None,
         level: None,
-        input: None,
-        output: None,
+        ultra: false,
+        inputs: Vec::new(),
+        dest: None,
+        remove: false,
         force: false,
         stats: false,
         quiet: false,
+        verbose: false,
     };
-    let mut only_paths = false;
-    while let Some(arg) = args.next() {
-        let text = arg.to_str().unwrap_or("");
-        if only_paths || text == "-" || !text.starts_with('-') {
-            if job.input.is_some() {
-                return Err("more than one INPUT given".into());
+    let mut auto = false;
+    let mut fast = None;
+    let err = |e: lexopt::Error| e.to_string();
+    while let Some(arg) = p.next().map_err(err)? {
+        match arg {
+            Short('z') | Long("compress") => set_mode(&mut mode, Mode::Compress)?,
+            Short('d') | Long("decompress" | "uncompress") => {
+                set_mode(&mut mode, Mode::Decompress)?;
             }
-            job.input = (text != "-" || only_paths).then(|| PathBuf::from(&arg));
-            continue;
-        }
-        let (name, inline) = split(text);
-        match name {
-            "--" => only_paths = true,
-            "-f" | "--format" => {
-                let v = value(name, inline, &mut args)?;
-                let v = v.to_str().unwrap_or("");
-                if v == "auto" && !compress {
+            Short('t') | Long("test") => set_mode(&mut mode, Mode::Test)?,
+            Short('f') | Long("format") => {
+                let v = p.value().map_err(err)?;
+                let v = v.to_string_lossy();
+                if v.eq_ignore_ascii_case("auto") {
+                    auto = true;
                     job.format = None;
                 } else {
-                    job.format = Some(Format::parse(v).ok_or_else(|| {
-                        format!("unknown format {v:?} (lz4, gzip, zlib, deflate, zstd)")
+                    job.format = Some(Format::parse(&v).ok_or_else(|| {
+                        format!(
+                            "unknown format {v:?} (lz4, gzip, zlib, deflate, zstd; -f is the \
+                             format here, -F or --force forces)"
+                        )
                     })?);
                 }
             }
-            "-l" | "--level" => {
-                let v = value(name, inline, &mut args)?;
-                let v = v.to_str().unwrap_or("");
-                job.level = Some(v.parse().map_err(|_| format!("bad level {v:?}"))?);
+            Short('l') | Long("level") => {
+                let v = p.value().map_err(err)?;
+                job.level = Some(parse_level(&v.to_string_lossy())?);
             }
-            "-o" | "--output" => {
-                let v = value(name, inline, &mut args)?;
-                job.output = (v != "-").then(|| PathBuf::from(v));
+            Short(c @ '0'..='9') => {
+                // `-19`: lexopt hands over '1', the rest of the cluster is "9".
+                let rest = p.optional_value().unwrap_or_default();
+                let digits = format!("{c}{}", rest.to_string_lossy());
+                job.level = Some(parse_level(&digits)?);
             }
-            "--force" | "-F" => job.force = true,
-            "--stats" => job.stats = true,
-            "-q" | "--quiet" => job.quiet = true,
-            _ => return Err(format!("unknown option {text:?}")),
+            Long("ultra") => job.ultra = true,
+            Long("fast") => {
+                let n = match p.optional_value() {
+                    None => 1,
+                    Some(v) => {
+                        let v = v.to_string_lossy().into_owned();
+                        match v.parse::<i32>() {
+                            Ok(n) if n >= 1 => n,
+                            _ => return Err(format!("--fast={v}: a whole number from 1")),
+                        }
+                    }
+                };
+                fast = Some(n);
+            }
+            Short('o') | Long("output") => {
+                let v = p.value().map_err(err)?;
+                job.dest = Some(if v == "-" {
+                    Dest::Stdout
+                } else {
+                    Dest::File(PathBuf::from(v))
+                });
+            }
+            Short('c') | Long("stdout" | "to-stdout") => job.dest = Some(Dest::Stdout),
+            Short('k') | Long("keep") => job.remove = false,
+            Long("rm") => job.remove = true,
+            Short('F') | Long("force") => job.force = true,
+            Short('q') | Long("quiet") => job.quiet = true,
+            Short('v') | Long("verbose") => job.verbose = true,
+            Long("stats") => job.stats = true,
+            Short('h') | Long("help") => {
+                let topic = match mode {
+                    Some(Mode::Compress) => COMPRESS_USAGE,
+                    Some(Mode::Decompress) => DECOMPRESS_USAGE,
+                    Some(Mode::Test) => TEST_USAGE,
+                    None => USAGE,
+                };
+                return Ok(Command::Help(topic));
+            }
+            Short('V') | Long("version") => return Ok(Command::Version),
+            Value(v) => {
+                // The first word at the top level, without a mode yet, that is not a
+                // file: a mistyped command rather than a missing file.
+                if mode.is_none() && job.inputs.is_empty() && !Path::new(&v).exists() {
+                    return Err(unknown_command(Path::new(&v)));
+                }
+                job.inputs.push((v != "-").then(|| PathBuf::from(v)));
+                // After `--`, lexopt returns every argument as a value.
+            }
+            _ => return Err(arg.unexpected().to_string()),
         }
     }
-    check_job(&job)?;
-    Ok(job)
+    let Some(mode) = mode else {
+        return Err(
+            "no mode given: compress (-z -f FORMAT), decompress (-d), test (-t) or bench; --help"
+                .into(),
+        );
+    };
+    job.mode = mode;
+    if let Some(n) = fast {
+        if job.level.is_some() {
+            return Err("--fast and a level given: one level at a time".into());
+        }
+        job.level = Some(-n);
+    }
+    if job.inputs.is_empty() {
+        job.inputs.push(None);
+    }
+    check_job(&mut job, auto)?;
+    Ok(Command::Run(job))
 }
 
-fn check_job(job: &Job) -> Result<(), String> {
-    if job.compress {
-        let Some(format) = job.format else {
-            return Err("compress needs -f FORMAT (lz4, gzip, zlib, deflate, zstd)".into());
-        };
-        if let Some(level) = job.level {
-            format.check_level(level)?;
+/// Sets the mode; a second, different one is an error.
+fn set_mode(mode: &mut Option<Mode>, new: Mode) -> Result<(), String> {
+    match *mode {
+        Some(old) if old != new => Err(format!(
+            "{} and {} given: one mode at a time",
+            old.name(),
+            new.name()
+        )),
+        _ => {
+            *mode = Some(new);
+            Ok(())
         }
-    } else if job.level.is_some() {
-        return Err("-l is for compress only".into());
     }
-    if let (Some(i), Some(o)) = (&job.input, &job.output) {
-        if i == o {
+}
+
+/// A level from `-l N` or `-N`.
+fn parse_level(v: &str) -> Result<i32, String> {
+    v.parse().map_err(|_| format!("bad level {v:?}"))
+}
+
+fn check_job(job: &mut Job, auto: bool) -> Result<(), String> {
+    match job.mode {
+        Mode::Compress => {
+            if auto {
+                return Err("-f auto is for decompressing".into());
+            }
+            if job.format.is_none() {
+                // `-o data.zst`: the format from the output's suffix.
+                if let Some(Dest::File(path)) = &job.dest {
+                    job.format = Format::from_suffix(path).map(|(f, _)| f);
+                }
+            }
+            let Some(format) = job.format else {
+                return Err("compress needs -f FORMAT (lz4, gzip, zlib, deflate, zstd)".into());
+            };
+            if let Some(level) = job.level {
+                format.check_level(level, job.ultra)?;
+            }
+        }
+        Mode::Decompress | Mode::Test => {
+            if job.level.is_some() {
+                return Err("a level (-l, -N, --fast) is for compressing only".into());
+            }
+        }
+    }
+    if job.mode == Mode::Test {
+        if job.dest.is_some() {
+            return Err("test writes no output: -o and -c do not go with it".into());
+        }
+        if job.remove {
+            return Err("test never removes its input: --rm does not go with it".into());
+        }
+    }
+    let stdins = job.inputs.iter().filter(|i| i.is_none()).count();
+    if stdins > 1 {
+        return Err("stdin (`-`) given more than once".into());
+    }
+    if let Some(Dest::File(out)) = &job.dest {
+        if job.inputs.len() > 1 {
+            return Err(
+                "-o takes one input; several inputs get their outputs next to them \
+                        (or -c for stdout)"
+                    .into(),
+            );
+        }
+        if job
+            .inputs
+            .first()
+            .is_some_and(|i| i.as_deref() == Some(out.as_path()))
+        {
             return Err("INPUT and OUTPUT are the same file".into());
         }
+    }
+    if job.remove && job.dest == Some(Dest::Stdout) {
+        return Err("--rm does not go with stdout (-c, -o -): the input stays".into());
     }
     Ok(())
 }
 
-fn parse_bench(mut args: impl Iterator<Item = OsString>) -> Result<Command, String> {
+fn parse_bench(mut p: lexopt::Parser) -> Result<Command, lexopt::Error> {
     let mut files = Vec::new();
     let mut plot = None;
     let mut quick = false;
-    while let Some(arg) = args.next() {
-        let text = arg.to_str().unwrap_or("");
-        let (name, inline) = split(text);
-        match name {
-            "--plot" => plot = Some(PathBuf::from(value(name, inline, &mut args)?)),
-            "--quick" => quick = true,
-            _ if text.starts_with('-') && text != "-" => {
-                return Err(format!("unknown option {text:?}"));
-            }
-            _ => files.push(PathBuf::from(arg)),
+    while let Some(arg) = p.next()? {
+        match arg {
+            Long("plot") => plot = Some(PathBuf::from(p.value()?)),
+            Long("quick") => quick = true,
+            Short('h') | Long("help") => return Ok(Command::Help(BENCH_USAGE)),
+            Value(v) => files.push(PathBuf::from(v)),
+            _ => return Err(arg.unexpected()),
         }
     }
     Ok(Command::Bench { files, plot, quick })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Command, Dest, Job, Mode, parse};
+
+    fn job(args: &[&str]) -> Job {
+        match parse(args.iter().map(Into::into)) {
+            Ok(Command::Run(job)) => job,
+            other => panic!("{args:?}: {other:?}"),
+        }
+    }
+
+    fn error(args: &[&str]) -> String {
+        match parse(args.iter().map(Into::into)) {
+            Err(e) => e,
+            other => panic!("{args:?} parsed: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn modes_levels_and_outputs() {
+        let j = job(&["-z", "-f", "zstd", "-19", "a", "b"]);
+        assert_eq!(
+            (j.mode, j.level, j.inputs.len()),
+            (Mode::Compress, Some(19), 2)
+        );
+        let j = job(&["-dc", "-"]);
+        assert_eq!((j.mode, j.dest), (Mode::Decompress, Some(Dest::Stdout)));
+        assert_eq!(j.inputs, [None]);
+        let j = job(&["compress", "-fzstd", "--fast=5"]);
+        assert_eq!(j.level, Some(-5));
+        let j = job(&["-z", "-f", "zstd", "--ultra", "-22"]);
+        assert_eq!((j.level, j.ultra), (Some(22), true));
+        let j = job(&["-z", "-o", "x.zst"]);
+        assert_eq!(j.format, Some(crate::format::Format::Zstd));
+        let j = job(&["-t", "--", "-z"]);
+        assert_eq!(j.inputs, [Some("-z".into())]);
+        assert!(j.dest.is_none());
+    }
+
+    #[test]
+    fn usage_errors() {
+        for (args, says) in [
+            (&["-z", "-f", "zstd", "-22"][..], "--ultra"),
+            (&["-z", "-d"], "one mode"),
+            (&["compress", "-t"], "one mode"),
+            (&["-z", "-f", "gzip", "-o", "x", "a", "b"], "one input"),
+            (&["-t", "-c"], "no output"),
+            (&["-d", "-f", "x.gz"], "--force"),
+            (&["-z", "-f", "zstd", "--fast=0"], "--fast"),
+            (&["-d", "-3"], "compressing only"),
+            (&["-d", "-", "-"], "more than once"),
+            (&["frobnicate"], "unknown command"),
+            (&["-q"], "no mode"),
+        ] {
+            let e = error(args);
+            assert!(e.contains(says), "{args:?}: {e}");
+        }
+    }
 }

@@ -1,8 +1,12 @@
-//! The codec states behind each format, built once per run: large states are
+//! The codec states behind each format, built once per input: large states are
 //! `static`s in `.bss` (taken from one-slot value pools), the ones whose library must
 //! allocate (deflate compression on flate2/zlib-rs; libzstd's static contexts, whose
 //! memory is taken once) are built on the heap before the streaming loop starts
 //! (warm-up). Decoding lz4 and deflate/zlib/gzip uses core's no-allocator decoders.
+//!
+//! Every codec the CLI builds is built here (the streaming loops in `stream.rs` only
+//! call the `Encode`/`Decode` traits): a change of the codecs' constructors touches
+//! this module alone.
 
 use bufpress::codec::deflate::{self, DecoderState};
 use bufpress::codec::lz4::{self, BlockMode, BlockSize, FrameSettings};
@@ -32,6 +36,21 @@ static INFLATE: ValuePool<DecoderState, 1> = ValuePool::new([const { DecoderStat
 /// without `--long` (`zstd --ultra -22` and `--long` need more). A frame asking for
 /// more is refused at its header (exit status 1).
 pub(crate) const ZSTD_WINDOW_LIMIT: usize = 8 << 20;
+/// The largest zstd window with `--ultra`, compressing and decompressing: 128 MiB
+/// (windowLog 27, what `zstd --ultra -22` writes and `zstd -d` accepts without
+/// `--memory`).
+pub(crate) const ZSTD_ULTRA_WINDOW_LIMIT: usize = 128 << 20;
+
+/// The zstd levels the CLI takes: libzstd's fastest (`--fast=N` is level -N) to 19,
+/// or to 22 with `--ultra`.
+pub(crate) fn zstd_levels(ultra: bool) -> (i32, i32) {
+    let hi = if ultra {
+        zstd::ULTRA_MAX_LEVEL
+    } else {
+        zstd::MAX_LEVEL
+    };
+    (zstd::min_level(), hi)
+}
 
 fn deflate_format(format: Format) -> deflate::Format {
     match format {
@@ -41,8 +60,9 @@ fn deflate_format(format: Format) -> deflate::Format {
     }
 }
 
-/// The encoder for `format` at `level` (checked); `size` is the input's size when
-/// known (a file), which zstd uses to pick its window.
+/// The encoder for `format` at `level` (checked; `ultra`: `--ultra` was given);
+/// `size` is the input's size when known (a file), which zstd uses to pick its
+/// window.
 ///
 /// # Errors
 ///
@@ -50,9 +70,10 @@ fn deflate_format(format: Format) -> deflate::Format {
 pub(crate) fn encoder(
     format: Format,
     level: i32,
+    ultra: bool,
     size: Option<u64>,
 ) -> Result<Box<dyn Encode>, Failure> {
-    format.check_level(level).map_err(Failure::Usage)?;
+    format.check_level(level, ultra).map_err(Failure::Usage)?;
     Ok(match format {
         Format::Lz4 => {
             let mut state = LZ4_ENCODER.try_acquire().map_err(Failure::internal)?;
@@ -67,31 +88,53 @@ pub(crate) fn encoder(
                 flate::Encoder::new(deflate_format(format), level).map_err(Failure::internal)?;
             Box::new(encoder)
         }
-        Format::Zstd => zstd_encoder(level, size)?,
+        Format::Zstd => zstd_encoder(zstd_settings(level, ultra, size), size)?,
     })
 }
 
 /// The zstd window bufpress writes for `level`: what `zstd` itself picks for large
-/// inputs (2 MiB at level 3, 8 MiB from level 16), never more than the decoders'
-/// limit, and no more than a file's size.
-fn zstd_window(level: i32, size: Option<u64>) -> usize {
+/// inputs (2 MiB at level 3, 8 MiB from level 16; with `--ultra` 32, 64 and 128 MiB
+/// at 20, 21 and 22), never more than the decoders' limit (8 MiB, or 128 MiB with
+/// `--ultra`), and no more than a file's size.
+fn zstd_window(level: i32, ultra: bool, size: Option<u64>) -> usize {
     let log = match level {
         ..=2 => 18 + level.max(1),
         3..=7 => 21,
         8..=15 => 22,
-        _ => 23,
+        16..=19 => 23,
+        20 => 25,
+        21 => 26,
+        _ => 27,
     };
-    let window = (1usize << log).min(ZSTD_WINDOW_LIMIT);
+    let limit = if ultra {
+        ZSTD_ULTRA_WINDOW_LIMIT
+    } else {
+        ZSTD_WINDOW_LIMIT
+    };
+    let window = (1usize << log).min(limit);
     size.map_or(window, |n| {
         usize::try_from(n).unwrap_or(usize::MAX).clamp(1024, window)
     })
 }
 
+fn zstd_settings(level: i32, ultra: bool, size: Option<u64>) -> zstd::Settings {
+    zstd::Settings::new(level, zstd_window(level, ultra, size))
+        .with_checksum(true)
+        .with_ultra(ultra)
+}
+
+/// What zstd compression at `level` takes for an input of `size` bytes (unknown:
+/// `None`): the window and the memory of the context, in bytes (for `-v`).
+pub(crate) fn zstd_memory(level: i32, ultra: bool, size: Option<u64>) -> (usize, usize) {
+    let settings = zstd_settings(level, ultra, size);
+    (1 << settings.window_log(), settings.memory())
+}
+
 /// zstd compression: libzstd through `bufpress_std::zstd`, a static context sized for
 /// the level and window (built here, the only allocation); a file's size is pledged,
 /// so the frame header carries it, as `zstd` writes it.
-fn zstd_encoder(level: i32, size: Option<u64>) -> Result<Box<dyn Encode>, Failure> {
-    let settings = zstd::Settings::new(level, zstd_window(level, size)).with_checksum(true);
+fn zstd_encoder(settings: zstd::Settings, size: Option<u64>) -> Result<Box<dyn Encode>, Failure> {
+    let level = settings.level();
     let mut compressor = zstd::Encoder::new(settings)
         .map_err(|e| Failure::Usage(format!("zstd level {level}: {e}")))?;
     compressor
@@ -105,7 +148,7 @@ fn zstd_encoder(level: i32, size: Option<u64>) -> Result<Box<dyn Encode>, Failur
 /// # Errors
 ///
 /// An internal failure when a state is already taken (never: one run, one state).
-pub(crate) fn decoder(format: Format) -> Result<Box<dyn Decode>, Failure> {
+pub(crate) fn decoder(format: Format, ultra: bool) -> Result<Box<dyn Decode>, Failure> {
     Ok(match format {
         Format::Lz4 => {
             let mut state = LZ4_DECODER.try_acquire().map_err(Failure::internal)?;
@@ -116,12 +159,18 @@ pub(crate) fn decoder(format: Format) -> Result<Box<dyn Decode>, Failure> {
             let state = INFLATE.try_acquire().map_err(Failure::internal)?;
             Box::new(deflate::Decoder::new(deflate_format(format), state))
         }
-        Format::Zstd => zstd_decoder(),
+        Format::Zstd => zstd_decoder(ultra),
     })
 }
 
 /// zstd decoding: libzstd through `bufpress_std::zstd`, a static context for windows
-/// up to [`ZSTD_WINDOW_LIMIT`] (built here, the only allocation).
-fn zstd_decoder() -> Box<dyn Decode> {
-    Box::new(zstd::Decoder::new(ZSTD_WINDOW_LIMIT))
+/// up to [`ZSTD_WINDOW_LIMIT`] (built here, the only allocation), or
+/// [`ZSTD_ULTRA_WINDOW_LIMIT`] with `--ultra`.
+fn zstd_decoder(ultra: bool) -> Box<dyn Decode> {
+    let limit = if ultra {
+        ZSTD_ULTRA_WINDOW_LIMIT
+    } else {
+        ZSTD_WINDOW_LIMIT
+    };
+    Box::new(zstd::Decoder::new(limit))
 }

@@ -104,9 +104,10 @@ impl Input {
     }
 }
 
-/// The output: stdout, or a temporary file next to OUTPUT.
+/// The output: stdout, a temporary file next to OUTPUT, or nothing (`test`).
 pub(crate) struct Output {
-    file: File,
+    /// `None`: the output is discarded.
+    file: Option<File>,
     temp: Option<Temp>,
     /// The name used in messages.
     pub(crate) name: String,
@@ -141,10 +142,19 @@ impl Output {
         let fd = io::stdout().as_fd().try_clone_to_owned();
         let fd = fd.map_err(|e| Failure::io("stdout", &e))?;
         Ok(Self {
-            file: File::from(fd),
+            file: Some(File::from(fd)),
             temp: None,
             name: "(stdout)".to_owned(),
         })
+    }
+
+    /// No output: the data is decoded and discarded (`test`).
+    pub(crate) fn discard() -> Self {
+        Self {
+            file: None,
+            temp: None,
+            name: "(discarded)".to_owned(),
+        }
     }
 
     /// A temporary file that becomes `dest` on [`commit`](Self::commit).
@@ -172,7 +182,7 @@ impl Output {
                     .open(dest)
                     .map_err(|e| Failure::io(&name, &e))?;
                 return Ok(Self {
-                    file,
+                    file: Some(file),
                     temp: None,
                     name,
                 });
@@ -207,7 +217,7 @@ impl Output {
                         committed: false,
                     };
                     return Ok(Self {
-                        file,
+                        file: Some(file),
                         temp: Some(temp),
                         name,
                     });
@@ -226,23 +236,32 @@ impl Output {
     ///
     /// A failure naming the output.
     pub(crate) fn write(&mut self, data: &[u8]) -> Result<(), Failure> {
-        self.file
-            .write_all(data)
-            .map_err(|e| Failure::io(&self.name, &e))
+        match &mut self.file {
+            Some(file) => file
+                .write_all(data)
+                .map_err(|e| Failure::io(&self.name, &e)),
+            None => Ok(()),
+        }
     }
 
     /// Ends the output: for a file, syncs it and moves it to its name (atomically; an
-    /// existing file is replaced only with `--force`).
+    /// existing file is replaced only with `--force`), then syncs its folder. Returns
+    /// whether the output is such a file and durable now (not stdout, a device or
+    /// nothing; its folder synced): only then may `--rm` remove the input.
     ///
     /// # Errors
     ///
     /// A failure naming the output; the temporary file is removed then.
-    pub(crate) fn commit(mut self) -> Result<(), Failure> {
+    pub(crate) fn commit(mut self) -> Result<bool, Failure> {
+        let Some(file) = self.file.as_mut() else {
+            return Ok(false);
+        };
         let Some(temp) = self.temp.as_mut() else {
-            return self.file.flush().map_err(|e| Failure::io(&self.name, &e));
+            file.flush().map_err(|e| Failure::io(&self.name, &e))?;
+            return Ok(false);
         };
         let name = &self.name;
-        self.file.sync_all().map_err(|e| Failure::io(name, &e))?;
+        file.sync_all().map_err(|e| Failure::io(name, &e))?;
         let special = fs::symlink_metadata(&temp.dest)
             .is_ok_and(|m| !m.is_file() && !m.file_type().is_symlink());
         if special {
@@ -273,10 +292,13 @@ impl Output {
         }
         temp.committed = true;
         crate::signals::disarm();
-        if let Some(dir) = temp.dest.parent().filter(|d| !d.as_os_str().is_empty()) {
-            // Make the rename itself durable (best effort).
-            let _ = File::open(dir).and_then(|d| d.sync_all());
-        }
-        Ok(())
+        let dir = match temp.dest.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        // Make the rename itself durable. `--rm` relies on it: when the folder cannot
+        // be synced (a file system without it), the output is in place but not known
+        // durable, and the input is kept.
+        Ok(File::open(dir).and_then(|d| d.sync_all()).is_ok())
     }
 }

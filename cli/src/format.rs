@@ -1,6 +1,7 @@
 //! The formats, their levels, and detection from magic bytes.
 
 use std::fmt;
+use std::path::{Path, PathBuf};
 
 /// A compressed format the CLI reads and writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,19 +60,35 @@ impl Format {
         }
     }
 
-    /// Checks a level given with `-l`.
+    /// Checks a level given with `-l` or `-N` (`ultra`: `--ultra` was given).
     ///
     /// # Errors
     ///
     /// The usage message when it is out of range.
-    pub(crate) fn check_level(self, level: i32) -> Result<(), String> {
+    pub(crate) fn check_level(self, level: i32, ultra: bool) -> Result<(), String> {
         let (lo, hi) = match self {
             Self::Lz4 => (1, 1),
             Self::Gzip | Self::Zlib | Self::Deflate => (0, 9),
-            Self::Zstd => (1, 19),
+            Self::Zstd => crate::codecs::zstd_levels(ultra),
         };
+        if self == Self::Zstd && level == 0 {
+            return Err("zstd levels are 1 to 19 (20 to 22 with --ultra; --fast=N for -N)".into());
+        }
         if (lo..=hi).contains(&level) {
             Ok(())
+        } else if self == Self::Zstd
+            && level > hi
+            && !ultra
+            && level <= crate::codecs::zstd_levels(true).1
+        {
+            Err(format!(
+                "zstd level {level} needs --ultra (levels 20 to 22: much more memory)"
+            ))
+        } else if self == Self::Zstd {
+            Err(format!(
+                "zstd levels are 1 to {hi} (--fast=N down to {}), not {level}",
+                -lo
+            ))
         } else if lo == hi {
             Err(format!(
                 "{self} has one level, {lo} (bufpress has no lz4 HC)"
@@ -79,6 +96,27 @@ impl Format {
         } else {
             Err(format!("{self} levels are {lo} to {hi}, not {level}"))
         }
+    }
+
+    /// The suffix of a file in this format (`data.zst`).
+    pub(crate) fn suffix(self) -> &'static str {
+        match self {
+            Self::Lz4 => ".lz4",
+            Self::Gzip => ".gz",
+            Self::Zlib => ".zz",
+            Self::Deflate => ".deflate",
+            Self::Zstd => ".zst",
+        }
+    }
+
+    /// The format that `path`'s suffix names, and `path` without it; `None` for
+    /// another suffix (or a name that is only the suffix).
+    pub(crate) fn from_suffix(path: &Path) -> Option<(Self, PathBuf)> {
+        let name = path.file_name()?.to_str()?;
+        ALL.into_iter().find_map(|f| {
+            let stem = name.strip_suffix(f.suffix()).filter(|s| !s.is_empty())?;
+            Some((f, path.with_file_name(stem)))
+        })
     }
 
     /// Whether a stream may hold several frames or members in a row.
@@ -155,5 +193,33 @@ mod tests {
         let mut skip = vec![0x50, 0x2a, 0x4d, 0x18, 2, 0, 0, 0, 9, 9];
         skip.extend_from_slice(&[0x04, 0x22, 0x4d, 0x18]);
         assert_eq!(Format::detect(&skip), Some(Format::Lz4));
+    }
+
+    #[test]
+    fn suffixes_both_ways() {
+        use std::path::Path;
+        for f in super::ALL {
+            let name = format!("dir/data.tar{}", f.suffix());
+            let (back, stem) = Format::from_suffix(Path::new(&name)).expect("known");
+            assert_eq!((back, stem.as_path()), (f, Path::new("dir/data.tar")));
+        }
+        assert!(Format::from_suffix(Path::new("data.bz2")).is_none());
+        assert!(Format::from_suffix(Path::new(".gz")).is_none());
+        assert!(Format::from_suffix(Path::new("gz")).is_none());
+    }
+
+    #[test]
+    fn levels() {
+        assert!(Format::Zstd.check_level(19, false).is_ok());
+        assert!(Format::Zstd.check_level(-5, false).is_ok());
+        assert!(Format::Zstd.check_level(22, true).is_ok());
+        let e = Format::Zstd
+            .check_level(20, false)
+            .expect_err("needs --ultra");
+        assert!(e.contains("--ultra"), "{e}");
+        assert!(Format::Zstd.check_level(23, true).is_err());
+        assert!(Format::Zstd.check_level(0, false).is_err());
+        assert!(Format::Gzip.check_level(10, false).is_err());
+        assert!(Format::Lz4.check_level(2, false).is_err());
     }
 }

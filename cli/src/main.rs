@@ -2,7 +2,8 @@
 //! fixed buffer pool. Peak memory does not grow with the input, and after warm-up
 //! (argument parsing, opening files, building the codec state, the first read) the
 //! streaming loop makes no heap allocation; `--stats` shows both, counted by the
-//! allocator installed below.
+//! allocator installed below. Several inputs run one after another, each with its own
+//! warm-up.
 //!
 //! Run `bufpress --help` for the usage; `bufpress bench` compares bufpress's pooled
 //! path with the libraries' naive calls on a built-in corpus.
@@ -25,7 +26,9 @@ use std::time::Instant;
 use bufpress::pool::Pool;
 use bufpress_support::counting::{self, CountingAlloc};
 
-use crate::args::{Command, Job};
+use std::path::{Path, PathBuf};
+
+use crate::args::{Command, Job, Mode};
 use crate::failure::Failure;
 use crate::files::{Input, Output};
 use crate::format::Format;
@@ -49,8 +52,8 @@ fn main() -> ExitCode {
         }
     };
     let result = match command {
-        Command::Help => {
-            print!("{}", args::USAGE);
+        Command::Help(text) => {
+            print!("{text}");
             Ok(())
         }
         Command::Version => {
@@ -58,7 +61,7 @@ fn main() -> ExitCode {
             Ok(())
         }
         Command::Bench { files, plot, quick } => bench::run(&files, plot.as_deref(), quick),
-        Command::Run(job) => run(&job),
+        Command::Run(job) => return ExitCode::from(run_all(&job)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -69,44 +72,122 @@ fn main() -> ExitCode {
     }
 }
 
-/// One `compress` or `decompress` run.
-fn run(job: &Job) -> Result<(), Failure> {
+/// Every input of a job, in order: a failing one is reported (one line) and the
+/// others still run, as `gzip` and `zstd` do. Returns the highest exit status.
+fn run_all(job: &Job) -> u8 {
+    let mut status = 0;
+    for input in &job.inputs {
+        if let Err(failure) = run(job, input.as_deref()) {
+            eprintln!("bufpress: {failure}");
+            status = status.max(failure.code());
+        }
+    }
+    status
+}
+
+/// Where the output of `input` goes.
+fn destination(job: &Job, input: Option<&Path>, format: Option<Format>) -> Result<Target, Failure> {
+    if job.mode == Mode::Test {
+        return Ok(Target::Discard);
+    }
+    let Some(input) = input else {
+        return Ok(match &job.dest {
+            Some(args::Dest::File(path)) => Target::File(path.clone()),
+            _ => Target::Stdout,
+        });
+    };
+    match &job.dest {
+        Some(args::Dest::Stdout) => Ok(Target::Stdout),
+        Some(args::Dest::File(path)) => Ok(Target::File(path.clone())),
+        None if job.mode == Mode::Compress => {
+            // Checked by args: compressing has a format.
+            let format = format.ok_or_else(|| Failure::internal("no format"))?;
+            let mut name = input.as_os_str().to_owned();
+            name.push(format.suffix());
+            Ok(Target::File(name.into()))
+        }
+        None => match Format::from_suffix(input) {
+            Some((_, stem)) => Ok(Target::File(stem)),
+            None => Err(Failure::Usage(format!(
+                "{}: unknown suffix (not .lz4, .gz, .zz, .deflate, .zst): give -o FILE or -c",
+                input.display()
+            ))),
+        },
+    }
+}
+
+/// Where one input's output goes.
+enum Target {
+    Stdout,
+    File(PathBuf),
+    /// `test`: nowhere.
+    Discard,
+}
+
+/// One input: compressed, decompressed or tested.
+fn run(job: &Job, path: Option<&Path>) -> Result<(), Failure> {
+    let compress = job.mode == Mode::Compress;
+    if let Some(p) = path.filter(|_| compress) {
+        if job.dest.is_none() && Format::from_suffix(p).is_some_and(|(f, _)| Some(f) == job.format)
+        {
+            return Err(Failure::Usage(format!(
+                "{}: already has the {} suffix; not compressed again (use -o or -c to force it)",
+                p.display(),
+                Format::from_suffix(p).map_or("", |(f, _)| f.suffix())
+            )));
+        }
+    }
+    if path.is_none() && !compress && !job.force && std::io::stdin().is_terminal() {
+        // What `gzip -d` and `zstd -d` refuse too: a user who forgot the FILE.
+        return Err(Failure::Usage(
+            "compressed data not read from a terminal (give FILE, a pipe, or --force)".into(),
+        ));
+    }
+    let target = destination(job, path, job.format)?;
     let take = || IO.try_acquire().map_err(Failure::internal);
-    let mut input = Input::open(job.input.as_deref(), take()?)?;
-    let mut output = match &job.output {
-        Some(path) => Output::create(path, job.force, &input)?,
-        None if job.compress && std::io::stdout().is_terminal() && !job.force => {
+    let mut input = Input::open(path, take()?)?;
+    let mut output = match &target {
+        Target::File(out) => Output::create(out, job.force, &input)?,
+        Target::Stdout if compress && std::io::stdout().is_terminal() && !job.force => {
             return Err(Failure::Usage(
                 "compressed data not written to a terminal (use -o FILE, a pipe, or --force)"
                     .into(),
             ));
         }
-        None => Output::stdout()?,
+        Target::Stdout => Output::stdout()?,
+        Target::Discard => Output::discard(),
     };
     let mut out = take()?;
     input.fill()?;
 
     let format = match job.format {
         Some(f) => f,
-        None => Format::detect(input.pending()).ok_or_else(|| {
-            let what = if input.pending().is_empty() {
-                "empty input"
-            } else {
-                "unknown format"
-            };
-            Failure::Data(format!(
-                "{}: {what}: not lz4, gzip, zlib or zstd (raw deflate needs -f deflate)",
-                input.name
-            ))
-        })?,
+        None => Format::detect(input.pending())
+            .or_else(|| {
+                // Raw deflate has no magic bytes: its suffix says it.
+                path.and_then(Format::from_suffix)
+                    .map(|(f, _)| f)
+                    .filter(|&f| f == Format::Deflate)
+            })
+            .ok_or_else(|| {
+                let what = if input.pending().is_empty() {
+                    "empty input"
+                } else {
+                    "unknown format"
+                };
+                Failure::Data(format!(
+                    "{}: {what}: not lz4, gzip, zlib or zstd (raw deflate needs -f deflate)",
+                    input.name
+                ))
+            })?,
     };
     let level = job.level.unwrap_or(format.default_level());
     let mut encoder = None;
     let mut decoder = None;
-    if job.compress {
-        encoder = Some(codecs::encoder(format, level, input.size)?);
+    if compress {
+        encoder = Some(codecs::encoder(format, level, job.ultra, input.size)?);
     } else {
-        decoder = Some(codecs::decoder(format)?);
+        decoder = Some(codecs::decoder(format, job.ultra)?);
     }
     let bar = !job.quiet && std::io::stderr().is_terminal();
     let mut meter = Meter::new(bar, input.size);
@@ -130,24 +211,79 @@ fn run(job: &Job) -> Result<(), Failure> {
     let allocations = counting::process_allocations() - allocs_before;
     meter.finish();
     let totals = totals?;
-    output.commit()?;
+    let out_name = output.name.clone();
+    let durable = output.commit()?;
 
+    if job.remove {
+        if let Some(p) = path {
+            if durable {
+                std::fs::remove_file(p).map_err(|e| Failure::io(&input.name, &e))?;
+            } else {
+                return Err(Failure::Data(format!(
+                    "{}: kept: its output {out_name} is not a file known to be on disk",
+                    input.name
+                )));
+            }
+        }
+    }
+    if job.verbose {
+        verbose_line(
+            job,
+            (format, level),
+            (&input.name, input.size),
+            &out_name,
+            totals,
+        );
+    }
     if job.stats {
         let stats = IO.stats();
-        let verb = if job.compress {
-            "compress"
-        } else {
-            "decompress"
+        let verb = match job.mode {
+            Mode::Compress => "compress",
+            Mode::Decompress => "decompress",
+            Mode::Test => "test",
         };
         Report {
             what: &format!("{verb} {format}"),
             totals,
             elapsed,
-            compressing: job.compress,
+            compressing: compress,
             pool: (stats.high_water, stats.capacity, CHUNK),
             allocations,
         }
         .print();
     }
     Ok(())
+}
+
+/// `-v`: one line on stderr, as `zstd -v` and `gzip -v` print.
+fn verbose_line(
+    job: &Job,
+    (format, level): (Format, i32),
+    (name, size): (&str, Option<u64>),
+    out: &str,
+    t: Totals,
+) {
+    let (read, written) = (t.read, t.written);
+    match job.mode {
+        Mode::Test => eprintln!("{name}: OK ({format}, {written} bytes)"),
+        Mode::Decompress => eprintln!("{name}: {read} -> {written} bytes ({format}) -> {out}"),
+        Mode::Compress => {
+            #[allow(clippy::cast_precision_loss)] // a percentage for people
+            let pct = if read == 0 {
+                0.0
+            } else {
+                written as f64 * 100.0 / read as f64
+            };
+            let mut extra = String::new();
+            if format == Format::Zstd {
+                let (window, memory) = codecs::zstd_memory(level, job.ultra, size);
+                extra = format!(
+                    ", level {level}, window {} KiB, {} KiB of memory",
+                    window >> 10,
+                    memory >> 10
+                );
+            }
+            eprintln!("{name}: {read} -> {written} bytes ({pct:.2}%, {format}{extra}) -> {out}");
+        }
+    }
 }

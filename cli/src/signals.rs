@@ -1,17 +1,23 @@
 //! Interrupted runs clean up: on SIGINT, SIGTERM or SIGHUP the temporary output file
 //! is removed before the process exits (status 128 + signal), as `gzip` does. The
-//! handler only reads an already-built path and calls `unlink` and `_exit`, both
-//! async-signal-safe.
+//! handler only takes an already-built path out of an atomic pointer and calls
+//! `unlink` and `_exit`, all async-signal-safe.
+//!
+//! One temporary file at a time, several per process (one per input): each is armed
+//! when created and disarmed when renamed or removed.
 
 use std::ffi::{CString, c_char, c_int};
 use std::path::Path;
-use std::sync::OnceLock;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::ptr;
+use std::sync::Once;
+use std::sync::atomic::{AtomicPtr, Ordering};
 
-/// The temporary file to remove, built before the handler is installed.
-static TEMP: OnceLock<CString> = OnceLock::new();
-/// Whether `TEMP` still has to be removed.
-static ARMED: AtomicBool = AtomicBool::new(false);
+/// The temporary file to remove: a `CString` turned into a raw pointer, or null.
+/// Whoever swaps it out (the handler, or [`disarm`]) owns it: the two never both
+/// get it.
+static TEMP: AtomicPtr<c_char> = AtomicPtr::new(ptr::null_mut());
+/// The handlers are installed once.
+static INSTALL: Once = Once::new();
 
 const SIGHUP: c_int = 1;
 const SIGINT: c_int = 2;
@@ -26,40 +32,46 @@ unsafe extern "C" {
 }
 
 extern "C" fn on_signal(signum: c_int) {
-    if ARMED.swap(false, Ordering::SeqCst) {
-        if let Some(path) = TEMP.get() {
-            // SAFETY: `path` is a NUL-terminated string that lives for the whole
-            // process (a `OnceLock` in a static); `unlink` is async-signal-safe.
-            unsafe {
-                unlink(path.as_ptr());
-            }
+    let path = TEMP.swap(ptr::null_mut(), Ordering::SeqCst);
+    if !path.is_null() {
+        // SAFETY: a non-null `TEMP` is a NUL-terminated string from
+        // `CString::into_raw`; swapping it out made this handler its only owner, so
+        // nothing frees it meanwhile; `unlink` is async-signal-safe. It is never
+        // freed: the process ends here.
+        unsafe {
+            unlink(path);
         }
     }
     // SAFETY: `_exit` is async-signal-safe and ends the process at once.
     unsafe { _exit(128 + signum) }
 }
 
-/// Removes `path` if the process is interrupted, until [`disarm`] (one temporary file
-/// per process: later calls are ignored).
+/// Removes `path` if the process is interrupted, until [`disarm`] (which a later call
+/// does too: one file at a time).
 pub(crate) fn remove_on_signal(path: &Path) {
     use std::os::unix::ffi::OsStrExt;
+    disarm();
     let Ok(c) = CString::new(path.as_os_str().as_bytes()) else {
         return;
     };
-    if TEMP.set(c).is_err() {
-        return;
-    }
-    ARMED.store(true, Ordering::SeqCst);
-    for signum in [SIGHUP, SIGINT, SIGTERM] {
-        // SAFETY: `on_signal` is an `extern "C" fn(c_int)` that only does
-        // async-signal-safe work (an atomic swap, `unlink`, `_exit`).
-        unsafe {
-            signal(signum, on_signal);
+    INSTALL.call_once(|| {
+        for signum in [SIGHUP, SIGINT, SIGTERM] {
+            // SAFETY: `on_signal` is an `extern "C" fn(c_int)` that only does
+            // async-signal-safe work (an atomic swap, `unlink`, `_exit`).
+            unsafe {
+                signal(signum, on_signal);
+            }
         }
-    }
+    });
+    TEMP.store(c.into_raw(), Ordering::SeqCst);
 }
 
 /// The temporary file is gone (renamed or removed): a signal no longer removes it.
 pub(crate) fn disarm() {
-    ARMED.store(false, Ordering::SeqCst);
+    let path = TEMP.swap(ptr::null_mut(), Ordering::SeqCst);
+    if !path.is_null() {
+        // SAFETY: `path` came from `CString::into_raw` in `remove_on_signal`, and the
+        // swap made this call its only owner (the handler now finds null).
+        drop(unsafe { CString::from_raw(path) });
+    }
 }

@@ -221,9 +221,14 @@ fn data_failure(name: &str, format: Format, e: DecodeError, at: Place) -> Failur
         }
         DecodeError::LimitExceeded { limit, needed } if format == Format::Zstd => {
             let needed = needed.map_or_else(|| "more".to_owned(), |n| format!("{n} bytes"));
+            let hint = if limit < crate::codecs::ZSTD_ULTRA_WINDOW_LIMIT as u64 {
+                " (--ultra accepts windows up to 128 MiB)"
+            } else {
+                ""
+            };
             format!(
                 "{unit} {frame} needs a window of {needed}, more than bufpress's limit of \
-                 {limit} bytes (at byte {frame_start})"
+                 {limit} bytes (at byte {frame_start}){hint}"
             )
         }
         e => format!("{e} {place}"),

@@ -8,7 +8,8 @@ use std::io::{self, Read, Write};
 use bufpress::codec::{Checksum, Decode as _, DecodeError, EncodeError};
 use bufpress::pool::Pool;
 use bufpress_std::zstd::{
-    DecodeReader, DecodeWriter, Decoder, EncodeWriter, Encoder, MAX_LEVEL, Settings, min_level,
+    DecodeReader, DecodeWriter, Decoder, EncodeWriter, Encoder, MAX_LEVEL, Settings,
+    ULTRA_MAX_LEVEL, min_level,
 };
 use bufpress_tests::corpus;
 use bufpress_tests::tools;
@@ -280,6 +281,19 @@ fn output_too_small_and_bad_settings() {
     for level in [min_level(), -1, 0, 1, MAX_LEVEL] {
         assert!(Encoder::new(Settings::new(level, 1024)).is_ok(), "{level}");
     }
+    // The ultra levels only when asked for, and no higher than libzstd's maximum.
+    for level in [MAX_LEVEL + 1, ULTRA_MAX_LEVEL] {
+        let ultra = Settings::new(level, 1024).with_ultra(true);
+        let mut enc = Encoder::new(ultra).expect("ultra level");
+        let mut out = SIZES.try_acquire().expect("buffer");
+        enc.compress_into(b"ultra ultra ultra", &mut out)
+            .expect("compress");
+        assert!(!out.is_empty());
+    }
+    assert_eq!(
+        Encoder::new(Settings::new(ULTRA_MAX_LEVEL + 1, 1024).with_ultra(true)).err(),
+        Some(EncodeError::InvalidSetting)
+    );
 }
 
 /// A staging buffer of capacity 0 (a `Pool<1, 0>` is allowed) can never take output:

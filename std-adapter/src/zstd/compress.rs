@@ -8,8 +8,13 @@ use zstd_sys::ZSTD_cParameter as P;
 use super::ctx::{self, CCtx};
 use super::error::encode_error;
 
-/// The highest level accepted (libzstd's "ultra" levels 20 to 22 are not).
+/// The highest level accepted (libzstd's "ultra" levels 20 to 22 only with
+/// [`Settings::with_ultra`]).
 pub const MAX_LEVEL: i32 = 19;
+/// The highest "ultra" level, accepted with [`Settings::with_ultra`] (libzstd's
+/// `ZSTD_maxCLevel()`). The window stays the one [`Settings`] plans for, so memory
+/// stays bounded: [`Settings::memory`] says how much.
+pub const ULTRA_MAX_LEVEL: i32 = 22;
 /// libzstd's default level.
 pub const DEFAULT_LEVEL: i32 = 3;
 
@@ -48,6 +53,7 @@ pub struct Settings {
     max_message: usize,
     checksum: bool,
     content_size: bool,
+    ultra: bool,
 }
 
 impl Settings {
@@ -60,7 +66,17 @@ impl Settings {
             max_message,
             checksum: false,
             content_size: true,
+            ultra: false,
         }
+    }
+
+    /// These settings with the "ultra" levels 20 to [`ULTRA_MAX_LEVEL`] allowed (or
+    /// not; off by default). They need much more memory than level 19 for the same
+    /// window: check [`memory`](Self::memory).
+    #[must_use]
+    pub const fn with_ultra(mut self, on: bool) -> Self {
+        self.ultra = on;
+        self
     }
 
     /// These settings with an XXH64 checksum of the content appended to every frame
@@ -186,9 +202,14 @@ impl Encoder {
     /// # Errors
     ///
     /// [`EncodeError::InvalidSetting`] for a level outside [`min_level()`] to
-    /// [`MAX_LEVEL`].
+    /// [`MAX_LEVEL`] ([`ULTRA_MAX_LEVEL`] with [`Settings::with_ultra`]).
     pub fn new(settings: Settings) -> Result<Self, EncodeError> {
-        if settings.level < min_level() || settings.level > MAX_LEVEL {
+        let max = if settings.ultra {
+            ULTRA_MAX_LEVEL
+        } else {
+            MAX_LEVEL
+        };
+        if settings.level < min_level() || settings.level > max {
             return Err(EncodeError::InvalidSetting);
         }
         let mut cctx = CCtx::new(

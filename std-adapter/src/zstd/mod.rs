@@ -105,6 +105,8 @@ mod decompress;
 mod error;
 mod io;
 
-pub use compress::{DEFAULT_LEVEL, Encoder, MAX_LEVEL, Settings, max_compressed_len, min_level};
+pub use compress::{
+    DEFAULT_LEVEL, Encoder, MAX_LEVEL, Settings, ULTRA_MAX_LEVEL, max_compressed_len, min_level,
+};
 pub use decompress::Decoder;
 pub use io::{DecodeReader, DecodeWriter, EncodeWriter, PoolBufReader};
