@@ -17,7 +17,7 @@
 #[cfg(feature = "std")]
 extern crate std;
 
-#[cfg(not(feature = "rustc-dep-of-std"))]
+#[cfg(all(feature = "alloc", not(feature = "rustc-dep-of-std")))]
 extern crate alloc;
 
 #[cfg(feature = "std")]
@@ -38,6 +38,7 @@ pub mod decoding;
 #[cfg(feature = "dict_builder")]
 #[cfg_attr(docsrs, doc(cfg(feature = "dict_builder")))]
 pub mod dictionary;
+#[cfg(feature = "alloc")]
 pub mod encoding;
 
 pub(crate) mod blocks;

@@ -149,7 +149,7 @@ pub const MAX_WINDOW_LIMIT: usize = if usize::BITS > 32 { 1 << 31 } else { 1 << 
 ///
 /// See the [module docs](self) for the limits and the memory it holds.
 pub struct Decoder {
-    fd: FrameDecoder,
+    fd: FrameDecoder<'static>,
     max_window: usize,
     max_content: u64,
     /// A block collected from input that came in pieces: header, content and (after the
@@ -607,7 +607,7 @@ impl Decoder {
 }
 
 /// Checks a whole block (header, content, checksum) and has ruzstd decode it.
-fn decode_block(fd: &mut FrameDecoder, frame: &mut Frame, block: &[u8]) -> Result<(), DecodeError> {
+fn decode_block(fd: &mut FrameDecoder<'_>, frame: &mut Frame, block: &[u8]) -> Result<(), DecodeError> {
     let header = block
         .first_chunk::<BLOCK_HEADER>()
         .ok_or(DecodeError::Truncated)?;

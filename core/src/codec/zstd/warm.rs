@@ -16,7 +16,7 @@ use super::parse::BLOCK_HEADER;
 
 /// Grows every buffer of `fd` for frames with windows up to `window` and blocks up to
 /// `block_max` bytes. `scratch` holds at least `BLOCK_HEADER + block_max` bytes.
-pub(super) fn presize(fd: &mut FrameDecoder, scratch: &mut [u8], window: usize, block_max: usize) {
+pub(super) fn presize(fd: &mut FrameDecoder<'_>, scratch: &mut [u8], window: usize, block_max: usize) {
     // The ring buffer holds at most the window plus one block: the decoder hands out
     // everything beyond the window before it decodes the next block. ruzstd reserves
     // the window when a frame starts, so one frame declaring window + block sizes it
@@ -37,7 +37,7 @@ pub(super) fn presize(fd: &mut FrameDecoder, scratch: &mut [u8], window: usize, 
 }
 
 /// Grows the block, literal and sequence buffers and the tables.
-fn presize_blocks(fd: &mut FrameDecoder, scratch: &mut [u8], header: &[u8], block_max: usize) {
+fn presize_blocks(fd: &mut FrameDecoder<'_>, scratch: &mut [u8], header: &[u8], block_max: usize) {
     if block_max == 0 {
         return;
     }
@@ -102,7 +102,7 @@ fn block_header(kind: u32, size: usize) -> [u8; 3] {
 }
 
 /// Decodes one block made of `parts` (header first) with ruzstd.
-fn run(fd: &mut FrameDecoder, parts: &[&[u8]]) -> Result<(), ()> {
+fn run(fd: &mut FrameDecoder<'_>, parts: &[&[u8]]) -> Result<(), ()> {
     let mut buf = [0u8; 32];
     let mut len = 0;
     let one: &[u8] = match parts {
