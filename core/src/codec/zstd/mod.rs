@@ -123,16 +123,18 @@
 //! the one-shot call resets itself.
 
 mod parse;
+#[cfg(feature = "alloc")]
 mod warm;
 
+#[cfg(feature = "alloc")]
 use alloc::boxed::Box;
-use alloc::vec;
 use core::fmt;
+use core::ops::{Deref, DerefMut};
 
 use ruzstd::decoding::errors::{
     BlockHeaderReadError, DecodeBlockContentError, FrameDecoderError, ReadFrameHeaderError,
 };
-use ruzstd::decoding::{BlockDecodingStrategy, FrameDecoder};
+use ruzstd::decoding::{DecoderMemory, FrameDecoder};
 use ruzstd::io::Read as _;
 
 use self::parse::{BLOCK_HEADER, CHECKSUM, MAX_BLOCK, MAX_HEADER, Magic};
@@ -148,13 +150,13 @@ pub const MAX_WINDOW_LIMIT: usize = if usize::BITS > 32 { 1 << 31 } else { 1 << 
 /// buffers were sized at construction.
 ///
 /// See the [module docs](self) for the limits and the memory it holds.
-pub struct Decoder {
-    fd: FrameDecoder<'static>,
+pub struct Decoder<'a> {
+    fd: FrameDecoder<'a>,
     max_window: usize,
     max_content: u64,
     /// A block collected from input that came in pieces: header, content and (after the
     /// last block) the checksum. `BLOCK_HEADER + min(max_window, MAX_BLOCK) + CHECKSUM`.
-    staging: Box<[u8]>,
+    staging: Staging<'a>,
     staged: usize,
     /// A frame's magic number and header (or a skippable frame's magic and size).
     head: [u8; MAX_HEADER],
@@ -191,22 +193,207 @@ struct Frame {
     last: bool,
 }
 
-impl Decoder {
+/// The staging buffer: borrowed from the caller's state, or allocated.
+enum Staging<'a> {
+    Borrowed(&'a mut [u8]),
+    #[cfg(feature = "alloc")]
+    Owned(Box<[u8]>),
+}
+
+impl Deref for Staging<'_> {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            Staging::Borrowed(s) => s,
+            #[cfg(feature = "alloc")]
+            Staging::Owned(s) => s,
+        }
+    }
+}
+
+impl DerefMut for Staging<'_> {
+    fn deref_mut(&mut self) -> &mut [u8] {
+        match self {
+            Staging::Borrowed(s) => s,
+            #[cfg(feature = "alloc")]
+            Staging::Owned(s) => s,
+        }
+    }
+}
+
+/// The FSE and Huffman tables of a decoder (29 KiB, the same for every window), for
+/// [`Decoder::from_parts`]. [`DecoderState`] holds one.
+pub struct DecoderTables(ruzstd::decoding::DecoderTables);
+
+impl DecoderTables {
+    /// Empty tables: all zeros, so a `static` one lands in `.bss`.
+    pub const fn new() -> Self {
+        Self(ruzstd::decoding::DecoderTables::new())
+    }
+}
+
+impl Default for DecoderTables {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for DecoderTables {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DecoderTables").finish_non_exhaustive()
+    }
+}
+
+/// The block maximum for a window limit: `min(max_window, 128 KiB)`.
+const fn block_max(max_window: usize) -> usize {
+    if max_window < MAX_BLOCK {
+        max_window
+    } else {
+        MAX_BLOCK
+    }
+}
+
+/// The byte buffer a decoder needs for windows up to `max_window` bytes: the `N` of
+/// [`DecoderState<N>`](DecoderState), or the length of the buffer given to
+/// [`Decoder::from_parts`]. With `B = min(max_window, 128 KiB)` it is
+/// `max_window + 3 B + 8`: the window plus one block (decoded data waiting to be
+/// handed out), one block of literals and one block of input (collected when input
+/// comes in pieces).
+///
+/// ```
+/// use bufpress::codec::zstd::{DecoderState, state_len};
+///
+/// assert_eq!(state_len(8 * 1024), 32 * 1024 + 8);
+/// assert_eq!(DecoderState::<{ state_len(8 * 1024) }>::MAX_WINDOW, 8 * 1024);
+/// ```
+pub const fn state_len(max_window: usize) -> usize {
+    let b = block_max(max_window);
+    max_window + 3 * b + BLOCK_HEADER + CHECKSUM + 1
+}
+
+/// The largest window whose [`state_len`] is at most `len`.
+const fn max_window_for(len: usize) -> usize {
+    let fixed = BLOCK_HEADER + CHECKSUM + 1;
+    if len < fixed {
+        return 0;
+    }
+    let usable = len - fixed;
+    if usable <= 4 * MAX_BLOCK {
+        usable / 4
+    } else {
+        usable - 3 * MAX_BLOCK
+    }
+}
+
+/// All the memory of a zstd [`Decoder`]: its tables and an `N`-byte buffer that sets
+/// the largest window it decodes, [`MAX_WINDOW`](Self::MAX_WINDOW) (size `N` with
+/// [`state_len`]). Built by a `const fn` and all zeros, so a `static` one lands in
+/// `.bss`; a [`Decoder`] borrows it ([`Decoder::new_in`]).
+///
+/// It is large (29 KiB of tables plus `N`): keep it in a `static`, a pool value
+/// ([`ValuePool`](crate::pool::ValuePool)) or a box, not on a small stack.
+pub struct DecoderState<const N: usize> {
+    tables: DecoderTables,
+    buf: [u8; N],
+}
+
+impl<const N: usize> DecoderState<N> {
+    /// The largest window a decoder on this state accepts.
+    pub const MAX_WINDOW: usize = max_window_for(N);
+
+    /// A state, all zeros.
+    pub const fn new() -> Self {
+        Self {
+            tables: DecoderTables::new(),
+            buf: [0; N],
+        }
+    }
+}
+
+impl<const N: usize> Default for DecoderState<N> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<const N: usize> fmt::Debug for DecoderState<N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DecoderState")
+            .field("max_window", &Self::MAX_WINDOW)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl Decoder<'static> {
     /// A decoder for frames whose window is at most `max_window` bytes (at most
     /// [`MAX_WINDOW_LIMIT`]; larger values are lowered to it), with no limit on content
-    /// size (see [`with_max_content`](Self::with_max_content)).
+    /// size (see [`with_max_content`](Self::with_max_content)), whose memory is
+    /// allocated (feature `alloc`; [`new_in`](Decoder::new_in) needs no allocator).
     ///
-    /// This allocates all the memory the decoder will use (for limits of 128 KiB and
-    /// more: the limit plus 128 KiB, rounded up, plus about 950 KiB; see the table in
-    /// the module docs); a failed allocation goes to the global allocation error
-    /// handler, like any `Vec`'s.
+    /// This allocates all the memory the decoder will use (the window, one block for
+    /// decoded data, one for literals and one for input, plus the tables); a failed
+    /// allocation goes to the global allocation error handler, like any `Vec`'s.
     pub fn new(max_window: usize) -> Self {
         let max_window = max_window.min(MAX_WINDOW_LIMIT);
-        let block_max = max_window.min(MAX_BLOCK);
+        let block_max = block_max(max_window);
         let mut fd = FrameDecoder::new();
         fd.set_max_window_size(max_window as u64);
-        let mut staging = vec![0u8; BLOCK_HEADER + block_max + CHECKSUM].into_boxed_slice();
+        let mut staging = alloc::vec![0u8; BLOCK_HEADER + block_max + CHECKSUM].into_boxed_slice();
         warm::presize(&mut fd, &mut staging, max_window, block_max);
+        Self::with_parts(fd, max_window, Staging::Owned(staging))
+    }
+}
+
+impl<'a> Decoder<'a> {
+    /// A decoder on `state`, for frames whose window is at most
+    /// [`DecoderState::<N>::MAX_WINDOW`](DecoderState::MAX_WINDOW), with no limit on
+    /// content size. It never allocates, and is small (about 400 bytes): build it
+    /// where it is used.
+    ///
+    /// ```
+    /// use bufpress::codec::zstd::{Decoder, DecoderState, state_len};
+    /// use bufpress::pool::Pool;
+    ///
+    /// // In a real firmware: `static mut` or a `StaticCell`; 1 KiB windows.
+    /// let mut state = Box::new(DecoderState::<{ state_len(1024) }>::new());
+    /// let mut decoder = Decoder::new_in(&mut state);
+    /// assert_eq!(decoder.max_window(), 1024);
+    /// # const FRAME: [u8; 40] = [
+    /// #     0x28, 0xb5, 0x2f, 0xfd, 0x24, 0x2f, 0xdd, 0x00, 0x00, 0x98, 0x68, 0x65, 0x6c, 0x6c,
+    /// #     0x6f, 0x20, 0x7a, 0x73, 0x74, 0x64, 0x2c, 0x20, 0x70, 0x6f, 0x6f, 0x6c, 0x2c, 0x20,
+    /// #     0x21, 0x02, 0x00, 0x3b, 0x55, 0xf9, 0x50, 0x92, 0x86, 0xba, 0x7a, 0xd8,
+    /// # ];
+    /// static POOL: Pool<2, 256> = Pool::new();
+    /// let mut out = POOL.try_acquire()?;
+    /// let n = decoder.decompress_into(&FRAME, &mut out)?;
+    /// assert_eq!(&out[..n], b"hello zstd, hello pool, hello zstd, hello pool!");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn new_in<const N: usize>(state: &'a mut DecoderState<N>) -> Self {
+        Self::from_parts(&mut state.tables, &mut state.buf)
+    }
+
+    /// A decoder on caller memory laid out at run time (a `&'static mut [u8]`, pool or
+    /// region memory): `tables` and `buf`, whose length sets the largest window (see
+    /// [`state_len`]; a window of `w` bytes needs `state_len(w)`). It never allocates.
+    pub fn from_parts(tables: &'a mut DecoderTables, buf: &'a mut [u8]) -> Self {
+        let max_window = max_window_for(buf.len()).min(MAX_WINDOW_LIMIT);
+        let block = block_max(max_window);
+        let (staging, rest) = buf.split_at_mut(BLOCK_HEADER + block + CHECKSUM);
+        let (window, rest) = rest.split_at_mut(ruzstd::decoding::window_buffer_len(max_window));
+        let (literals, _) = rest.split_at_mut(block);
+        let fd = FrameDecoder::new_in(DecoderMemory {
+            tables: &mut tables.0,
+            window,
+            literals,
+            block: &mut [],
+        });
+        Self::with_parts(fd, max_window, Staging::Borrowed(staging))
+    }
+
+    fn with_parts(fd: FrameDecoder<'a>, max_window: usize, staging: Staging<'a>) -> Self {
         Self {
             fd,
             max_window,
@@ -607,7 +794,11 @@ impl Decoder {
 }
 
 /// Checks a whole block (header, content, checksum) and has ruzstd decode it.
-fn decode_block(fd: &mut FrameDecoder<'_>, frame: &mut Frame, block: &[u8]) -> Result<(), DecodeError> {
+fn decode_block(
+    fd: &mut FrameDecoder<'_>,
+    frame: &mut Frame,
+    block: &[u8],
+) -> Result<(), DecodeError> {
     let header = block
         .first_chunk::<BLOCK_HEADER>()
         .ok_or(DecodeError::Truncated)?;
@@ -617,8 +808,7 @@ fn decode_block(fd: &mut FrameDecoder<'_>, frame: &mut Frame, block: &[u8]) -> R
         parse::compressed_block(content.unwrap_or_default(), frame.block_max)?;
     }
     let mut source = block;
-    fd.decode_blocks(&mut source, BlockDecodingStrategy::UptoBlocks(1))
-        .map_err(map_error)?;
+    fd.decode_block_from_slice(&mut source).map_err(map_error)?;
     if !source.is_empty() {
         return Err(DecodeError::Corrupt);
     }
@@ -653,7 +843,7 @@ fn map_error(e: FrameDecoderError) -> DecodeError {
     }
 }
 
-impl super::Decode for Decoder {
+impl super::Decode for Decoder<'_> {
     /// Decodes frames from `input` into `out`. [`Status::Done`] comes at the end of each
     /// frame (after its checksum was verified), with `consumed` at the frame's end;
     /// calling again goes on with the next frame. Skippable frames are skipped.
@@ -670,7 +860,7 @@ impl super::Decode for Decoder {
     }
 }
 
-impl fmt::Debug for Decoder {
+impl fmt::Debug for Decoder<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Decoder")
             .field("max_window", &self.max_window)

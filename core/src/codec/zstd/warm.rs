@@ -16,7 +16,12 @@ use super::parse::BLOCK_HEADER;
 
 /// Grows every buffer of `fd` for frames with windows up to `window` and blocks up to
 /// `block_max` bytes. `scratch` holds at least `BLOCK_HEADER + block_max` bytes.
-pub(super) fn presize(fd: &mut FrameDecoder<'_>, scratch: &mut [u8], window: usize, block_max: usize) {
+pub(super) fn presize(
+    fd: &mut FrameDecoder<'_>,
+    scratch: &mut [u8],
+    window: usize,
+    block_max: usize,
+) {
     // The ring buffer holds at most the window plus one block: the decoder hands out
     // everything beyond the window before it decodes the next block. ruzstd reserves
     // the window when a frame starts, so one frame declaring window + block sizes it

@@ -48,6 +48,7 @@ impl<'a> DecoderScratch<'a> {
             literals,
             block,
         } = memory;
+        tables.init();
         let DecoderTables { fse, huf } = tables;
         DecoderScratch {
             huf: Slot::Borrowed(huf),
@@ -120,6 +121,19 @@ pub struct FSEScratch {
 }
 
 impl FSEScratch {
+    /// Tables that are all zeros (for a `static`): `DecoderTables::init` makes them
+    /// ready.
+    pub(crate) const fn zeroed() -> FSEScratch {
+        FSEScratch {
+            offsets: FSETable::new(0),
+            of_rle: None,
+            literal_lengths: FSETable::new(0),
+            ll_rle: None,
+            match_lengths: FSETable::new(0),
+            ml_rle: None,
+        }
+    }
+
     pub const fn new() -> FSEScratch {
         FSEScratch {
             offsets: FSETable::new(MAX_OFFSET_CODE),

@@ -13,8 +13,12 @@
 //! [`FrameDecoder::read`](crate::io::Read::read) does).
 
 use super::scratch::{FSEScratch, HuffmanScratch};
+use crate::blocks::sequence_section::{
+    MAX_LITERAL_LENGTH_CODE, MAX_MATCH_LENGTH_CODE, MAX_OFFSET_CODE,
+};
 use crate::common::fixed_vec::CapacityError;
 use crate::common::MAX_BLOCK_SIZE;
+use crate::huff0::HuffmanTable;
 use core::ops::{Deref, DerefMut};
 
 #[cfg(feature = "alloc")]
@@ -27,12 +31,24 @@ pub struct DecoderTables {
 }
 
 impl DecoderTables {
-    /// Empty tables (no allocation; in a `static`, all zeros).
+    /// Empty tables (no allocation; all zeros, so a `static` goes to `.bss`).
     pub const fn new() -> Self {
         DecoderTables {
-            fse: FSEScratch::new(),
-            huf: HuffmanScratch::new(),
+            fse: FSEScratch::zeroed(),
+            huf: HuffmanScratch {
+                table: HuffmanTable::zeroed(),
+            },
         }
+    }
+
+    /// Makes tables from [`new`](Self::new) ready to use.
+    pub(crate) fn init(&mut self) {
+        self.fse.offsets.set_max_symbol(MAX_OFFSET_CODE);
+        self.fse
+            .literal_lengths
+            .set_max_symbol(MAX_LITERAL_LENGTH_CODE);
+        self.fse.match_lengths.set_max_symbol(MAX_MATCH_LENGTH_CODE);
+        self.huf.table.init_zeroed();
     }
 }
 

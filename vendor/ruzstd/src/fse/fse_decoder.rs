@@ -100,6 +100,12 @@ impl FSETable {
         }
     }
 
+    /// Sets the largest symbol the table may hold (for a table made in a `const` with
+    /// `new(0)`, so that it is all zeros).
+    pub(crate) fn set_max_symbol(&mut self, max_symbol: u8) {
+        self.max_symbol = max_symbol;
+    }
+
     /// Reset `self` and update `self`'s state to mirror the provided table.
     pub fn reinit_from(&mut self, other: &Self) {
         self.clone_from(other);

@@ -93,6 +93,19 @@ impl HuffmanTable {
         }
     }
 
+    /// A table that is all zeros (for a `static`); [`init_zeroed`](Self::init_zeroed)
+    /// makes it ready.
+    pub(crate) const fn zeroed() -> HuffmanTable {
+        let mut table = Self::new();
+        table.fse_table = FSETable::new(0);
+        table
+    }
+
+    /// Makes a table from [`zeroed`](Self::zeroed) ready to use.
+    pub(crate) fn init_zeroed(&mut self) {
+        self.fse_table.set_max_symbol(255);
+    }
+
     /// Completely empty the table then repopulate as a replica
     /// of `other`.
     #[cfg(feature = "alloc")]
