@@ -1,13 +1,16 @@
-//! zstd decoding (RFC 8878), built on ruzstd, with every buffer sized at construction.
+//! zstd decoding (RFC 8878), built on ruzstd, in memory the caller gives: no allocator.
 //!
-//! One [`Decoder`] is built for a window limit the caller chooses; it decodes any
-//! number of frames afterwards, one-shot ([`Decoder::decompress_into`], into a
-//! [`Buf`] whose capacity bounds the output) or streaming (the
-//! [`codec::Decode`](super::Decode) trait: input in pieces of any size, output into
-//! successive buffers of any size).
+//! A [`Decoder`] runs on a [`DecoderState<N>`](DecoderState) (its tables and an
+//! `N`-byte buffer; [`state_len`] gives `N` for a window limit), built by a `const fn`
+//! and all zeros, so a `static` one lands in `.bss`; or on memory laid out at run time
+//! ([`Decoder::from_parts`]: a `&'static mut [u8]`, a pool buffer, region memory). With
+//! the `alloc` feature, [`Decoder::new`] allocates its own. A decoder decodes any
+//! number of frames, one-shot ([`Decoder::decompress_into`], into a [`Buf`] whose
+//! capacity bounds the output) or streaming (the [`codec::Decode`](super::Decode)
+//! trait: input in pieces of any size, output into successive buffers of any size).
 //!
 //! ```
-//! use bufpress::codec::zstd::Decoder;
+//! use bufpress::codec::zstd::{Decoder, DecoderState, state_len};
 //! use bufpress::pool::Pool;
 //!
 //! static POOL: Pool<2, 256> = Pool::new();
@@ -19,8 +22,10 @@
 //!     0x21, 0x02, 0x00, 0x3b, 0x55, 0xf9, 0x50, 0x92, 0x86, 0xba, 0x7a, 0xd8,
 //! ];
 //!
-//! // Built once (this is where memory is allocated), for windows up to 64 KiB.
-//! let mut decoder = Decoder::new(64 * 1024);
+//! // Windows up to 4 KiB: 16 KiB + 8 bytes of buffers and 29 KiB of tables. In a
+//! // firmware this is a `static` (in `.bss`) behind a `StaticCell` or `static mut`.
+//! let mut state = Box::new(DecoderState::<{ state_len(4096) }>::new());
+//! let mut decoder = Decoder::new_in(&mut state);
 //! let mut out = POOL.try_acquire()?;
 //! let n = decoder.decompress_into(&FRAME, &mut out)?;
 //! assert_eq!(&out[..n], b"hello zstd, hello pool, hello zstd, hello pool!");
@@ -30,7 +35,7 @@
 //! Streaming, with input arriving in pieces and output handed on buffer by buffer:
 //!
 //! ```
-//! use bufpress::codec::zstd::Decoder;
+//! use bufpress::codec::zstd::{Decoder, DecoderState, state_len};
 //! use bufpress::codec::{Decode as _, Status};
 //! use bufpress::pool::Pool;
 //!
@@ -41,7 +46,8 @@
 //! #     0x21, 0x02, 0x00, 0x3b, 0x55, 0xf9, 0x50, 0x92, 0x86, 0xba, 0x7a, 0xd8,
 //! # ];
 //!
-//! let mut decoder = Decoder::new(4096).with_max_content(1000);
+//! let mut state = Box::new(DecoderState::<{ state_len(1024) }>::new());
+//! let mut decoder = Decoder::new_in(&mut state).with_max_content(1000);
 //! let mut text = Vec::new();
 //! let mut out = POOL.try_acquire()?;
 //! for piece in FRAME.chunks(7) {
@@ -66,9 +72,13 @@
 //! # Limits
 //!
 //! - **Window.** A frame whose window (for a single-segment frame: its content size) is
-//!   larger than the limit given to [`Decoder::new`] fails with
+//!   larger than the decoder's limit ([`DecoderState::MAX_WINDOW`], the length given to
+//!   [`Decoder::from_parts`], or the limit given to [`Decoder::new`]) fails with
 //!   [`DecodeError::LimitExceeded`] as soon as its header is read, before anything is
-//!   allocated or written. ruzstd's own default (128 MiB) is never used.
+//!   written. Any limit from 1 KiB (the format's smallest window) up works; the
+//!   format's block maximum is `min(window, 128 KiB)`, so small windows also mean
+//!   small blocks, and a block larger than its frame's maximum is
+//!   [`DecodeError::Corrupt`] before it is decoded.
 //! - **Content.** [`Decoder::with_max_content`] bounds what one frame may decode to; a
 //!   frame that declares more fails at its header, one that does not declare its size
 //!   fails before the byte past the limit is written. One-shot decoding is also
@@ -83,36 +93,42 @@
 //!   numbers `0x184D2A50..=0x184D2A5F`) are skipped; frames that need a dictionary are
 //!   [`DecodeError::Unsupported`].
 //!
-//! # Memory and allocation
+//! # Memory
 //!
-//! ruzstd needs `alloc` (hence this feature implies it). [`Decoder::new`] allocates
-//! every buffer at its final size: ruzstd has no call that reserves memory, so the
-//! constructor feeds it a synthetic frame header and a few synthetic blocks that grow
-//! each of its buffers to the largest size a valid frame within the window limit needs
-//! (no warm-up call by the user). With `B` = min(window limit, 128 KiB) the heap holds
-//! ruzstd's ring buffer (window + `B`, rounded up by ruzstd's growth rule), its block
-//! and literal buffers (`B` each), its sequence buffer (`B`/3 sequences of 12 bytes),
-//! the FSE and Huffman tables and this decoder's block buffer (`B` + 7). Measured
-//! (tests crate, `zstd_zero_alloc.rs`), plus 960 bytes for the `Decoder` itself:
+//! With `W` the window limit and `B = min(W, 128 KiB)` the block maximum, a decoder
+//! holds, all in the caller's state:
 //!
-//! | window limit | 1 KiB | 16 KiB | 64 KiB | 128 KiB | 1 MiB | 8 MiB |
-//! |---|---|---|---|---|---|---|
-//! | heap | 33 KB | 171 KB | 614 KB | 1.20 MB | 2.25 MB | 9.59 MB |
+//! - the window buffer, `W + B + 1` bytes: the last `W` bytes decoded (matches copy
+//!   from them) and one block of decoded data waiting to be handed out;
+//! - one block of literals (`B`) and one block of input (`B + 7`), collected when input
+//!   comes in pieces (a block is decoded only once it is whole);
+//! - the FSE and Huffman tables, 29 KiB whatever the window (their sizes are fixed by
+//!   the format: 4 FSE tables of 2^9 cells, a Huffman table of 2^11);
+//! - the [`Decoder`] value itself (about 400 bytes, wherever the caller puts it).
 //!
-//! After construction, decoding valid frames allocates nothing. ruzstd 0.9.1 as
-//! published allocates once or twice per block that uses zstd's predefined FSE tables
-//! (most small messages do); bufpress depends on `bufpress-ruzstd`, ruzstd 0.9.1 with
-//! that allocation removed, so this holds in your build too, with no `[patch]` section.
+//! [`state_len`]`(W)` is `W + 3 B + 8`. In bytes (tables included):
+//!
+//! | window limit | 1 KiB | 4 KiB | 8 KiB | 32 KiB | 128 KiB | 1 MiB | 8 MiB |
+//! |---|---|---|---|---|---|---|---|
+//! | `state_len` | 4,104 | 16,392 | 32,776 | 131,080 | 524,296 | 1,441,800 | 8,781,832 |
+//! | + tables = total | 33.6 KB | 45.9 KB | 62.3 KB | 160.6 KB | 553.8 KB | 1.47 MB | 8.81 MB |
+//! | total − window | 32.6 KB | 41.8 KB | 54.1 KB | 127.8 KB | 422.7 KB | 422.7 KB | 422.7 KB |
+//!
+//! Decoding allocates nothing, ever: the state is the only memory (no global
+//! allocator needs to be linked). The stack stays small: no buffer or table lives on
+//! it (the deepest frame of a decoding call is a few hundred bytes).
+//!
+//! [`Decoder::new`] (feature `alloc`) holds the same buffers and tables on the heap,
+//! allocated at construction (ruzstd's own growable buffers, grown once to their final
+//! size by feeding it synthetic blocks); decoding valid frames allocates nothing after
+//! that.
 //!
 //! The decoder reads frame, block and section headers itself before ruzstd does (see
-//! `parse.rs`): a window beyond the limit is refused before anything is allocated, and
-//! invalid blocks that would make ruzstd grow its buffers by megabytes are refused
-//! first. Two kinds of invalid block can still make ruzstd grow a buffer once, by a
-//! bounded amount, before it reports the error (the memory stays with the decoder):
-//! Huffman-coded literals, decoded to the end of their streams (up to 8 literals per
-//! input byte, so the literal buffer may grow to 8 `B`), and the last sequence of a
-//! block, which may overshoot the block size by up to 128 KiB (the ring buffer may grow
-//! by up to 256 KiB).
+//! `parse.rs`): a window beyond the limit is refused at the header, and invalid
+//! blocks whose section headers exceed the block maximum are refused before they are
+//! decoded. ruzstd (the `bufpress-ruzstd` crate) checks every write against the
+//! block maximum as well, so a block never writes more than `B` bytes into the window
+//! buffer whatever its content.
 //!
 //! # Errors and panics
 //!
@@ -146,8 +162,9 @@ use crate::pool::Buf;
 pub const MAX_WINDOW_LIMIT: usize = if usize::BITS > 32 { 1 << 31 } else { 1 << 30 };
 
 /// A zstd decoder: one-shot ([`decompress_into`](Self::decompress_into)) and streaming
-/// ([`codec::Decode`](super::Decode)), reusing one ruzstd `FrameDecoder` whose
-/// buffers were sized at construction.
+/// ([`codec::Decode`](super::Decode)), on memory from the caller
+/// ([`new_in`](Self::new_in), [`from_parts`](Self::from_parts)) or allocated once
+/// ([`new`](Self::new), feature `alloc`); `'a` is how long the memory is borrowed.
 ///
 /// See the [module docs](self) for the limits and the memory it holds.
 pub struct Decoder<'a> {
