@@ -109,7 +109,7 @@ fn libzstd_frames_decode_in_buffers_sized_for_their_window() {
             let input = data(len, level as u64);
             let frame = compress(&input, level, window_log, level % 2 == 1);
             let out = decode_slices(&mut fd, &frame).unwrap();
-            assert!(out == input, "window 2^{window_log}, level {level}");
+            assert!(out == input, "window 2^{}, level {}", window_log, level);
         }
     }
 }
@@ -161,7 +161,8 @@ fn larger_windows_are_refused_at_the_header() {
                 max: 8192
             })
         ),
-        "{e:?}"
+        "{:?}",
+        e
     );
 }
 
@@ -191,7 +192,8 @@ fn blocks_are_refused_when_decoded_data_is_not_collected() {
                 DecodeBlockContentError::BufferFull { needed: 1024 }
             ))
         ),
-        "{err:?}"
+        "{:?}",
+        err
     );
 }
 
