@@ -560,3 +560,28 @@ fn a_failing_streaming_call_appends_nothing() {
     assert!(matches!(err, DecodeError::Checksum { .. }), "{err:?}");
     assert_eq!(&out[..], b"earlier");
 }
+
+#[test]
+fn memory_is_the_state_and_the_tables() {
+    use bufpress::codec::zstd::DecoderState;
+    let tables = size_of::<DecoderTables>();
+    let decoder = size_of::<Decoder<'_>>();
+    eprintln!("tables {tables} bytes, decoder {decoder} bytes");
+    // The module docs' table: 21,328 bytes of tables (on 64-bit targets), a decoder of
+    // a few hundred bytes.
+    assert!(tables <= 22 * 1024, "{tables}");
+    assert!(decoder <= 1024, "{decoder}");
+    assert_eq!(
+        size_of::<DecoderState<{ state_len(1024) }>>(),
+        tables + state_len(1024)
+    );
+    for w in [1024, 4096, 8 * 1024, 32 * 1024, 128 * 1024, 1 << 20, 8 << 20] {
+        let b = w.min(128 * 1024);
+        assert_eq!(state_len(w), w + 3 * b + 8);
+        let mut mem = Mem::new(w);
+        assert_eq!(mem.decoder().max_window(), w);
+        // One byte less holds a window one byte smaller.
+        mem.buf.pop();
+        assert_eq!(mem.decoder().max_window(), w - 1);
+    }
+}

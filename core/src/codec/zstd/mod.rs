@@ -22,7 +22,7 @@
 //!     0x21, 0x02, 0x00, 0x3b, 0x55, 0xf9, 0x50, 0x92, 0x86, 0xba, 0x7a, 0xd8,
 //! ];
 //!
-//! // Windows up to 4 KiB: 16 KiB + 8 bytes of buffers and 29 KiB of tables. In a
+//! // Windows up to 4 KiB: 16 KiB + 8 bytes of buffers and 21 KB of tables. In a
 //! // firmware this is a `static` (in `.bss`) behind a `StaticCell` or `static mut`.
 //! let mut state = Box::new(DecoderState::<{ state_len(4096) }>::new());
 //! let mut decoder = Decoder::new_in(&mut state);
@@ -102,17 +102,25 @@
 //!   from them) and one block of decoded data waiting to be handed out;
 //! - one block of literals (`B`) and one block of input (`B + 7`), collected when input
 //!   comes in pieces (a block is decoded only once it is whole);
-//! - the FSE and Huffman tables, 29 KiB whatever the window (their sizes are fixed by
-//!   the format: 4 FSE tables of 2^9 cells, a Huffman table of 2^11);
-//! - the [`Decoder`] value itself (about 400 bytes, wherever the caller puts it).
+//! - the FSE and Huffman tables, 21,328 bytes whatever the window (their sizes are
+//!   fixed by the format: 4 FSE tables of 2^9 cells, a Huffman table of 2^11);
+//! - the [`Decoder`] value itself (688 bytes on 64-bit targets, wherever the caller
+//!   puts it: it borrows the state).
 //!
 //! [`state_len`]`(W)` is `W + 3 B + 8`. In bytes (tables included):
 //!
 //! | window limit | 1 KiB | 4 KiB | 8 KiB | 32 KiB | 128 KiB | 1 MiB | 8 MiB |
 //! |---|---|---|---|---|---|---|---|
 //! | `state_len` | 4,104 | 16,392 | 32,776 | 131,080 | 524,296 | 1,441,800 | 8,781,832 |
-//! | + tables = total | 33.6 KB | 45.9 KB | 62.3 KB | 160.6 KB | 553.8 KB | 1.47 MB | 8.81 MB |
-//! | total − window | 32.6 KB | 41.8 KB | 54.1 KB | 127.8 KB | 422.7 KB | 422.7 KB | 422.7 KB |
+//! | + tables = total | 25.4 KB | 37.7 KB | 54.1 KB | 152.4 KB | 545.6 KB | 1.46 MB | 8.80 MB |
+//! | total − window | 24.4 KB | 33.6 KB | 45.9 KB | 119.6 KB | 414.6 KB | 414.6 KB | 414.6 KB |
+//!
+//! Up to 4 KiB windows this is within the window plus 40 KB. Beyond, the three
+//! block-sized buffers dominate (3 × 128 KiB from 128 KiB windows on); libzstd's
+//! streaming decoder holds about the same (window + 2 blocks of output, a block of
+//! input, a literal buffer of up to 64 KiB). Decoding literals into the free part of
+//! the window buffer and blocks straight from whole-frame input would save two of the
+//! three; not done.
 //!
 //! Decoding allocates nothing, ever: the state is the only memory (no global
 //! allocator needs to be linked). The stack stays small: no buffer or table lives on
@@ -239,7 +247,7 @@ impl DerefMut for Staging<'_> {
     }
 }
 
-/// The FSE and Huffman tables of a decoder (29 KiB, the same for every window), for
+/// The FSE and Huffman tables of a decoder (21,328 bytes, the same for every window), for
 /// [`Decoder::from_parts`]. [`DecoderState`] holds one.
 pub struct DecoderTables(ruzstd::decoding::DecoderTables);
 
@@ -308,7 +316,7 @@ const fn max_window_for(len: usize) -> usize {
 /// [`state_len`]). Built by a `const fn` and all zeros, so a `static` one lands in
 /// `.bss`; a [`Decoder`] borrows it ([`Decoder::new_in`]).
 ///
-/// It is large (29 KiB of tables plus `N`): keep it in a `static`, a pool value
+/// It is large (21 KB of tables plus `N`): keep it in a `static`, a pool value
 /// ([`ValuePool`](crate::pool::ValuePool)) or a box, not on a small stack.
 pub struct DecoderState<const N: usize> {
     tables: DecoderTables,
@@ -366,8 +374,8 @@ impl Decoder<'static> {
 impl<'a> Decoder<'a> {
     /// A decoder on `state`, for frames whose window is at most
     /// [`DecoderState::<N>::MAX_WINDOW`](DecoderState::MAX_WINDOW), with no limit on
-    /// content size. It never allocates, and is small (about 400 bytes): build it
-    /// where it is used.
+    /// content size. It never allocates, and is small (688 bytes on 64-bit targets):
+    /// build it where it is used.
     ///
     /// ```
     /// use bufpress::codec::zstd::{Decoder, DecoderState, state_len};

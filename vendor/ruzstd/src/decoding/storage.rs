@@ -3,7 +3,7 @@
 //! With the `alloc` feature, [`FrameDecoder::new`](super::FrameDecoder::new) allocates
 //! it and grows it as frames need. Without an allocator (or to bound the memory),
 //! [`FrameDecoder::new_in`](super::FrameDecoder::new_in) takes a [`DecoderMemory`]:
-//! the tables ([`DecoderTables`], about 29 KiB, buildable in a `const` so a `static`
+//! the tables ([`DecoderTables`], about 21 KB, buildable in a `const` so a `static`
 //! one is all zeros) and three byte buffers whose sizes decide the largest window the
 //! decoder accepts ([`DecoderMemory::max_window_size`]). Such a decoder never
 //! allocates; a frame whose window does not fit is refused at its header with

@@ -44,7 +44,7 @@ impl<'t> FSEDecoder<'t> {
         let num_bits = self.state.num_bits;
         let add = bits.get_bits(num_bits);
         let base_line = self.state.base_line;
-        let new_state = base_line + add as u32;
+        let new_state = u32::from(base_line) + add as u32;
         self.state = self.table.decode[new_state as usize];
 
         //println!("Update: {}, {} -> {}", base_line, add,  self.state);
@@ -235,7 +235,8 @@ impl FSETable {
             assert!(nb <= self.accuracy_log);
             self.symbol_counter[symbol as usize] += 1;
 
-            entry.base_line = bl;
+            // Below the table size (at most 2^9): fits in 16 bits.
+            entry.base_line = bl as u16;
             entry.num_bits = nb;
         }
         Ok(())
@@ -348,7 +349,7 @@ impl FSETable {
 pub struct Entry {
     /// This value is used as an offset value, and it is added
     /// to a value read from the stream to determine the next state value.
-    pub base_line: u32,
+    pub base_line: u16,
     /// How many bits should be read from the stream when decoding this entry.
     pub num_bits: u8,
     /// The byte that should be put in the decode output when encountering this state.
