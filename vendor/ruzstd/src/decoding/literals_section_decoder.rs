@@ -122,9 +122,10 @@ fn decompress_literals(
             decoder.init_state(&mut br);
 
             while br.bits_remaining() > -(scratch.table.max_num_bits as isize) {
-                *target
-                    .get_mut(decoded)
-                    .ok_or_else(|| overflow(decoded + 1))? = decoder.decode_symbol();
+                if decoded == target.len() {
+                    return Err(overflow(decoded + 1));
+                }
+                target[decoded] = decoder.decode_symbol();
                 decoded += 1;
                 decoder.next_state(&mut br);
             }
@@ -156,9 +157,10 @@ fn decompress_literals(
         }
         decoder.init_state(&mut br);
         while br.bits_remaining() > -(scratch.table.max_num_bits as isize) {
-            *target
-                .get_mut(decoded)
-                .ok_or_else(|| overflow(decoded + 1))? = decoder.decode_symbol();
+            if decoded == target.len() {
+                return Err(overflow(decoded + 1));
+            }
+            target[decoded] = decoder.decode_symbol();
             decoded += 1;
             decoder.next_state(&mut br);
         }
