@@ -10,7 +10,7 @@
 //! feature set of these tests has no `alloc`), laid out at run time for each window.
 #![cfg(feature = "zstd")]
 
-use bufpress::codec::zstd::{Decoder, DecoderTables, state_len};
+use bufpress::codec::zstd::{Decoder, DecoderTables, decoder_memory};
 use bufpress::codec::{Checksum, Decode as _, DecodeError, Status, decode_to};
 use bufpress::pool::{Buf, Pool};
 
@@ -39,7 +39,7 @@ impl Mem {
     fn new(max_window: usize) -> Self {
         Self {
             tables: Box::default(),
-            buf: vec![0; state_len(max_window)],
+            buf: vec![0; decoder_memory(max_window)],
         }
     }
 
@@ -572,12 +572,20 @@ fn memory_is_the_state_and_the_tables() {
     assert!(tables <= 22 * 1024, "{tables}");
     assert!(decoder <= 1024, "{decoder}");
     assert_eq!(
-        size_of::<DecoderState<{ state_len(1024) }>>(),
-        tables + state_len(1024)
+        size_of::<DecoderState<{ decoder_memory(1024) }>>(),
+        tables + decoder_memory(1024)
     );
-    for w in [1024, 4096, 8 * 1024, 32 * 1024, 128 * 1024, 1 << 20, 8 << 20] {
+    for w in [
+        1024,
+        4096,
+        8 * 1024,
+        32 * 1024,
+        128 * 1024,
+        1 << 20,
+        8 << 20,
+    ] {
         let b = w.min(128 * 1024);
-        assert_eq!(state_len(w), w + 3 * b + 8);
+        assert_eq!(decoder_memory(w), w + 3 * b + 8);
         let mut mem = Mem::new(w);
         assert_eq!(mem.decoder().max_window(), w);
         // One byte less holds a window one byte smaller.

@@ -32,7 +32,7 @@ fuzz_target!(|data: &[u8]| {
             // On caller memory (leaked: it lives as long as the fuzzer).
             ruzstd_backend::Decoder::from_parts(
                 Box::leak(Box::default()),
-                vec![0; ruzstd_backend::state_len(1 << 20)].leak(),
+                vec![0; ruzstd_backend::decoder_memory(1 << 20)].leak(),
             ),
         )
     });

@@ -5,7 +5,7 @@
 
 use std::sync::Mutex;
 
-use bufpress::codec::zstd::{Decoder, state_len};
+use bufpress::codec::zstd::{Decoder, decoder_memory};
 use bufpress::pool::Pool;
 use bufpress_fuzz::{Pieces, one_shot, split, stream};
 use libfuzzer_sys::fuzz_target;
@@ -17,7 +17,7 @@ static DECODERS: Mutex<Option<[Decoder<'static>; 2]>> = Mutex::new(None);
 
 /// A decoder on caller memory (leaked: it lives as long as the fuzzer).
 fn on_caller_memory(max_window: usize) -> Decoder<'static> {
-    let buf = vec![0; state_len(max_window)].leak();
+    let buf = vec![0; decoder_memory(max_window)].leak();
     Decoder::from_parts(Box::leak(Box::default()), buf).with_max_content(LIMIT)
 }
 

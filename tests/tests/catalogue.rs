@@ -257,7 +257,7 @@ fn subjects() -> Vec<Subject> {
     // On caller memory, as a firmware with no allocator has it (leaked here: it lives
     // as long as the test).
     let on_caller_memory = |max_window: usize| {
-        let buf = vec![0; zstd::state_len(max_window)].leak();
+        let buf = vec![0; zstd::decoder_memory(max_window)].leak();
         zstd::Decoder::from_parts(Box::leak(Box::default()), buf)
     };
     let mut one = on_caller_memory(1 << 20);

@@ -5,7 +5,7 @@
 //! with 0 allocations; frames whose window is larger than the state's are refused at
 //! their header.
 
-use bufpress::codec::zstd::{Decoder, DecoderState, DecoderTables, state_len};
+use bufpress::codec::zstd::{Decoder, DecoderState, DecoderTables, decoder_memory};
 use bufpress::codec::{Decode as _, DecodeError, Status};
 use bufpress::pool::{Buf, Pool};
 use bufpress_tests::corpus::{self, KINDS, Kind};
@@ -117,8 +117,8 @@ fn a_1_kib_state_decodes_cli_frames() {
     if !tools::available("zstd") {
         return;
     }
-    let mut state = Box::new(DecoderState::<{ state_len(1024) }>::new());
-    assert_eq!(DecoderState::<{ state_len(1024) }>::MAX_WINDOW, 1024);
+    let mut state = Box::new(DecoderState::<{ decoder_memory(1024) }>::new());
+    assert_eq!(DecoderState::<{ decoder_memory(1024) }>::MAX_WINDOW, 1024);
     let mut decoder = Decoder::new_in(&mut state);
     every_level(&mut decoder, 10);
     block_types_and_frames(&mut decoder, 10);
@@ -145,7 +145,7 @@ fn an_8_kib_state_decodes_cli_frames() {
     if !tools::available("zstd") {
         return;
     }
-    let mut state = Box::new(DecoderState::<{ state_len(8 * 1024) }>::new());
+    let mut state = Box::new(DecoderState::<{ decoder_memory(8 * 1024) }>::new());
     let mut decoder = Decoder::new_in(&mut state);
     every_level(&mut decoder, 13);
     block_types_and_frames(&mut decoder, 13);
@@ -159,7 +159,7 @@ fn an_8_mib_state_decodes_cli_frames_and_long_mode() {
         return;
     }
     let mut tables = Box::new(DecoderTables::new());
-    let mut buf = vec![0u8; state_len(8 << 20)];
+    let mut buf = vec![0u8; decoder_memory(8 << 20)];
     let mut decoder = Decoder::from_parts(&mut tables, &mut buf);
     assert_eq!(decoder.max_window(), 8 << 20);
     every_level(&mut decoder, 23);

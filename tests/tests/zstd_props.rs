@@ -6,7 +6,7 @@
 
 use std::sync::OnceLock;
 
-use bufpress::codec::zstd::{Decoder, state_len};
+use bufpress::codec::zstd::{Decoder, decoder_memory};
 use bufpress::codec::{Decode as _, DecodeError, Status};
 use bufpress::pool::{Buf, Pool};
 use bufpress_tests::corpus::{self, KINDS};
@@ -105,7 +105,7 @@ fn stream(decoder: &mut Decoder<'_>, input: &[u8], pieces: &[usize], out: &mut B
 /// it lives as long as the test).
 fn decoder() -> Decoder<'static> {
     let tables = Box::leak(Box::default());
-    let buf = vec![0; state_len(WINDOW)].leak();
+    let buf = vec![0; decoder_memory(WINDOW)].leak();
     Decoder::from_parts(tables, buf).with_max_content(MAX_CONTENT)
 }
 

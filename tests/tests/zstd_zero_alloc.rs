@@ -13,7 +13,7 @@ use std::alloc::{GlobalAlloc, Layout};
 use std::cell::Cell;
 use std::sync::OnceLock;
 
-use bufpress::codec::zstd::{Decoder, DecoderTables, state_len};
+use bufpress::codec::zstd::{Decoder, DecoderTables, decoder_memory};
 use bufpress::codec::{Decode as _, DecodeError, Status, decode_to};
 use bufpress::pool::Pool;
 use bufpress_tests::corpus::{self, KINDS};
@@ -439,7 +439,7 @@ fn invalid_blocks_that_made_ruzstd_grow_allocate_nothing() {
         assert!(first.is_zero() && grown == 0, "{first:?}, {grown}");
         // On caller memory, too.
         let mut tables = Box::new(DecoderTables::new());
-        let mut buf = vec![0; state_len(128 * 1024)];
+        let mut buf = vec![0; decoder_memory(128 * 1024)];
         let mut decoder = Decoder::from_parts(&mut tables, &mut buf);
         let (e, counts) = measure(|| decoder.decompress_into(&frame, &mut out));
         assert_eq!(e, Err(DecodeError::Corrupt));
@@ -454,7 +454,7 @@ fn on_caller_memory_every_frame_decodes_with_no_allocation() {
         return;
     }
     let mut tables = Box::new(DecoderTables::new());
-    let mut buf = vec![0; state_len(WINDOW)];
+    let mut buf = vec![0; decoder_memory(WINDOW)];
     let mut decoder = Decoder::from_parts(&mut tables, &mut buf);
     let mut out = ONE_SHOT.try_acquire().unwrap();
     let ((), counts) = measure(|| {

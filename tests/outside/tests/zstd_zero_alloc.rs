@@ -11,7 +11,7 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use bufpress::codec::zstd::{Decoder, DecoderTables, state_len};
+use bufpress::codec::zstd::{Decoder, DecoderTables, decoder_memory};
 use bufpress::pool::Pool;
 use bufpress_support::corpus::{self, KINDS};
 use bufpress_support::counting::{CountingAlloc, measure};
@@ -72,7 +72,7 @@ fn zstd_decoding_allocates_nothing_outside_the_workspace() {
     // within an 8 MiB window (what level 19 declares when the size is unknown, as from
     // a pipe).
     let mut tables = Box::new(DecoderTables::new());
-    let mut buf = vec![0; state_len(8 << 20)];
+    let mut buf = vec![0; decoder_memory(8 << 20)];
     let mut decoder = Decoder::from_parts(&mut tables, &mut buf);
     let mut out = OUT.try_acquire().expect("a buffer");
     // One warm-up pass, then the measured ones.

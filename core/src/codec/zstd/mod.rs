@@ -1,7 +1,7 @@
 //! zstd decoding (RFC 8878), built on ruzstd, in memory the caller gives: no allocator.
 //!
 //! A [`Decoder`] runs on a [`DecoderState<N>`](DecoderState) (its tables and an
-//! `N`-byte buffer; [`state_len`] gives `N` for a window limit), built by a `const fn`
+//! `N`-byte buffer; [`decoder_memory`] gives `N` for a window limit), built by a `const fn`
 //! and all zeros, so a `static` one lands in `.bss`; or on memory laid out at run time
 //! ([`Decoder::from_parts`]: a `&'static mut [u8]`, a pool buffer, region memory). With
 //! the `alloc` feature, [`Decoder::new`] allocates its own. A decoder decodes any
@@ -10,7 +10,7 @@
 //! trait: input in pieces of any size, output into successive buffers of any size).
 //!
 //! ```
-//! use bufpress::codec::zstd::{Decoder, DecoderState, state_len};
+//! use bufpress::codec::zstd::{Decoder, DecoderState, decoder_memory};
 //! use bufpress::pool::Pool;
 //!
 //! static POOL: Pool<2, 256> = Pool::new();
@@ -24,7 +24,7 @@
 //!
 //! // Windows up to 4 KiB: 16 KiB + 8 bytes of buffers and 21 KB of tables. In a
 //! // firmware this is a `static` (in `.bss`) behind a `StaticCell` or `static mut`.
-//! let mut state = Box::new(DecoderState::<{ state_len(4096) }>::new());
+//! let mut state = Box::new(DecoderState::<{ decoder_memory(4096) }>::new());
 //! let mut decoder = Decoder::new_in(&mut state);
 //! let mut out = POOL.try_acquire()?;
 //! let n = decoder.decompress_into(&FRAME, &mut out)?;
@@ -35,7 +35,7 @@
 //! Streaming, with input arriving in pieces and output handed on buffer by buffer:
 //!
 //! ```
-//! use bufpress::codec::zstd::{Decoder, DecoderState, state_len};
+//! use bufpress::codec::zstd::{Decoder, DecoderState, decoder_memory};
 //! use bufpress::codec::{Decode as _, Status};
 //! use bufpress::pool::Pool;
 //!
@@ -46,7 +46,7 @@
 //! #     0x21, 0x02, 0x00, 0x3b, 0x55, 0xf9, 0x50, 0x92, 0x86, 0xba, 0x7a, 0xd8,
 //! # ];
 //!
-//! let mut state = Box::new(DecoderState::<{ state_len(1024) }>::new());
+//! let mut state = Box::new(DecoderState::<{ decoder_memory(1024) }>::new());
 //! let mut decoder = Decoder::new_in(&mut state).with_max_content(1000);
 //! let mut text = Vec::new();
 //! let mut out = POOL.try_acquire()?;
@@ -107,11 +107,11 @@
 //! - the [`Decoder`] value itself (688 bytes on 64-bit targets, wherever the caller
 //!   puts it: it borrows the state).
 //!
-//! [`state_len`]`(W)` is `W + 3 B + 8`. In bytes (tables included):
+//! [`decoder_memory`]`(W)` is `W + 3 B + 8`. In bytes (tables included):
 //!
 //! | window limit | 1 KiB | 4 KiB | 8 KiB | 32 KiB | 128 KiB | 1 MiB | 8 MiB |
 //! |---|---|---|---|---|---|---|---|
-//! | `state_len` | 4,104 | 16,392 | 32,776 | 131,080 | 524,296 | 1,441,800 | 8,781,832 |
+//! | `decoder_memory` | 4,104 | 16,392 | 32,776 | 131,080 | 524,296 | 1,441,800 | 8,781,832 |
 //! | + tables = total | 25.4 KB | 37.7 KB | 54.1 KB | 152.4 KB | 545.6 KB | 1.46 MB | 8.80 MB |
 //! | total − window | 24.4 KB | 33.6 KB | 45.9 KB | 119.6 KB | 414.6 KB | 414.6 KB | 414.6 KB |
 //!
@@ -287,17 +287,17 @@ const fn block_max(max_window: usize) -> usize {
 /// comes in pieces).
 ///
 /// ```
-/// use bufpress::codec::zstd::{DecoderState, state_len};
+/// use bufpress::codec::zstd::{DecoderState, decoder_memory};
 ///
-/// assert_eq!(state_len(8 * 1024), 32 * 1024 + 8);
-/// assert_eq!(DecoderState::<{ state_len(8 * 1024) }>::MAX_WINDOW, 8 * 1024);
+/// assert_eq!(decoder_memory(8 * 1024), 32 * 1024 + 8);
+/// assert_eq!(DecoderState::<{ decoder_memory(8 * 1024) }>::MAX_WINDOW, 8 * 1024);
 /// ```
-pub const fn state_len(max_window: usize) -> usize {
+pub const fn decoder_memory(max_window: usize) -> usize {
     let b = block_max(max_window);
     max_window + 3 * b + BLOCK_HEADER + CHECKSUM + 1
 }
 
-/// The largest window whose [`state_len`] is at most `len`.
+/// The largest window whose [`decoder_memory`] is at most `len`.
 const fn max_window_for(len: usize) -> usize {
     let fixed = BLOCK_HEADER + CHECKSUM + 1;
     if len < fixed {
@@ -313,7 +313,7 @@ const fn max_window_for(len: usize) -> usize {
 
 /// All the memory of a zstd [`Decoder`]: its tables and an `N`-byte buffer that sets
 /// the largest window it decodes, [`MAX_WINDOW`](Self::MAX_WINDOW) (size `N` with
-/// [`state_len`]). Built by a `const fn` and all zeros, so a `static` one lands in
+/// [`decoder_memory`]). Built by a `const fn` and all zeros, so a `static` one lands in
 /// `.bss`; a [`Decoder`] borrows it ([`Decoder::new_in`]).
 ///
 /// It is large (21 KB of tables plus `N`): keep it in a `static`, a pool value
@@ -378,11 +378,11 @@ impl<'a> Decoder<'a> {
     /// build it where it is used.
     ///
     /// ```
-    /// use bufpress::codec::zstd::{Decoder, DecoderState, state_len};
+    /// use bufpress::codec::zstd::{Decoder, DecoderState, decoder_memory};
     /// use bufpress::pool::Pool;
     ///
     /// // In a real firmware: `static mut` or a `StaticCell`; 1 KiB windows.
-    /// let mut state = Box::new(DecoderState::<{ state_len(1024) }>::new());
+    /// let mut state = Box::new(DecoderState::<{ decoder_memory(1024) }>::new());
     /// let mut decoder = Decoder::new_in(&mut state);
     /// assert_eq!(decoder.max_window(), 1024);
     /// # const FRAME: [u8; 40] = [
@@ -402,7 +402,7 @@ impl<'a> Decoder<'a> {
 
     /// A decoder on caller memory laid out at run time (a `&'static mut [u8]`, pool or
     /// region memory): `tables` and `buf`, whose length sets the largest window (see
-    /// [`state_len`]; a window of `w` bytes needs `state_len(w)`). It never allocates.
+    /// [`decoder_memory`]; a window of `w` bytes needs `decoder_memory(w)`). It never allocates.
     pub fn from_parts(tables: &'a mut DecoderTables, buf: &'a mut [u8]) -> Self {
         let max_window = max_window_for(buf.len()).min(MAX_WINDOW_LIMIT);
         let block = block_max(max_window);
