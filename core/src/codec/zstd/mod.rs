@@ -124,7 +124,12 @@
 //!
 //! Decoding allocates nothing, ever: the state is the only memory (no global
 //! allocator needs to be linked). The stack stays small: no buffer or table lives on
-//! it (the deepest frame of a decoding call is a few hundred bytes).
+//! it. Measured on thumbv7em with `-Z emit-stack-sizes` (release): in a program with
+//! LTO (a no-allocator kernel-like program decoding a `zstd -19` image), the deepest
+//! call chain of [`Decoder::decompress_into`] is 808 bytes (its own frame 232, then
+//! ruzstd's block decoder 232, sequence decoder 192, FSE table builder 80 + 56);
+//! without LTO the largest frame is `Decoder::step`'s, 520 bytes, and the frames on
+//! the deepest chain add up to about 1.6 KB.
 //!
 //! [`Decoder::new`] (feature `alloc`) holds the same buffers and tables on the heap,
 //! allocated at construction (ruzstd's own growable buffers, grown once to their final
@@ -253,6 +258,11 @@ pub struct DecoderTables(ruzstd::decoding::DecoderTables);
 
 impl DecoderTables {
     /// Empty tables: all zeros, so a `static` one lands in `.bss`.
+    ///
+    /// In a `static` this runs at compile time. Called at run time it builds the
+    /// tables on the stack first (about 10 KB of stack on thumbv7em), as
+    /// [`DecoderState::new`] does with its buffer too: on a small stack, make them
+    /// `static`.
     pub const fn new() -> Self {
         Self(ruzstd::decoding::DecoderTables::new())
     }
