@@ -133,8 +133,10 @@
 //!
 //! [`Decoder::new`] (feature `alloc`) holds the same buffers and tables on the heap,
 //! allocated at construction (ruzstd's own growable buffers, grown once to their final
-//! size by feeding it synthetic blocks); decoding valid frames allocates nothing after
-//! that.
+//! size by feeding it a synthetic frame; its ring buffer is rounded up by ruzstd's
+//! growth rule): measured 25 KB for 1 KiB windows, 87 KB for 16 KiB, 546 KB for
+//! 128 KiB, 1.59 MB for 1 MiB, 8.93 MB for 8 MiB. Decoding allocates nothing after
+//! that, invalid input included.
 //!
 //! The decoder reads frame, block and section headers itself before ruzstd does (see
 //! `parse.rs`): a window beyond the limit is refused at the header, and invalid
@@ -375,8 +377,8 @@ impl Decoder<'static> {
         let block_max = block_max(max_window);
         let mut fd = FrameDecoder::new();
         fd.set_max_window_size(max_window as u64);
-        let mut staging = alloc::vec![0u8; BLOCK_HEADER + block_max + CHECKSUM].into_boxed_slice();
-        warm::presize(&mut fd, &mut staging, max_window, block_max);
+        let staging = alloc::vec![0u8; BLOCK_HEADER + block_max + CHECKSUM].into_boxed_slice();
+        warm::presize(&mut fd, max_window, block_max);
         Self::with_parts(fd, max_window, Staging::Owned(staging))
     }
 }
