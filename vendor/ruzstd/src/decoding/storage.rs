@@ -64,7 +64,9 @@ impl core::fmt::Debug for DecoderTables {
     }
 }
 
-/// The memory of a decoder that does not allocate (see the [module docs](self)).
+/// The memory of a decoder that does not allocate, for
+/// [`FrameDecoder::new_in`](super::FrameDecoder::new_in): a frame whose window does not
+/// fit is refused at its header, and decoded data must be collected after each block.
 #[derive(Debug)]
 pub struct DecoderMemory<'a> {
     /// The tables.
