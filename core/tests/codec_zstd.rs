@@ -592,4 +592,25 @@ fn memory_is_the_state_and_the_tables() {
         mem.buf.pop();
         assert_eq!(mem.decoder().max_window(), w - 1);
     }
+    // Buffers too small for any window make decoders that refuse every frame.
+    static OUT: Pool<1, 64> = Pool::new();
+    let mut out = OUT.try_acquire().unwrap();
+    for len in 0..20 {
+        let mut tables = Box::new(DecoderTables::new());
+        let mut buf = vec![0; len];
+        let mut decoder = Decoder::from_parts(&mut tables, &mut buf);
+        assert_eq!(decoder.max_window(), len.saturating_sub(8) / 4);
+        let e = decoder.decompress_into(SMALL_L3, &mut out);
+        assert!(matches!(e, Err(DecodeError::LimitExceeded { .. })), "{e:?}");
+        // An empty frame's window is 0 bytes: it fits in `decoder_memory(0)`, 8 bytes.
+        let e = decoder.decompress_into(EMPTY, &mut out);
+        if len >= decoder_memory(0) {
+            assert_eq!(e, Ok(0), "{len}");
+        } else {
+            assert!(
+                matches!(e, Ok(0) | Err(DecodeError::LimitExceeded { .. })),
+                "{e:?}"
+            );
+        }
+    }
 }

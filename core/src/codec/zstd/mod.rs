@@ -309,6 +309,16 @@ pub const fn decoder_memory(max_window: usize) -> usize {
     max_window + 3 * b + BLOCK_HEADER + CHECKSUM + 1
 }
 
+/// The first `n` bytes of `buf` and the rest (all of it, and nothing, when it is
+/// shorter).
+fn take(buf: &mut [u8], n: usize) -> (&mut [u8], &mut [u8]) {
+    if n <= buf.len() {
+        buf.split_at_mut(n)
+    } else {
+        (buf, &mut [])
+    }
+}
+
 /// The largest window whose [`decoder_memory`] is at most `len`.
 const fn max_window_for(len: usize) -> usize {
     let fixed = BLOCK_HEADER + CHECKSUM + 1;
@@ -418,9 +428,11 @@ impl<'a> Decoder<'a> {
     pub fn from_parts(tables: &'a mut DecoderTables, buf: &'a mut [u8]) -> Self {
         let max_window = max_window_for(buf.len()).min(MAX_WINDOW_LIMIT);
         let block = block_max(max_window);
-        let (staging, rest) = buf.split_at_mut(BLOCK_HEADER + block + CHECKSUM);
-        let (window, rest) = rest.split_at_mut(ruzstd::decoding::window_buffer_len(max_window));
-        let (literals, _) = rest.split_at_mut(block);
+        // `decoder_memory(max_window)` bytes are there (none when `buf` is shorter than
+        // the 8 bytes of a 0-byte window: every frame with a window is then refused).
+        let (staging, rest) = take(buf, BLOCK_HEADER + block + CHECKSUM);
+        let (window, rest) = take(rest, ruzstd::decoding::window_buffer_len(max_window));
+        let (literals, _) = take(rest, block);
         let fd = FrameDecoder::new_in(DecoderMemory {
             tables: &mut tables.0,
             window,
@@ -723,10 +735,14 @@ impl<'a> Decoder<'a> {
                 0
             };
             need = BLOCK_HEADER + block.content_len + checksum;
-            // Never true (the block maximum is at most the limit's), but a block that
-            // could not be staged must not leave the caller waiting for progress.
+            // Only true for a decoder on less than `decoder_memory(0)` bytes (the block
+            // maximum is at most the limit's); a block that could not be staged must
+            // not leave the caller waiting for progress.
             if need > self.staging.len() {
-                return Err(DecodeError::Corrupt);
+                return Err(DecodeError::LimitExceeded {
+                    limit: self.staging.len() as u64,
+                    needed: Some(need as u64),
+                });
             }
             self.phase = Phase::Block(need);
         }
