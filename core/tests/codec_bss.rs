@@ -13,7 +13,7 @@
 #![cfg(all(
     target_os = "linux",
     not(miri),
-    any(feature = "lz4", feature = "deflate")
+    any(feature = "lz4", feature = "deflate", feature = "zstd")
 ))]
 
 use std::cell::RefCell;
@@ -127,5 +127,51 @@ mod lz4 {
             ENCODER,
             ENCODER_POOL
         );
+    }
+}
+
+#[cfg(feature = "zstd")]
+mod zstd {
+    use super::*;
+    use bufpress::codec::zstd::{Decoder, DecoderState, DecoderTables, decoder_memory};
+    use bufpress::pool::Pool;
+
+    const MEM: usize = decoder_memory(1024);
+
+    static STATE: Mutex<RefCell<DecoderState<MEM>>> = Mutex::new(RefCell::new(DecoderState::new()));
+    static STATE_POOL: ValuePool<DecoderState<MEM>, 2> =
+        ValuePool::new([const { DecoderState::new() }; 2]);
+    static TABLES: Mutex<RefCell<DecoderTables>> = Mutex::new(RefCell::new(DecoderTables::new()));
+    static OUT: Pool<2, 64> = Pool::new();
+
+    #[test]
+    fn static_zstd_states_are_in_bss() {
+        assert_all_in_bss!(STATE, STATE_POOL, TABLES);
+    }
+
+    /// A state from a static decodes on first use and on later ones.
+    #[test]
+    fn static_zstd_states_decode() {
+        // "hello zstd, hello pool, hello zstd, hello pool!" (`zstd -19`).
+        const FRAME: [u8; 40] = [
+            0x28, 0xb5, 0x2f, 0xfd, 0x24, 0x2f, 0xdd, 0x00, 0x00, 0x98, 0x68, 0x65, 0x6c, 0x6c,
+            0x6f, 0x20, 0x7a, 0x73, 0x74, 0x64, 0x2c, 0x20, 0x70, 0x6f, 0x6f, 0x6c, 0x2c, 0x20,
+            0x21, 0x02, 0x00, 0x3b, 0x55, 0xf9, 0x50, 0x92, 0x86, 0xba, 0x7a, 0xd8,
+        ];
+        let mut out = OUT.try_acquire().unwrap();
+        for _ in 0..2 {
+            let mut state = STATE_POOL.try_acquire().unwrap();
+            let mut decoder = Decoder::new_in(&mut state);
+            out.clear();
+            decoder.decompress_into(&FRAME, &mut out).unwrap();
+            assert_eq!(&out[..], b"hello zstd, hello pool, hello zstd, hello pool!");
+            critical_section::with(|cs| {
+                let mut state = STATE.borrow_ref_mut(cs);
+                let mut decoder = Decoder::new_in(&mut state);
+                out.clear();
+                decoder.decompress_into(&FRAME, &mut out).unwrap();
+            });
+            assert_eq!(&out[..], b"hello zstd, hello pool, hello zstd, hello pool!");
+        }
     }
 }

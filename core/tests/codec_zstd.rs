@@ -5,9 +5,12 @@
 //!
 //! The inputs of the frames are regenerated here by `text`, the same generator as in
 //! `make.py`. Allocation counts are proved in the tests crate (`zstd_zero_alloc.rs`).
+//!
+//! The decoders here run on caller memory (`Decoder::from_parts`, no allocator: the
+//! feature set of these tests has no `alloc`), laid out at run time for each window.
 #![cfg(feature = "zstd")]
 
-use bufpress::codec::zstd::Decoder;
+use bufpress::codec::zstd::{Decoder, DecoderTables, decoder_memory};
 use bufpress::codec::{Checksum, Decode as _, DecodeError, Status, decode_to};
 use bufpress::pool::{Buf, Pool};
 
@@ -25,6 +28,25 @@ const TWO_FRAMES: &[u8] = include_bytes!("data/zstd/two-frames.zst");
 /// Big enough for every frame here but the 1 MiB one (under Miri, where building a
 /// decoder for large windows is slow, big enough for the small ones).
 const WINDOW: usize = if cfg!(miri) { 8 * 1024 } else { 256 * 1024 };
+
+/// The memory of one decoder: its tables and a buffer sized for `max_window`.
+struct Mem {
+    tables: Box<DecoderTables>,
+    buf: Vec<u8>,
+}
+
+impl Mem {
+    fn new(max_window: usize) -> Self {
+        Self {
+            tables: Box::default(),
+            buf: vec![0; decoder_memory(max_window)],
+        }
+    }
+
+    fn decoder(&mut self) -> Decoder<'_> {
+        Decoder::from_parts(&mut self.tables, &mut self.buf)
+    }
+}
 
 const WORDS: [&str; 16] = [
     "the",
@@ -83,7 +105,8 @@ fn cases() -> Vec<(&'static str, &'static [u8], Vec<u8>)> {
 #[test]
 fn one_shot_decodes_every_cli_frame() {
     static OUT: Pool<1, { 160 * 1024 }> = Pool::new();
-    let mut decoder = Decoder::new(WINDOW);
+    let mut decoder_mem = Mem::new(WINDOW);
+    let mut decoder = decoder_mem.decoder();
     for (name, frame, expected) in cases() {
         let mut out = OUT.try_acquire().unwrap();
         out.extend_from_slice(b"kept").unwrap(); // appended after what is there
@@ -138,7 +161,8 @@ fn streaming_in_pieces_into_buffers_of_any_size() {
     static ODD: Pool<1, 7> = Pool::new();
     static PAGE: Pool<1, 4096> = Pool::new();
     static HUGE: Pool<1, { 160 * 1024 }> = Pool::new();
-    let mut decoder = Decoder::new(WINDOW);
+    let mut decoder_mem = Mem::new(WINDOW);
+    let mut decoder = decoder_mem.decoder();
     let pieces: &[usize] = if cfg!(miri) {
         &[1, usize::MAX]
     } else {
@@ -180,7 +204,8 @@ fn streaming_in_pieces_into_buffers_of_any_size() {
 #[test]
 fn decode_to_drives_one_frame_at_a_time() {
     static POOL: Pool<4, 1000> = Pool::new();
-    let mut decoder = Decoder::new(WINDOW);
+    let mut decoder_mem = Mem::new(WINDOW);
+    let mut decoder = decoder_mem.decoder();
     let mut got = Vec::new();
     let used = decode_to(&mut decoder, TWO_FRAMES, POOL.pool_ref(), |buf| {
         got.extend_from_slice(&buf);
@@ -203,7 +228,8 @@ fn limits_on_window_and_content() {
     static OUT: Pool<1, 8192> = Pool::new();
     let mut out = OUT.try_acquire().unwrap();
     // The frame without a content size declares an 8 KiB window.
-    let mut small = Decoder::new(4096);
+    let mut small_mem = Mem::new(4096);
+    let mut small = small_mem.decoder();
     let e = small.decompress_into(TEXT_L3_NOSIZE, &mut out);
     let limit = Err(DecodeError::LimitExceeded {
         limit: 4096,
@@ -218,7 +244,8 @@ fn limits_on_window_and_content() {
             ..
         })
     ));
-    let mut capped = Decoder::new(WINDOW).with_max_content(1000);
+    let mut capped_mem = Mem::new(WINDOW);
+    let mut capped = capped_mem.decoder().with_max_content(1000);
     assert_eq!(capped.max_content(), 1000);
     let e = capped.decompress_into(TEXT_L1, &mut out);
     let limit = Err(DecodeError::LimitExceeded {
@@ -235,7 +262,8 @@ fn declared_content_size_beyond_the_buffer_fails_early() {
     static OUT: Pool<1, 5000> = Pool::new();
     let mut out = OUT.try_acquire().unwrap();
     out.extend_from_slice(b"xy").unwrap();
-    let mut decoder = Decoder::new(WINDOW);
+    let mut decoder_mem = Mem::new(WINDOW);
+    let mut decoder = decoder_mem.decoder();
     let e = decoder.decompress_into(TEXT_L1, &mut out);
     let small = Err(DecodeError::OutputTooSmall {
         needed: Some(6002),
@@ -268,7 +296,8 @@ fn declared_content_size_beyond_the_buffer_fails_early() {
 fn a_small_frame_that_expands_past_the_limit_stops_there() {
     // 50 bytes that decode to 1 MiB of zeros, no declared size.
     static OUT: Pool<1, 4096> = Pool::new();
-    let mut decoder = Decoder::new(1 << 20).with_max_content(64 * 1024);
+    let mut decoder_mem = Mem::new(1 << 20);
+    let mut decoder = decoder_mem.decoder().with_max_content(64 * 1024);
     let mut out = OUT.try_acquire().unwrap();
     let (mut total, mut at) = (0usize, 0);
     let e = loop {
@@ -293,13 +322,15 @@ fn a_small_frame_that_expands_past_the_limit_stops_there() {
     decoder.reset();
     assert!(decoder.decode(SMALL_L3, &mut out).is_ok());
     // One-shot into a buffer smaller than the content.
-    let e = Decoder::new(1 << 20).decompress_into(ZEROS_1M_NOSIZE, &mut out);
+    let mut e_mem = Mem::new(1 << 20);
+    let e = e_mem.decoder().decompress_into(ZEROS_1M_NOSIZE, &mut out);
     assert!(matches!(
         e,
         Err(DecodeError::OutputTooSmall { needed: None, .. })
     ));
     // A window limit below the bomb's window refuses it at the header.
-    let e = Decoder::new(WINDOW).decompress_into(ZEROS_1M_NOSIZE, &mut out);
+    let mut e_mem = Mem::new(WINDOW);
+    let e = e_mem.decoder().decompress_into(ZEROS_1M_NOSIZE, &mut out);
     assert!(matches!(e, Err(DecodeError::LimitExceeded { .. })));
 }
 
@@ -307,7 +338,8 @@ fn a_small_frame_that_expands_past_the_limit_stops_there() {
 fn checksum_magic_reserved_and_dictionary_errors() {
     static OUT: Pool<1, 8192> = Pool::new();
     let mut out = OUT.try_acquire().unwrap();
-    let mut decoder = Decoder::new(WINDOW);
+    let mut decoder_mem = Mem::new(WINDOW);
+    let mut decoder = decoder_mem.decoder();
 
     let mut bad = TEXT_L1.to_vec();
     *bad.last_mut().unwrap() ^= 0x01;
@@ -366,7 +398,8 @@ fn checksum_magic_reserved_and_dictionary_errors() {
 fn empty_trailing_and_truncated_input() {
     static OUT: Pool<1, 8192> = Pool::new();
     let mut out = OUT.try_acquire().unwrap();
-    let mut decoder = Decoder::new(WINDOW);
+    let mut decoder_mem = Mem::new(WINDOW);
+    let mut decoder = decoder_mem.decoder();
     assert_eq!(
         decoder.decompress_into(&[], &mut out),
         Err(DecodeError::Truncated)
@@ -398,7 +431,8 @@ fn empty_trailing_and_truncated_input() {
 fn truncation_at_every_offset_is_an_error() {
     static OUT: Pool<1, 8192> = Pool::new();
     let mut out = OUT.try_acquire().unwrap();
-    let mut decoder = Decoder::new(WINDOW);
+    let mut decoder_mem = Mem::new(WINDOW);
+    let mut decoder = decoder_mem.decoder();
     let frames: &[&[u8]] = if cfg!(miri) {
         &[SMALL_L3]
     } else {
@@ -425,7 +459,8 @@ fn truncation_at_every_offset_is_an_error() {
 fn every_single_bit_flip_is_an_error_or_output_within_limits() {
     static OUT: Pool<1, 8192> = Pool::new();
     let mut out = OUT.try_acquire().unwrap();
-    let mut decoder = Decoder::new(WINDOW).with_max_content(7000);
+    let mut decoder_mem = Mem::new(WINDOW);
+    let mut decoder = decoder_mem.decoder().with_max_content(7000);
     let frames: &[&[u8]] = if cfg!(miri) {
         &[SMALL_L3]
     } else {
@@ -451,7 +486,8 @@ fn every_single_bit_flip_is_an_error_or_output_within_limits() {
 fn flips_in_checksummed_frames_are_caught() {
     static OUT: Pool<1, 8192> = Pool::new();
     let mut out = OUT.try_acquire().unwrap();
-    let mut decoder = Decoder::new(WINDOW);
+    let mut decoder_mem = Mem::new(WINDOW);
+    let mut decoder = decoder_mem.decoder();
     let expected = text(6000, 1);
     // Past the header, every flip in a frame with a checksum is an error or (when it
     // lands in bits the decoder ignores) the same output.
@@ -469,7 +505,8 @@ fn flips_in_checksummed_frames_are_caught() {
 
 #[test]
 fn limits_are_reported() {
-    let decoder = Decoder::new(3000);
+    let mut decoder_mem = Mem::new(3000);
+    let decoder = decoder_mem.decoder();
     assert_eq!(decoder.max_window(), 3000);
     assert_eq!(decoder.max_content(), u64::MAX);
     let debug = format!("{decoder:?}");
@@ -479,7 +516,8 @@ fn limits_are_reported() {
 #[test]
 fn every_pool_buffer_comes_back_after_errors() {
     static POOL: Pool<3, 512> = Pool::new();
-    let mut decoder = Decoder::new(WINDOW).with_max_content(3000);
+    let mut decoder_mem = Mem::new(WINDOW);
+    let mut decoder = decoder_mem.decoder().with_max_content(3000);
     let mut bad_checksum = TEXT_L1.to_vec();
     *bad_checksum.last_mut().unwrap() ^= 0x80;
     let mut kept = Vec::new();
@@ -516,8 +554,63 @@ fn a_failing_streaming_call_appends_nothing() {
     static OUT: Pool<1, { 1 << 20 }> = Pool::new();
     let mut out = OUT.try_acquire().unwrap();
     out.extend_from_slice(b"earlier").unwrap();
-    let mut decoder = Decoder::new(1 << 20);
+    let mut decoder_mem = Mem::new(1 << 20);
+    let mut decoder = decoder_mem.decoder();
     let err = decoder.decode(&bad, &mut out).unwrap_err();
     assert!(matches!(err, DecodeError::Checksum { .. }), "{err:?}");
     assert_eq!(&out[..], b"earlier");
+}
+
+#[test]
+fn memory_is_the_state_and_the_tables() {
+    use bufpress::codec::zstd::DecoderState;
+    let tables = size_of::<DecoderTables>();
+    let decoder = size_of::<Decoder<'_>>();
+    eprintln!("tables {tables} bytes, decoder {decoder} bytes");
+    // The module docs' table: 21,328 bytes of tables (on 64-bit targets), a decoder of
+    // a few hundred bytes.
+    assert!(tables <= 22 * 1024, "{tables}");
+    assert!(decoder <= 1024, "{decoder}");
+    assert_eq!(
+        size_of::<DecoderState<{ decoder_memory(1024) }>>(),
+        tables + decoder_memory(1024)
+    );
+    for w in [
+        1024,
+        4096,
+        8 * 1024,
+        32 * 1024,
+        128 * 1024,
+        1 << 20,
+        8 << 20,
+    ] {
+        let b = w.min(128 * 1024);
+        assert_eq!(decoder_memory(w), w + 3 * b + 8);
+        let mut mem = Mem::new(w);
+        assert_eq!(mem.decoder().max_window(), w);
+        // One byte less holds a window one byte smaller.
+        mem.buf.pop();
+        assert_eq!(mem.decoder().max_window(), w - 1);
+    }
+    // Buffers too small for any window make decoders that refuse every frame.
+    static OUT: Pool<1, 64> = Pool::new();
+    let mut out = OUT.try_acquire().unwrap();
+    for len in 0..20 {
+        let mut tables = Box::new(DecoderTables::new());
+        let mut buf = vec![0; len];
+        let mut decoder = Decoder::from_parts(&mut tables, &mut buf);
+        assert_eq!(decoder.max_window(), len.saturating_sub(8) / 4);
+        let e = decoder.decompress_into(SMALL_L3, &mut out);
+        assert!(matches!(e, Err(DecodeError::LimitExceeded { .. })), "{e:?}");
+        // An empty frame's window is 0 bytes: it fits in `decoder_memory(0)`, 8 bytes.
+        let e = decoder.decompress_into(EMPTY, &mut out);
+        if len >= decoder_memory(0) {
+            assert_eq!(e, Ok(0), "{len}");
+        } else {
+            assert!(
+                matches!(e, Ok(0) | Err(DecodeError::LimitExceeded { .. })),
+                "{e:?}"
+            );
+        }
+    }
 }

@@ -13,7 +13,7 @@ use libfuzzer_sys::fuzz_target;
 
 static PACKED: Pool<1, { 1 << 18 }> = Pool::new();
 static PLAIN: Pool<1, { 1 << 18 }> = Pool::new();
-type States = (Vec<zstd::Encoder>, zstd::Decoder, ruzstd_backend::Decoder);
+type States = (Vec<zstd::Encoder>, zstd::Decoder, ruzstd_backend::Decoder<'static>);
 static STATES: Mutex<Option<States>> = Mutex::new(None);
 const LEVELS: [i32; 6] = [-5, 1, 3, 7, 12, 19];
 
@@ -29,7 +29,11 @@ fuzz_target!(|data: &[u8]| {
         (
             compressors,
             zstd::Decoder::new(1 << 20),
-            ruzstd_backend::Decoder::new(1 << 20),
+            // On caller memory (leaked: it lives as long as the fuzzer).
+            ruzstd_backend::Decoder::from_parts(
+                Box::leak(Box::default()),
+                vec![0; ruzstd_backend::decoder_memory(1 << 20)].leak(),
+            ),
         )
     });
     let compressor = &mut compressors[(ctl % 12) as usize];

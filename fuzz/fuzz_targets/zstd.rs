@@ -1,10 +1,11 @@
-//! zstd decoding with ruzstd: one-shot into a reused buffer and streaming in pieces,
-//! under a 1 MiB window and content limit.
+//! zstd decoding with ruzstd on caller memory: one-shot into a reused buffer and
+//! streaming in pieces, under a 1 MiB window and content limit, or (one input in two)
+//! in a state for 1 KiB windows, where every block must fit buffers of 1 KiB.
 #![no_main]
 
 use std::sync::Mutex;
 
-use bufpress::codec::zstd::Decoder;
+use bufpress::codec::zstd::{Decoder, decoder_memory};
 use bufpress::pool::Pool;
 use bufpress_fuzz::{Pieces, one_shot, split, stream};
 use libfuzzer_sys::fuzz_target;
@@ -12,12 +13,20 @@ use libfuzzer_sys::fuzz_target;
 const LIMIT: u64 = 1 << 20;
 static OUT: Pool<1, { 1 << 20 }> = Pool::new();
 static PIECES: Pool<1, 100> = Pool::new();
-static DECODER: Mutex<Option<Decoder>> = Mutex::new(None);
+static DECODERS: Mutex<Option<[Decoder<'static>; 2]>> = Mutex::new(None);
+
+/// A decoder on caller memory (leaked: it lives as long as the fuzzer).
+fn on_caller_memory(max_window: usize) -> Decoder<'static> {
+    let buf = vec![0; decoder_memory(max_window)].leak();
+    Decoder::from_parts(Box::leak(Box::default()), buf).with_max_content(LIMIT)
+}
 
 fuzz_target!(|data: &[u8]| {
     let (ctl, input) = split(data);
-    let mut guard = DECODER.lock().unwrap();
-    let decoder = guard.get_or_insert_with(|| Decoder::new(LIMIT as usize).with_max_content(LIMIT));
+    let mut guard = DECODERS.lock().unwrap();
+    let decoders =
+        guard.get_or_insert_with(|| [on_caller_memory(LIMIT as usize), on_caller_memory(1024)]);
+    let decoder = &mut decoders[(ctl >> 31) as usize];
     let mut out = OUT.try_acquire().unwrap();
     let prefix = (ctl % 16) as usize;
     let whole = one_shot(&mut out, prefix, |out| decoder.decompress_into(input, out));

@@ -45,8 +45,9 @@
 //!   - `zstd/decompress`, frames made once by the `zstd -3 --stream-size=N`
 //!     command-line tool (so they declare their content size, as libzstd's one-shot
 //!     calls write them):
-//!     - `bufpress`: one `zstd::Decoder` (window limit 1 MiB), `decompress_into` a
-//!       2 MiB `Buf` taken per message;
+//!     - `bufpress`: one `zstd::Decoder` on caller memory (`Decoder::from_parts`, a
+//!       state for 1 MiB windows: no allocator), `decompress_into` a 2 MiB `Buf` taken
+//!       per message;
 //!     - `raw_reused`: one ruzstd `FrameDecoder`, `decode_all` into a reused `Vec`;
 //!     - `naive`: `ruzstd::decoding::StreamingDecoder::new` per message, `read_to_end`
 //!       into a new `Vec`.
@@ -397,7 +398,9 @@ fn deflate_raw(c: &mut Criterion, sizes: &mut Sizes) {
 }
 
 fn zstd_decode(c: &mut Criterion, sizes: &mut Sizes) {
-    let mut decoder = zstd::Decoder::new(MIB);
+    let mut tables = Box::new(zstd::DecoderTables::new());
+    let mut memory = vec![0u8; zstd::decoder_memory(MIB)];
+    let mut decoder = zstd::Decoder::from_parts(&mut tables, &mut memory);
     let mut fd = ruzstd::decoding::FrameDecoder::new();
     for (label, len) in SIZES {
         let data = corpus::mixed(len, SEED);

@@ -254,11 +254,17 @@ fn subjects() -> Vec<Subject> {
         s.extend_from_slice(b"skip!");
         s
     };
-    let mut one = zstd::Decoder::new(1 << 20);
+    // On caller memory, as a firmware with no allocator has it (leaked here: it lives
+    // as long as the test).
+    let on_caller_memory = |max_window: usize| {
+        let buf = vec![0; zstd::decoder_memory(max_window)].leak();
+        zstd::Decoder::from_parts(Box::leak(Box::default()), buf)
+    };
+    let mut one = on_caller_memory(1 << 20);
     out.push(Subject {
         name: "zstd (ruzstd)",
         one_shot: Box::new(move |i, o| one.decompress_into(i, o)),
-        streaming: Box::new(zstd::Decoder::new(LIMIT).with_max_content(LIMIT as u64)),
+        streaming: Box::new(on_caller_memory(LIMIT).with_max_content(LIMIT as u64)),
         reference: Some(cli_reference("zstd")),
         // With its size declared, as libzstd's one-shot calls write it: the window is
         // the content size (a pipe's frame declares level 3's 2 MiB window instead,

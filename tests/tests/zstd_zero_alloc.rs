@@ -6,13 +6,14 @@
 //! workspace builds ruzstd from `vendor/ruzstd`, which removes that copy (see
 //! `vendor/ruzstd/PATCH.md`), and `predefined_tables` counts such frames so the test
 //! shows it covers them. A frame whose window is beyond the limit is refused with 0
-//! allocations.
+//! allocations. The same frames decode with no allocation on caller memory
+//! (`Decoder::from_parts`), and so do invalid blocks that made ruzstd 0.9.1 grow.
 
 use std::alloc::{GlobalAlloc, Layout};
 use std::cell::Cell;
 use std::sync::OnceLock;
 
-use bufpress::codec::zstd::Decoder;
+use bufpress::codec::zstd::{Decoder, DecoderTables, decoder_memory};
 use bufpress::codec::{Decode as _, DecodeError, Status, decode_to};
 use bufpress::pool::Pool;
 use bufpress_tests::corpus::{self, KINDS};
@@ -335,10 +336,11 @@ fn construction_sizes() {
         );
         assert_eq!(after_drop, 0, "everything is freed on drop");
         // The ring buffer is window + block rounded up (at most twice that); then a
-        // block each for ruzstd's block and literal buffers and ours, 4 for sequences
-        // (a block's worth of 3-byte sequences, 12 bytes each), and the tables.
+        // block each for ruzstd's literal buffer and our input staging, and the tables
+        // (21,328 bytes; no sequence buffer, no block copy since bufpress-ruzstd's
+        // caller-memory change).
         let block = window.min(128 * 1024) as i64;
-        let bound = 2 * (window as i64 + block) + 7 * block + 64 * 1024;
+        let bound = 2 * (window as i64 + block) + 2 * block + 32 * 1024;
         assert!(kept <= bound, "{kept} > {bound}");
     }
 }
@@ -380,8 +382,8 @@ fn blocks_that_make_ruzstd_allocate_megabytes_are_refused_first() {
 }
 
 /// Huffman-coded literals, 4 streams of 30,000 bytes of 1-bit codes, declared to
-/// decode to 10 literals: ruzstd decodes every stream to its end (8 literals a byte)
-/// before it compares the count.
+/// decode to 10 literals: ruzstd 0.9.1 decoded every stream to its end (8 literals a
+/// byte) before it compared the count.
 fn literal_overshoot() -> Vec<u8> {
     let streams = 30_000usize;
     let compressed = 2 + 6 + 4 * streams;
@@ -404,8 +406,8 @@ fn literal_overshoot() -> Vec<u8> {
 }
 
 /// A raw block of 1000 bytes, then a block of two sequences (all codes RLE) copying
-/// 131,072 and 131,074 bytes: ruzstd checks the block size after each sequence, so the
-/// second one lands in its ring buffer before the error.
+/// 131,072 and 131,074 bytes: ruzstd 0.9.1 checked the block size after each sequence,
+/// so the second one landed in its ring buffer before the error.
 fn sequence_overshoot() -> Vec<u8> {
     let mut frame = vec![0x28, 0xB5, 0x2F, 0xFD, 0x00, 7 << 3];
     frame.extend_from_slice(&(1000u32 << 3).to_le_bytes()[..3]);
@@ -421,30 +423,55 @@ fn sequence_overshoot() -> Vec<u8> {
     frame
 }
 
+/// The invalid blocks that made ruzstd 0.9.1 grow a buffer once (its literal buffer to
+/// 1 MiB, its ring buffer by up to 256 KiB) are errors before anything grows now:
+/// bufpress-ruzstd decodes literals into a buffer of exactly the declared count and
+/// checks each sequence against the block maximum before copying it.
 #[test]
-fn what_invalid_blocks_can_still_make_ruzstd_grow_once() {
+fn invalid_blocks_that_made_ruzstd_grow_allocate_nothing() {
     static OUT: Pool<1, { 512 * 1024 }> = Pool::new();
     let mut out = OUT.try_acquire().unwrap();
-    // (frame, most bytes ruzstd may keep afterwards, at most how many calls)
-    let cases = [
-        // The literal buffer grows from one block (128 KiB) to 1 MiB.
-        (literal_overshoot(), 896 * 1024, 4),
-        // The ring buffer grows by the overshoot, rounded (here 1 KiB; up to 256 KiB
-        // when the window is full).
-        (sequence_overshoot(), 256 * 1024, 1),
-    ];
-    for (frame, most, calls) in cases {
+    for frame in [literal_overshoot(), sequence_overshoot()] {
         let mut decoder = Decoder::new(128 * 1024);
         let before = held();
         let (e, first) = measure(|| decoder.decompress_into(&frame, &mut out));
         let grown = held() - before;
-        eprintln!("{e:?}: {first:?}, the decoder holds {grown} bytes more");
         assert_eq!(e, Err(DecodeError::Corrupt));
-        assert!(grown > 0 && grown <= most, "{grown}");
-        assert!(first.allocs + first.reallocs <= calls, "{first:?}");
-        // Once grown, it stays: the same input again allocates nothing.
-        let (e, again) = measure(|| decoder.decompress_into(&frame, &mut out));
+        assert!(first.is_zero() && grown == 0, "{first:?}, {grown}");
+        // On caller memory, too.
+        let mut tables = Box::new(DecoderTables::new());
+        let mut buf = vec![0; decoder_memory(128 * 1024)];
+        let mut decoder = Decoder::from_parts(&mut tables, &mut buf);
+        let (e, counts) = measure(|| decoder.decompress_into(&frame, &mut out));
         assert_eq!(e, Err(DecodeError::Corrupt));
-        assert!(again.is_zero(), "{again:?}");
+        assert!(counts.is_zero(), "{counts:?}");
     }
+}
+
+/// The frames of `one_shot_and_streaming_allocate_nothing`, on caller memory.
+#[test]
+fn on_caller_memory_every_frame_decodes_with_no_allocation() {
+    if !tools::available("zstd") {
+        return;
+    }
+    let mut tables = Box::new(DecoderTables::new());
+    let mut buf = vec![0; decoder_memory(WINDOW)];
+    let mut decoder = Decoder::from_parts(&mut tables, &mut buf);
+    let mut out = ONE_SHOT.try_acquire().unwrap();
+    let ((), counts) = measure(|| {
+        for case in cases() {
+            out.clear();
+            let n = decoder.decompress_into(&case.frame, &mut out);
+            assert_eq!(n, Ok(case.data.len()), "{}", case.name);
+            assert!(out[..] == case.data[..], "{}", case.name);
+            let mut seen = 0;
+            let used = decode_to(&mut decoder, &case.frame, PIECES.pool_ref(), |b| {
+                let same = b[..] == case.data[seen..seen + b.len()];
+                seen += b.len();
+                if same { Ok(()) } else { Err("differs") }
+            });
+            assert_eq!(used, Ok(case.frame.len()), "{}", case.name);
+        }
+    });
+    assert!(counts.is_zero(), "{counts:?}");
 }

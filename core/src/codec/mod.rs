@@ -29,7 +29,7 @@
 //! |---|---|---|
 //! | traits | verbs, like `io::Read` | [`Encode`], [`Decode`] |
 //! | state types | named through their module | `lz4::Encoder`, `lz4::Decoder` (frames), `deflate::Encoder`, `deflate::Decoder`, `zstd::Decoder`; in `bufpress-std`: `zstd::Encoder`, `zstd::Decoder`, `flate::Encoder`, `flate::Decoder` |
-//! | memory a state runs on | `<Type>State` | `deflate::EncoderState`, `deflate::DecoderState`, `deflate::InflateState` (one-shot) |
+//! | memory a state runs on | `<Type>State` | `deflate::EncoderState`, `deflate::DecoderState`, `deflate::InflateState` (one-shot), `zstd::DecoderState<N>` (with `N = zstd::decoder_memory(max_window)`, like `lz4::decoder_memory`) |
 //! | one-shot calls | `compress_into` / `decompress_into` (`*_into` writes into the caller's buffer), `compress_frame_into` / `decompress_gzip_into` where one module has several formats; arguments `(input, out, settings…, state, outputs…)`; a method of the same name where the state is the codec (`zstd::Decoder::decompress_into`, bufpress-std's `Encoder::compress_into`) | `lz4::compress_into(input, out, table)`, `deflate::compress_into(input, out, format, level, state)`, `deflate::decompress_into(input, out, format, state)` |
 //! | output bounds | a free function `max_<what>_len(len, settings…)` beside the one-shot call it bounds, input length first | `lz4::max_compressed_len(len)`, `lz4::max_frame_len(len, &settings)`, `deflate::max_compressed_len(len, format)`, `bufpress_std::zstd::max_compressed_len(len)` |
 //! | settings | a `Copy` value with consuming `with_*` builders (`const` where possible) | `lz4::FrameSettings::new().with_block_checksum(true)`, `bufpress_std::zstd::Settings::new(3, 64 * 1024).with_checksum(true)` |

@@ -1,5 +1,6 @@
 //! Manual implementations of representations for `#![no_std]`
 
+#[cfg(feature = "alloc")]
 use alloc::boxed::Box;
 
 #[non_exhaustive]
@@ -33,9 +34,11 @@ impl core::fmt::Display for ErrorKind {
 
 pub struct Error {
     kind: ErrorKind,
+    #[cfg(feature = "alloc")]
     err: Option<Box<dyn core::fmt::Display + Send + Sync + 'static>>,
 }
 
+#[cfg(feature = "alloc")]
 impl alloc::fmt::Debug for Error {
     fn fmt(&self, f: &mut alloc::fmt::Formatter<'_>) -> Result<(), alloc::fmt::Error> {
         let mut s = f.debug_struct("Error");
@@ -47,7 +50,15 @@ impl alloc::fmt::Debug for Error {
     }
 }
 
+#[cfg(not(feature = "alloc"))]
+impl core::fmt::Debug for Error {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Error").field("kind", &self.kind).finish()
+    }
+}
+
 impl Error {
+    #[cfg(feature = "alloc")]
     pub fn new(kind: ErrorKind, err: Box<dyn core::fmt::Display + Send + Sync + 'static>) -> Self {
         Self {
             kind,
@@ -56,7 +67,11 @@ impl Error {
     }
 
     pub fn from(kind: ErrorKind) -> Self {
-        Self { kind, err: None }
+        Self {
+            kind,
+            #[cfg(feature = "alloc")]
+            err: None,
+        }
     }
 
     pub fn kind(&self) -> ErrorKind {
@@ -67,10 +82,12 @@ impl Error {
         matches!(self.kind, ErrorKind::Interrupted)
     }
 
+    #[cfg(feature = "alloc")]
     pub fn get_ref(&self) -> Option<&(dyn core::fmt::Display + Send + Sync)> {
         self.err.as_ref().map(|e| e.as_ref())
     }
 
+    #[cfg(feature = "alloc")]
     pub fn into_inner(self) -> Option<Box<dyn core::fmt::Display + Send + Sync + 'static>> {
         self.err
     }
@@ -80,6 +97,7 @@ impl core::fmt::Display for Error {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str(self.kind.as_str())?;
 
+        #[cfg(feature = "alloc")]
         if let Some(ref e) = self.err {
             e.fmt(f)?;
         }
@@ -116,6 +134,7 @@ pub trait Read {
         }
     }
 
+    #[cfg(feature = "alloc")]
     fn read_to_end(&mut self, output: &mut alloc::vec::Vec<u8>) -> Result<(), Error> {
         let mut buf = [0u8; 1024 * 16];
         loop {
@@ -175,6 +194,7 @@ impl<R: Read> Take<R> {
         self.limit = limit;
     }
 
+    #[cfg(feature = "alloc")]
     pub fn get_ref(&self) -> &R {
         &self.inner
     }
@@ -183,6 +203,7 @@ impl<R: Read> Take<R> {
         &mut self.inner
     }
 
+    #[cfg(feature = "alloc")]
     pub fn into_inner(self) -> R {
         self.inner
     }
@@ -247,6 +268,7 @@ impl Write for &mut [u8] {
     }
 }
 
+#[cfg(feature = "alloc")]
 impl Write for alloc::vec::Vec<u8> {
     #[inline]
     fn write(&mut self, data: &[u8]) -> Result<usize, Error> {

@@ -5,6 +5,13 @@
 //! Decompression can be achieved by using the [`decoding::StreamingDecoder`]
 //! or the more low-level [`decoding::FrameDecoder`]
 //!
+//! ## Decompression without an allocator
+//! Without the `alloc` feature (`default-features = false`, features `hash` for
+//! checksums), [`decoding::FrameDecoder::new_in`] decodes on memory the caller gives
+//! ([`decoding::DecoderMemory`]: tables of a fixed size and buffers sized for the
+//! largest window to accept), and nothing is ever allocated; the encoder, dictionaries
+//! and [`decoding::StreamingDecoder`] need `alloc`.
+//!
 //! ## Compression
 //! The [encoding] module contains the code for compression.
 //! Compression can be achieved by using the [`encoding::compress`]/[`encoding::compress_to_vec`]
@@ -17,7 +24,7 @@
 #[cfg(feature = "std")]
 extern crate std;
 
-#[cfg(not(feature = "rustc-dep-of-std"))]
+#[cfg(all(feature = "alloc", not(feature = "rustc-dep-of-std")))]
 extern crate alloc;
 
 #[cfg(feature = "std")]
@@ -38,6 +45,7 @@ pub mod decoding;
 #[cfg(feature = "dict_builder")]
 #[cfg_attr(docsrs, doc(cfg(feature = "dict_builder")))]
 pub mod dictionary;
+#[cfg(feature = "alloc")]
 pub mod encoding;
 
 pub(crate) mod blocks;

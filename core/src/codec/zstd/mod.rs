@@ -1,13 +1,16 @@
-//! zstd decoding (RFC 8878), built on ruzstd, with every buffer sized at construction.
+//! zstd decoding (RFC 8878), built on ruzstd, in memory the caller gives: no allocator.
 //!
-//! One [`Decoder`] is built for a window limit the caller chooses; it decodes any
-//! number of frames afterwards, one-shot ([`Decoder::decompress_into`], into a
-//! [`Buf`] whose capacity bounds the output) or streaming (the
-//! [`codec::Decode`](super::Decode) trait: input in pieces of any size, output into
-//! successive buffers of any size).
+//! A [`Decoder`] runs on a [`DecoderState<N>`](DecoderState) (its tables and an
+//! `N`-byte buffer; [`decoder_memory`] gives `N` for a window limit), built by a `const fn`
+//! and all zeros, so a `static` one lands in `.bss`; or on memory laid out at run time
+//! ([`Decoder::from_parts`]: a `&'static mut [u8]`, a pool buffer, region memory). With
+//! the `alloc` feature, [`Decoder::new`] allocates its own. A decoder decodes any
+//! number of frames, one-shot ([`Decoder::decompress_into`], into a [`Buf`] whose
+//! capacity bounds the output) or streaming (the [`codec::Decode`](super::Decode)
+//! trait: input in pieces of any size, output into successive buffers of any size).
 //!
 //! ```
-//! use bufpress::codec::zstd::Decoder;
+//! use bufpress::codec::zstd::{Decoder, DecoderState, decoder_memory};
 //! use bufpress::pool::Pool;
 //!
 //! static POOL: Pool<2, 256> = Pool::new();
@@ -19,8 +22,10 @@
 //!     0x21, 0x02, 0x00, 0x3b, 0x55, 0xf9, 0x50, 0x92, 0x86, 0xba, 0x7a, 0xd8,
 //! ];
 //!
-//! // Built once (this is where memory is allocated), for windows up to 64 KiB.
-//! let mut decoder = Decoder::new(64 * 1024);
+//! // Windows up to 4 KiB: 16 KiB + 8 bytes of buffers and 21 KB of tables. In a
+//! // firmware this is a `static` (in `.bss`) behind a `StaticCell` or `static mut`.
+//! let mut state = Box::new(DecoderState::<{ decoder_memory(4096) }>::new());
+//! let mut decoder = Decoder::new_in(&mut state);
 //! let mut out = POOL.try_acquire()?;
 //! let n = decoder.decompress_into(&FRAME, &mut out)?;
 //! assert_eq!(&out[..n], b"hello zstd, hello pool, hello zstd, hello pool!");
@@ -30,7 +35,7 @@
 //! Streaming, with input arriving in pieces and output handed on buffer by buffer:
 //!
 //! ```
-//! use bufpress::codec::zstd::Decoder;
+//! use bufpress::codec::zstd::{Decoder, DecoderState, decoder_memory};
 //! use bufpress::codec::{Decode as _, Status};
 //! use bufpress::pool::Pool;
 //!
@@ -41,7 +46,8 @@
 //! #     0x21, 0x02, 0x00, 0x3b, 0x55, 0xf9, 0x50, 0x92, 0x86, 0xba, 0x7a, 0xd8,
 //! # ];
 //!
-//! let mut decoder = Decoder::new(4096).with_max_content(1000);
+//! let mut state = Box::new(DecoderState::<{ decoder_memory(1024) }>::new());
+//! let mut decoder = Decoder::new_in(&mut state).with_max_content(1000);
 //! let mut text = Vec::new();
 //! let mut out = POOL.try_acquire()?;
 //! for piece in FRAME.chunks(7) {
@@ -66,9 +72,13 @@
 //! # Limits
 //!
 //! - **Window.** A frame whose window (for a single-segment frame: its content size) is
-//!   larger than the limit given to [`Decoder::new`] fails with
+//!   larger than the decoder's limit ([`DecoderState::MAX_WINDOW`], the length given to
+//!   [`Decoder::from_parts`], or the limit given to [`Decoder::new`]) fails with
 //!   [`DecodeError::LimitExceeded`] as soon as its header is read, before anything is
-//!   allocated or written. ruzstd's own default (128 MiB) is never used.
+//!   written. Any limit from 1 KiB (the format's smallest window) up works; the
+//!   format's block maximum is `min(window, 128 KiB)`, so small windows also mean
+//!   small blocks, and a block larger than its frame's maximum is
+//!   [`DecodeError::Corrupt`] before it is decoded.
 //! - **Content.** [`Decoder::with_max_content`] bounds what one frame may decode to; a
 //!   frame that declares more fails at its header, one that does not declare its size
 //!   fails before the byte past the limit is written. One-shot decoding is also
@@ -83,36 +93,57 @@
 //!   numbers `0x184D2A50..=0x184D2A5F`) are skipped; frames that need a dictionary are
 //!   [`DecodeError::Unsupported`].
 //!
-//! # Memory and allocation
+//! # Memory
 //!
-//! ruzstd needs `alloc` (hence this feature implies it). [`Decoder::new`] allocates
-//! every buffer at its final size: ruzstd has no call that reserves memory, so the
-//! constructor feeds it a synthetic frame header and a few synthetic blocks that grow
-//! each of its buffers to the largest size a valid frame within the window limit needs
-//! (no warm-up call by the user). With `B` = min(window limit, 128 KiB) the heap holds
-//! ruzstd's ring buffer (window + `B`, rounded up by ruzstd's growth rule), its block
-//! and literal buffers (`B` each), its sequence buffer (`B`/3 sequences of 12 bytes),
-//! the FSE and Huffman tables and this decoder's block buffer (`B` + 7). Measured
-//! (tests crate, `zstd_zero_alloc.rs`), plus 960 bytes for the `Decoder` itself:
+//! With `W` the window limit and `B = min(W, 128 KiB)` the block maximum, a decoder
+//! holds, all in the caller's state:
 //!
-//! | window limit | 1 KiB | 16 KiB | 64 KiB | 128 KiB | 1 MiB | 8 MiB |
-//! |---|---|---|---|---|---|---|
-//! | heap | 33 KB | 171 KB | 614 KB | 1.20 MB | 2.25 MB | 9.59 MB |
+//! - the window buffer, `W + B + 1` bytes: the last `W` bytes decoded (matches copy
+//!   from them) and one block of decoded data waiting to be handed out;
+//! - one block of literals (`B`) and one block of input (`B + 7`), collected when input
+//!   comes in pieces (a block is decoded only once it is whole);
+//! - the FSE and Huffman tables, 21,328 bytes whatever the window (their sizes are
+//!   fixed by the format: 4 FSE tables of 2^9 cells, a Huffman table of 2^11);
+//! - the [`Decoder`] value itself (688 bytes on 64-bit targets, wherever the caller
+//!   puts it: it borrows the state).
 //!
-//! After construction, decoding valid frames allocates nothing. ruzstd 0.9.1 as
-//! published allocates once or twice per block that uses zstd's predefined FSE tables
-//! (most small messages do); bufpress depends on `bufpress-ruzstd`, ruzstd 0.9.1 with
-//! that allocation removed, so this holds in your build too, with no `[patch]` section.
+//! [`decoder_memory`]`(W)` is `W + 3 B + 8`. In bytes (tables included):
+//!
+//! | window limit | 1 KiB | 4 KiB | 8 KiB | 32 KiB | 128 KiB | 1 MiB | 8 MiB |
+//! |---|---|---|---|---|---|---|---|
+//! | `decoder_memory` | 4,104 | 16,392 | 32,776 | 131,080 | 524,296 | 1,441,800 | 8,781,832 |
+//! | + tables = total | 25.4 KB | 37.7 KB | 54.1 KB | 152.4 KB | 545.6 KB | 1.46 MB | 8.80 MB |
+//! | total − window | 24.4 KB | 33.6 KB | 45.9 KB | 119.6 KB | 414.6 KB | 414.6 KB | 414.6 KB |
+//!
+//! Up to 4 KiB windows this is within the window plus 40 KB. Beyond, the three
+//! block-sized buffers dominate (3 × 128 KiB from 128 KiB windows on); libzstd's
+//! streaming decoder holds about the same (window + 2 blocks of output, a block of
+//! input, a literal buffer of up to 64 KiB). Decoding literals into the free part of
+//! the window buffer and blocks straight from whole-frame input would save two of the
+//! three; not done.
+//!
+//! Decoding allocates nothing, ever: the state is the only memory (no global
+//! allocator needs to be linked). The stack stays small: no buffer or table lives on
+//! it. Measured on thumbv7em with `-Z emit-stack-sizes` (release): in a program with
+//! LTO (a no-allocator kernel-like program decoding a `zstd -19` image), the deepest
+//! call chain of [`Decoder::decompress_into`] is 808 bytes (its own frame 232, then
+//! ruzstd's block decoder 232, sequence decoder 192, FSE table builder 80 + 56);
+//! without LTO the largest frame is `Decoder::step`'s, 520 bytes, and the frames on
+//! the deepest chain add up to about 1.6 KB.
+//!
+//! [`Decoder::new`] (feature `alloc`) holds the same buffers and tables on the heap,
+//! allocated at construction (ruzstd's own growable buffers, grown once to their final
+//! size by feeding it a synthetic frame; its ring buffer is rounded up by ruzstd's
+//! growth rule): measured 25 KB for 1 KiB windows, 87 KB for 16 KiB, 546 KB for
+//! 128 KiB, 1.59 MB for 1 MiB, 8.93 MB for 8 MiB. Decoding allocates nothing after
+//! that, invalid input included.
 //!
 //! The decoder reads frame, block and section headers itself before ruzstd does (see
-//! `parse.rs`): a window beyond the limit is refused before anything is allocated, and
-//! invalid blocks that would make ruzstd grow its buffers by megabytes are refused
-//! first. Two kinds of invalid block can still make ruzstd grow a buffer once, by a
-//! bounded amount, before it reports the error (the memory stays with the decoder):
-//! Huffman-coded literals, decoded to the end of their streams (up to 8 literals per
-//! input byte, so the literal buffer may grow to 8 `B`), and the last sequence of a
-//! block, which may overshoot the block size by up to 128 KiB (the ring buffer may grow
-//! by up to 256 KiB).
+//! `parse.rs`): a window beyond the limit is refused at the header, and invalid
+//! blocks whose section headers exceed the block maximum are refused before they are
+//! decoded. ruzstd (the `bufpress-ruzstd` crate) checks every write against the
+//! block maximum as well, so a block never writes more than `B` bytes into the window
+//! buffer whatever its content.
 //!
 //! # Errors and panics
 //!
@@ -123,16 +154,18 @@
 //! the one-shot call resets itself.
 
 mod parse;
+#[cfg(feature = "alloc")]
 mod warm;
 
+#[cfg(feature = "alloc")]
 use alloc::boxed::Box;
-use alloc::vec;
 use core::fmt;
+use core::ops::{Deref, DerefMut};
 
 use ruzstd::decoding::errors::{
     BlockHeaderReadError, DecodeBlockContentError, FrameDecoderError, ReadFrameHeaderError,
 };
-use ruzstd::decoding::{BlockDecodingStrategy, FrameDecoder};
+use ruzstd::decoding::{DecoderMemory, FrameDecoder};
 use ruzstd::io::Read as _;
 
 use self::parse::{BLOCK_HEADER, CHECKSUM, MAX_BLOCK, MAX_HEADER, Magic};
@@ -144,17 +177,18 @@ use crate::pool::Buf;
 pub const MAX_WINDOW_LIMIT: usize = if usize::BITS > 32 { 1 << 31 } else { 1 << 30 };
 
 /// A zstd decoder: one-shot ([`decompress_into`](Self::decompress_into)) and streaming
-/// ([`codec::Decode`](super::Decode)), reusing one ruzstd `FrameDecoder` whose
-/// buffers were sized at construction.
+/// ([`codec::Decode`](super::Decode)), on memory from the caller
+/// ([`new_in`](Self::new_in), [`from_parts`](Self::from_parts)) or allocated once
+/// ([`new`](Self::new), feature `alloc`); `'a` is how long the memory is borrowed.
 ///
 /// See the [module docs](self) for the limits and the memory it holds.
-pub struct Decoder {
-    fd: FrameDecoder,
+pub struct Decoder<'a> {
+    fd: FrameDecoder<'a>,
     max_window: usize,
     max_content: u64,
     /// A block collected from input that came in pieces: header, content and (after the
     /// last block) the checksum. `BLOCK_HEADER + min(max_window, MAX_BLOCK) + CHECKSUM`.
-    staging: Box<[u8]>,
+    staging: Staging<'a>,
     staged: usize,
     /// A frame's magic number and header (or a skippable frame's magic and size).
     head: [u8; MAX_HEADER],
@@ -191,22 +225,224 @@ struct Frame {
     last: bool,
 }
 
-impl Decoder {
+/// The staging buffer: borrowed from the caller's state, or allocated.
+enum Staging<'a> {
+    Borrowed(&'a mut [u8]),
+    #[cfg(feature = "alloc")]
+    Owned(Box<[u8]>),
+}
+
+impl Deref for Staging<'_> {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            Staging::Borrowed(s) => s,
+            #[cfg(feature = "alloc")]
+            Staging::Owned(s) => s,
+        }
+    }
+}
+
+impl DerefMut for Staging<'_> {
+    fn deref_mut(&mut self) -> &mut [u8] {
+        match self {
+            Staging::Borrowed(s) => s,
+            #[cfg(feature = "alloc")]
+            Staging::Owned(s) => s,
+        }
+    }
+}
+
+/// The FSE and Huffman tables of a decoder (21,328 bytes, the same for every window), for
+/// [`Decoder::from_parts`]. [`DecoderState`] holds one.
+pub struct DecoderTables(ruzstd::decoding::DecoderTables);
+
+impl DecoderTables {
+    /// Empty tables: all zeros, so a `static` one lands in `.bss`.
+    ///
+    /// In a `static` this runs at compile time. Called at run time it builds the
+    /// tables on the stack first (about 10 KB of stack on thumbv7em), as
+    /// [`DecoderState::new`] does with its buffer too: on a small stack, make them
+    /// `static`.
+    pub const fn new() -> Self {
+        Self(ruzstd::decoding::DecoderTables::new())
+    }
+}
+
+impl Default for DecoderTables {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for DecoderTables {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DecoderTables").finish_non_exhaustive()
+    }
+}
+
+/// The block maximum for a window limit: `min(max_window, 128 KiB)`.
+const fn block_max(max_window: usize) -> usize {
+    if max_window < MAX_BLOCK {
+        max_window
+    } else {
+        MAX_BLOCK
+    }
+}
+
+/// The byte buffer a decoder needs for windows up to `max_window` bytes: the `N` of
+/// [`DecoderState<N>`](DecoderState), or the length of the buffer given to
+/// [`Decoder::from_parts`]. With `B = min(max_window, 128 KiB)` it is
+/// `max_window + 3 B + 8`: the window plus one block (decoded data waiting to be
+/// handed out), one block of literals and one block of input (collected when input
+/// comes in pieces).
+///
+/// ```
+/// use bufpress::codec::zstd::{DecoderState, decoder_memory};
+///
+/// assert_eq!(decoder_memory(8 * 1024), 32 * 1024 + 8);
+/// assert_eq!(DecoderState::<{ decoder_memory(8 * 1024) }>::MAX_WINDOW, 8 * 1024);
+/// ```
+pub const fn decoder_memory(max_window: usize) -> usize {
+    let b = block_max(max_window);
+    max_window + 3 * b + BLOCK_HEADER + CHECKSUM + 1
+}
+
+/// The first `n` bytes of `buf` and the rest (all of it, and nothing, when it is
+/// shorter).
+fn take(buf: &mut [u8], n: usize) -> (&mut [u8], &mut [u8]) {
+    if n <= buf.len() {
+        buf.split_at_mut(n)
+    } else {
+        (buf, &mut [])
+    }
+}
+
+/// The largest window whose [`decoder_memory`] is at most `len`.
+const fn max_window_for(len: usize) -> usize {
+    let fixed = BLOCK_HEADER + CHECKSUM + 1;
+    if len < fixed {
+        return 0;
+    }
+    let usable = len - fixed;
+    if usable <= 4 * MAX_BLOCK {
+        usable / 4
+    } else {
+        usable - 3 * MAX_BLOCK
+    }
+}
+
+/// All the memory of a zstd [`Decoder`]: its tables and an `N`-byte buffer that sets
+/// the largest window it decodes, [`MAX_WINDOW`](Self::MAX_WINDOW) (size `N` with
+/// [`decoder_memory`]). Built by a `const fn` and all zeros, so a `static` one lands in
+/// `.bss`; a [`Decoder`] borrows it ([`Decoder::new_in`]).
+///
+/// It is large (21 KB of tables plus `N`): keep it in a `static`, a pool value
+/// ([`ValuePool`](crate::pool::ValuePool)) or a box, not on a small stack.
+pub struct DecoderState<const N: usize> {
+    tables: DecoderTables,
+    buf: [u8; N],
+}
+
+impl<const N: usize> DecoderState<N> {
+    /// The largest window a decoder on this state accepts.
+    pub const MAX_WINDOW: usize = max_window_for(N);
+
+    /// A state, all zeros.
+    pub const fn new() -> Self {
+        Self {
+            tables: DecoderTables::new(),
+            buf: [0; N],
+        }
+    }
+}
+
+impl<const N: usize> Default for DecoderState<N> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<const N: usize> fmt::Debug for DecoderState<N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DecoderState")
+            .field("max_window", &Self::MAX_WINDOW)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl Decoder<'static> {
     /// A decoder for frames whose window is at most `max_window` bytes (at most
     /// [`MAX_WINDOW_LIMIT`]; larger values are lowered to it), with no limit on content
-    /// size (see [`with_max_content`](Self::with_max_content)).
+    /// size (see [`with_max_content`](Self::with_max_content)), whose memory is
+    /// allocated (feature `alloc`; [`new_in`](Decoder::new_in) needs no allocator).
     ///
-    /// This allocates all the memory the decoder will use (for limits of 128 KiB and
-    /// more: the limit plus 128 KiB, rounded up, plus about 950 KiB; see the table in
-    /// the module docs); a failed allocation goes to the global allocation error
-    /// handler, like any `Vec`'s.
+    /// This allocates all the memory the decoder will use (the window, one block for
+    /// decoded data, one for literals and one for input, plus the tables); a failed
+    /// allocation goes to the global allocation error handler, like any `Vec`'s.
     pub fn new(max_window: usize) -> Self {
         let max_window = max_window.min(MAX_WINDOW_LIMIT);
-        let block_max = max_window.min(MAX_BLOCK);
+        let block_max = block_max(max_window);
         let mut fd = FrameDecoder::new();
         fd.set_max_window_size(max_window as u64);
-        let mut staging = vec![0u8; BLOCK_HEADER + block_max + CHECKSUM].into_boxed_slice();
-        warm::presize(&mut fd, &mut staging, max_window, block_max);
+        let staging = alloc::vec![0u8; BLOCK_HEADER + block_max + CHECKSUM].into_boxed_slice();
+        warm::presize(&mut fd, max_window, block_max);
+        Self::with_parts(fd, max_window, Staging::Owned(staging))
+    }
+}
+
+impl<'a> Decoder<'a> {
+    /// A decoder on `state`, for frames whose window is at most
+    /// [`DecoderState::<N>::MAX_WINDOW`](DecoderState::MAX_WINDOW), with no limit on
+    /// content size. It never allocates, and is small (688 bytes on 64-bit targets):
+    /// build it where it is used.
+    ///
+    /// ```
+    /// use bufpress::codec::zstd::{Decoder, DecoderState, decoder_memory};
+    /// use bufpress::pool::Pool;
+    ///
+    /// // In a real firmware: `static mut` or a `StaticCell`; 1 KiB windows.
+    /// let mut state = Box::new(DecoderState::<{ decoder_memory(1024) }>::new());
+    /// let mut decoder = Decoder::new_in(&mut state);
+    /// assert_eq!(decoder.max_window(), 1024);
+    /// # const FRAME: [u8; 40] = [
+    /// #     0x28, 0xb5, 0x2f, 0xfd, 0x24, 0x2f, 0xdd, 0x00, 0x00, 0x98, 0x68, 0x65, 0x6c, 0x6c,
+    /// #     0x6f, 0x20, 0x7a, 0x73, 0x74, 0x64, 0x2c, 0x20, 0x70, 0x6f, 0x6f, 0x6c, 0x2c, 0x20,
+    /// #     0x21, 0x02, 0x00, 0x3b, 0x55, 0xf9, 0x50, 0x92, 0x86, 0xba, 0x7a, 0xd8,
+    /// # ];
+    /// static POOL: Pool<2, 256> = Pool::new();
+    /// let mut out = POOL.try_acquire()?;
+    /// let n = decoder.decompress_into(&FRAME, &mut out)?;
+    /// assert_eq!(&out[..n], b"hello zstd, hello pool, hello zstd, hello pool!");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn new_in<const N: usize>(state: &'a mut DecoderState<N>) -> Self {
+        Self::from_parts(&mut state.tables, &mut state.buf)
+    }
+
+    /// A decoder on caller memory laid out at run time (a `&'static mut [u8]`, pool or
+    /// region memory): `tables` and `buf`, whose length sets the largest window (see
+    /// [`decoder_memory`]; a window of `w` bytes needs `decoder_memory(w)`). It never allocates.
+    pub fn from_parts(tables: &'a mut DecoderTables, buf: &'a mut [u8]) -> Self {
+        let max_window = max_window_for(buf.len()).min(MAX_WINDOW_LIMIT);
+        let block = block_max(max_window);
+        // `decoder_memory(max_window)` bytes are there (none when `buf` is shorter than
+        // the 8 bytes of a 0-byte window: every frame with a window is then refused).
+        let (staging, rest) = take(buf, BLOCK_HEADER + block + CHECKSUM);
+        let (window, rest) = take(rest, ruzstd::decoding::window_buffer_len(max_window));
+        let (literals, _) = take(rest, block);
+        let fd = FrameDecoder::new_in(DecoderMemory {
+            tables: &mut tables.0,
+            window,
+            literals,
+            block: &mut [],
+        });
+        Self::with_parts(fd, max_window, Staging::Borrowed(staging))
+    }
+
+    fn with_parts(fd: FrameDecoder<'a>, max_window: usize, staging: Staging<'a>) -> Self {
         Self {
             fd,
             max_window,
@@ -499,10 +735,14 @@ impl Decoder {
                 0
             };
             need = BLOCK_HEADER + block.content_len + checksum;
-            // Never true (the block maximum is at most the limit's), but a block that
-            // could not be staged must not leave the caller waiting for progress.
+            // Only true for a decoder on less than `decoder_memory(0)` bytes (the block
+            // maximum is at most the limit's); a block that could not be staged must
+            // not leave the caller waiting for progress.
             if need > self.staging.len() {
-                return Err(DecodeError::Corrupt);
+                return Err(DecodeError::LimitExceeded {
+                    limit: self.staging.len() as u64,
+                    needed: Some(need as u64),
+                });
             }
             self.phase = Phase::Block(need);
         }
@@ -607,7 +847,11 @@ impl Decoder {
 }
 
 /// Checks a whole block (header, content, checksum) and has ruzstd decode it.
-fn decode_block(fd: &mut FrameDecoder, frame: &mut Frame, block: &[u8]) -> Result<(), DecodeError> {
+fn decode_block(
+    fd: &mut FrameDecoder<'_>,
+    frame: &mut Frame,
+    block: &[u8],
+) -> Result<(), DecodeError> {
     let header = block
         .first_chunk::<BLOCK_HEADER>()
         .ok_or(DecodeError::Truncated)?;
@@ -617,8 +861,7 @@ fn decode_block(fd: &mut FrameDecoder, frame: &mut Frame, block: &[u8]) -> Resul
         parse::compressed_block(content.unwrap_or_default(), frame.block_max)?;
     }
     let mut source = block;
-    fd.decode_blocks(&mut source, BlockDecodingStrategy::UptoBlocks(1))
-        .map_err(map_error)?;
+    fd.decode_block_from_slice(&mut source).map_err(map_error)?;
     if !source.is_empty() {
         return Err(DecodeError::Corrupt);
     }
@@ -653,7 +896,7 @@ fn map_error(e: FrameDecoderError) -> DecodeError {
     }
 }
 
-impl super::Decode for Decoder {
+impl super::Decode for Decoder<'_> {
     /// Decodes frames from `input` into `out`. [`Status::Done`] comes at the end of each
     /// frame (after its checksum was verified), with `consumed` at the frame's end;
     /// calling again goes on with the next frame. Skippable frames are skipped.
@@ -670,7 +913,7 @@ impl super::Decode for Decoder {
     }
 }
 
-impl fmt::Debug for Decoder {
+impl fmt::Debug for Decoder<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Decoder")
             .field("max_window", &self.max_window)

@@ -12,7 +12,7 @@ use crate::decoding::errors::{
     DecompressBlockError,
 };
 use crate::decoding::scratch::DecoderScratch;
-use crate::decoding::sequence_execution::execute_sequences;
+use crate::decoding::sequence_execution::SequenceExecutor;
 use crate::io::Read;
 
 pub struct BlockDecoder {
@@ -39,21 +39,10 @@ impl BlockDecoder {
     pub fn decode_block_content(
         &mut self,
         header: &BlockHeader,
-        workspace: &mut DecoderScratch, //reuse this as often as possible. Not only if the trees are reused but also reuse the allocations when building new trees
+        workspace: &mut DecoderScratch<'_>, //reuse this as often as possible. Not only if the trees are reused but also reuse the allocations when building new trees
         mut source: impl Read,
     ) -> Result<u64, DecodeBlockContentError> {
-        match self.internal_state {
-            DecoderState::ReadyToDecodeNextBody => { /* Happy :) */ }
-            DecoderState::Failed => return Err(DecodeBlockContentError::DecoderStateIsFailed),
-            DecoderState::ReadyToDecodeNextHeader => {
-                return Err(DecodeBlockContentError::ExpectedHeaderOfPreviousBlock)
-            }
-        }
-
-        // Block_Maximum_Size (RFC 8878 3.1.1.2.4): the smaller of the window and 128 KiB
-        let max_block_len = (workspace.buffer.window_size).min(MAX_BLOCK_SIZE as usize);
-        // raw and RLE blocks state their size, compressed ones are checked as they decode
-        Self::check_decompressed_size(header.decompressed_size as usize, max_block_len)?;
+        let max_block_len = self.check_block(header, workspace)?;
 
         let block_type = header.block_type;
         match block_type {
@@ -91,12 +80,87 @@ impl BlockDecoder {
             }
 
             BlockType::Compressed => {
-                self.decompress_block(header, workspace, source, max_block_len)?;
+                // The content goes to `block_content_buffer`, which is taken out of
+                // `workspace` while the block decodes from it.
+                let mut content = core::mem::take(&mut workspace.block_content_buffer);
+                let result = match content.set_len(header.content_size as usize) {
+                    Ok(buf) => match source.read_exact(buf) {
+                        Ok(()) => Self::decompress_block(
+                            header,
+                            workspace,
+                            content.as_slice(),
+                            max_block_len,
+                        ),
+                        Err(e) => Err(e.into()),
+                    },
+                    Err(_) => Err(DecompressBlockError::DecompressedSizeTooLarge {
+                        max: content.as_slice().len(),
+                        at_least: header.content_size as usize,
+                    }),
+                };
+                workspace.block_content_buffer = content;
+                result?;
 
                 self.internal_state = DecoderState::ReadyToDecodeNextHeader;
                 Ok(u64::from(header.content_size))
             }
         }
+    }
+
+    /// Like [`decode_block_content`](Self::decode_block_content), but the block's
+    /// content is read from a slice, which compressed blocks decode from directly
+    /// (`block_content_buffer` is not used).
+    pub fn decode_block_content_from_slice(
+        &mut self,
+        header: &BlockHeader,
+        workspace: &mut DecoderScratch<'_>,
+        source: &mut &[u8],
+    ) -> Result<u64, DecodeBlockContentError> {
+        if header.block_type != BlockType::Compressed {
+            return self.decode_block_content(header, workspace, source);
+        }
+        let max_block_len = self.check_block(header, workspace)?;
+        let len = header.content_size as usize;
+        if source.len() < len {
+            return Err(DecodeBlockContentError::ReadError {
+                step: header.block_type,
+                source: crate::io::Error::from(crate::io::ErrorKind::UnexpectedEof),
+            });
+        }
+        let (content, rest) = source.split_at(len);
+        *source = rest;
+        Self::decompress_block(header, workspace, content, max_block_len)?;
+
+        self.internal_state = DecoderState::ReadyToDecodeNextHeader;
+        Ok(u64::from(header.content_size))
+    }
+
+    /// Checks that a block may be decoded now; returns the block maximum.
+    fn check_block(
+        &self,
+        header: &BlockHeader,
+        workspace: &DecoderScratch<'_>,
+    ) -> Result<usize, DecodeBlockContentError> {
+        match self.internal_state {
+            DecoderState::ReadyToDecodeNextBody => { /* Happy :) */ }
+            DecoderState::Failed => return Err(DecodeBlockContentError::DecoderStateIsFailed),
+            DecoderState::ReadyToDecodeNextHeader => {
+                return Err(DecodeBlockContentError::ExpectedHeaderOfPreviousBlock)
+            }
+        }
+
+        // Block_Maximum_Size (RFC 8878 3.1.1.2.4): the smaller of the window and 128 KiB
+        let max_block_len = (workspace.buffer.window_size).min(MAX_BLOCK_SIZE as usize);
+        // raw and RLE blocks state their size, compressed ones are checked as they decode
+        Self::check_decompressed_size(header.decompressed_size as usize, max_block_len)?;
+        // A block writes at most `max_block_len` bytes (checked as it decodes): a
+        // buffer that cannot grow must have room for that many first.
+        if !workspace.buffer.can_hold(max_block_len) {
+            return Err(DecodeBlockContentError::BufferFull {
+                needed: max_block_len,
+            });
+        }
+        Ok(max_block_len)
     }
 
     fn check_decompressed_size(at_least: usize, max: usize) -> Result<(), DecompressBlockError> {
@@ -107,19 +171,11 @@ impl BlockDecoder {
     }
 
     fn decompress_block(
-        &mut self,
         header: &BlockHeader,
-        workspace: &mut DecoderScratch, //reuse this as often as possible. Not only if the trees are reused but also reuse the allocations when building new trees
-        mut source: impl Read,
+        workspace: &mut DecoderScratch<'_>, //reuse this as often as possible. Not only if the trees are reused but also reuse the allocations when building new trees
+        raw: &[u8],
         max_block_decoded_len: usize,
     ) -> Result<(), DecompressBlockError> {
-        workspace
-            .block_content_buffer
-            .resize(header.content_size as usize, 0);
-
-        source.read_exact(workspace.block_content_buffer.as_mut_slice())?;
-        let raw = workspace.block_content_buffer.as_slice();
-
         let mut section = LiteralsSection::new();
         let bytes_in_literals_header = section.parse_from_header(raw)?;
         let raw = &raw[bytes_in_literals_header as usize..];
@@ -149,6 +205,8 @@ impl BlockDecoder {
         let raw_literals = &raw[..upper_limit_for_literals];
         vprintln!("Slice for literals: {}", raw_literals.len());
 
+        // The literals are part of the block's output: no more than its maximum.
+        Self::check_decompressed_size(section.regenerated_size as usize, max_block_decoded_len)?;
         workspace.literals_buffer.clear(); //all literals of the previous block must have been used in the sequence execution anyways. just be defensive here
         let bytes_used_in_literals_section = decode_literals(
             &section,
@@ -157,9 +215,9 @@ impl BlockDecoder {
             &mut workspace.literals_buffer,
         )?;
         assert!(
-            section.regenerated_size == workspace.literals_buffer.len() as u32,
+            section.regenerated_size == workspace.literals_buffer.as_slice().len() as u32,
             "Wrong number of literals: {}, Should have been: {}",
-            workspace.literals_buffer.len(),
+            workspace.literals_buffer.as_slice().len(),
             section.regenerated_size
         );
         assert!(bytes_used_in_literals_section == upper_limit_for_literals as u32);
@@ -186,14 +244,15 @@ impl BlockDecoder {
         vprintln!("Slice for sequences: {}", raw.len());
 
         if seq_section.num_sequences != 0 {
-            decode_sequences(
-                &seq_section,
-                raw,
-                &mut workspace.fse,
-                &mut workspace.sequences,
-            )?;
-            vprintln!("Executing sequences");
-            execute_sequences(workspace, max_block_decoded_len)?;
+            // Sequences are executed as they are decoded.
+            let mut executor = SequenceExecutor::new(
+                &mut workspace.buffer,
+                workspace.literals_buffer.as_slice(),
+                &mut workspace.offset_hist,
+                max_block_decoded_len,
+            );
+            decode_sequences(&seq_section, raw, &mut workspace.fse, &mut executor)?;
+            executor.finish()?;
         } else {
             if !raw.is_empty() {
                 return Err(DecompressBlockError::DecodeSequenceError(
@@ -202,8 +261,7 @@ impl BlockDecoder {
                     },
                 ));
             }
-            workspace.buffer.push(&workspace.literals_buffer);
-            workspace.sequences.clear();
+            workspace.buffer.push(workspace.literals_buffer.as_slice());
         }
 
         Ok(())

@@ -1,4 +1,5 @@
 use crate::io::{Error, Read, Write};
+#[cfg(feature = "alloc")]
 use alloc::vec::Vec;
 #[cfg(feature = "hash")]
 use core::hash::Hasher;
@@ -6,8 +7,9 @@ use core::hash::Hasher;
 use super::ringbuffer::RingBuffer;
 use crate::decoding::errors::DecodeBufferError;
 
-pub struct DecodeBuffer {
-    buffer: RingBuffer,
+pub struct DecodeBuffer<'a> {
+    buffer: RingBuffer<'a>,
+    #[cfg(feature = "alloc")]
     pub dict_content: Vec<u8>,
 
     pub window_size: usize,
@@ -16,7 +18,7 @@ pub struct DecodeBuffer {
     pub hash: twox_hash::XxHash64,
 }
 
-impl Read for DecodeBuffer {
+impl Read for DecodeBuffer<'_> {
     fn read(&mut self, target: &mut [u8]) -> Result<usize, Error> {
         let max_amount = self.can_drain_to_window_size().unwrap_or(0);
         let amount = max_amount.min(target.len());
@@ -31,8 +33,9 @@ impl Read for DecodeBuffer {
     }
 }
 
-impl DecodeBuffer {
-    pub fn new(window_size: usize) -> DecodeBuffer {
+impl<'a> DecodeBuffer<'a> {
+    #[cfg(feature = "alloc")]
+    pub fn new(window_size: usize) -> DecodeBuffer<'static> {
         DecodeBuffer {
             buffer: RingBuffer::new(),
             dict_content: Vec::new(),
@@ -43,10 +46,29 @@ impl DecodeBuffer {
         }
     }
 
+    /// A buffer over `buf`, which never grows.
+    pub fn new_in(buf: &'a mut [u8]) -> DecodeBuffer<'a> {
+        DecodeBuffer {
+            buffer: RingBuffer::new_in(buf),
+            #[cfg(feature = "alloc")]
+            dict_content: Vec::new(),
+            window_size: 0,
+            total_output_counter: 0,
+            #[cfg(feature = "hash")]
+            hash: twox_hash::XxHash64::with_seed(0),
+        }
+    }
+
+    /// Whether `amount` more bytes fit (always, for a buffer that grows).
+    pub fn can_hold(&self, amount: usize) -> bool {
+        self.buffer.can_hold(amount)
+    }
+
     pub fn reset(&mut self, window_size: usize) {
         self.window_size = window_size;
         self.buffer.clear();
         self.buffer.reserve(self.window_size);
+        #[cfg(feature = "alloc")]
         self.dict_content.clear();
         self.total_output_counter = 0;
         #[cfg(feature = "hash")]
@@ -140,6 +162,7 @@ impl DecodeBuffer {
         }
     }
 
+    #[cfg(feature = "alloc")]
     #[cold]
     fn repeat_from_dict(
         &mut self,
@@ -179,6 +202,27 @@ impl DecodeBuffer {
     }
 
     /// Check if and how many bytes can currently be drawn from the buffer
+    #[cfg(not(feature = "alloc"))]
+    #[cold]
+    fn repeat_from_dict(
+        &mut self,
+        offset: usize,
+        _match_length: usize,
+    ) -> Result<(), DecodeBufferError> {
+        // No dictionaries without `alloc`.
+        if self.total_output_counter <= self.window_size as u64 {
+            Err(DecodeBufferError::NotEnoughBytesInDictionary {
+                got: 0,
+                need: offset - self.buffer.len(),
+            })
+        } else {
+            Err(DecodeBufferError::OffsetTooBig {
+                offset,
+                buf_len: self.buffer.len(),
+            })
+        }
+    }
+
     pub fn can_drain_to_window_size(&self) -> Option<usize> {
         if self.buffer.len() > self.window_size {
             Some(self.buffer.len() - self.window_size)
@@ -194,6 +238,7 @@ impl DecodeBuffer {
 
     /// Drain as much as possible while retaining enough so that decoding si still possible with the required window_size
     /// At best call only if can_drain_to_window_size reports a 'high' number of bytes to reduce allocations
+    #[cfg(feature = "alloc")]
     pub fn drain_to_window_size(&mut self) -> Option<Vec<u8>> {
         //TODO investigate if it is possible to return the std::vec::Drain iterator directly without collecting here
         match self.can_drain_to_window_size() {
@@ -218,6 +263,7 @@ impl DecodeBuffer {
     }
 
     /// drain the buffer completely
+    #[cfg(feature = "alloc")]
     pub fn drain(&mut self) -> Vec<u8> {
         let (slice1, slice2) = self.buffer.as_slices();
         #[cfg(feature = "hash")]
@@ -262,12 +308,12 @@ impl DecodeBuffer {
             return Ok(0);
         }
 
-        struct DrainGuard<'a> {
-            buffer: &'a mut RingBuffer,
+        struct DrainGuard<'a, 'b> {
+            buffer: &'a mut RingBuffer<'b>,
             amount: usize,
         }
 
-        impl Drop for DrainGuard<'_> {
+        impl Drop for DrainGuard<'_, '_> {
             fn drop(&mut self) {
                 if self.amount != 0 {
                     self.buffer.drop_first_n(self.amount);

@@ -4,6 +4,7 @@ use crate::bit_io::GetBitsError;
 use crate::blocks::block::BlockType;
 use crate::blocks::literals_section::LiteralsSectionType;
 use crate::io::Error;
+#[cfg(feature = "alloc")]
 use alloc::vec::Vec;
 use core::fmt;
 #[cfg(feature = "std")]
@@ -350,9 +351,17 @@ impl From<ExecuteSequencesError> for DecompressBlockError {
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum DecodeBlockContentError {
+    /// The decode buffer cannot grow (it is caller memory) and has no room for a block
+    /// of `needed` bytes: collect decoded data first.
+    BufferFull {
+        needed: usize,
+    },
     DecoderStateIsFailed,
     ExpectedHeaderOfPreviousBlock,
-    ReadError { step: BlockType, source: Error },
+    ReadError {
+        step: BlockType,
+        source: Error,
+    },
     DecompressBlockError(DecompressBlockError),
 }
 
@@ -370,6 +379,12 @@ impl std::error::Error for DecodeBlockContentError {
 impl core::fmt::Display for DecodeBlockContentError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
+            DecodeBlockContentError::BufferFull { needed } => {
+                write!(
+                    f,
+                    "The decode buffer has no room for a block of {needed} bytes; collect decoded data first",
+                )
+            }
             DecodeBlockContentError::DecoderStateIsFailed => {
                 write!(
                     f,
@@ -453,7 +468,7 @@ impl core::fmt::Display for DictionaryDecodeError {
                     f,
                     "Bad magic_num at start of the dictionary; Got: {:#04X?}, Expected: {:#04x?}",
                     got,
-                    crate::decoding::dictionary::MAGIC_NUM,
+                    [0x37u8, 0xA4, 0x30, 0xEC], // crate::decoding::dictionary::MAGIC_NUM
                 )
             }
             DictionaryDecodeError::FSETableError(e) => write!(f, "{e:?}"),
@@ -913,6 +928,7 @@ pub enum FSETableError {
     ProbabilityCounterMismatch {
         got: u32,
         expected_sum: u32,
+        #[cfg(feature = "alloc")]
         symbol_probabilities: Vec<i32>,
     },
     TooManySymbols {
@@ -941,6 +957,7 @@ impl core::fmt::Display for FSETableError {
                 )
             }
             FSETableError::GetBitsError(e) => write!(f, "{e:?}"),
+            #[cfg(feature = "alloc")]
             FSETableError::ProbabilityCounterMismatch {
                 got,
                 expected_sum,
@@ -948,6 +965,12 @@ impl core::fmt::Display for FSETableError {
             } => {
                 write!(f,
                     "The counter ({got}) exceeded the expected sum: {expected_sum}. This means an error or corrupted data \n {symbol_probabilities:?}",
+                )
+            }
+            #[cfg(not(feature = "alloc"))]
+            FSETableError::ProbabilityCounterMismatch { got, expected_sum } => {
+                write!(f,
+                    "The counter ({got}) exceeded the expected sum: {expected_sum}. This means an error or corrupted data",
                 )
             }
             FSETableError::TooManySymbols { got } => {

@@ -6,11 +6,15 @@
 
 use super::frame;
 use crate::decoding;
+#[cfg(feature = "alloc")]
 use crate::decoding::dictionary::Dictionary;
 use crate::decoding::errors::FrameDecoderError;
 use crate::decoding::scratch::DecoderScratch;
+use crate::decoding::storage::DecoderMemory;
 use crate::io::{Error, Read, Write};
+#[cfg(feature = "alloc")]
 use alloc::collections::BTreeMap;
+#[cfg(feature = "alloc")]
 use alloc::vec::Vec;
 use core::convert::TryInto;
 
@@ -77,15 +81,24 @@ pub const DEFAULT_MAX_WINDOW_SIZE: u64 = 1024 * 1024 * 128;
 ///     std::io::stdout().write_all(data).unwrap();
 /// }
 /// ```
-pub struct FrameDecoder {
-    state: Option<FrameDecoderState>,
+///
+/// With no allocator, [`FrameDecoder::new_in`] runs the decoder on caller memory
+/// ([`DecoderMemory`](super::DecoderMemory)); `'a` is how long that is borrowed
+/// (`FrameDecoder::new` gives a `FrameDecoder<'static>` that allocates its own).
+pub struct FrameDecoder<'a> {
+    state: Option<FrameDecoderState<'a>>,
+    /// Caller memory given to `new_in`, until the first frame header is read.
+    memory: Option<DecoderScratch<'a>>,
+    #[cfg(feature = "alloc")]
     dicts: BTreeMap<u32, Dictionary>,
     max_window_size: u64,
+    /// The largest window the caller memory holds (`u64::MAX` for memory that grows).
+    memory_limit: u64,
 }
 
-struct FrameDecoderState {
+struct FrameDecoderState<'a> {
     pub frame_header: frame::FrameHeader,
-    decoder_scratch: DecoderScratch,
+    decoder_scratch: DecoderScratch<'a>,
     frame_finished: bool,
     block_counter: usize,
     bytes_read_counter: u64,
@@ -99,25 +112,7 @@ pub enum BlockDecodingStrategy {
     UptoBytes(usize),
 }
 
-impl FrameDecoderState {
-    fn new(
-        source: impl Read,
-        max_window_size: u64,
-    ) -> Result<FrameDecoderState, FrameDecoderError> {
-        let (frame, header_size) = frame::read_frame_header(source)?;
-        let window_size = frame.window_size()?;
-        Self::check_window_size(window_size, max_window_size)?;
-        Ok(FrameDecoderState {
-            frame_header: frame,
-            frame_finished: false,
-            block_counter: 0,
-            decoder_scratch: DecoderScratch::new(window_size as usize),
-            bytes_read_counter: u64::from(header_size),
-            check_sum: None,
-            using_dict: None,
-        })
-    }
-
+impl FrameDecoderState<'_> {
     fn reset(&mut self, source: impl Read, max_window_size: u64) -> Result<(), FrameDecoderError> {
         let (frame_header, header_size) = frame::read_frame_header(source)?;
         let window_size = frame_header.window_size()?;
@@ -145,21 +140,50 @@ impl FrameDecoderState {
     }
 }
 
-impl Default for FrameDecoder {
+#[cfg(feature = "alloc")]
+impl Default for FrameDecoder<'static> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl FrameDecoder {
+#[cfg(feature = "alloc")]
+impl FrameDecoder<'static> {
     /// This will create a new decoder without allocating anything yet.
     /// init()/reset() will allocate all needed buffers if it is the first time this decoder is used
     /// else they just reset these buffers with not further allocations
-    pub fn new() -> FrameDecoder {
+    pub fn new() -> FrameDecoder<'static> {
         FrameDecoder {
             state: None,
+            memory: None,
             dicts: BTreeMap::new(),
             max_window_size: DEFAULT_MAX_WINDOW_SIZE,
+            memory_limit: u64::MAX,
+        }
+    }
+}
+
+impl<'a> FrameDecoder<'a> {
+    /// A decoder that runs on `memory` and never allocates. Its maximum window size
+    /// is the largest `memory` holds ([`DecoderMemory::max_window_size`]);
+    /// [`set_max_window_size`](Self::set_max_window_size) can only lower it.
+    ///
+    /// Such a decoder decodes a block only when its window buffer has room for the
+    /// largest block of the frame: collect decoded data (with
+    /// [`read`](crate::io::Read::read) or [`collect_to_writer`](Self::collect_to_writer))
+    /// after each block, and decode one block at a time
+    /// ([`BlockDecodingStrategy::UptoBlocks(1)`](BlockDecodingStrategy::UptoBlocks) or
+    /// [`decode_block_from_slice`](Self::decode_block_from_slice)); otherwise decoding
+    /// fails with [`DecodeBlockContentError::BufferFull`](super::errors::DecodeBlockContentError::BufferFull).
+    pub fn new_in(memory: DecoderMemory<'a>) -> FrameDecoder<'a> {
+        let limit = memory.max_window_size();
+        FrameDecoder {
+            state: None,
+            memory: Some(DecoderScratch::new_in(memory)),
+            #[cfg(feature = "alloc")]
+            dicts: BTreeMap::new(),
+            max_window_size: limit,
+            memory_limit: limit,
         }
     }
 
@@ -173,7 +197,9 @@ impl FrameDecoder {
     ///
     /// Clamped to the spec's maximum window size.
     pub fn set_max_window_size(&mut self, max_window_size: u64) {
-        self.max_window_size = max_window_size.min(crate::common::MAX_WINDOW_SIZE);
+        self.max_window_size = max_window_size
+            .min(crate::common::MAX_WINDOW_SIZE)
+            .min(self.memory_limit);
     }
 
     /// Returns the current maximum accepted window size in bytes.
@@ -205,27 +231,54 @@ impl FrameDecoder {
                 s
             }
             None => {
-                self.state = Some(FrameDecoderState::new(source, self.max_window_size)?);
-                self.state.as_mut().unwrap()
+                let (frame_header, header_size) = frame::read_frame_header(source)?;
+                let window_size = frame_header.window_size()?;
+                FrameDecoderState::check_window_size(window_size, self.max_window_size)?;
+                let decoder_scratch = match self.memory.take() {
+                    Some(mut scratch) => {
+                        scratch.reset(window_size as usize);
+                        scratch
+                    }
+                    #[cfg(feature = "alloc")]
+                    None => DecoderScratch::new(window_size as usize),
+                    #[cfg(not(feature = "alloc"))]
+                    None => return Err(err::NotYetInitialized),
+                };
+                self.state.insert(FrameDecoderState {
+                    frame_header,
+                    frame_finished: false,
+                    block_counter: 0,
+                    decoder_scratch,
+                    bytes_read_counter: u64::from(header_size),
+                    check_sum: None,
+                    using_dict: None,
+                })
             }
         };
         if let Some(dict_id) = state.frame_header.dictionary_id() {
-            let dict = self
-                .dicts
-                .get(&dict_id)
-                .ok_or(err::DictNotProvided { dict_id })?;
-            state.decoder_scratch.init_from_dict(dict);
-            state.using_dict = Some(dict_id);
+            #[cfg(feature = "alloc")]
+            {
+                let dict = self
+                    .dicts
+                    .get(&dict_id)
+                    .ok_or(err::DictNotProvided { dict_id })?;
+                state.decoder_scratch.init_from_dict(dict);
+                state.using_dict = Some(dict_id);
+            }
+            #[cfg(not(feature = "alloc"))]
+            return Err(err::DictNotProvided { dict_id });
         }
         Ok(())
     }
 
     /// Add a dict to the FrameDecoder that can be used when needed. The FrameDecoder uses the appropriate one dynamically
+    #[cfg(feature = "alloc")]
     pub fn add_dict(&mut self, dict: Dictionary) -> Result<(), FrameDecoderError> {
         self.dicts.insert(dict.id, dict);
         Ok(())
     }
 
+    #[cfg(feature = "alloc")]
     pub fn force_dict(&mut self, dict_id: u32) -> Result<(), FrameDecoderError> {
         use FrameDecoderError as err;
         let Some(state) = self.state.as_mut() else {
@@ -300,6 +353,46 @@ impl FrameDecoder {
             Some(s) => s,
         };
         state.block_counter
+    }
+
+    /// Decodes one block from the start of `source` and advances `source` past it (and
+    /// past the content checksum after a frame's last block, when the frame has one).
+    /// Returns whether the frame is finished. It requires that the framedecoder has
+    /// been initialized first.
+    ///
+    /// Compressed blocks are decoded straight from `source`, not copied first: a
+    /// decoder made with [`new_in`](Self::new_in) needs no block buffer for them.
+    pub fn decode_block_from_slice(
+        &mut self,
+        source: &mut &[u8],
+    ) -> Result<bool, FrameDecoderError> {
+        use FrameDecoderError as err;
+        let state = self.state.as_mut().ok_or(err::NotYetInitialized)?;
+
+        let mut block_dec = decoding::block_decoder::new();
+        let (block_header, block_header_size) = block_dec
+            .read_block_header(&mut *source)
+            .map_err(err::FailedToReadBlockHeader)?;
+        state.bytes_read_counter += u64::from(block_header_size);
+
+        let bytes_read_in_block_body = block_dec
+            .decode_block_content_from_slice(&block_header, &mut state.decoder_scratch, source)
+            .map_err(err::FailedToReadBlockBody)?;
+        state.bytes_read_counter += bytes_read_in_block_body;
+        state.block_counter += 1;
+
+        if block_header.last_block {
+            state.frame_finished = true;
+            if state.frame_header.descriptor.content_checksum_flag() {
+                let mut chksum = [0u8; 4];
+                source
+                    .read_exact(&mut chksum)
+                    .map_err(err::FailedToReadChecksum)?;
+                state.bytes_read_counter += 4;
+                state.check_sum = Some(u32::from_le_bytes(chksum));
+            }
+        }
+        Ok(state.frame_finished)
     }
 
     /// Decodes blocks from a reader. It requires that the framedecoder has been initialized first.
@@ -378,6 +471,7 @@ impl FrameDecoder {
 
     /// Collect bytes and retain window_size bytes while decoding is still going on.
     /// After decoding of the frame (is_finished() == true) has finished it will collect all remaining bytes
+    #[cfg(feature = "alloc")]
     pub fn collect(&mut self) -> Option<Vec<u8>> {
         let finished = self.is_finished();
         let state = self.state.as_mut()?;
@@ -588,6 +682,7 @@ impl FrameDecoder {
     ///
     /// The length of the output vector is updated to include the decompressed data.
     /// The length is not changed if an error occurs.
+    #[cfg(feature = "alloc")]
     pub fn decode_all_to_vec(
         &mut self,
         input: &[u8],
@@ -612,7 +707,7 @@ impl FrameDecoder {
 
 /// Read bytes from the decode_buffer that are no longer needed. While the frame is not yet finished
 /// this will retain window_size bytes, else it will drain it completely
-impl Read for FrameDecoder {
+impl Read for FrameDecoder<'_> {
     fn read(&mut self, target: &mut [u8]) -> Result<usize, Error> {
         let state = match &mut self.state {
             None => return Ok(0),

@@ -5,23 +5,32 @@ use super::super::blocks::literals_section::{LiteralsSection, LiteralsSectionTyp
 use super::scratch::HuffmanScratch;
 use crate::bit_io::BitReaderReversed;
 use crate::decoding::errors::DecompressLiteralsError;
+use crate::decoding::storage::Bytes;
 use crate::huff0::HuffmanDecoder;
-use alloc::vec::Vec;
 
 /// Decode and decompress the provided literals section into `target`, returning the number of bytes read.
 pub fn decode_literals(
     section: &LiteralsSection,
     scratch: &mut HuffmanScratch,
     source: &[u8],
-    target: &mut Vec<u8>,
+    target: &mut Bytes<'_>,
 ) -> Result<u32, DecompressLiteralsError> {
+    // `target` holds exactly `regenerated_size` literals, or the literals do not fit.
+    target.clear();
+    let regenerated = section.regenerated_size as usize;
+    let Ok(target) = target.set_len(regenerated) else {
+        return Err(DecompressLiteralsError::DecodedLiteralCountMismatch {
+            decoded: regenerated,
+            expected: regenerated,
+        });
+    };
     match section.ls_type {
         LiteralsSectionType::Raw => {
-            target.extend(&source[0..section.regenerated_size as usize]);
+            target.copy_from_slice(&source[0..regenerated]);
             Ok(section.regenerated_size)
         }
         LiteralsSectionType::RLE => {
-            target.resize(target.len() + section.regenerated_size as usize, source[0]);
+            target.fill(source[0]);
             Ok(1)
         }
         LiteralsSectionType::Compressed | LiteralsSectionType::Treeless => {
@@ -41,14 +50,17 @@ fn decompress_literals(
     section: &LiteralsSection,
     scratch: &mut HuffmanScratch,
     source: &[u8],
-    target: &mut Vec<u8>,
+    target: &mut [u8],
 ) -> Result<u32, DecompressLiteralsError> {
     use DecompressLiteralsError as err;
+    // Literals decoded so far.
+    let mut decoded = 0;
+    let expected = target.len();
+    let overflow = |decoded| err::DecodedLiteralCountMismatch { decoded, expected };
 
     let compressed_size = section.compressed_size.ok_or(err::MissingCompressedSize)? as usize;
     let num_streams = section.num_streams.ok_or(err::MissingNumStreams)?;
 
-    target.reserve(section.regenerated_size as usize);
     let source = &source[0..compressed_size];
     let mut bytes_read = 0;
 
@@ -110,7 +122,11 @@ fn decompress_literals(
             decoder.init_state(&mut br);
 
             while br.bits_remaining() > -(scratch.table.max_num_bits as isize) {
-                target.push(decoder.decode_symbol());
+                if decoded == target.len() {
+                    return Err(overflow(decoded + 1));
+                }
+                target[decoded] = decoder.decode_symbol();
+                decoded += 1;
                 decoder.next_state(&mut br);
             }
             if br.bits_remaining() != -(scratch.table.max_num_bits as isize) {
@@ -141,15 +157,19 @@ fn decompress_literals(
         }
         decoder.init_state(&mut br);
         while br.bits_remaining() > -(scratch.table.max_num_bits as isize) {
-            target.push(decoder.decode_symbol());
+            if decoded == target.len() {
+                return Err(overflow(decoded + 1));
+            }
+            target[decoded] = decoder.decode_symbol();
+            decoded += 1;
             decoder.next_state(&mut br);
         }
         bytes_read += source.len() as u32;
     }
 
-    if target.len() != section.regenerated_size as usize {
+    if decoded != section.regenerated_size as usize {
         return Err(DecompressLiteralsError::DecodedLiteralCountMismatch {
-            decoded: target.len(),
+            decoded,
             expected: section.regenerated_size as usize,
         });
     }

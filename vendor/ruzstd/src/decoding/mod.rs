@@ -2,14 +2,20 @@
 
 pub mod errors;
 mod frame_decoder;
+mod storage;
+#[cfg(feature = "alloc")]
 mod streaming_decoder;
 
+#[cfg(feature = "alloc")]
 pub use dictionary::Dictionary;
 pub use frame_decoder::{BlockDecodingStrategy, FrameDecoder, DEFAULT_MAX_WINDOW_SIZE};
+pub use storage::{window_buffer_len, DecoderMemory, DecoderTables};
+#[cfg(feature = "alloc")]
 pub use streaming_decoder::StreamingDecoder;
 
 pub(crate) mod block_decoder;
 pub(crate) mod decode_buffer;
+#[cfg(feature = "alloc")]
 pub(crate) mod dictionary;
 pub(crate) mod frame;
 pub(crate) mod literals_section_decoder;

@@ -1,12 +1,16 @@
 use crate::io::Read;
+#[cfg(feature = "alloc")]
 use alloc::alloc::{alloc, dealloc};
-use core::{alloc::Layout, ptr::NonNull, slice};
+#[cfg(feature = "alloc")]
+use core::alloc::Layout;
+use core::{marker::PhantomData, ptr::NonNull, slice};
 
-pub struct RingBuffer {
+pub struct RingBuffer<'a> {
     // Safety invariants:
     //
     // 1.
-    //    a.`buf` must be a valid allocation of capacity `cap`
+    //    a.`buf` must be a valid allocation of capacity `cap` (if `owned`), or point to
+    //      `cap` bytes borrowed for `'a` (if not `owned`)
     //    b. ...unless `cap=0`, in which case it is dangling
     // 2. If tail≥head
     //    a. `head..tail` must contain initialized memory.
@@ -18,15 +22,20 @@ pub struct RingBuffer {
     cap: usize,
     head: usize,
     tail: usize,
+    /// Whether `buf` was allocated here (and may grow); otherwise it is borrowed and
+    /// never grows.
+    owned: bool,
+    _borrow: PhantomData<&'a mut [u8]>,
 }
 
 // SAFETY: RingBuffer does not hold any thread specific values -> it can be sent to another thread -> RingBuffer is Send
-unsafe impl Send for RingBuffer {}
+unsafe impl Send for RingBuffer<'_> {}
 
 // SAFETY: Ringbuffer does not provide unsyncronized interior mutability which makes &RingBuffer Send -> RingBuffer is Sync
-unsafe impl Sync for RingBuffer {}
+unsafe impl Sync for RingBuffer<'_> {}
 
-impl RingBuffer {
+impl<'a> RingBuffer<'a> {
+    #[cfg(feature = "alloc")]
     pub fn new() -> Self {
         RingBuffer {
             // SAFETY: Upholds invariant 1a as stated
@@ -35,7 +44,32 @@ impl RingBuffer {
             // SAFETY: Upholds invariant 2-4
             head: 0,
             tail: 0,
+            owned: true,
+            _borrow: PhantomData,
         }
+    }
+
+    /// A ring buffer over `buf`, which never grows: it holds at most `buf.len() - 1`
+    /// bytes.
+    pub fn new_in(buf: &'a mut [u8]) -> Self {
+        let cap = buf.len();
+        RingBuffer {
+            // SAFETY: Upholds invariant 1a: `buf` is borrowed for `'a`, and this
+            // struct lives no longer than `'a`
+            buf: NonNull::new(buf.as_mut_ptr()).unwrap_or(NonNull::dangling()),
+            cap,
+            // SAFETY: Upholds invariant 2-4
+            head: 0,
+            tail: 0,
+            owned: false,
+            _borrow: PhantomData,
+        }
+    }
+
+    /// Whether `amount` more bytes fit without growing the buffer (always true for a
+    /// buffer that grows).
+    pub fn can_hold(&self, amount: usize) -> bool {
+        self.owned || self.free() >= amount
     }
 
     /// Return the number of bytes in the buffer.
@@ -70,9 +104,20 @@ impl RingBuffer {
         self.reserve_amortized(amount - free);
     }
 
+    #[cfg(not(feature = "alloc"))]
+    #[inline(never)]
+    #[cold]
+    fn reserve_amortized(&mut self, _amount: usize) {
+        borrowed_buffer_full()
+    }
+
+    #[cfg(feature = "alloc")]
     #[inline(never)]
     #[cold]
     fn reserve_amortized(&mut self, amount: usize) {
+        if !self.owned {
+            borrowed_buffer_full()
+        }
         // SAFETY: if we were succesfully able to construct this layout when we allocated then it's also valid do so now
         let current_layout = unsafe { Layout::array::<u8>(self.cap).unwrap_unchecked() };
 
@@ -576,9 +621,18 @@ impl RingBuffer {
     }
 }
 
-impl Drop for RingBuffer {
+/// A borrowed buffer cannot grow. The decoder checks that a block fits before it
+/// decodes it (`can_hold`), so this is never reached; a panic here keeps the unchecked
+/// writes that follow a `reserve` in bounds should that check ever be missed.
+#[cold]
+fn borrowed_buffer_full() -> ! {
+    panic!("the decoder's borrowed window buffer is full")
+}
+
+#[cfg(feature = "alloc")]
+impl Drop for RingBuffer<'_> {
     fn drop(&mut self) {
-        if self.cap == 0 {
+        if self.cap == 0 || !self.owned {
             return;
         }
 

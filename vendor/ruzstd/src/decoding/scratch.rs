@@ -1,58 +1,72 @@
 //! Structures that wrap around various decoders to make decoding easier.
 
-use super::super::blocks::sequence_section::Sequence;
 use super::decode_buffer::DecodeBuffer;
+#[cfg(feature = "alloc")]
 use crate::decoding::dictionary::Dictionary;
+use crate::decoding::storage::{Bytes, DecoderMemory, DecoderTables, Slot};
 use crate::fse::FSETable;
 use crate::huff0::HuffmanTable;
-use alloc::vec::Vec;
 
 use crate::blocks::sequence_section::{
     MAX_LITERAL_LENGTH_CODE, MAX_MATCH_LENGTH_CODE, MAX_OFFSET_CODE,
 };
 
 /// A block level decoding buffer.
-pub struct DecoderScratch {
+pub struct DecoderScratch<'a> {
     /// The decoder used for Huffman blocks.
-    pub huf: HuffmanScratch,
+    pub huf: Slot<'a, HuffmanScratch>,
     /// The decoder used for FSE blocks.
-    pub fse: FSEScratch,
+    pub fse: Slot<'a, FSEScratch>,
 
-    pub buffer: DecodeBuffer,
+    pub buffer: DecodeBuffer<'a>,
     pub offset_hist: [u32; 3],
 
-    pub literals_buffer: Vec<u8>,
-    pub sequences: Vec<Sequence>,
-    pub block_content_buffer: Vec<u8>,
+    pub literals_buffer: Bytes<'a>,
+    pub block_content_buffer: Bytes<'a>,
 }
 
-impl DecoderScratch {
-    pub fn new(window_size: usize) -> DecoderScratch {
+impl<'a> DecoderScratch<'a> {
+    /// Scratch that allocates and grows as frames need.
+    #[cfg(feature = "alloc")]
+    pub fn new(window_size: usize) -> DecoderScratch<'static> {
         DecoderScratch {
-            huf: HuffmanScratch {
-                table: HuffmanTable::new(),
-            },
-            fse: FSEScratch {
-                offsets: FSETable::new(MAX_OFFSET_CODE),
-                of_rle: None,
-                literal_lengths: FSETable::new(MAX_LITERAL_LENGTH_CODE),
-                ll_rle: None,
-                match_lengths: FSETable::new(MAX_MATCH_LENGTH_CODE),
-                ml_rle: None,
-            },
+            huf: Slot::Owned(alloc::boxed::Box::new(HuffmanScratch::new())),
+            fse: Slot::Owned(alloc::boxed::Box::new(FSEScratch::new())),
             buffer: DecodeBuffer::new(window_size),
             offset_hist: [1, 4, 8],
 
-            block_content_buffer: Vec::new(),
-            literals_buffer: Vec::new(),
-            sequences: Vec::new(),
+            block_content_buffer: Bytes::new_owned(),
+            literals_buffer: Bytes::new_owned(),
+        }
+    }
+
+    /// Scratch in caller memory, which never allocates.
+    pub fn new_in(memory: DecoderMemory<'a>) -> DecoderScratch<'a> {
+        let DecoderMemory {
+            tables,
+            window,
+            literals,
+            block,
+        } = memory;
+        tables.init();
+        let DecoderTables { fse, huf } = tables;
+        DecoderScratch {
+            huf: Slot::Borrowed(huf),
+            fse: Slot::Borrowed(fse),
+            buffer: DecodeBuffer::new_in(window),
+            offset_hist: [1, 4, 8],
+
+            block_content_buffer: Bytes::Borrowed { buf: block, len: 0 },
+            literals_buffer: Bytes::Borrowed {
+                buf: literals,
+                len: 0,
+            },
         }
     }
 
     pub fn reset(&mut self, window_size: usize) {
         self.offset_hist = [1, 4, 8];
         self.literals_buffer.clear();
-        self.sequences.clear();
         self.block_content_buffer.clear();
 
         self.buffer.reset(window_size);
@@ -67,6 +81,7 @@ impl DecoderScratch {
         self.huf.table.reset();
     }
 
+    #[cfg(feature = "alloc")]
     pub fn init_from_dict(&mut self, dict: &Dictionary) {
         self.fse.reinit_from(&dict.fse);
         self.huf.table.reinit_from(&dict.huf.table);
@@ -83,7 +98,7 @@ pub struct HuffmanScratch {
 }
 
 impl HuffmanScratch {
-    pub fn new() -> HuffmanScratch {
+    pub const fn new() -> HuffmanScratch {
         HuffmanScratch {
             table: HuffmanTable::new(),
         }
@@ -106,7 +121,20 @@ pub struct FSEScratch {
 }
 
 impl FSEScratch {
-    pub fn new() -> FSEScratch {
+    /// Tables that are all zeros (for a `static`): `DecoderTables::init` makes them
+    /// ready.
+    pub(crate) const fn zeroed() -> FSEScratch {
+        FSEScratch {
+            offsets: FSETable::new(0),
+            of_rle: None,
+            literal_lengths: FSETable::new(0),
+            ll_rle: None,
+            match_lengths: FSETable::new(0),
+            ml_rle: None,
+        }
+    }
+
+    pub const fn new() -> FSEScratch {
         FSEScratch {
             offsets: FSETable::new(MAX_OFFSET_CODE),
             of_rle: None,

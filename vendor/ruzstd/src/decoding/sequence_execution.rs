@@ -1,66 +1,86 @@
-use super::scratch::DecoderScratch;
+use super::decode_buffer::DecodeBuffer;
+use crate::blocks::sequence_section::Sequence;
 use crate::decoding::errors::ExecuteSequencesError;
 
-/// Take the provided decoder and execute the sequences stored within
-pub fn execute_sequences(
-    scratch: &mut DecoderScratch,
+/// Executes sequences as they are decoded (no buffer of sequences): copies literals
+/// and matches into the decode buffer, never more than `max_block_decoded_len` bytes
+/// in one block (checked before each copy, so a block never writes past that bound).
+pub struct SequenceExecutor<'s, 'a> {
+    buffer: &'s mut DecodeBuffer<'a>,
+    literals: &'s [u8],
+    offset_hist: &'s mut [u32; 3],
+    literals_copy_counter: usize,
+    seq_sum: usize,
     max_block_decoded_len: usize,
-) -> Result<(), ExecuteSequencesError> {
-    let mut literals_copy_counter = 0;
-    let old_buffer_size = scratch.buffer.len();
-    let mut seq_sum = 0;
+}
 
-    for idx in 0..scratch.sequences.len() {
-        let seq = scratch.sequences[idx];
+impl<'s, 'a> SequenceExecutor<'s, 'a> {
+    pub fn new(
+        buffer: &'s mut DecodeBuffer<'a>,
+        literals: &'s [u8],
+        offset_hist: &'s mut [u32; 3],
+        max_block_decoded_len: usize,
+    ) -> Self {
+        SequenceExecutor {
+            buffer,
+            literals,
+            offset_hist,
+            literals_copy_counter: 0,
+            seq_sum: 0,
+            max_block_decoded_len,
+        }
+    }
+
+    /// Executes one sequence.
+    #[inline(always)]
+    pub fn execute(&mut self, seq: Sequence) -> Result<(), ExecuteSequencesError> {
+        let sum = self.seq_sum + seq.ll as usize + seq.ml as usize;
+        if sum > self.max_block_decoded_len {
+            return Err(ExecuteSequencesError::TooManyBytesGenerated {
+                max: self.max_block_decoded_len,
+                decoded: sum,
+            });
+        }
+        self.seq_sum = sum;
 
         if seq.ll > 0 {
-            let high = literals_copy_counter + seq.ll as usize;
-            if high > scratch.literals_buffer.len() {
+            let high = self.literals_copy_counter + seq.ll as usize;
+            if high > self.literals.len() {
                 return Err(ExecuteSequencesError::NotEnoughBytesForSequence {
                     wanted: high,
-                    have: scratch.literals_buffer.len(),
+                    have: self.literals.len(),
                 });
             }
-            let literals = &scratch.literals_buffer[literals_copy_counter..high];
-            literals_copy_counter += seq.ll as usize;
+            let literals = &self.literals[self.literals_copy_counter..high];
+            self.literals_copy_counter = high;
 
-            scratch.buffer.push(literals);
+            self.buffer.push(literals);
         }
 
-        let actual_offset = do_offset_history(seq.of, seq.ll, &mut scratch.offset_hist);
+        let actual_offset = do_offset_history(seq.of, seq.ll, self.offset_hist);
         if actual_offset == 0 {
             return Err(ExecuteSequencesError::ZeroOffset);
         }
         if seq.ml > 0 {
-            scratch
-                .buffer
+            self.buffer
                 .repeat(actual_offset as usize, seq.ml as usize)?;
         }
+        Ok(())
+    }
 
-        seq_sum += seq.ml;
-        seq_sum += seq.ll;
-
-        if seq_sum as usize > max_block_decoded_len {
+    /// Copies the literals that follow the last sequence.
+    pub fn finish(self) -> Result<(), ExecuteSequencesError> {
+        let rest_literals = &self.literals[self.literals_copy_counter..];
+        let sum = self.seq_sum + rest_literals.len();
+        if sum > self.max_block_decoded_len {
             return Err(ExecuteSequencesError::TooManyBytesGenerated {
-                max: max_block_decoded_len,
-                decoded: seq_sum as usize,
+                max: self.max_block_decoded_len,
+                decoded: sum,
             });
         }
+        self.buffer.push(rest_literals);
+        Ok(())
     }
-    if literals_copy_counter < scratch.literals_buffer.len() {
-        let rest_literals = &scratch.literals_buffer[literals_copy_counter..];
-        scratch.buffer.push(rest_literals);
-        seq_sum += rest_literals.len() as u32;
-    }
-
-    let diff = scratch.buffer.len() - old_buffer_size;
-    assert!(
-        seq_sum as usize == diff,
-        "Seq_sum: {} is different from the difference in buffersize: {}",
-        seq_sum,
-        diff
-    );
-    Ok(())
 }
 
 /// Update the most recently used offsets to reflect the provided offset value, and return the

@@ -42,12 +42,12 @@ use crate::io::{Error, Read};
 ///     Read::read_to_end(&mut decoder, &mut result).unwrap();
 /// }
 /// ```
-pub struct StreamingDecoder<READ: Read, DEC: BorrowMut<FrameDecoder>> {
+pub struct StreamingDecoder<READ: Read, DEC: BorrowMut<FrameDecoder<'static>>> {
     pub decoder: DEC,
     source: READ,
 }
 
-impl<READ: Read, DEC: BorrowMut<FrameDecoder>> StreamingDecoder<READ, DEC> {
+impl<READ: Read, DEC: BorrowMut<FrameDecoder<'static>>> StreamingDecoder<READ, DEC> {
     pub fn new_with_decoder(
         mut source: READ,
         mut decoder: DEC,
@@ -57,10 +57,10 @@ impl<READ: Read, DEC: BorrowMut<FrameDecoder>> StreamingDecoder<READ, DEC> {
     }
 }
 
-impl<READ: Read> StreamingDecoder<READ, FrameDecoder> {
+impl<READ: Read> StreamingDecoder<READ, FrameDecoder<'static>> {
     pub fn new(
         mut source: READ,
-    ) -> Result<StreamingDecoder<READ, FrameDecoder>, FrameDecoderError> {
+    ) -> Result<StreamingDecoder<READ, FrameDecoder<'static>>, FrameDecoderError> {
         let mut decoder = FrameDecoder::new();
         decoder.init(&mut source)?;
         Ok(StreamingDecoder { decoder, source })
@@ -72,7 +72,7 @@ impl<READ: Read> StreamingDecoder<READ, FrameDecoder> {
     pub fn new_with_max_window_size(
         mut source: READ,
         max_window_size: u64,
-    ) -> Result<StreamingDecoder<READ, FrameDecoder>, FrameDecoderError> {
+    ) -> Result<StreamingDecoder<READ, FrameDecoder<'static>>, FrameDecoderError> {
         let mut decoder = FrameDecoder::new();
         decoder.set_max_window_size(max_window_size);
         decoder.init(&mut source)?;
@@ -80,7 +80,7 @@ impl<READ: Read> StreamingDecoder<READ, FrameDecoder> {
     }
 }
 
-impl<READ: Read, DEC: BorrowMut<FrameDecoder>> StreamingDecoder<READ, DEC> {
+impl<READ: Read, DEC: BorrowMut<FrameDecoder<'static>>> StreamingDecoder<READ, DEC> {
     /// Gets a reference to the underlying reader.
     pub fn get_ref(&self) -> &READ {
         &self.source
@@ -115,7 +115,7 @@ impl<READ: Read, DEC: BorrowMut<FrameDecoder>> StreamingDecoder<READ, DEC> {
     }
 }
 
-impl<READ: Read, DEC: BorrowMut<FrameDecoder>> Read for StreamingDecoder<READ, DEC> {
+impl<READ: Read, DEC: BorrowMut<FrameDecoder<'static>>> Read for StreamingDecoder<READ, DEC> {
     fn read(&mut self, buf: &mut [u8]) -> Result<usize, Error> {
         let decoder = self.decoder.borrow_mut();
         if decoder.is_finished() && decoder.can_collect() == 0 {

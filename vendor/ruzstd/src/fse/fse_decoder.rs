@@ -1,6 +1,6 @@
 use crate::bit_io::{BitReader, BitReaderReversed};
+use crate::common::fixed_vec::FixedVec;
 use crate::decoding::errors::{FSEDecoderError, FSETableError};
-use alloc::vec::Vec;
 
 pub struct FSEDecoder<'table> {
     /// An FSE state value represents an index in the FSE table.
@@ -44,7 +44,7 @@ impl<'t> FSEDecoder<'t> {
         let num_bits = self.state.num_bits;
         let add = bits.get_bits(num_bits);
         let base_line = self.state.base_line;
-        let new_state = base_line + add as u32;
+        let new_state = u32::from(base_line) + add as u32;
         self.state = self.table.decode[new_state as usize];
 
         //println!("Update: {}, {} -> {}", base_line, add,  self.state);
@@ -61,7 +61,7 @@ pub struct FSETable {
     max_symbol: u8,
     /// The actual table containing the decoded symbol and the compression data
     /// connected to that symbol.
-    pub decode: Vec<Entry>, //used to decode symbols, and calculate the next state
+    pub decode: FixedVec<Entry, MAX_TABLE_SIZE>, //used to decode symbols, and calculate the next state
     /// The size of the table is stored in logarithm base 2 format,
     /// with the **size of the table** being equal to `(1 << accuracy_log)`.
     /// This value is used so that the decoder knows how many bits to read from the bitstream.
@@ -76,32 +76,39 @@ pub struct FSETable {
     ///
     /// If a symbol probability is set to `-1`, it means that the probability of a symbol
     /// occurring in the data is less than one.
-    pub symbol_probabilities: Vec<i32>, //used while building the decode Vector
+    pub symbol_probabilities: FixedVec<i32, 256>, //used while building the decode Vector
     /// The number of times each symbol occurs (The first entry being 0x0, the second being 0x1) and so on
     /// up until the highest possible symbol (255).
-    symbol_counter: Vec<u32>,
+    symbol_counter: FixedVec<u32, 256>,
 }
 
 impl FSETable {
     /// Initialize a new empty Finite State Entropy decoding table.
-    pub fn new(max_symbol: u8) -> FSETable {
+    /// An empty table (in a `const`: no allocation, all zeros).
+    pub const fn new(max_symbol: u8) -> FSETable {
+        const EMPTY: Entry = Entry {
+            base_line: 0,
+            num_bits: 0,
+            symbol: 0,
+        };
         FSETable {
             max_symbol,
-            symbol_probabilities: Vec::with_capacity(256), //will never be more than 256 symbols because u8
-            symbol_counter: Vec::with_capacity(256), //will never be more than 256 symbols because u8
-            decode: Vec::new(),                      //depending on acc_log.
+            symbol_probabilities: FixedVec::new(0), //will never be more than 256 symbols because u8
+            symbol_counter: FixedVec::new(0),       //will never be more than 256 symbols because u8
+            decode: FixedVec::new(EMPTY),           //depending on acc_log.
             accuracy_log: 0,
         }
     }
 
+    /// Sets the largest symbol the table may hold (for a table made in a `const` with
+    /// `new(0)`, so that it is all zeros).
+    pub(crate) fn set_max_symbol(&mut self, max_symbol: u8) {
+        self.max_symbol = max_symbol;
+    }
+
     /// Reset `self` and update `self`'s state to mirror the provided table.
     pub fn reinit_from(&mut self, other: &Self) {
-        self.reset();
-        self.symbol_counter.extend_from_slice(&other.symbol_counter);
-        self.symbol_probabilities
-            .extend_from_slice(&other.symbol_probabilities);
-        self.decode.extend_from_slice(&other.decode);
-        self.accuracy_log = other.accuracy_log;
+        self.clone_from(other);
     }
 
     /// Empty the table and clear all internal state.
@@ -132,8 +139,16 @@ impl FSETable {
             return Err(FSETableError::AccLogIsZero);
         }
         // bufpress patch: reuse the buffer instead of allocating a copy.
+        if acc_log > MAX_ACCURACY_LOG {
+            return Err(FSETableError::AccLogTooBig {
+                got: acc_log,
+                max: MAX_ACCURACY_LOG,
+            });
+        }
         self.symbol_probabilities.clear();
-        self.symbol_probabilities.extend_from_slice(probs);
+        self.symbol_probabilities
+            .try_extend_from_slice(probs)
+            .map_err(|_| FSETableError::TooManySymbols { got: probs.len() })?;
         self.accuracy_log = acc_log;
         self.build_decoding_table()
     }
@@ -150,18 +165,20 @@ impl FSETable {
         self.decode.clear();
 
         let table_size = 1 << self.accuracy_log;
-        if self.decode.len() < table_size {
-            self.decode.reserve(table_size - self.decode.len());
-        }
         //fill with dummy entries
-        self.decode.resize(
-            table_size,
-            Entry {
-                base_line: 0,
-                num_bits: 0,
-                symbol: 0,
-            },
-        );
+        self.decode
+            .try_resize(
+                table_size,
+                Entry {
+                    base_line: 0,
+                    num_bits: 0,
+                    symbol: 0,
+                },
+            )
+            .map_err(|_| FSETableError::AccLogTooBig {
+                got: self.accuracy_log,
+                max: MAX_ACCURACY_LOG,
+            })?;
 
         let mut negative_idx = table_size; //will point to the highest index with is already occupied by a negative-probability-symbol
 
@@ -201,7 +218,10 @@ impl FSETable {
         // baselines and num_bits can only be calculated when all symbols have been spread
         self.symbol_counter.clear();
         self.symbol_counter
-            .resize(self.symbol_probabilities.len(), 0);
+            .try_resize(self.symbol_probabilities.len(), 0)
+            .map_err(|_| FSETableError::TooManySymbols {
+                got: self.symbol_probabilities.len(),
+            })?;
         for idx in 0..negative_idx {
             let entry = &mut self.decode[idx];
             let symbol = entry.symbol;
@@ -215,7 +235,8 @@ impl FSETable {
             assert!(nb <= self.accuracy_log);
             self.symbol_counter[symbol as usize] += 1;
 
-            entry.base_line = bl;
+            // Below the table size (at most 2^9): fits in 16 bits.
+            entry.base_line = bl as u16;
             entry.num_bits = nb;
         }
         Ok(())
@@ -228,7 +249,7 @@ impl FSETable {
 
         let mut br = BitReader::new(source);
         self.accuracy_log = ACC_LOG_OFFSET + (br.get_bits(4)? as u8);
-        if self.accuracy_log > max_log {
+        if self.accuracy_log > max_log.min(MAX_ACCURACY_LOG) {
             return Err(FSETableError::AccLogTooBig {
                 got: self.accuracy_log,
                 max: max_log,
@@ -263,7 +284,15 @@ impl FSETable {
 
             let prob = (value as i32) - 1;
 
-            self.symbol_probabilities.push(prob);
+            let too_many = FSETableError::TooManySymbols {
+                got: self.symbol_probabilities.len() + 1,
+            };
+            if self.symbol_probabilities.len() > self.max_symbol as usize {
+                return Err(too_many);
+            }
+            self.symbol_probabilities
+                .try_push(prob)
+                .map_err(|_| too_many)?;
             if prob != 0 {
                 if prob > 0 {
                     probability_counter += prob as u32;
@@ -277,8 +306,13 @@ impl FSETable {
                 loop {
                     let skip_amount = br.get_bits(2)? as usize;
 
+                    let len = self.symbol_probabilities.len() + skip_amount;
+                    if len > self.max_symbol as usize + 1 {
+                        return Err(FSETableError::TooManySymbols { got: len });
+                    }
                     self.symbol_probabilities
-                        .resize(self.symbol_probabilities.len() + skip_amount, 0);
+                        .try_resize(len, 0)
+                        .map_err(|_| FSETableError::TooManySymbols { got: len })?;
                     if skip_amount != 3 {
                         break;
                     }
@@ -290,7 +324,8 @@ impl FSETable {
             return Err(FSETableError::ProbabilityCounterMismatch {
                 got: probability_counter,
                 expected_sum: probability_sum,
-                symbol_probabilities: self.symbol_probabilities.clone(),
+                #[cfg(feature = "alloc")]
+                symbol_probabilities: self.symbol_probabilities.to_vec(),
             });
         }
         if self.symbol_probabilities.len() > self.max_symbol as usize + 1 {
@@ -314,12 +349,19 @@ impl FSETable {
 pub struct Entry {
     /// This value is used as an offset value, and it is added
     /// to a value read from the stream to determine the next state value.
-    pub base_line: u32,
+    pub base_line: u16,
     /// How many bits should be read from the stream when decoding this entry.
     pub num_bits: u8,
     /// The byte that should be put in the decode output when encountering this state.
     pub symbol: u8,
 }
+
+/// The largest accuracy log of any FSE table of the format (9, for literal and match
+/// lengths).
+pub const MAX_ACCURACY_LOG: u8 = 9;
+
+/// The most cells an FSE table has.
+pub const MAX_TABLE_SIZE: usize = 1 << MAX_ACCURACY_LOG;
 
 /// This value is added to the first 4 bits of the stream to determine the
 /// `Accuracy_Log`

@@ -16,6 +16,7 @@ mod fse_decoder;
 
 pub use fse_decoder::*;
 
+#[cfg(feature = "alloc")]
 pub mod fse_encoder;
 
 #[test]

@@ -1,9 +1,9 @@
 //! Utilities for decoding Huff0 encoded huffman data.
 
 use crate::bit_io::BitReaderReversed;
+use crate::common::fixed_vec::FixedVec;
 use crate::decoding::errors::HuffmanTableError;
 use crate::fse::{FSEDecoder, FSETable};
-use alloc::vec::Vec;
 
 /// The Zstandard specification limits the maximum length of a code to 11 bits.
 pub(crate) const MAX_MAX_NUM_BITS: u8 = 11;
@@ -22,6 +22,7 @@ impl<'t> HuffmanDecoder<'t> {
 
     /// Decode the symbol the internal state (cursor) is pointed at and return the
     /// decoded literal.
+    #[inline(always)]
     pub fn decode_symbol(&mut self) -> u8 {
         self.table.decode[self.state as usize].symbol
     }
@@ -38,6 +39,7 @@ impl<'t> HuffmanDecoder<'t> {
 
     /// Advance the internal cursor to the next symbol. After this, you can call `decode_symbol`
     /// to read from the new position.
+    #[inline(always)]
     pub fn next_state(&mut self, br: &mut BitReaderReversed<'_>) -> u8 {
         // self.state stores a small section, or a window of the bit stream. The table can be indexed via this state,
         // telling you how many bits identify the current symbol.
@@ -54,53 +56,65 @@ impl<'t> HuffmanDecoder<'t> {
 }
 
 /// A Huffman decoding table contains a list of Huffman prefix codes and their associated values
+#[derive(Clone)]
 pub struct HuffmanTable {
-    decode: Vec<Entry>,
+    decode: FixedVec<Entry, { 1 << MAX_MAX_NUM_BITS }>,
     /// The weight of a symbol is the number of occurences in a table.
     /// This value is used in constructing a binary tree referred to as
     /// a Huffman tree. Once this tree is constructed, it can be used to build the
     /// lookup table
-    weights: Vec<u8>,
+    weights: FixedVec<u8, 256>,
     /// The maximum size in bits a prefix code in the encoded data can be.
     /// This value is used so that the decoder knows how many bits
     /// to read from the bitstream before checking the table. This
     /// value must be 11 or lower.
     pub max_num_bits: u8,
-    bits: Vec<u8>,
-    bit_ranks: Vec<u32>,
-    rank_indexes: Vec<usize>,
+    bits: FixedVec<u8, 257>,
+    bit_ranks: FixedVec<u32, { MAX_MAX_NUM_BITS as usize + 1 }>,
+    rank_indexes: FixedVec<usize, { MAX_MAX_NUM_BITS as usize + 1 }>,
     /// In some cases, the list of weights is compressed using FSE compression.
     fse_table: FSETable,
 }
 
 impl HuffmanTable {
     /// Create a new, empty table.
-    pub fn new() -> HuffmanTable {
+    /// An empty table (in a `const`: no allocation, all zeros).
+    pub const fn new() -> HuffmanTable {
         HuffmanTable {
-            decode: Vec::new(),
+            decode: FixedVec::new(Entry {
+                symbol: 0,
+                num_bits: 0,
+            }),
 
-            weights: Vec::with_capacity(256),
+            weights: FixedVec::new(0),
             max_num_bits: 0,
-            bits: Vec::with_capacity(256),
-            bit_ranks: Vec::with_capacity(11),
-            rank_indexes: Vec::with_capacity(11),
+            bits: FixedVec::new(0),
+            bit_ranks: FixedVec::new(0),
+            rank_indexes: FixedVec::new(0),
             fse_table: FSETable::new(255),
         }
     }
 
-    /// Completely empty the table then repopulate as a replica
-    /// of `other`.
-    pub fn reinit_from(&mut self, other: &Self) {
-        self.reset();
-        self.decode.extend_from_slice(&other.decode);
-        self.weights.extend_from_slice(&other.weights);
-        self.max_num_bits = other.max_num_bits;
-        self.bits.extend_from_slice(&other.bits);
-        self.rank_indexes.extend_from_slice(&other.rank_indexes);
-        self.fse_table.reinit_from(&other.fse_table);
+    /// A table that is all zeros (for a `static`); [`init_zeroed`](Self::init_zeroed)
+    /// makes it ready.
+    pub(crate) const fn zeroed() -> HuffmanTable {
+        let mut table = Self::new();
+        table.fse_table = FSETable::new(0);
+        table
     }
 
-    /// Completely empty the table of all data.
+    /// Makes a table from [`zeroed`](Self::zeroed) ready to use.
+    pub(crate) fn init_zeroed(&mut self) {
+        self.fse_table.set_max_symbol(255);
+    }
+
+    /// Completely empty the table then repopulate as a replica
+    /// of `other`.
+    #[cfg(feature = "alloc")]
+    pub fn reinit_from(&mut self, other: &Self) {
+        self.clone_from(other);
+    }
+
     pub fn reset(&mut self) {
         self.decode.clear();
         self.weights.clear();
@@ -131,6 +145,7 @@ impl HuffmanTable {
     /// Returns the number of bytes read.
     fn read_weights(&mut self, source: &[u8]) -> Result<u32, HuffmanTableError> {
         use HuffmanTableError as err;
+        let too_many = |got| err::TooManyWeights { got };
 
         if source.is_empty() {
             return Err(err::SourceIsEmpty);
@@ -207,22 +222,26 @@ impl HuffmanTable {
                 // The two decoders take turns decoding a single symbol and updating their state.
                 loop {
                     let w = dec1.decode_symbol();
-                    self.weights.push(w);
+                    self.weights.try_push(w).map_err(|_| too_many(256))?;
                     dec1.update_state(&mut br);
 
                     if br.bits_remaining() <= -1 {
                         //collect final states
-                        self.weights.push(dec2.decode_symbol());
+                        self.weights
+                            .try_push(dec2.decode_symbol())
+                            .map_err(|_| too_many(257))?;
                         break;
                     }
 
                     let w = dec2.decode_symbol();
-                    self.weights.push(w);
+                    self.weights.try_push(w).map_err(|_| too_many(256))?;
                     dec2.update_state(&mut br);
 
                     if br.bits_remaining() <= -1 {
                         //collect final states
-                        self.weights.push(dec1.decode_symbol());
+                        self.weights
+                            .try_push(dec1.decode_symbol())
+                            .map_err(|_| too_many(257))?;
                         break;
                     }
                     //maximum number of weights is 255 because we use u8 symbols and the last weight is inferred from the sum of all others
@@ -243,7 +262,10 @@ impl HuffmanTable {
                 // weights are directly encoded
                 let weights_raw = &source[1..];
                 let num_weights = header - 127;
-                self.weights.resize(num_weights as usize, 0);
+                // At most 128 weights: always fits.
+                self.weights
+                    .try_resize(num_weights as usize, 0)
+                    .map_err(|_| too_many(num_weights as usize))?;
 
                 let bytes_needed = if num_weights.is_multiple_of(2) {
                     num_weights as usize / 2
@@ -285,10 +307,15 @@ impl HuffmanTable {
         use HuffmanTableError as err;
 
         self.bits.clear();
-        self.bits.resize(self.weights.len() + 1, 0);
+        // `weights` holds at most 256 values, `bits` 257.
+        self.bits
+            .try_resize(self.weights.len() + 1, 0)
+            .map_err(|_| err::TooManyWeights {
+                got: self.weights.len(),
+            })?;
 
         let mut weight_sum: u32 = 0;
-        for w in &self.weights {
+        for w in self.weights.iter() {
             if *w > MAX_MAX_NUM_BITS {
                 return Err(err::WeightBiggerThanMaxNumBits { got: *w });
             }
@@ -326,23 +353,30 @@ impl HuffmanTable {
         }
 
         self.bit_ranks.clear();
-        self.bit_ranks.resize((max_bits + 1) as usize, 0);
-        for num_bits in &self.bits {
+        // `max_bits` is at most `MAX_MAX_NUM_BITS` (checked above).
+        self.bit_ranks
+            .try_resize((max_bits + 1) as usize, 0)
+            .map_err(|_| err::MaxBitsTooHigh { got: max_bits })?;
+        for num_bits in self.bits.iter() {
             self.bit_ranks[(*num_bits) as usize] += 1;
         }
 
         //fill with dummy symbols
-        self.decode.resize(
-            1 << self.max_num_bits,
-            Entry {
-                symbol: 0,
-                num_bits: 0,
-            },
-        );
+        self.decode
+            .try_resize(
+                1 << self.max_num_bits,
+                Entry {
+                    symbol: 0,
+                    num_bits: 0,
+                },
+            )
+            .map_err(|_| err::MaxBitsTooHigh { got: max_bits })?;
 
         //starting codes for each rank
         self.rank_indexes.clear();
-        self.rank_indexes.resize((max_bits + 1) as usize, 0);
+        self.rank_indexes
+            .try_resize((max_bits + 1) as usize, 0)
+            .map_err(|_| err::MaxBitsTooHigh { got: max_bits })?;
 
         self.rank_indexes[max_bits as usize] = 0;
         for bits in (1..self.rank_indexes.len() as u8).rev() {

@@ -4,6 +4,7 @@
 /// will start with the same sequence of bits.
 mod huff0_decoder;
 pub use huff0_decoder::*;
+#[cfg(feature = "alloc")]
 pub mod huff0_encoder;
 
 /// Only needed for testing.
