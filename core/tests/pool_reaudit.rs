@@ -8,6 +8,7 @@
 //! ```sh
 //! cargo test -p bufpress --features async --release --test pool_reaudit
 //! ```
+#![cfg(feature = "async")]
 
 use std::cell::RefCell;
 use std::future::Future;
