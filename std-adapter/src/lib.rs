@@ -10,6 +10,7 @@
 //! | [`acquire_timeout`], [`AcquirePolicy`] | wait for a buffer, parked, with a timeout |
 //! | [`zstd`] (feature `zstd`) | libzstd with static contexts: one-shot into pool buffers, reusable `Write`/`Read` encoders and decoders, no allocation after construction (libzstd's own included) |
 //! | [`flate`] (feature `flate2`) | deflate/zlib/gzip on flate2, reused, bufpress-written gzip framing |
+//! | [`tokio`] (feature `tokio`) | `AsyncWrite` encoders and `AsyncRead`/`AsyncBufRead` decoders over any codec, pooled state and staging, cancel-safe, no allocation per stream |
 //! | [`to_io_error`] | bufpress errors as `io::Error` (`InvalidData` for corrupt input) |
 //!
 //! # Three ways to own the output
@@ -106,6 +107,8 @@ mod error;
 pub mod flate;
 mod wait;
 
+#[cfg(feature = "tokio")]
+pub mod tokio;
 #[cfg(feature = "zstd")]
 pub mod zstd;
 
