@@ -266,8 +266,8 @@ impl<E: Encode + Unpin, W: AsyncWrite + Unpin> EncodeWriter<'_, E, W> {
             if self.full {
                 ready!(self.poll_drain(cx))?;
             }
-            let p = finish_into_staging(&mut self.encoder, &mut self.staging)
-                .map_err(to_io_error)?;
+            let p =
+                finish_into_staging(&mut self.encoder, &mut self.staging).map_err(to_io_error)?;
             match p.status {
                 Status::OutputFull => self.full = true,
                 // `finish` never needs input: one that says so has nothing left.
