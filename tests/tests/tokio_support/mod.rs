@@ -43,7 +43,7 @@ impl Behaviour {
 
     /// Whether call number `calls` (from 1) waits.
     fn waits(&self, calls: usize, cx: &Context<'_>) -> bool {
-        if self.pending_every != 0 && calls % self.pending_every == 0 {
+        if self.pending_every != 0 && calls.is_multiple_of(self.pending_every) {
             cx.waker().wake_by_ref();
             return true;
         }
@@ -200,7 +200,7 @@ pub async fn write_stream<E: Encode + Unpin, W: AsyncWrite + Unpin>(
         rest = &rest[n..];
         i += 1;
     }
-    if turn % 2 == 0 {
+    if turn.is_multiple_of(2) {
         w.shutdown().await
     } else {
         w.try_finish().await
