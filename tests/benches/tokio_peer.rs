@@ -417,11 +417,7 @@ fn per_stream(a: &Args) {
     } else {
         &[4 * 1024, 256 * 1024]
     };
-    let batch = if a.quick {
-        Duration::from_millis(2)
-    } else {
-        Duration::from_millis(10)
-    };
+    let batch = Duration::from_millis(if a.quick { 1 } else { a.batch_ms });
     let data = corpus::mixed(256 * 1024, 14);
     let mut sink = Vec::with_capacity(512 * 1024);
     let mut packed = Vec::new();
