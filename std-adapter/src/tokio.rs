@@ -80,7 +80,7 @@
 //!   adapter or drop it.
 //! - **Corrupt input**: a [`DecodeReader`] returns a typed `io::Error` (the
 //!   [`DecodeError`] is its source: `InvalidData`, `UnexpectedEof` for a truncated
-//!   stream, see [`to_io_error`](crate::to_io_error)), never panics, and returns the
+//!   stream, see [`to_io_error`]), never panics, and returns the
 //!   same error from every later read until `reset`.
 //! - **Output bound**: [`DecodeReader::set_max_output`] bounds the whole stream's
 //!   output (a zip bomb stops there with [`DecodeError::LimitExceeded`]); the codecs'
