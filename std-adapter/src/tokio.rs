@@ -145,7 +145,10 @@ fn decode_into_staging<D: Decode>(
 /// flushes, `inner` stays open, for [`reset`](Self::reset) and the next stream on the
 /// same connection). Dropping the writer without either leaves the stream
 /// unterminated (a reader reports it truncated). `flush` passes on what is already
-/// compressed; the encoder may hold back input until it has a block.
+/// compressed, as the blocking [`crate::EncodeWriter`]'s does; the encoder may hold
+/// back input until it has a block (the codec traits have no flush yet, so no zstd
+/// flush block is written: for message boundaries on one connection, end each
+/// message's stream with [`try_finish`](Self::try_finish) and [`reset`](Self::reset)).
 ///
 /// `E` and `W` must be `Unpin` (every codec state and pool guard is; a `TcpStream`
 /// is; pin anything else in a `Box`). See the [module docs](self) for an example and

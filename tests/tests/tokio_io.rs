@@ -343,6 +343,7 @@ fn inner_error_is_returned_and_retry_resumes() {
 /// stream (`new` resets it).
 #[test]
 fn panic_in_inner_writer_loses_no_buffer() {
+    let _serial = serial();
     static BUFS: Pool<2, 1024> = Pool::new();
     let states = ValuePool::new([flate::Encoder::new(Format::Gzip, 6).unwrap()]);
     let msg = corpus::make(corpus::Kind::Json, 100_000, 8);
@@ -577,6 +578,7 @@ fn bomb_stops_at_max_output() {
 /// round trip checked, every state and buffer back.
 #[test]
 fn tasks_wait_for_pooled_states_and_buffers() {
+    let _serial = serial();
     static BUFS: Pool<6, 2048> = Pool::new();
     static ENCODERS: LazyLock<ValuePool<zstd::Encoder, 2>> = LazyLock::new(|| {
         let s = zstd::Settings::new(3, 64 * 1024);
