@@ -217,7 +217,8 @@ impl<'p, E: Encode, W> EncodeWriter<'p, E, W> {
 
 impl<E: Encode + Unpin, W: AsyncWrite + Unpin> EncodeWriter<'_, E, W> {
     /// Ends the stream and returns the inner writer, flushed but not shut down (the
-    /// encoder and the staging buffer are dropped: back to their pools).
+    /// encoder and the staging buffer are dropped: back to their pools). A dropped
+    /// `finish` future drops the writer with it, and so returns them too.
     ///
     /// # Errors
     ///
