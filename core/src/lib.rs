@@ -47,6 +47,8 @@
 //!   filled buffer and codec adapters over any `embedded_io::Write` / `BufRead`.
 //! - `embedded-io-async` (implies `embedded-io`): the same adapters over
 //!   `embedded_io_async` (`io::asynch`), e.g. for an embassy-net `TcpSocket`.
+//! - `bytes`: `bytes::BufMut` for [`pool::Buf`], so code written for `BytesMut`
+//!   fills a pool buffer (which never grows: see the impl's `# Panics`).
 #![no_std]
 // docs.rs: every feature-gated item shows the feature it needs.
 #![cfg_attr(docsrs, feature(doc_cfg))]

@@ -10,6 +10,7 @@
 //! | [`acquire_timeout`], [`AcquirePolicy`] | wait for a buffer, parked, with a timeout |
 //! | [`zstd`] (feature `zstd`) | libzstd with static contexts: one-shot into pool buffers, reusable `Write`/`Read` encoders and decoders, no allocation after construction (libzstd's own included) |
 //! | [`flate`] (feature `flate2`) | deflate/zlib/gzip on flate2, reused, bufpress-written gzip framing |
+//! | `tokio` (feature `tokio`) | `AsyncWrite` encoders and `AsyncRead`/`AsyncBufRead` decoders over any codec, pooled state and staging, cancel-safe, no allocation per stream |
 //! | [`to_io_error`] | bufpress errors as `io::Error` (`InvalidData` for corrupt input) |
 //!
 //! # Three ways to own the output
@@ -89,7 +90,10 @@
 //!   and add what only libzstd has (a flush block on `flush`, `set_pledged_size`);
 //!   [`zstd::DecodeReader`] reads through libzstd's own input buffer, so it is
 //!   `new(inner, codec)` and `into_parts() -> (inner, codec)`. Use the generic ones
-//!   for core's codecs, the `zstd::` ones for libzstd;
+//!   for core's codecs, the `zstd::` ones for libzstd; the tokio ones
+//!   (`tokio::EncodeWriter`, `tokio::DecodeReader`, feature `tokio`) take the
+//!   same arguments, with `async` `finish`/`try_finish` and `shutdown()` ending the
+//!   stream;
 //! - [`AcquirePolicy`] says how to get a buffer from an empty pool (core's
 //!   `pool::Acquire` is the future); [`to_io_error`], [`io_error_kind`] and
 //!   [`stream_to_io_error`] convert errors.
@@ -106,6 +110,8 @@ mod error;
 pub mod flate;
 mod wait;
 
+#[cfg(feature = "tokio")]
+pub mod tokio;
 #[cfg(feature = "zstd")]
 pub mod zstd;
 

@@ -436,3 +436,59 @@ impl RawBuf {
         self.key
     }
 }
+
+/// Fills the buffer from code written for `bytes::BytesMut` (feature `bytes`): `put_*`
+/// append to the filled part, [`remaining_mut`](bytes::BufMut::remaining_mut) is the
+/// unused part ([`Buf::remaining`]). The buffer never grows.
+///
+/// ```
+/// use bufpress::pool::Pool;
+/// use bytes::BufMut;
+///
+/// static POOL: Pool<1, 16> = Pool::new();
+/// let mut buf = POOL.try_acquire()?;
+/// buf.put_u16(0xCAFE);
+/// buf.put_slice(b"abc");
+/// assert_eq!(&buf[..], b"\xCA\xFEabc");
+/// assert_eq!(buf.remaining_mut(), 11);
+/// # Ok::<(), bufpress::Error>(())
+/// ```
+///
+/// # Panics
+///
+/// As `BufMut`'s contract says of a buffer that cannot grow: `put_slice`, the
+/// `put_*` integer methods and `advance_mut` panic when the bytes do not fit in
+/// [`remaining_mut`](bytes::BufMut::remaining_mut) (nothing is appended then). Check
+/// `remaining_mut()` first, or use [`Buf::extend_from_slice`], which fails instead.
+///
+/// `bytes` links the `alloc` crate (for `Bytes` and `BytesMut`), so a `no_std` binary
+/// that turns this feature on needs a `#[global_allocator]`, although nothing here
+/// calls it.
+// SAFETY: the trait asks that `chunk_mut` give memory writable for its length that
+// belongs to the buffer, that `remaining_mut` bound what can be written, and that
+// `advance_mut(cnt)` make exactly the next `cnt` bytes of that memory part of the
+// filled data. `chunk_mut` is the guard's own unused part (`spare_capacity_mut`: slot
+// bytes from `len` to the capacity, which this guard alone owns), `remaining_mut` is
+// its length, and `advance_mut` moves `len` by `cnt` through `commit`, which refuses
+// (and this panics) past the capacity, so `len <= capacity` always holds.
+#[cfg(feature = "bytes")]
+unsafe impl bytes::BufMut for Buf<'_> {
+    #[inline]
+    fn remaining_mut(&self) -> usize {
+        self.remaining()
+    }
+
+    #[inline]
+    unsafe fn advance_mut(&mut self, cnt: usize) {
+        // The bytes are initialized whatever the caller did: a guard's slot bytes
+        // always are (zeros or an earlier holder's data), so this needs no `unsafe`.
+        if let Err(e) = self.commit(cnt) {
+            panic!("Buf::advance_mut: {e}");
+        }
+    }
+
+    #[inline]
+    fn chunk_mut(&mut self) -> &mut bytes::buf::UninitSlice {
+        bytes::buf::UninitSlice::new(self.spare_capacity_mut())
+    }
+}
