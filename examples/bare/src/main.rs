@@ -46,12 +46,17 @@ mod work {
             black_box(BARE_POOL.stats());
             // `buf` is dropped here: the buffer goes back to the pool.
         }
-        #[cfg(any(feature = "codecs-lz4", feature = "codecs-deflate"))]
+        #[cfg(any(
+            feature = "codecs-lz4",
+            feature = "codecs-deflate",
+            feature = "codecs-zstd"
+        ))]
         codecs::run(frame);
     }
 
-    /// lz4 compress and decompress, and gzip decoding, into pool buffers, with the
-    /// codec states in value pools: what `.ci/footprint` reports as the codecs' cost.
+    /// lz4 compress and decompress, gzip decoding and zstd decoding, into pool buffers,
+    /// with the codec states in value pools: what `.ci/footprint` reports as the codecs'
+    /// cost.
     ///
     /// It also holds a `static` of every other codec state with a `const fn new()`
     /// (lz4's frame decoder and encoder, deflate's streaming decoder state) and hands
@@ -59,15 +64,21 @@ mod work {
     /// codecs' code is not (the code measured is the one-shot paths above). `.ci/footprint` checks that every `BARE_STATE_*`
     /// symbol is in `.bss` (all zero when new) and bounds `.data`.
     ///
-    /// With only `codecs-lz4` or `codecs-deflate`, only that codec's part is built:
-    /// `.ci/footprint` reports each codec's code that way.
-    #[cfg(any(feature = "codecs-lz4", feature = "codecs-deflate"))]
+    /// With only `codecs-lz4`, `codecs-deflate` or `codecs-zstd`, only that codec's part
+    /// is built: `.ci/footprint` reports each codec's code that way.
+    #[cfg(any(
+        feature = "codecs-lz4",
+        feature = "codecs-deflate",
+        feature = "codecs-zstd"
+    ))]
     mod codecs {
         use super::{BARE_POOL, black_box};
         #[cfg(feature = "codecs-deflate")]
         use bufpress::codec::deflate;
         #[cfg(feature = "codecs-lz4")]
         use bufpress::codec::lz4;
+        #[cfg(feature = "codecs-zstd")]
+        use bufpress::codec::zstd;
         use bufpress::pool::ValuePool;
 
         #[cfg(feature = "codecs-lz4")]
@@ -99,6 +110,23 @@ mod work {
         #[unsafe(no_mangle)]
         static BARE_STATE_DEFLATE_DECODER: ValuePool<deflate::DecoderState, 1> =
             ValuePool::new([const { deflate::DecoderState::new() }; 1]);
+
+        #[cfg(feature = "codecs-zstd")]
+        /// A zstd decoder for windows up to 4 KiB: 16 KiB of buffers and 21 KB of tables.
+        const ZSTD_DECODER_MEM: usize = zstd::decoder_memory(4096);
+        #[cfg(feature = "codecs-zstd")]
+        #[unsafe(no_mangle)]
+        static BARE_STATE_ZSTD_DECODER: ValuePool<zstd::DecoderState<ZSTD_DECODER_MEM>, 1> =
+            ValuePool::new([const { zstd::DecoderState::new() }; 1]);
+
+        #[cfg(feature = "codecs-zstd")]
+        /// A 47-byte message, compressed by `zstd -19` (content size and XXH64 checksum
+        /// in the frame).
+        const MESSAGE_ZST: [u8; 40] = [
+            0x28, 0xb5, 0x2f, 0xfd, 0x24, 0x2f, 0xdd, 0x00, 0x00, 0x98, 0x68, 0x65, 0x6c, 0x6c,
+            0x6f, 0x20, 0x7a, 0x73, 0x74, 0x64, 0x2c, 0x20, 0x70, 0x6f, 0x6f, 0x6c, 0x2c, 0x20,
+            0x21, 0x02, 0x00, 0x3b, 0x55, 0xf9, 0x50, 0x92, 0x86, 0xba, 0x7a, 0xd8,
+        ];
 
         #[cfg(feature = "codecs-deflate")]
         /// A 150-byte firmware chunk, gzip-compressed (Python's `gzip.compress`, mtime 0).
@@ -139,6 +167,17 @@ mod work {
                     black_box(&back[..]);
                 }
                 black_box(&BARE_STATE_DEFLATE_DECODER);
+            }
+            #[cfg(feature = "codecs-zstd")]
+            if let Ok(mut state) = BARE_STATE_ZSTD_DECODER.try_acquire() {
+                back.clear();
+                let message = black_box(&MESSAGE_ZST);
+                if zstd::Decoder::new_in(&mut state)
+                    .decompress_into(message, &mut back)
+                    .is_ok()
+                {
+                    black_box(&back[..]);
+                }
             }
             black_box((frame, &mut packed, &mut back));
         }

@@ -30,7 +30,8 @@
 
 use core::fmt::{self, Write};
 
-use bufpress::codec::{Decode, Encode, Status, deflate, lz4};
+use bufpress::codec::{Decode, Encode, Status, deflate, lz4, zstd};
+use bufpress::error::DecodeError;
 use bufpress::pool::{Pool, ValuePool};
 
 /// The largest stack an entry point may use (bytes): more fails the run.
@@ -48,14 +49,18 @@ const CHECKS: &[fn(&mut Run)] = &[
     lz4_frame_streaming,
     inflate_oneshot,
     deflate_streaming,
+    zstd_oneshot,
+    zstd_streaming,
+    zstd_hostile,
 ];
 
-/// The sensor log (4096 bytes) and it compressed by Python's zlib at level 9
-/// (`fixtures/make.py`).
+/// The sensor log (4096 bytes) and it compressed by Python's zlib at level 9 and by
+/// the `zstd` CLI at level 19 (`fixtures/make.py`).
 static TEXT: &[u8] = include_bytes!("../fixtures/text.txt");
 static TEXT_GZ: &[u8] = include_bytes!("../fixtures/text.gz");
 static TEXT_ZLIB: &[u8] = include_bytes!("../fixtures/text.zz");
 static TEXT_DEFLATE: &[u8] = include_bytes!("../fixtures/text.deflate");
+static TEXT_ZST: &[u8] = include_bytes!("../fixtures/text.zst");
 
 /// Buffers for whole outputs: 4 of 8 KiB.
 static BUFS: Pool<4, 8192> = Pool::new();
@@ -78,6 +83,12 @@ static INFLATE: ValuePool<deflate::InflateState, 2> =
     ValuePool::new([const { deflate::InflateState::new() }; 2]);
 static DEFLATE_DECODER: ValuePool<deflate::DecoderState, 1> =
     ValuePool::new([const { deflate::DecoderState::new() }]);
+/// A zstd decoder's state for windows up to 8 KiB (the fixture's window is its 4 KiB
+/// content): 32 KiB of buffers and 21 KB of tables, all zero, in `.bss`. One state,
+/// used by every zstd check in turn.
+const ZSTD_MEM: usize = zstd::decoder_memory(8192);
+static ZSTD: ValuePool<zstd::DecoderState<ZSTD_MEM>, 1> =
+    ValuePool::new([const { zstd::DecoderState::new() }]);
 
 /// The measurement itself: a call with a 2 KiB local array must measure at least
 /// that, and not much more.
@@ -298,6 +309,157 @@ fn deflate_streaming(run: &mut Run) {
         }
         run.check(name, ok && rest.is_empty() && back[..] == *TEXT);
     }
+}
+
+/// One-shot zstd decoding: the first use of a new state, a reuse by the same decoder,
+/// and a new decoder on the used state.
+fn zstd_oneshot(run: &mut Run) {
+    let (Ok(mut state), Ok(mut back)) = (ZSTD.try_acquire(), BUFS.try_acquire()) else {
+        return run.check("zstd one-shot: states", false);
+    };
+    let mut dec = run.stack("zstd::Decoder::new_in", || {
+        zstd::Decoder::new_in(&mut state)
+    });
+    let _ = writeln!(
+        Console,
+        "zstd: a Decoder value is {} bytes (in the caller's frame, not in the entry points' stack)",
+        core::mem::size_of::<zstd::Decoder<'_>>()
+    );
+    let d = run.stack("zstd::Decoder::decompress_into (new state)", || {
+        dec.decompress_into(TEXT_ZST, &mut back)
+    });
+    run.check(
+        "zstd::Decoder::decompress_into (new state)",
+        d == Ok(TEXT.len()) && back[..] == *TEXT,
+    );
+    back.clear();
+    let d = run.stack("zstd::Decoder::decompress_into", || {
+        dec.decompress_into(TEXT_ZST, &mut back)
+    });
+    run.check(
+        "zstd::Decoder::decompress_into (reuse)",
+        d == Ok(TEXT.len()) && back[..] == *TEXT,
+    );
+    back.clear();
+    let mut dec = zstd::Decoder::new_in(&mut state);
+    let d = run.stack("zstd::Decoder::decompress_into", || {
+        dec.decompress_into(TEXT_ZST, &mut back)
+    });
+    run.check(
+        "zstd::Decoder::decompress_into (new decoder, used state)",
+        d == Ok(TEXT.len()) && back[..] == *TEXT,
+    );
+}
+
+/// Streaming zstd decoding: input in 7-byte, then 64-byte pieces, output into 1 KiB
+/// buffers (each handed on into a buffer that collects them).
+fn zstd_streaming(run: &mut Run) {
+    let (Ok(mut state), Ok(mut back), Ok(mut out)) =
+        (ZSTD.try_acquire(), BUFS.try_acquire(), SMALL.try_acquire())
+    else {
+        return run.check("zstd streaming: states", false);
+    };
+    let mut dec = zstd::Decoder::new_in(&mut state);
+    for (name, size) in [
+        ("zstd::Decoder::decode (7-byte pieces)", 7),
+        ("zstd::Decoder::decode (64-byte pieces)", 64),
+    ] {
+        back.clear();
+        let (ok, rest) = zstd_stream(run, &mut dec, TEXT_ZST, size, &mut out, &mut back);
+        run.check(name, ok && rest == 0 && back[..] == *TEXT);
+    }
+}
+
+/// Feeds `input` to `dec` in `size`-byte pieces, each output buffer appended to
+/// `back`; returns whether the frame ended with no error, and the input left.
+fn zstd_stream(
+    run: &mut Run,
+    dec: &mut zstd::Decoder<'_>,
+    input: &[u8],
+    size: usize,
+    out: &mut bufpress::pool::Buf<'_>,
+    back: &mut bufpress::pool::Buf<'_>,
+) -> (bool, usize) {
+    let mut rest = input;
+    // Far more calls than the frame needs: a decoder that stops making progress
+    // fails the check instead of hanging the run.
+    for _ in 0..10_000 {
+        out.clear();
+        let piece = &rest[..rest.len().min(size)];
+        match run.stack("zstd::Decoder::decode", || dec.decode(piece, out)) {
+            Ok(p) => {
+                rest = &rest[p.consumed..];
+                if back.extend_from_slice(out).is_err() {
+                    return (false, rest.len());
+                }
+                if p.status == Status::Done {
+                    return (true, rest.len());
+                }
+                if p.status == Status::NeedInput && rest.is_empty() {
+                    return (false, 0); // the input ended inside the frame
+                }
+            }
+            Err(_) => return (false, rest.len()),
+        }
+    }
+    (false, rest.len())
+}
+
+/// Hostile zstd input: a corrupted block, a corrupted checksum, a cut frame and a
+/// frame larger than the decoder's content limit each give an error (no fault, no
+/// output left in the buffer), one-shot and streaming; the decoder then decodes a
+/// good frame again.
+fn zstd_hostile(run: &mut Run) {
+    let (Ok(mut state), Ok(mut bad), Ok(mut back), Ok(mut out)) = (
+        ZSTD.try_acquire(),
+        BUFS.try_acquire(),
+        BUFS.try_acquire(),
+        SMALL.try_acquire(),
+    ) else {
+        return run.check("zstd hostile: states", false);
+    };
+    let mut dec = zstd::Decoder::new_in(&mut state);
+    let n = TEXT_ZST.len();
+    // Bytes flipped: in the compressed block (its Huffman and FSE streams), and in the
+    // content checksum (the frame's last byte).
+    for (name, at) in [
+        ("zstd: a corrupted block is an error", n / 2),
+        ("zstd: a corrupted block (early) is an error", 20),
+        ("zstd: a corrupted checksum is an error", n - 1),
+    ] {
+        bad.clear();
+        let ok = bad.extend_from_slice(TEXT_ZST).is_ok();
+        bad[at] ^= 0x55;
+        back.clear();
+        let d = run.stack("zstd::Decoder::decompress_into (hostile)", || {
+            dec.decompress_into(&bad, &mut back)
+        });
+        back.clear();
+        let (s, _) = zstd_stream(run, &mut dec, &bad, 64, &mut out, &mut back);
+        run.check(name, ok && d.is_err() && !s);
+    }
+    back.clear();
+    let d = run.stack("zstd::Decoder::decompress_into (hostile)", || {
+        dec.decompress_into(&TEXT_ZST[..n - 100], &mut back)
+    });
+    run.check(
+        "zstd: a cut frame is Truncated, nothing written",
+        d == Err(DecodeError::Truncated) && back.is_empty(),
+    );
+    let mut limited = zstd::Decoder::new_in(&mut state).with_max_content(1000);
+    let d = run.stack("zstd::Decoder::decompress_into (hostile)", || {
+        limited.decompress_into(TEXT_ZST, &mut back)
+    });
+    run.check(
+        "zstd: content over the limit is LimitExceeded, nothing written",
+        matches!(d, Err(DecodeError::LimitExceeded { .. })) && back.is_empty(),
+    );
+    let mut dec = zstd::Decoder::new_in(&mut state);
+    let d = dec.decompress_into(TEXT_ZST, &mut back);
+    run.check(
+        "zstd: the state decodes again after the errors",
+        d == Ok(TEXT.len()) && back[..] == *TEXT,
+    );
 }
 
 /// Results of the run: the deepest stack per entry point, the checks' count.
