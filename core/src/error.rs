@@ -336,6 +336,8 @@ pub enum EncodeError {
     InvalidSetting,
     /// The encoder was used after `finish` without `reset`.
     Finished,
+    /// The codec cannot do this (a flush in a format that has none).
+    Unsupported,
 }
 
 impl fmt::Display for EncodeError {
@@ -354,6 +356,7 @@ impl fmt::Display for EncodeError {
             } => write!(f, "output too small: capacity is {capacity}"),
             Self::InvalidSetting => f.write_str("setting out of range"),
             Self::Finished => f.write_str("encoder already finished: reset it first"),
+            Self::Unsupported => f.write_str("not supported by this codec"),
         }
     }
 }
@@ -447,7 +450,9 @@ mod embedded_io_kinds {
                 Self::Capacity(_)
                 | Self::Decode(DecodeError::OutputTooSmall { .. })
                 | Self::Encode(EncodeError::OutputTooSmall { .. }) => K::WriteZero,
-                Self::Decode(DecodeError::Unsupported) => K::Unsupported,
+                Self::Decode(DecodeError::Unsupported) | Self::Encode(EncodeError::Unsupported) => {
+                    K::Unsupported
+                }
                 Self::Decode(_) => K::InvalidData,
                 _ => K::InvalidInput,
             }

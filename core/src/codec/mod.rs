@@ -64,6 +64,9 @@ use crate::error::AcquireError;
 pub use crate::error::{Checksum, DecodeError, EncodeError};
 use crate::pool::{Buf, PoolRef};
 
+mod output;
+pub use output::{Output, VecOutput, Vector};
+
 #[cfg(feature = "deflate")]
 pub mod deflate;
 #[cfg(feature = "lz4")]
@@ -108,7 +111,7 @@ pub trait Decode {
     /// before it is used again. A call that fails appends nothing to `out` (what it
     /// decoded before finding the error is not kept); output of earlier calls was
     /// handed on already and is the caller's to discard.
-    fn decode(&mut self, input: &[u8], out: &mut Buf<'_>) -> Result<Progress, DecodeError>;
+    fn decode(&mut self, input: &[u8], out: &mut dyn Output) -> Result<Progress, DecodeError>;
 
     /// Makes the decoder ready for a new stream, keeping its memory.
     fn reset(&mut self);
@@ -122,7 +125,7 @@ pub trait Encode {
     /// # Errors
     ///
     /// [`EncodeError`] for a bad setting or use after `finish`.
-    fn encode(&mut self, input: &[u8], out: &mut Buf<'_>) -> Result<Progress, EncodeError>;
+    fn encode(&mut self, input: &[u8], out: &mut dyn Output) -> Result<Progress, EncodeError>;
 
     /// Flushes what is buffered and writes the end of the stream; call it until it
     /// returns [`Status::Done`], handing on each full buffer.
@@ -130,7 +133,38 @@ pub trait Encode {
     /// # Errors
     ///
     /// [`EncodeError`] as for [`encode`](Self::encode).
-    fn finish(&mut self, out: &mut Buf<'_>) -> Result<Progress, EncodeError>;
+    fn finish(&mut self, out: &mut dyn Output) -> Result<Progress, EncodeError>;
+
+    /// Writes out everything buffered so far, without ending the stream, so that a
+    /// reader can decode all the input given until now (an lz4 frame ends its current
+    /// block, deflate makes a sync flush, libzstd `ZSTD_e_flush`). Call it until it
+    /// returns [`Status::Done`], handing on each full buffer ([`Status::OutputFull`]);
+    /// then [`encode`](Self::encode) goes on with the same stream.
+    ///
+    /// A flush costs compression (each one ends a block) and is never needed before
+    /// [`finish`](Self::finish).
+    ///
+    /// # Errors
+    ///
+    /// [`EncodeError::Unsupported`] for a codec whose format cannot flush (the default);
+    /// otherwise as for [`encode`](Self::encode).
+    fn flush(&mut self, out: &mut dyn Output) -> Result<Progress, EncodeError> {
+        let _ = out;
+        Err(EncodeError::Unsupported)
+    }
+
+    /// The most bytes that [`encode`](Self::encode) and [`finish`](Self::finish) of
+    /// one whole stream of `input_len` bytes can write, from a [`reset`](Self::reset)
+    /// encoder with its current settings and no [`flush`](Self::flush): an output of
+    /// this capacity always suffices for [`encode_into`]. `None` when the codec knows
+    /// no bound or it does not fit in `usize` (the default).
+    ///
+    /// It is the codec's `max_*_len` function (`lz4::max_frame_len`,
+    /// `deflate::max_compressed_len`, ...) for generic code.
+    fn max_output_len(&self, input_len: usize) -> Option<usize> {
+        let _ = input_len;
+        None
+    }
 
     /// Makes the encoder ready for a new stream, keeping its memory.
     fn reset(&mut self);
@@ -143,7 +177,7 @@ macro_rules! forward_codec {
         where
             D: Decode,
         {
-            fn decode(&mut self, input: &[u8], out: &mut Buf<'_>) -> Result<Progress, DecodeError> {
+            fn decode(&mut self, input: &[u8], out: &mut dyn Output) -> Result<Progress, DecodeError> {
                 (**self).decode(input, out)
             }
 
@@ -161,12 +195,20 @@ macro_rules! forward_encoder {
         where
             D: Encode,
         {
-            fn encode(&mut self, input: &[u8], out: &mut Buf<'_>) -> Result<Progress, EncodeError> {
+            fn encode(&mut self, input: &[u8], out: &mut dyn Output) -> Result<Progress, EncodeError> {
                 (**self).encode(input, out)
             }
 
-            fn finish(&mut self, out: &mut Buf<'_>) -> Result<Progress, EncodeError> {
+            fn finish(&mut self, out: &mut dyn Output) -> Result<Progress, EncodeError> {
                 (**self).finish(out)
+            }
+
+            fn flush(&mut self, out: &mut dyn Output) -> Result<Progress, EncodeError> {
+                (**self).flush(out)
+            }
+
+            fn max_output_len(&self, input_len: usize) -> Option<usize> {
+                (**self).max_output_len(input_len)
             }
 
             fn reset(&mut self) {
@@ -312,8 +354,8 @@ pub fn encode_to<'p, C: Encode + ?Sized, E>(
 }
 
 /// One-shot decoding with any streaming [`Decode`]: `reset`s it, decodes `input`,
-/// which must be exactly one whole stream, into the spare capacity of `out`, and
-/// returns the bytes appended.
+/// which must be exactly one whole stream, into the spare capacity of `out` (any
+/// [`Output`]), and returns the bytes appended.
 ///
 /// On any error `out` keeps nothing of this call (it is truncated back) and the
 /// decoder needs a `reset` (which the next call does).
@@ -323,11 +365,12 @@ pub fn encode_to<'p, C: Encode + ?Sized, E>(
 /// The decoder's error; [`DecodeError::OutputTooSmall`] when `out` filled before the
 /// stream ended, [`DecodeError::Truncated`] when `input` ended first,
 /// [`DecodeError::TrailingData`] when bytes follow the stream.
-pub fn decode_into<D: Decode + ?Sized>(
+pub fn decode_into<D: Decode + ?Sized, O: Output + ?Sized>(
     decoder: &mut D,
     input: &[u8],
-    out: &mut Buf<'_>,
+    mut out: &mut O,
 ) -> Result<usize, DecodeError> {
+    let out: &mut dyn Output = &mut out;
     decoder.reset();
     let start = out.len();
     let result = match decoder.decode(input, out) {
@@ -349,7 +392,9 @@ pub fn decode_into<D: Decode + ?Sized>(
 }
 
 /// One-shot encoding with any streaming [`Encode`]: `reset`s it, encodes `input` as
-/// one whole stream into the spare capacity of `out`, and returns the bytes appended.
+/// one whole stream into the spare capacity of `out` (any [`Output`]), and returns the
+/// bytes appended. An output with [`Encode::max_output_len`] bytes spare always
+/// suffices.
 ///
 /// On any error `out` keeps nothing of this call, and the encoder needs a `reset`
 /// (which the next call does).
@@ -357,16 +402,19 @@ pub fn decode_into<D: Decode + ?Sized>(
 /// # Errors
 ///
 /// The encoder's error; [`EncodeError::OutputTooSmall`] when `out` filled before the
-/// stream ended.
-pub fn encode_into<C: Encode + ?Sized>(
+/// stream ended (`needed` is `out.len()` plus [`Encode::max_output_len`], when known).
+pub fn encode_into<C: Encode + ?Sized, O: Output + ?Sized>(
     encoder: &mut C,
     input: &[u8],
-    out: &mut Buf<'_>,
+    mut out: &mut O,
 ) -> Result<usize, EncodeError> {
+    let out: &mut dyn Output = &mut out;
     encoder.reset();
     let start = out.len();
     let full = EncodeError::OutputTooSmall {
-        needed: None,
+        needed: encoder
+            .max_output_len(input.len())
+            .and_then(|n| n.checked_add(start)),
         capacity: out.capacity(),
     };
     let result = match encoder.encode(input, out) {

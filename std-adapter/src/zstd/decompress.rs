@@ -1,7 +1,7 @@
 //! The [`Decoder`]: one static libzstd context, one-shot and streaming.
 
+use bufpress::codec::Output;
 use bufpress::codec::{Checksum, Decode, DecodeError, Progress, Status};
-use bufpress::pool::Buf;
 use zstd_sys::ZSTD_dParameter as P;
 
 use super::ctx::{self, DCtx};
@@ -91,7 +91,7 @@ impl Decoder {
     pub fn decompress_into(
         &mut self,
         input: &[u8],
-        out: &mut Buf<'_>,
+        out: &mut (impl Output + ?Sized),
     ) -> Result<usize, DecodeError> {
         let start = out.len();
         let result = self.decompress_frames(input, out);
@@ -104,7 +104,7 @@ impl Decoder {
     fn decompress_frames(
         &mut self,
         mut input: &[u8],
-        out: &mut Buf<'_>,
+        out: &mut (impl Output + ?Sized),
     ) -> Result<usize, DecodeError> {
         self.reset();
         let limit = self.max_window() as u64;
@@ -152,7 +152,7 @@ impl Decoder {
     /// The error path of a checksum mismatch: decodes `frame` again ignoring the
     /// checksum, and reports the stored value next to the one computed over the
     /// content (low 32 bits of XXH64, as the format stores).
-    fn checksum_values(&mut self, frame: &[u8], out: &mut Buf<'_>) -> DecodeError {
+    fn checksum_values(&mut self, frame: &[u8], out: &mut (impl Output + ?Sized)) -> DecodeError {
         let stored = frame
             .last_chunk::<4>()
             .map_or(0, |b| u32::from_le_bytes(*b));
@@ -253,7 +253,7 @@ fn progress(consumed: usize, produced: usize, status: Status) -> Progress {
 }
 
 impl Decode for Decoder {
-    fn decode(&mut self, input: &[u8], out: &mut Buf<'_>) -> Result<Progress, DecodeError> {
+    fn decode(&mut self, input: &[u8], out: &mut dyn Output) -> Result<Progress, DecodeError> {
         let spare = out.spare_capacity_mut();
         if spare.is_empty() {
             return Ok(progress(0, 0, Status::OutputFull));
