@@ -411,7 +411,7 @@ impl Decoder {
             self.framing.body_done();
             return Ok((used, false));
         }
-        if made == 0 && used == 0 && !input.is_empty() {
+        if made == 0 && used == 0 && !input.is_empty() && room > 0 {
             // No progress with input and room: never loop on it.
             return Err(DecodeError::Corrupt);
         }
@@ -428,11 +428,17 @@ impl Decoder {
         let status = loop {
             match self.framing.phase() {
                 Phase::Body => {
-                    if out.remaining() == 0 {
-                        break Status::OutputFull;
-                    }
+                    // With no room, inflate still runs: a body may end with no more
+                    // output (an empty message into a full buffer).
+                    let full = out.remaining() == 0;
                     let (used, starved) = self.inflate(rest, out)?;
                     rest = rest.get(used..).unwrap_or_default();
+                    if self.framing.phase() != Phase::Body {
+                        continue;
+                    }
+                    if full {
+                        break Status::OutputFull;
+                    }
                     if starved {
                         break Status::NeedInput;
                     }

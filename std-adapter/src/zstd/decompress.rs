@@ -211,6 +211,10 @@ impl Decoder {
                 return Ok(progress(consumed, produced, status));
             }
             if (consumed, produced) == before {
+                if produced == out.len() {
+                    // No room: the decoded bytes wait in libzstd.
+                    return Ok(progress(consumed, produced, Status::OutputFull));
+                }
                 // No progress with input left and room in `out`: cannot happen with
                 // libzstd; refuse to spin.
                 return Err(DecodeError::Corrupt);
@@ -255,10 +259,13 @@ fn progress(consumed: usize, produced: usize, status: Status) -> Progress {
 impl Decode for Decoder {
     fn decode(&mut self, input: &[u8], out: &mut dyn Output) -> Result<Progress, DecodeError> {
         let spare = out.spare_capacity_mut();
-        if spare.is_empty() {
-            return Ok(progress(0, 0, Status::OutputFull));
+        // With no room the frame is still read: it may end with no more output (an
+        // empty message into a full buffer); otherwise the buffer is full.
+        let full = spare.is_empty();
+        let mut p = self.stream(input, spare)?;
+        if full && p.status == Status::NeedInput {
+            p.status = Status::OutputFull;
         }
-        let p = self.stream(input, spare)?;
         // `commit` cannot fail: at most the spare capacity was written.
         let _ = out.commit(p.produced);
         Ok(p)
