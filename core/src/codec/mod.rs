@@ -255,6 +255,35 @@ impl<C: fmt::Debug + fmt::Display, S: fmt::Debug + fmt::Display> core::error::Er
 {
 }
 
+/// A failure of [`decode_to`] or [`encode_to`] is its codec's, the pool's or its
+/// sink's error, when the sink's error is one of this crate's (or `Infallible`).
+impl<C: Into<crate::Error>, S: Into<crate::Error>> From<StreamError<C, S>> for crate::Error {
+    fn from(e: StreamError<C, S>) -> Self {
+        match e {
+            StreamError::Codec(e) => e.into(),
+            StreamError::Acquire(e) => e.into(),
+            StreamError::Sink(e) => e.into(),
+        }
+    }
+}
+
+/// A failure of [`decode_to`] / [`encode_to`] as a `std::io::Error` (feature `std`):
+/// the codec's or the pool's error converted, the sink's `io::Error` returned as it is
+/// (or a sink error of this crate's converted).
+#[cfg(feature = "std")]
+impl<C: Into<crate::Error>, S: Into<std::io::Error>> From<StreamError<C, S>> for std::io::Error {
+    fn from(e: StreamError<C, S>) -> Self {
+        match e {
+            StreamError::Codec(e) => {
+                let e: crate::Error = e.into();
+                e.into()
+            }
+            StreamError::Acquire(e) => e.into(),
+            StreamError::Sink(e) => e.into(),
+        }
+    }
+}
+
 /// Decodes one whole stream from `input` into successive buffers from `pool`, handing
 /// each filled buffer to `sink` (the last one may be partly filled; none is empty).
 /// Returns how many input bytes the stream took.
