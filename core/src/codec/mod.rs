@@ -2,13 +2,48 @@
 //!
 //! Every codec has the same shape:
 //!
-//! - a **one-shot** call that compresses or decompresses a slice into a [`Buf`]
+//! - a **one-shot** call that compresses or decompresses a slice into an [`Output`]
 //!   (`compress_into` / `decompress_into`), whose capacity bounds the output;
 //! - a **streaming** [`Encode`] / [`Decode`] that takes input in pieces and writes
-//!   into whatever buffer the caller passes, reporting [`Progress`]; when a buffer is
+//!   into whatever output the caller passes, reporting [`Progress`]; when an output is
 //!   full the caller hands it on and passes the next one, so data larger than one
 //!   buffer goes through with memory bounded by the pool. [`decode_to`] and
-//!   [`encode_to`] drive that loop over a pool.
+//!   [`encode_to`] drive that loop over a pool; [`encode_into`] and [`decode_into`]
+//!   are the one-shot calls of any codec. An encoder also [flushes](Encode::flush)
+//!   mid-stream and tells the [bound](Encode::max_output_len) of a one-shot output.
+//!
+//! # Outputs
+//!
+//! A codec writes into an [`Output`]: a bounded byte sink that never grows, whose
+//! capacity is the bound. Implemented by a pool [`Buf`], a slice through
+//! [`io::Cursor`](crate::io::Cursor) (`Cursor::new(&mut bytes[1..])`: any slice, any
+//! offset), and a `Vec<u8>`'s spare capacity (feature `alloc`) or a
+//! `heapless::Vec<u8, N>`'s (feature `heapless`) through [`VecOutput`], the way
+//! flate2, zstd-safe and lz4_flex accept plain buffers. So a library can compress
+//! into its caller's buffer generically over the format and the buffer:
+//!
+//! ```
+//! # #[cfg(feature = "lz4")] {
+//! use bufpress::codec::{Encode, Output, encode_into, lz4};
+//! use bufpress::io::Cursor;
+//!
+//! fn pack<E: Encode + ?Sized, O: Output + ?Sized>(
+//!     encoder: &mut E,
+//!     message: &[u8],
+//!     out: &mut O,
+//! ) -> Result<usize, bufpress::Error> {
+//!     Ok(encode_into(encoder, message, out)?)
+//! }
+//!
+//! const MEM: usize = lz4::encoder_memory(lz4::BlockSize::Max64KiB, lz4::BlockMode::Independent);
+//! let mut encoder = Box::new(lz4::Encoder::<MEM>::new());
+//! let mut packet = [0u8; 256];
+//! packet[0] = 0xC0; // a header byte; the payload starts at offset 1
+//! let n = pack(&mut *encoder, b"abcabcabcabcabc", &mut Cursor::new(&mut packet[1..]))?;
+//! assert!(n <= encoder.max_output_len(15).unwrap());
+//! # }
+//! # Ok::<(), bufpress::Error>(())
+//! ```
 //!
 //! Codec states that are large (hash tables, `DecompressorOxide`) are values the
 //! caller owns or takes from a [`ValuePool`](crate::pool::ValuePool), so N users share
@@ -39,6 +74,9 @@
 //! | sizes announced in a header | `content_size` (lz4 `FrameSettings::with_content_size`, `Encoder::set_content_size`); libzstd's adapters keep libzstd's word, `pledged_size` (`set_pledged_size`), and its boolean `Settings::with_content_size(on)` says whether to write it | |
 //! | limits | `max_<what>`, one word for each thing limited: `max_output` (total output of a stream), `max_window` (zstd window), `max_content` (one zstd frame's content) | `lz4::Decoder::with_max_output`, `zstd::Decoder::new(max_window).with_max_content(n)` |
 //! | levels | `i32` everywhere, with `MIN_LEVEL`/`MAX_LEVEL`/`DEFAULT_LEVEL` in the codec's module (libzstd's minimum is a function, `min_level()`); out of range is [`EncodeError::InvalidSetting`] | deflate 0 to 10 (default 6), flate2 0 to 9 (default 6), libzstd `min_level()` to 19 (default 3); lz4 has no levels |
+//! | outputs | one trait, [`Output`], taken as `&mut dyn Output` by [`Encode`] and [`Decode`] (object safe) and as `&mut (impl Output + ?Sized)` by the one-shot calls; `Buf`'s method names (`len`, `capacity`, `spare_capacity_mut`, `commit`, `truncate`) | [`Buf`], [`io::Cursor`](crate::io::Cursor), [`VecOutput`] |
+//! | flushing | `flush(&mut self, out)` on the encoder, like `finish` (call until [`Status::Done`]); [`EncodeError::Unsupported`] where the format has none | [`Encode::flush`] |
+//! | the bound of one encoder | [`Encode::max_output_len(&self, input_len)`](Encode::max_output_len), the codec's `max_*_len` for generic code | |
 //! | errors | one per operation ([`DecodeError`], [`EncodeError`], [`StreamError`]), defined in [`error`](crate::error), which imports nothing from the codecs | |
 //!
 //! The `io` adapters of `bufpress-std` speak the flate2/zstd dialect: `EncodeWriter`,
