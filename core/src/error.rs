@@ -403,7 +403,7 @@ impl core::error::Error for EncodeError {}
 /// ```
 ///
 /// With feature `std`, each of them also converts into `std::io::Error` (of the kind
-/// [`io_error_kind`](Self::io_error_kind) gives), so `?` works in a function returning
+/// `Error::io_error_kind` gives), so `?` works in a function returning
 /// `std::io::Result`:
 ///
 /// ```
@@ -517,7 +517,8 @@ impl Error {
     /// | input ended inside a stream | `UnexpectedEof` |
     /// | a valid feature the codec does not support | `Unsupported` |
     /// | bad raw handle, bad region, bad encoder setting, encoder used after `finish` | `InvalidInput` |
-    #[cfg(feature = "std")]
+    #[cfg(bufpress_std)]
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
     pub fn io_error_kind(&self) -> std::io::ErrorKind {
         use std::io::ErrorKind as K;
         match self {
@@ -540,11 +541,12 @@ impl Error {
 /// or size class gives a kind-only error (`OutOfMemory`), which allocates nothing:
 /// under load it is an ordinary event. Every other error keeps the bufpress error as
 /// its source (`get_ref`, `downcast`), in a small box: those paths allocate.
-#[cfg(feature = "std")]
+#[cfg(bufpress_std)]
 mod std_io {
     use super::*;
     use std::io;
 
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
     impl From<Error> for io::Error {
         fn from(e: Error) -> Self {
             match e.io_error_kind() {
@@ -556,6 +558,7 @@ mod std_io {
 
     macro_rules! into_io_error {
         ($($ty:ident),* $(,)?) => {$(
+            #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
             impl From<$ty> for io::Error {
                 fn from(e: $ty) -> Self {
                     Error::from(e).into()

@@ -56,7 +56,7 @@
 #![deny(unsafe_code, unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs, unreachable_pub, clippy::undocumented_unsafe_blocks)]
 
-#[cfg(any(test, feature = "std"))]
+#[cfg(any(test, bufpress_std))]
 extern crate std;
 
 #[cfg(feature = "alloc")]

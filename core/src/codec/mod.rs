@@ -308,7 +308,8 @@ impl<C: Into<crate::Error>, S: Into<crate::Error>> From<StreamError<C, S>> for c
 /// A failure of [`decode_to`] / [`encode_to`] as a `std::io::Error` (feature `std`):
 /// the codec's or the pool's error converted, the sink's `io::Error` returned as it is
 /// (or a sink error of this crate's converted).
-#[cfg(feature = "std")]
+#[cfg(bufpress_std)]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 impl<C: Into<crate::Error>, S: Into<std::io::Error>> From<StreamError<C, S>> for std::io::Error {
     fn from(e: StreamError<C, S>) -> Self {
         match e {

@@ -114,7 +114,7 @@ impl<C: embedded_io::Error, E: embedded_io::Error> embedded_io::Error for Error<
 
 /// A failure of an `embedded-io` adapter is its codec's or its inner stream's error,
 /// when the inner stream's is one of this crate's (a [`Buf`](crate::pool::Buf)
-/// writer's [`CapacityError`], a [`Cursor`](crate::io::Cursor)'s `Infallible`).
+/// writer's [`CapacityError`](crate::error::CapacityError), a [`Cursor`]'s `Infallible`).
 #[cfg(feature = "embedded-io")]
 impl<C: Into<crate::Error>, E: Into<crate::Error>> From<Error<C, E>> for crate::Error {
     fn from(e: Error<C, E>) -> Self {

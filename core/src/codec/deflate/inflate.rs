@@ -1,4 +1,4 @@
-//! One-shot decoding straight into a [`Buf`], and the inflate state it runs on.
+//! One-shot decoding straight into an [`Output`], and the inflate state it runs on.
 
 use miniz_oxide::inflate::TINFLStatus;
 use miniz_oxide::inflate::core::{DecompressorOxide, decompress, inflate_flags};

@@ -1,8 +1,8 @@
 //! zstd decoding (RFC 8878), built on ruzstd, with every buffer sized at construction.
 //!
 //! One [`Decoder`] is built for a window limit the caller chooses; it decodes any
-//! number of frames afterwards, one-shot ([`Decoder::decompress_into`], into a
-//! [`Buf`] whose capacity bounds the output) or streaming (the
+//! number of frames afterwards, one-shot ([`Decoder::decompress_into`], into
+//! any [`Output`] whose capacity bounds the output) or streaming (the
 //! [`codec::Decode`](super::Decode) trait: input in pieces of any size, output into
 //! successive buffers of any size).
 //!
