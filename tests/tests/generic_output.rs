@@ -360,3 +360,32 @@ fn every_format_through_every_output_allocates_nothing() {
     assert!(counts.is_zero(), "{counts:?}");
     assert_eq!(POOL.stats().available, 2);
 }
+
+/// The `io::Write` adapters' `flush` flushes the encoder: what was written so far
+/// decodes from what reached the inner writer, before the stream ends.
+#[test]
+fn writer_flush_makes_the_written_part_decodable() {
+    use std::io::Write;
+    let message = corpus::make(KINDS[0], 30_000, 5);
+    let (first, second) = message.split_at(12_345);
+    for mut codec in codecs().into_iter().filter(|c| c.flush_visible) {
+        let name = codec.name;
+        let staging = POOL.try_acquire().unwrap();
+        let mut w = bufpress_std::EncodeWriter::new(Vec::new(), &mut *codec.encoder, staging);
+        w.write_all(first).unwrap();
+        w.flush().unwrap();
+        let flushed = w.get_ref().len();
+        w.write_all(second).unwrap();
+        w.try_finish().unwrap();
+        let (stream, _, _) = w.into_parts();
+
+        let mut out = Cursor::new(vec![0u8; message.len() + 1]);
+        codec.decoder.reset();
+        let p = codec.decoder.decode(&stream[..flushed], &mut out).unwrap();
+        assert_eq!(p.status, Status::NeedInput, "{name}");
+        assert!(out.as_slice() == first, "{name}: flushed part");
+        let p = codec.decoder.decode(&stream[flushed..], &mut out).unwrap();
+        assert_eq!(p.status, Status::Done, "{name}");
+        assert!(out.as_slice() == &message[..], "{name}");
+    }
+}
