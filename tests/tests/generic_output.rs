@@ -37,6 +37,8 @@ const SENTINEL: u8 = 0x5A;
 const PREFIX: u8 = 0xA5;
 
 static POOL: Pool<2, CAP> = Pool::new();
+/// The writer test's staging buffer (the tests run in parallel).
+static STAGING: Pool<1, 512> = Pool::new();
 
 const LZ4_MEM: usize = lz4::encoder_memory(BlockSize::Max64KiB, BlockMode::Linked);
 const LZ4_DEC: usize = lz4::decoder_memory(BlockSize::Max64KiB, BlockMode::Linked);
@@ -370,7 +372,7 @@ fn writer_flush_makes_the_written_part_decodable() {
     let (first, second) = message.split_at(12_345);
     for mut codec in codecs().into_iter().filter(|c| c.flush_visible) {
         let name = codec.name;
-        let staging = POOL.try_acquire().unwrap();
+        let staging = STAGING.try_acquire().unwrap();
         let mut w = bufpress_std::EncodeWriter::new(Vec::new(), &mut *codec.encoder, staging);
         w.write_all(first).unwrap();
         w.flush().unwrap();

@@ -192,8 +192,9 @@ mod sealed {
     pub trait Sealed {
         fn len(&self) -> usize;
         fn capacity(&self) -> usize;
-        /// Zero-fills from the length to the capacity and makes that the length.
-        fn fill_spare(&mut self);
+        /// Zero-fills from the length to `end` (at most the capacity) and makes that
+        /// the length, if it is shorter.
+        fn zero_fill_to(&mut self, end: usize);
         fn truncate(&mut self, len: usize);
         fn bytes(&self) -> &[u8];
         fn bytes_mut(&mut self) -> &mut [u8];
@@ -211,9 +212,12 @@ impl sealed::Sealed for alloc::vec::Vec<u8> {
     fn capacity(&self) -> usize {
         self.capacity()
     }
-    fn fill_spare(&mut self) {
+    fn zero_fill_to(&mut self, end: usize) {
         // Within the capacity: never reallocates.
-        self.resize(self.capacity(), 0);
+        let end = end.min(self.capacity());
+        if self.len() < end {
+            self.resize(end, 0);
+        }
     }
     fn truncate(&mut self, len: usize) {
         self.truncate(len);
@@ -237,9 +241,12 @@ impl<const N: usize> sealed::Sealed for heapless::Vec<u8, N> {
     fn capacity(&self) -> usize {
         N
     }
-    fn fill_spare(&mut self) {
-        // `N` is the capacity: this cannot fail.
-        let _ = self.resize(N, 0);
+    fn zero_fill_to(&mut self, end: usize) {
+        let end = end.min(N);
+        if self.as_slice().len() < end {
+            // At most `N`, the capacity: this cannot fail.
+            let _ = self.resize(end, 0);
+        }
     }
     fn truncate(&mut self, len: usize) {
         self.truncate(len);
@@ -258,9 +265,11 @@ impl<const N: usize> sealed::Sealed for heapless::Vec<u8, N> {
 /// reallocates).
 ///
 /// A vector's spare capacity is uninitialized memory, which safe code may not hand out
-/// as `&mut [u8]`: the first time a codec asks for it, `VecOutput` zero-fills it, once
-/// (the vector's length is its capacity meanwhile). When the `VecOutput` is dropped,
-/// the vector's length is set to what was written.
+/// as `&mut [u8]`: `VecOutput` zero-fills the part a codec asks for, each byte once
+/// (the vector's length covers it meanwhile; `try_spare_capacity_mut(n)` fills only
+/// `n` bytes, `spare_capacity_mut` all of it). When the `VecOutput` is dropped, the
+/// vector's length is set to what was written. Keep one `VecOutput` for a whole stream
+/// rather than one per call, so nothing is zero-filled twice.
 ///
 /// ```
 /// # #[cfg(feature = "alloc")] {
@@ -280,8 +289,8 @@ impl<const N: usize> sealed::Sealed for heapless::Vec<u8, N> {
 #[derive(Debug)]
 pub struct VecOutput<'v, V: Vector> {
     vec: &'v mut V,
-    /// The filled length; the vector's own length is either this or (once zero-filled)
-    /// its capacity.
+    /// The filled length; the vector's own length is at least this (more once
+    /// zero-filled).
     len: usize,
 }
 
@@ -314,27 +323,33 @@ impl<V: Vector> Output for VecOutput<'_, V> {
     }
     #[inline]
     fn filled_and_spare_mut(&mut self) -> &mut [u8] {
-        if sealed::Sealed::len(self.vec) < sealed::Sealed::capacity(self.vec) {
-            self.vec.fill_spare();
-        }
+        self.vec.zero_fill_to(usize::MAX);
         self.vec.bytes_mut()
     }
     #[inline]
     fn commit(&mut self, n: usize) -> Result<(), CapacityError> {
         let capacity = sealed::Sealed::capacity(self.vec);
         match self.len.checked_add(n) {
-            // Bytes past the vector's length were never handed out: they are not
-            // written, and stay out (the length only grows by zero-filling).
-            Some(end) if end <= sealed::Sealed::len(self.vec) => {
-                self.len = end;
-                Ok(())
-            }
             Some(end) if end <= capacity => {
-                self.vec.fill_spare();
+                // Bytes never handed out are committed as zeros.
+                self.vec.zero_fill_to(end);
                 self.len = end;
                 Ok(())
             }
             _ => Err(CapacityError::new(self.len.saturating_add(n), capacity)),
+        }
+    }
+    /// Zero-fills only up to the `n` bytes asked for (not the whole spare capacity).
+    #[inline]
+    fn try_spare_capacity_mut(&mut self, n: usize) -> Result<&mut [u8], CapacityError> {
+        let capacity = sealed::Sealed::capacity(self.vec);
+        let start = self.len;
+        match start.checked_add(n) {
+            Some(end) if end <= capacity => {
+                self.vec.zero_fill_to(end);
+                Ok(self.vec.bytes_mut().get_mut(start..end).unwrap_or_default())
+            }
+            _ => Err(CapacityError::new(start.saturating_add(n), capacity)),
         }
     }
     #[inline]
