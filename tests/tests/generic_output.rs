@@ -3,7 +3,8 @@
 //! spare capacity (`codec::VecOutput`).
 //!
 //! For each message, codec and output kind, [`exercise`] (generic over `Encode`,
-//! `Decode` and `Output`) checks that:
+//! `Decode` and `Output`; [`one_shots`] does the same for the one-shot calls) checks
+//! that:
 //!
 //! - compressing into an output with exactly `Encode::max_output_len` bytes spare
 //!   succeeds, and decompressing into exactly the message's length gives it back;
@@ -304,6 +305,69 @@ fn exercise<K: Kind>(codec: &mut Codec, input: &[u8], packed: &mut K, plain: &mu
     assert!(back.as_slice()[first..] == *input, "{name}: flushed stream");
 }
 
+/// The one-shot calls' states.
+struct OneShot {
+    table: Box<lz4::Table>,
+    deflate: Box<EncoderState>,
+    inflate: Box<deflate::InflateState>,
+    zstd: bufpress_std::zstd::Encoder,
+    unzstd: codec::zstd::Decoder,
+    libunzstd: bufpress_std::zstd::Decoder,
+}
+
+/// The one-shot calls (free functions and methods, not the traits) into any output
+/// kind: each compresses into exactly its bound and decompresses into exactly the
+/// message's length.
+fn one_shots<K: Kind>(s: &mut OneShot, input: &[u8], packed: &mut K, plain: &mut K) {
+    let len = input.len();
+    let settings = FrameSettings::new().with_block_checksum(true);
+    let mut unpack =
+        |frame: &[u8], f: &mut dyn FnMut(&[u8], &mut K::Out<'_>) -> Result<usize, DecodeError>| {
+            let mut back = plain.output(len);
+            let start = back.len();
+            assert_eq!(f(frame, &mut back).unwrap(), len);
+            assert!(back.as_slice()[start..] == *input);
+            drop(back);
+            plain.check_bound();
+        };
+
+    let mut out = packed.output(lz4::max_compressed_len(len));
+    let start = out.len();
+    let n = lz4::compress_into(input, &mut out, &mut s.table).unwrap();
+    unpack(&out.as_slice()[start..start + n], &mut |f, o| {
+        lz4::decompress_into(f, o)
+    });
+    drop(out);
+
+    let mut out = packed.output(lz4::max_frame_len(len, &settings));
+    let start = out.len();
+    let n = lz4::compress_frame_into(input, &mut out, &settings, &mut s.table).unwrap();
+    unpack(&out.as_slice()[start..start + n], &mut |f, o| {
+        lz4::decompress_frame_into(f, o)
+    });
+    drop(out);
+
+    let mut out = packed.output(deflate::max_compressed_len(len, Format::Gzip));
+    let start = out.len();
+    let n = deflate::compress_into(input, &mut out, Format::Gzip, 6, &mut s.deflate).unwrap();
+    let inflate = &mut s.inflate;
+    unpack(&out.as_slice()[start..start + n], &mut |f, o| {
+        deflate::decompress_into(f, o, Format::Gzip, inflate)
+    });
+    drop(out);
+
+    let mut out = packed.output(bufpress_std::zstd::max_compressed_len(len));
+    let start = out.len();
+    let n = s.zstd.compress_into(input, &mut out).unwrap();
+    let frame = &out.as_slice()[start..start + n];
+    let unzstd = &mut s.unzstd;
+    unpack(frame, &mut |f, o| unzstd.decompress_into(f, o));
+    let libunzstd = &mut s.libunzstd;
+    unpack(frame, &mut |f, o| libunzstd.decompress_into(f, o));
+    drop(out);
+    packed.check_bound();
+}
+
 fn messages() -> Vec<Vec<u8>> {
     let mut rng = Rng::new(14);
     let mut v: Vec<Vec<u8>> = [0, 1, 7, 300, 4096, MAX]
@@ -318,17 +382,34 @@ fn messages() -> Vec<Vec<u8>> {
     v
 }
 
-fn run_all<K: Kind>(codecs: &mut [Codec], messages: &[Vec<u8>], packed: &mut K, plain: &mut K) {
+fn run_all<K: Kind>(
+    codecs: &mut [Codec],
+    states: &mut OneShot,
+    messages: &[Vec<u8>],
+    packed: &mut K,
+    plain: &mut K,
+) {
     for codec in codecs.iter_mut() {
         for m in messages {
             exercise(codec, m, packed, plain);
         }
+    }
+    for m in messages {
+        one_shots(states, m, packed, plain);
     }
 }
 
 #[test]
 fn every_format_through_every_output_allocates_nothing() {
     let mut codecs = codecs();
+    let mut states = OneShot {
+        table: Box::new(lz4::Table::new()),
+        deflate: Box::new(EncoderState::new()),
+        inflate: Box::new(deflate::InflateState::new()),
+        zstd: bufpress_std::zstd::Encoder::new(bufpress_std::zstd::Settings::new(3, MAX)).unwrap(),
+        unzstd: codec::zstd::Decoder::new(1 << 17),
+        libunzstd: bufpress_std::zstd::Decoder::new(1 << 17),
+    };
     let messages = messages();
     let mut slices = (
         SliceKind {
@@ -352,10 +433,11 @@ fn every_format_through_every_output_allocates_nothing() {
     assert_eq!(vecs.0.0.capacity(), CAP);
 
     let mut pass = || {
-        run_all(&mut codecs, &messages, &mut BufKind, &mut BufKind);
-        run_all(&mut codecs, &messages, &mut slices.0, &mut slices.1);
-        run_all(&mut codecs, &messages, &mut heaps.0, &mut heaps.1);
-        run_all(&mut codecs, &messages, &mut vecs.0, &mut vecs.1);
+        let s = &mut states;
+        run_all(&mut codecs, s, &messages, &mut BufKind, &mut BufKind);
+        run_all(&mut codecs, s, &messages, &mut slices.0, &mut slices.1);
+        run_all(&mut codecs, s, &messages, &mut heaps.0, &mut heaps.1);
+        run_all(&mut codecs, s, &messages, &mut vecs.0, &mut vecs.1);
     };
     pass(); // warm-up
     let ((), counts) = measure(pass);
