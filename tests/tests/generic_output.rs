@@ -305,6 +305,9 @@ fn exercise<K: Kind>(codec: &mut Codec, input: &[u8], packed: &mut K, plain: &mu
     assert!(back.as_slice()[first..] == *input, "{name}: flushed stream");
 }
 
+/// A one-shot decompression into an output of kind `K`.
+type Unpack<'f, K> = dyn FnMut(&[u8], &mut <K as Kind>::Out<'_>) -> Result<usize, DecodeError> + 'f;
+
 /// The one-shot calls' states.
 struct OneShot {
     table: Box<lz4::Table>,
@@ -321,15 +324,14 @@ struct OneShot {
 fn one_shots<K: Kind>(s: &mut OneShot, input: &[u8], packed: &mut K, plain: &mut K) {
     let len = input.len();
     let settings = FrameSettings::new().with_block_checksum(true);
-    let mut unpack =
-        |frame: &[u8], f: &mut dyn FnMut(&[u8], &mut K::Out<'_>) -> Result<usize, DecodeError>| {
-            let mut back = plain.output(len);
-            let start = back.len();
-            assert_eq!(f(frame, &mut back).unwrap(), len);
-            assert!(back.as_slice()[start..] == *input);
-            drop(back);
-            plain.check_bound();
-        };
+    let mut unpack = |frame: &[u8], f: &mut Unpack<'_, K>| {
+        let mut back = plain.output(len);
+        let start = back.len();
+        assert_eq!(f(frame, &mut back).unwrap(), len);
+        assert!(back.as_slice()[start..] == *input);
+        drop(back);
+        plain.check_bound();
+    };
 
     let mut out = packed.output(lz4::max_compressed_len(len));
     let start = out.len();
