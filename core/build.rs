@@ -1,7 +1,8 @@
 //! Picks the free list's pop once per target (`core/src/pool/head.rs` has the table):
 //! emits `bufpress_head = "cas" | "llsc" | "llsc_emulated" | "cs"`, and
 //! `bufpress_narrow_tag` plus the env var `BUFPRESS_TAG_BITS` under
-//! `--cfg bufpress_tag_bits="N"` (tests only: a tag that wraps after 2^N updates).
+//! `--cfg bufpress_tag_bits="N"` (tests only: a tag that wraps after 2^N updates);
+//! and `bufpress_std` for feature `std` on a target that has std.
 
 use std::env;
 
@@ -10,6 +11,15 @@ fn main() {
         "cargo::rustc-check-cfg=cfg(bufpress_head, values(\"cas\", \"llsc\", \"llsc_emulated\", \"cs\"))"
     );
     println!("cargo::rustc-check-cfg=cfg(bufpress_narrow_tag)");
+    println!("cargo::rustc-check-cfg=cfg(bufpress_std)");
+
+    // Feature `std` links std where the target has one: on bare metal (`target_os =
+    // "none"`) it does nothing, so `--all-features` still builds for thumbv7em (CI,
+    // docs.rs).
+    let os = env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
+    if env::var_os("CARGO_FEATURE_STD").is_some() && os != "none" {
+        println!("cargo::rustc-cfg=bufpress_std");
+    }
     println!("cargo::rerun-if-changed=build.rs");
 
     let target = env::var("TARGET").unwrap_or_default();

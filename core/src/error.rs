@@ -336,6 +336,8 @@ pub enum EncodeError {
     InvalidSetting,
     /// The encoder was used after `finish` without `reset`.
     Finished,
+    /// The codec cannot do this (a flush in a format that has none).
+    Unsupported,
 }
 
 impl fmt::Display for EncodeError {
@@ -354,6 +356,7 @@ impl fmt::Display for EncodeError {
             } => write!(f, "output too small: capacity is {capacity}"),
             Self::InvalidSetting => f.write_str("setting out of range"),
             Self::Finished => f.write_str("encoder already finished: reset it first"),
+            Self::Unsupported => f.write_str("not supported by this codec"),
         }
     }
 }
@@ -361,6 +364,71 @@ impl fmt::Display for EncodeError {
 impl core::error::Error for EncodeError {}
 
 /// Any error of this crate, for callers that mix operations and use `?`.
+///
+/// Every error the crate returns converts into it with `From`: the pool's
+/// ([`AcquireError`], [`CapacityError`], [`ClassError`], [`RawError`],
+/// [`RegionError`]), the codecs' ([`DecodeError`], [`EncodeError`]), a
+/// [`StreamError`](crate::codec::StreamError) of `decode_to` / `encode_to` whose sink
+/// fails with one of them or `Infallible`, and an `embedded-io` adapter's
+/// `io::Error` over a `Buf` or a `Cursor`. So one function mixes them with plain `?`:
+///
+/// ```
+/// # #[cfg(feature = "lz4")] {
+/// use bufpress::codec::{decode_to, lz4};
+/// use bufpress::pool::{Pool, ValuePool};
+///
+/// static POOL: Pool<4, 512> = Pool::new();
+/// static TABLES: ValuePool<lz4::Table, 1> = ValuePool::new([const { lz4::Table::new() }]);
+/// static DECODERS: ValuePool<lz4::Decoder<{ 2 * 64 * 1024 }>, 1> =
+///     ValuePool::new([const { lz4::Decoder::new() }]);
+///
+/// fn round_trip(message: &[u8]) -> Result<usize, bufpress::Error> {
+///     let mut packed = POOL.try_acquire()?; // AcquireError
+///     let mut table = TABLES.try_acquire()?;
+///     lz4::compress_frame_into(message, &mut packed, &lz4::FrameSettings::new(), &mut table)?; // EncodeError
+///     let mut decoder = DECODERS.try_acquire()?;
+///     let mut total = 0;
+///     decode_to(&mut *decoder, &packed, POOL.pool_ref(), |buf| {
+///         total += buf.len();
+///         Ok::<(), core::convert::Infallible>(())
+///     })?; // StreamError<DecodeError, Infallible>
+///     let mut reply = POOL.try_acquire()?;
+///     reply.extend_from_slice(b"ok")?; // CapacityError
+///     Ok(total)
+/// }
+///
+/// assert_eq!(round_trip(b"hello hello hello")?, 17);
+/// # }
+/// # Ok::<(), bufpress::Error>(())
+/// ```
+///
+/// With feature `std`, each of them also converts into `std::io::Error` (of the kind
+/// `Error::io_error_kind` gives), so `?` works in a function returning
+/// `std::io::Result`:
+///
+/// ```
+/// # #[cfg(all(feature = "lz4", feature = "std"))] {
+/// use bufpress::codec::lz4;
+/// use bufpress::pool::Pool;
+/// use std::io::Write;
+///
+/// static POOL: Pool<2, 256> = Pool::new();
+///
+/// fn send(message: &[u8], mut to: impl Write) -> std::io::Result<()> {
+///     let mut packed = POOL.try_acquire()?;
+///     let mut table = lz4::Table::new();
+///     lz4::compress_into(message, &mut packed, &mut table)?;
+///     to.write_all(&packed)
+/// }
+///
+/// let mut wire = Vec::new();
+/// send(b"hello hello hello", &mut wire)?;
+/// let noise: Vec<u8> = (0..=255).collect(); // no repeats: does not fit in 256 bytes
+/// let err = send(&noise, &mut wire).unwrap_err();
+/// assert_eq!(err.kind(), std::io::ErrorKind::WriteZero);
+/// # }
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
@@ -429,6 +497,87 @@ from_error! {
     EncodeError => Encode,
 }
 
+/// A sink or inner stream that cannot fail (`Result<_, Infallible>`) converts too, so
+/// a `StreamError<DecodeError, Infallible>` goes through `?`.
+impl From<core::convert::Infallible> for Error {
+    fn from(e: core::convert::Infallible) -> Self {
+        match e {}
+    }
+}
+
+impl Error {
+    /// The `std::io::ErrorKind` this error becomes as a `std::io::Error` (feature
+    /// `std`):
+    ///
+    /// | error | kind |
+    /// |---|---|
+    /// | pool or size class exhausted | `OutOfMemory` |
+    /// | buffer capacity, one-shot output too small | `WriteZero` |
+    /// | corrupt data, bad magic, reserved bits, checksum, trailing data, limit exceeded | `InvalidData` |
+    /// | input ended inside a stream | `UnexpectedEof` |
+    /// | a valid feature the codec does not support | `Unsupported` |
+    /// | bad raw handle, bad region, bad encoder setting, encoder used after `finish` | `InvalidInput` |
+    #[cfg(bufpress_std)]
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+    pub fn io_error_kind(&self) -> std::io::ErrorKind {
+        use std::io::ErrorKind as K;
+        match self {
+            Self::Acquire(_) | Self::Class(ClassError::Exhausted { .. }) => K::OutOfMemory,
+            Self::Capacity(_)
+            | Self::Decode(DecodeError::OutputTooSmall { .. })
+            | Self::Encode(EncodeError::OutputTooSmall { .. }) => K::WriteZero,
+            Self::Decode(DecodeError::Truncated) => K::UnexpectedEof,
+            Self::Decode(DecodeError::Unsupported) | Self::Encode(EncodeError::Unsupported) => {
+                K::Unsupported
+            }
+            Self::Decode(_) => K::InvalidData,
+            _ => K::InvalidInput,
+        }
+    }
+}
+
+/// `std::io::Error` from every error here (feature `std`), so `?` works in a function
+/// returning `std::io::Result`. The kind is [`Error::io_error_kind`]'s. An empty pool
+/// or size class gives a kind-only error (`OutOfMemory`), which allocates nothing:
+/// under load it is an ordinary event. Every other error keeps the bufpress error as
+/// its source (`get_ref`, `downcast`), in a small box: those paths allocate.
+#[cfg(bufpress_std)]
+mod std_io {
+    use super::*;
+    use std::io;
+
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+    impl From<Error> for io::Error {
+        fn from(e: Error) -> Self {
+            match e.io_error_kind() {
+                io::ErrorKind::OutOfMemory => io::ErrorKind::OutOfMemory.into(),
+                kind => io::Error::new(kind, e),
+            }
+        }
+    }
+
+    macro_rules! into_io_error {
+        ($($ty:ident),* $(,)?) => {$(
+            #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+            impl From<$ty> for io::Error {
+                fn from(e: $ty) -> Self {
+                    Error::from(e).into()
+                }
+            }
+        )*};
+    }
+
+    into_io_error!(
+        AcquireError,
+        CapacityError,
+        ClassError,
+        RawError,
+        RegionError,
+        DecodeError,
+        EncodeError,
+    );
+}
+
 /// `embedded_io::Error` for every error here (feature `embedded-io`), with the kinds
 /// `bufpress-std` gives the same errors as `io::Error`s: an empty pool is
 /// `OutOfMemory`; a full buffer or a one-shot output too small `WriteZero`; corrupt,
@@ -447,7 +596,9 @@ mod embedded_io_kinds {
                 Self::Capacity(_)
                 | Self::Decode(DecodeError::OutputTooSmall { .. })
                 | Self::Encode(EncodeError::OutputTooSmall { .. }) => K::WriteZero,
-                Self::Decode(DecodeError::Unsupported) => K::Unsupported,
+                Self::Decode(DecodeError::Unsupported) | Self::Encode(EncodeError::Unsupported) => {
+                    K::Unsupported
+                }
                 Self::Decode(_) => K::InvalidData,
                 _ => K::InvalidInput,
             }

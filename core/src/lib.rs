@@ -29,7 +29,8 @@
 //!   values ([`pool::ValuePool`]) for codec states.
 //! - [`codec`]: lz4, deflate/zlib/gzip and zstd into pool buffers; its docs hold the
 //!   [naming scheme](codec#naming) every codec follows.
-//! - `io` (feature `embedded-io`): `embedded-io` readers and writers over buffers
+//! - [`io`]: [`io::Cursor`] (a position over bytes: a codec output over any slice),
+//!   and with feature `embedded-io` `embedded-io` readers and writers over buffers
 //!   and codecs.
 //! - [`error`]: one small error type per operation, and [`Error`] that any of them
 //!   converts into.
@@ -58,7 +59,7 @@
 #![deny(unsafe_code, unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs, unreachable_pub, clippy::undocumented_unsafe_blocks)]
 
-#[cfg(test)]
+#[cfg(any(test, bufpress_std))]
 extern crate std;
 
 #[cfg(feature = "alloc")]
@@ -66,7 +67,6 @@ extern crate alloc;
 
 pub mod codec;
 pub mod error;
-#[cfg(feature = "embedded-io")]
 pub mod io;
 pub mod pool;
 mod sync;

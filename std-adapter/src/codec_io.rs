@@ -9,7 +9,7 @@
 
 use std::io::{self, BufRead, Read, Write};
 
-use bufpress::codec::{Decode, DecodeError, Encode, Status};
+use bufpress::codec::{Decode, DecodeError, Encode, EncodeError, Status};
 use bufpress::pool::Buf;
 
 use crate::to_io_error;
@@ -34,8 +34,10 @@ pub(crate) fn zero_capacity() -> io::Error {
 ///
 /// Call [`finish`](Self::finish) (or [`try_finish`](Self::try_finish)) to end the
 /// stream (dropping the writer without it leaves the stream unterminated: a reader
-/// reports it truncated); [`reset`](Self::reset) starts the next one. [`flush`](Write::flush) passes on
-/// what is already compressed; the encoder may hold back input until it has a block.
+/// reports it truncated); [`reset`](Self::reset) starts the next one.
+/// [`flush`](Write::flush) flushes the encoder ([`Encode::flush`]: an lz4 block ends,
+/// deflate makes a sync flush) so a reader can decode everything written so far, and
+/// passes it all on.
 ///
 /// ```
 /// use bufpress::codec::lz4::{self, BlockMode, BlockSize, FrameSettings};
@@ -166,7 +168,25 @@ impl<E: Encode, W: Write> Write for EncodeWriter<'_, E, W> {
         }
     }
 
+    /// Flushes the encoder ([`Encode::flush`]: what was written so far becomes
+    /// decodable, where the format can flush, as flate2's and zstd's writers do), then
+    /// writes everything to `inner` and flushes it.
     fn flush(&mut self) -> io::Result<()> {
+        if self.staging.capacity() == 0 {
+            return Err(zero_capacity());
+        }
+        loop {
+            let p = match self.encoder.flush(&mut self.staging) {
+                Ok(p) => p,
+                // Nothing the codec can flush: no flush in the format, or finished.
+                Err(EncodeError::Unsupported | EncodeError::Finished) => break,
+                Err(e) => return Err(to_io_error(e)),
+            };
+            if p.status != Status::OutputFull {
+                break;
+            }
+            drain(&mut self.staging, &mut self.inner)?;
+        }
         drain(&mut self.staging, &mut self.inner)?;
         self.inner.flush()
     }

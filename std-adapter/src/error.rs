@@ -2,12 +2,11 @@
 
 use std::io;
 
-use bufpress::Error as E;
-use bufpress::codec::{DecodeError, EncodeError, StreamError};
-use bufpress::error::ClassError;
+use bufpress::codec::StreamError;
 
 /// Converts any bufpress error into an [`io::Error`] of a fitting kind, keeping the
-/// original error as its source (so `err.get_ref()` and `downcast` find it).
+/// original error as its source (so `err.get_ref()` and `downcast` find it). The same
+/// as `io::Error::from` (and `?`), which bufpress's feature `std` implements.
 ///
 /// | error | kind |
 /// |---|---|
@@ -31,37 +30,18 @@ use bufpress::error::ClassError;
 /// assert_eq!(to_io_error(DecodeError::Truncated).kind(), ErrorKind::UnexpectedEof);
 /// ```
 pub fn to_io_error(err: impl Into<bufpress::Error>) -> io::Error {
-    let err = err.into();
-    match io_error_kind(&err) {
-        io::ErrorKind::OutOfMemory => io::ErrorKind::OutOfMemory.into(),
-        kind => io::Error::new(kind, err),
-    }
+    // bufpress's own `From` (its feature `std`, on here): `?` does the same.
+    io::Error::from(err.into())
 }
 
-/// The [`io::ErrorKind`] [`to_io_error`] gives `err`.
+/// The [`io::ErrorKind`] [`to_io_error`] gives `err` ([`bufpress::Error::io_error_kind`]).
 pub fn io_error_kind(err: &bufpress::Error) -> io::ErrorKind {
-    use io::ErrorKind as K;
-    match err {
-        E::Acquire(_) | E::Class(ClassError::Exhausted { .. }) => K::OutOfMemory,
-        E::Capacity(_)
-        | E::Decode(DecodeError::OutputTooSmall { .. })
-        | E::Encode(EncodeError::OutputTooSmall { .. }) => K::WriteZero,
-        E::Decode(DecodeError::Truncated) => K::UnexpectedEof,
-        E::Decode(DecodeError::Unsupported) => K::Unsupported,
-        E::Decode(_) => K::InvalidData,
-        _ => K::InvalidInput,
-    }
+    err.io_error_kind()
 }
 
 /// Converts a failure of [`decode_to`](bufpress::codec::decode_to) or
 /// [`encode_to`](bufpress::codec::encode_to) whose sink fails with an [`io::Error`]
-/// (returned as it is).
+/// (returned as it is); `?` does the same.
 pub fn stream_to_io_error<C: Into<bufpress::Error>>(err: StreamError<C, io::Error>) -> io::Error {
-    match err {
-        StreamError::Codec(e) => to_io_error(e),
-        StreamError::Acquire(e) => to_io_error(e),
-        StreamError::Sink(e) => e,
-        // `StreamError` is non-exhaustive; no other variant exists today.
-        _ => io::Error::other("stream failed"),
-    }
+    err.into()
 }

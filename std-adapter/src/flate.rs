@@ -52,9 +52,9 @@
 //! tests/benches/STD.md); `ZlibEncoder`/`DeflateEncoder` can be `reset` onto a new
 //! writer without allocating (`tests/tests/std_flate_zero_alloc.rs`).
 
+use bufpress::codec::Output;
 use bufpress::codec::deflate::{self, Format, Framing, Phase};
 use bufpress::codec::{self, Decode, DecodeError, Encode, EncodeError, Progress, Status};
-use bufpress::pool::Buf;
 use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress};
 
 /// The lowest level: stored blocks, no compression.
@@ -138,7 +138,11 @@ impl Encoder {
     ///
     /// [`EncodeError::OutputTooSmall`] when `out` is too small; `out` keeps nothing
     /// of the call then.
-    pub fn compress_into(&mut self, input: &[u8], out: &mut Buf<'_>) -> Result<usize, EncodeError> {
+    pub fn compress_into(
+        &mut self,
+        input: &[u8],
+        out: &mut (impl Output + ?Sized),
+    ) -> Result<usize, EncodeError> {
         codec::encode_into(self, input, out).map_err(|e| match e {
             EncodeError::OutputTooSmall { capacity, .. } => EncodeError::OutputTooSmall {
                 needed: Some(deflate::max_compressed_len(input.len(), self.format)),
@@ -149,7 +153,7 @@ impl Encoder {
     }
 
     /// Writes what is left of the gzip header or trailer; returns whether it all went.
-    fn put(out: &mut Buf<'_>, bytes: &[u8], done: &mut usize) -> bool {
+    fn put(out: &mut (impl Output + ?Sized), bytes: &[u8], done: &mut usize) -> bool {
         let rest = bytes.get(*done..).unwrap_or_default();
         let n = rest.len().min(out.remaining());
         let _ = out.extend_from_slice(&rest[..n]);
@@ -161,7 +165,7 @@ impl Encoder {
     fn deflate(
         &mut self,
         input: &[u8],
-        out: &mut Buf<'_>,
+        out: &mut (impl Output + ?Sized),
         flush: FlushCompress,
     ) -> Result<(usize, flate2::Status), EncodeError> {
         let (in0, out0) = (self.compress.total_in(), self.compress.total_out());
@@ -181,7 +185,7 @@ impl Encoder {
 }
 
 impl Encode for Encoder {
-    fn encode(&mut self, input: &[u8], out: &mut Buf<'_>) -> Result<Progress, EncodeError> {
+    fn encode(&mut self, input: &[u8], out: &mut dyn Output) -> Result<Progress, EncodeError> {
         let start = out.len();
         let mut consumed = 0;
         loop {
@@ -216,7 +220,7 @@ impl Encode for Encoder {
         })
     }
 
-    fn finish(&mut self, out: &mut Buf<'_>) -> Result<Progress, EncodeError> {
+    fn finish(&mut self, out: &mut dyn Output) -> Result<Progress, EncodeError> {
         let start = out.len();
         let status = loop {
             if out.remaining() == 0 && self.stage != Stage::Done {
@@ -249,6 +253,46 @@ impl Encode for Encoder {
             produced: out.len() - start,
             status,
         })
+    }
+
+    /// A sync flush (`Z_SYNC_FLUSH`): ends the current deflate block and aligns to a
+    /// byte, so a reader can inflate all input given until now.
+    fn flush(&mut self, out: &mut dyn Output) -> Result<Progress, EncodeError> {
+        let start = out.len();
+        if let Stage::Header(_) = self.stage {
+            self.encode(&[], out)?;
+        }
+        let status = match self.stage {
+            Stage::Header(_) => Status::OutputFull,
+            Stage::Body => {
+                let room = out.remaining();
+                if room == 0 {
+                    Status::OutputFull
+                } else {
+                    // zlib hands out what it still holds of an earlier flush first; a
+                    // repeated flush with nothing new writes nothing.
+                    let before = out.len();
+                    self.deflate(&[], out, FlushCompress::Sync)?;
+                    if out.len() - before < room {
+                        Status::Done
+                    } else {
+                        Status::OutputFull
+                    }
+                }
+            }
+            Stage::Trailer(_) | Stage::Done => return Err(EncodeError::Finished),
+        };
+        Ok(Progress {
+            consumed: 0,
+            produced: out.len() - start,
+            status,
+        })
+    }
+
+    /// [`deflate::max_compressed_len`] for the format.
+    fn max_output_len(&self, input_len: usize) -> Option<usize> {
+        let n = deflate::max_compressed_len(input_len, self.format);
+        (n != usize::MAX).then_some(n)
     }
 
     fn reset(&mut self) {
@@ -328,14 +372,18 @@ impl Decoder {
     pub fn decompress_into(
         &mut self,
         input: &[u8],
-        out: &mut Buf<'_>,
+        out: &mut (impl Output + ?Sized),
     ) -> Result<usize, DecodeError> {
         codec::decode_into(self, input, out)
     }
 
     /// Inflates from `input` into `out`; returns the bytes consumed and whether the
     /// body needs more input.
-    fn inflate(&mut self, input: &[u8], out: &mut Buf<'_>) -> Result<(usize, bool), DecodeError> {
+    fn inflate(
+        &mut self,
+        input: &[u8],
+        out: &mut (impl Output + ?Sized),
+    ) -> Result<(usize, bool), DecodeError> {
         // One byte past the limit shows it was crossed; it is never committed.
         let allowed = self.limit.saturating_sub(self.total).saturating_add(1);
         let room = usize::try_from(allowed)
@@ -363,24 +411,34 @@ impl Decoder {
             self.framing.body_done();
             return Ok((used, false));
         }
-        if made == 0 && used == 0 && !input.is_empty() {
+        if made == 0 && used == 0 && !input.is_empty() && room > 0 {
             // No progress with input and room: never loop on it.
             return Err(DecodeError::Corrupt);
         }
         Ok((used, made == 0))
     }
 
-    fn run(&mut self, input: &[u8], out: &mut Buf<'_>) -> Result<Progress, DecodeError> {
+    fn run(
+        &mut self,
+        input: &[u8],
+        out: &mut (impl Output + ?Sized),
+    ) -> Result<Progress, DecodeError> {
         let start = out.len();
         let mut rest = input;
         let status = loop {
             match self.framing.phase() {
                 Phase::Body => {
-                    if out.remaining() == 0 {
-                        break Status::OutputFull;
-                    }
+                    // With no room, inflate still runs: a body may end with no more
+                    // output (an empty message into a full buffer).
+                    let full = out.remaining() == 0;
                     let (used, starved) = self.inflate(rest, out)?;
                     rest = rest.get(used..).unwrap_or_default();
+                    if self.framing.phase() != Phase::Body {
+                        continue;
+                    }
+                    if full {
+                        break Status::OutputFull;
+                    }
                     if starved {
                         break Status::NeedInput;
                     }
@@ -407,7 +465,7 @@ impl Decoder {
 }
 
 impl Decode for Decoder {
-    fn decode(&mut self, input: &[u8], out: &mut Buf<'_>) -> Result<Progress, DecodeError> {
+    fn decode(&mut self, input: &[u8], out: &mut dyn Output) -> Result<Progress, DecodeError> {
         if let Some(e) = self.failed {
             return Err(e);
         }

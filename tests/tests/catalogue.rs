@@ -148,7 +148,7 @@ fn subjects() -> Vec<Subject> {
     };
     out.push(Subject {
         name: "lz4 frame",
-        one_shot: Box::new(lz4::decompress_frame_into),
+        one_shot: Box::new(|i, o| lz4::decompress_frame_into(i, o)),
         streaming: Box::new(lz4::Decoder::<DEC>::new().with_max_output(LIMIT as u64)),
         reference: Some(cli_reference("lz4")),
         frame: tools::pipe(
@@ -168,7 +168,7 @@ fn subjects() -> Vec<Subject> {
 
     out.push(Subject {
         name: "lz4 block (no checks: no reference)",
-        one_shot: Box::new(lz4::decompress_into),
+        one_shot: Box::new(|i, o| lz4::decompress_into(i, o)),
         streaming: Box::new(lz4::Decoder::<DEC>::new().with_max_output(LIMIT as u64)),
         reference: None,
         frame: {

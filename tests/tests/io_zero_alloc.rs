@@ -26,8 +26,9 @@ static ENCODERS: ValuePool<Encoder<ENC>, 1> = ValuePool::new([const { Encoder::n
 static DECODERS: ValuePool<Decoder<DEC>, 1> = ValuePool::new([const { Decoder::new() }]);
 /// Staging buffers.
 static STAGING: Pool<2, 1024> = Pool::new();
-/// The sink of the compressed stream, and the buffer the decoded message is read into.
-static SINK: Pool<2, { 80 * 1024 }> = Pool::new();
+/// The sink of the compressed stream, and the buffer the decoded message is read into
+/// (room for 64 KiB that does not compress and a block header per flush).
+static SINK: Pool<2, { 96 * 1024 }> = Pool::new();
 
 const MAX: usize = 64 * 1024;
 
@@ -87,7 +88,9 @@ async fn compress_async(msg: &[u8], turn: usize) -> Buf<'static> {
     let encoder = ENCODERS.acquire().await;
     let mut w = asynch::EncodeWriter::new(sink, encoder, STAGING.acquire().await);
     for (i, piece) in (turn..).zip(msg.chunks(PIECES[turn % PIECES.len()])) {
-        if i.is_multiple_of(3) {
+        // A flush ends an lz4 block: not after pieces of a few bytes, whose blocks
+        // would cost more than they hold.
+        if i.is_multiple_of(3) && piece.len() >= 64 {
             w.flush().await.unwrap();
         }
         w.write_all(piece).await.unwrap();

@@ -172,7 +172,7 @@ struct States {
     zlib_dec: ValuePool<flate::Decoder, 1>,
     zstd_enc: ValuePool<zstd::Encoder, 1>,
     zstd_dec: ValuePool<zstd::Decoder, 1>,
-    ruzstd_dec: ValuePool<bufpress::codec::zstd::Decoder, 1>,
+    ruzstd_dec: ValuePool<bufpress::codec::zstd::Decoder<'static>, 1>,
 }
 
 impl States {

@@ -2,13 +2,48 @@
 //!
 //! Every codec has the same shape:
 //!
-//! - a **one-shot** call that compresses or decompresses a slice into a [`Buf`]
+//! - a **one-shot** call that compresses or decompresses a slice into an [`Output`]
 //!   (`compress_into` / `decompress_into`), whose capacity bounds the output;
 //! - a **streaming** [`Encode`] / [`Decode`] that takes input in pieces and writes
-//!   into whatever buffer the caller passes, reporting [`Progress`]; when a buffer is
+//!   into whatever output the caller passes, reporting [`Progress`]; when an output is
 //!   full the caller hands it on and passes the next one, so data larger than one
 //!   buffer goes through with memory bounded by the pool. [`decode_to`] and
-//!   [`encode_to`] drive that loop over a pool.
+//!   [`encode_to`] drive that loop over a pool; [`encode_into`] and [`decode_into`]
+//!   are the one-shot calls of any codec. An encoder also [flushes](Encode::flush)
+//!   mid-stream and tells the [bound](Encode::max_output_len) of a one-shot output.
+//!
+//! # Outputs
+//!
+//! A codec writes into an [`Output`]: a bounded byte sink that never grows, whose
+//! capacity is the bound. Implemented by a pool [`Buf`], a slice through
+//! [`io::Cursor`](crate::io::Cursor) (`Cursor::new(&mut bytes[1..])`: any slice, any
+//! offset), and a `Vec<u8>`'s spare capacity (feature `alloc`) or a
+//! `heapless::Vec<u8, N>`'s (feature `heapless`) through [`VecOutput`], the way
+//! flate2, zstd-safe and lz4_flex accept plain buffers. So a library can compress
+//! into its caller's buffer generically over the format and the buffer:
+//!
+//! ```
+//! # #[cfg(feature = "lz4")] {
+//! use bufpress::codec::{Encode, Output, encode_into, lz4};
+//! use bufpress::io::Cursor;
+//!
+//! fn pack<E: Encode + ?Sized, O: Output + ?Sized>(
+//!     encoder: &mut E,
+//!     message: &[u8],
+//!     out: &mut O,
+//! ) -> Result<usize, bufpress::Error> {
+//!     Ok(encode_into(encoder, message, out)?)
+//! }
+//!
+//! const MEM: usize = lz4::encoder_memory(lz4::BlockSize::Max64KiB, lz4::BlockMode::Independent);
+//! let mut encoder = Box::new(lz4::Encoder::<MEM>::new());
+//! let mut packet = [0u8; 256];
+//! packet[0] = 0xC0; // a header byte; the payload starts at offset 1
+//! let n = pack(&mut *encoder, b"abcabcabcabcabc", &mut Cursor::new(&mut packet[1..]))?;
+//! assert!(n <= encoder.max_output_len(15).unwrap());
+//! # }
+//! # Ok::<(), bufpress::Error>(())
+//! ```
 //!
 //! Codec states that are large (hash tables, `DecompressorOxide`) are values the
 //! caller owns or takes from a [`ValuePool`](crate::pool::ValuePool), so N users share
@@ -39,6 +74,9 @@
 //! | sizes announced in a header | `content_size` (lz4 `FrameSettings::with_content_size`, `Encoder::set_content_size`); libzstd's adapters keep libzstd's word, `pledged_size` (`set_pledged_size`), and its boolean `Settings::with_content_size(on)` says whether to write it | |
 //! | limits | `max_<what>`, one word for each thing limited: `max_output` (total output of a stream), `max_window` (zstd window), `max_content` (one zstd frame's content) | `lz4::Decoder::with_max_output`, `zstd::Decoder::new(max_window).with_max_content(n)` |
 //! | levels | `i32` everywhere, with `MIN_LEVEL`/`MAX_LEVEL`/`DEFAULT_LEVEL` in the codec's module (libzstd's minimum is a function, `min_level()`); out of range is [`EncodeError::InvalidSetting`] | deflate 0 to 10 (default 6), flate2 0 to 9 (default 6), libzstd `min_level()` to 19 (default 3); lz4 has no levels |
+//! | outputs | one trait, [`Output`], taken as `&mut dyn Output` by [`Encode`] and [`Decode`] (object safe) and as `&mut (impl Output + ?Sized)` by the one-shot calls; `Buf`'s method names (`len`, `capacity`, `spare_capacity_mut`, `commit`, `truncate`) | [`Buf`], [`io::Cursor`](crate::io::Cursor), [`VecOutput`] |
+//! | flushing | `flush(&mut self, out)` on the encoder, like `finish` (call until [`Status::Done`]); [`EncodeError::Unsupported`] where the format has none | [`Encode::flush`] |
+//! | the bound of one encoder | [`Encode::max_output_len(&self, input_len)`](Encode::max_output_len), the codec's `max_*_len` for generic code | |
 //! | errors | one per operation ([`DecodeError`], [`EncodeError`], [`StreamError`]), defined in [`error`](crate::error), which imports nothing from the codecs | |
 //!
 //! The `io` adapters of `bufpress-std` speak the flate2/zstd dialect: `EncodeWriter`,
@@ -63,6 +101,9 @@ use core::fmt;
 use crate::error::AcquireError;
 pub use crate::error::{Checksum, DecodeError, EncodeError};
 use crate::pool::{Buf, PoolRef};
+
+mod output;
+pub use output::{Output, VecOutput, Vector};
 
 #[cfg(feature = "deflate")]
 pub mod deflate;
@@ -108,7 +149,7 @@ pub trait Decode {
     /// before it is used again. A call that fails appends nothing to `out` (what it
     /// decoded before finding the error is not kept); output of earlier calls was
     /// handed on already and is the caller's to discard.
-    fn decode(&mut self, input: &[u8], out: &mut Buf<'_>) -> Result<Progress, DecodeError>;
+    fn decode(&mut self, input: &[u8], out: &mut dyn Output) -> Result<Progress, DecodeError>;
 
     /// Makes the decoder ready for a new stream, keeping its memory.
     fn reset(&mut self);
@@ -122,7 +163,7 @@ pub trait Encode {
     /// # Errors
     ///
     /// [`EncodeError`] for a bad setting or use after `finish`.
-    fn encode(&mut self, input: &[u8], out: &mut Buf<'_>) -> Result<Progress, EncodeError>;
+    fn encode(&mut self, input: &[u8], out: &mut dyn Output) -> Result<Progress, EncodeError>;
 
     /// Flushes what is buffered and writes the end of the stream; call it until it
     /// returns [`Status::Done`], handing on each full buffer.
@@ -130,7 +171,38 @@ pub trait Encode {
     /// # Errors
     ///
     /// [`EncodeError`] as for [`encode`](Self::encode).
-    fn finish(&mut self, out: &mut Buf<'_>) -> Result<Progress, EncodeError>;
+    fn finish(&mut self, out: &mut dyn Output) -> Result<Progress, EncodeError>;
+
+    /// Writes out everything buffered so far, without ending the stream, so that a
+    /// reader can decode all the input given until now (an lz4 frame ends its current
+    /// block, deflate makes a sync flush, libzstd `ZSTD_e_flush`). Call it until it
+    /// returns [`Status::Done`], handing on each full buffer ([`Status::OutputFull`]);
+    /// then [`encode`](Self::encode) goes on with the same stream.
+    ///
+    /// A flush costs compression (each one ends a block) and is never needed before
+    /// [`finish`](Self::finish).
+    ///
+    /// # Errors
+    ///
+    /// [`EncodeError::Unsupported`] for a codec whose format cannot flush (the default);
+    /// otherwise as for [`encode`](Self::encode).
+    fn flush(&mut self, out: &mut dyn Output) -> Result<Progress, EncodeError> {
+        let _ = out;
+        Err(EncodeError::Unsupported)
+    }
+
+    /// The most bytes that [`encode`](Self::encode) and [`finish`](Self::finish) of
+    /// one whole stream of `input_len` bytes can write, from a [`reset`](Self::reset)
+    /// encoder with its current settings and no [`flush`](Self::flush): an output of
+    /// this capacity always suffices for [`encode_into`]. `None` when the codec knows
+    /// no bound or it does not fit in `usize` (the default).
+    ///
+    /// It is the codec's `max_*_len` function (`lz4::max_frame_len`,
+    /// `deflate::max_compressed_len`, ...) for generic code.
+    fn max_output_len(&self, input_len: usize) -> Option<usize> {
+        let _ = input_len;
+        None
+    }
 
     /// Makes the encoder ready for a new stream, keeping its memory.
     fn reset(&mut self);
@@ -143,7 +215,7 @@ macro_rules! forward_codec {
         where
             D: Decode,
         {
-            fn decode(&mut self, input: &[u8], out: &mut Buf<'_>) -> Result<Progress, DecodeError> {
+            fn decode(&mut self, input: &[u8], out: &mut dyn Output) -> Result<Progress, DecodeError> {
                 (**self).decode(input, out)
             }
 
@@ -161,12 +233,20 @@ macro_rules! forward_encoder {
         where
             D: Encode,
         {
-            fn encode(&mut self, input: &[u8], out: &mut Buf<'_>) -> Result<Progress, EncodeError> {
+            fn encode(&mut self, input: &[u8], out: &mut dyn Output) -> Result<Progress, EncodeError> {
                 (**self).encode(input, out)
             }
 
-            fn finish(&mut self, out: &mut Buf<'_>) -> Result<Progress, EncodeError> {
+            fn finish(&mut self, out: &mut dyn Output) -> Result<Progress, EncodeError> {
                 (**self).finish(out)
+            }
+
+            fn flush(&mut self, out: &mut dyn Output) -> Result<Progress, EncodeError> {
+                (**self).flush(out)
+            }
+
+            fn max_output_len(&self, input_len: usize) -> Option<usize> {
+                (**self).max_output_len(input_len)
             }
 
             fn reset(&mut self) {
@@ -211,6 +291,36 @@ impl<C: fmt::Display, S: fmt::Display> fmt::Display for StreamError<C, S> {
 impl<C: fmt::Debug + fmt::Display, S: fmt::Debug + fmt::Display> core::error::Error
     for StreamError<C, S>
 {
+}
+
+/// A failure of [`decode_to`] or [`encode_to`] is its codec's, the pool's or its
+/// sink's error, when the sink's error is one of this crate's (or `Infallible`).
+impl<C: Into<crate::Error>, S: Into<crate::Error>> From<StreamError<C, S>> for crate::Error {
+    fn from(e: StreamError<C, S>) -> Self {
+        match e {
+            StreamError::Codec(e) => e.into(),
+            StreamError::Acquire(e) => e.into(),
+            StreamError::Sink(e) => e.into(),
+        }
+    }
+}
+
+/// A failure of [`decode_to`] / [`encode_to`] as a `std::io::Error` (feature `std`):
+/// the codec's or the pool's error converted, the sink's `io::Error` returned as it is
+/// (or a sink error of this crate's converted).
+#[cfg(bufpress_std)]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+impl<C: Into<crate::Error>, S: Into<std::io::Error>> From<StreamError<C, S>> for std::io::Error {
+    fn from(e: StreamError<C, S>) -> Self {
+        match e {
+            StreamError::Codec(e) => {
+                let e: crate::Error = e.into();
+                e.into()
+            }
+            StreamError::Acquire(e) => e.into(),
+            StreamError::Sink(e) => e.into(),
+        }
+    }
 }
 
 /// Decodes one whole stream from `input` into successive buffers from `pool`, handing
@@ -312,8 +422,8 @@ pub fn encode_to<'p, C: Encode + ?Sized, E>(
 }
 
 /// One-shot decoding with any streaming [`Decode`]: `reset`s it, decodes `input`,
-/// which must be exactly one whole stream, into the spare capacity of `out`, and
-/// returns the bytes appended.
+/// which must be exactly one whole stream, into the spare capacity of `out` (any
+/// [`Output`]), and returns the bytes appended.
 ///
 /// On any error `out` keeps nothing of this call (it is truncated back) and the
 /// decoder needs a `reset` (which the next call does).
@@ -323,11 +433,12 @@ pub fn encode_to<'p, C: Encode + ?Sized, E>(
 /// The decoder's error; [`DecodeError::OutputTooSmall`] when `out` filled before the
 /// stream ended, [`DecodeError::Truncated`] when `input` ended first,
 /// [`DecodeError::TrailingData`] when bytes follow the stream.
-pub fn decode_into<D: Decode + ?Sized>(
+pub fn decode_into<D: Decode + ?Sized, O: Output + ?Sized>(
     decoder: &mut D,
     input: &[u8],
-    out: &mut Buf<'_>,
+    mut out: &mut O,
 ) -> Result<usize, DecodeError> {
+    let out: &mut dyn Output = &mut out;
     decoder.reset();
     let start = out.len();
     let result = match decoder.decode(input, out) {
@@ -349,7 +460,9 @@ pub fn decode_into<D: Decode + ?Sized>(
 }
 
 /// One-shot encoding with any streaming [`Encode`]: `reset`s it, encodes `input` as
-/// one whole stream into the spare capacity of `out`, and returns the bytes appended.
+/// one whole stream into the spare capacity of `out` (any [`Output`]), and returns the
+/// bytes appended. An output with [`Encode::max_output_len`] bytes spare always
+/// suffices.
 ///
 /// On any error `out` keeps nothing of this call, and the encoder needs a `reset`
 /// (which the next call does).
@@ -357,16 +470,19 @@ pub fn decode_into<D: Decode + ?Sized>(
 /// # Errors
 ///
 /// The encoder's error; [`EncodeError::OutputTooSmall`] when `out` filled before the
-/// stream ended.
-pub fn encode_into<C: Encode + ?Sized>(
+/// stream ended (`needed` is `out.len()` plus [`Encode::max_output_len`], when known).
+pub fn encode_into<C: Encode + ?Sized, O: Output + ?Sized>(
     encoder: &mut C,
     input: &[u8],
-    out: &mut Buf<'_>,
+    mut out: &mut O,
 ) -> Result<usize, EncodeError> {
+    let out: &mut dyn Output = &mut out;
     encoder.reset();
     let start = out.len();
     let full = EncodeError::OutputTooSmall {
-        needed: None,
+        needed: encoder
+            .max_output_len(input.len())
+            .and_then(|n| n.checked_add(start)),
         capacity: out.capacity(),
     };
     let result = match encoder.encode(input, out) {

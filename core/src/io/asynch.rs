@@ -125,7 +125,21 @@ impl<E: Encode, W: Write> Write for EncodeWriter<'_, E, W> {
         }
     }
 
+    /// Flushes the encoder (`Encode::flush`, where the format can), then writes
+    /// everything to `inner` and flushes it.
     async fn flush(&mut self) -> Result<(), Self::Error> {
+        loop {
+            let (encoder, staging, _) = self.0.split();
+            let Some(p) =
+                super::EncodeWriter::<E, W>::flush_step(encoder, staging).map_err(Error::Codec)?
+            else {
+                break;
+            };
+            if p.status != Status::OutputFull {
+                break;
+            }
+            self.drain().await?;
+        }
         self.drain().await?;
         self.0.get_mut().flush().await.map_err(Error::Inner)
     }

@@ -23,8 +23,9 @@ pub(super) fn zero_capacity() -> EncodeError {
 /// Call [`finish`](Self::finish) (or [`try_finish`](Self::try_finish)) to end the
 /// stream (dropping the writer without it leaves the stream unterminated: a reader
 /// reports it truncated); [`reset`](Self::reset) starts the next one, keeping the
-/// encoder's memory and the staging buffer. `flush` passes on what is already
-/// compressed; the encoder may hold back input until it has a block.
+/// encoder's memory and the staging buffer. `flush` flushes the encoder
+/// ([`Encode::flush`]: an lz4 block ends, deflate makes a sync flush) so a reader can
+/// decode everything written so far, and passes it all on.
 ///
 /// The async twin over `embedded_io_async::Write` is
 /// `io::asynch::EncodeWriter` (feature `embedded-io-async`). An example is in the
@@ -90,6 +91,22 @@ impl<'p, E: Encode, W> EncodeWriter<'p, E, W> {
             return Err(zero_capacity());
         }
         encoder.encode(data, staging)
+    }
+
+    /// One call to the encoder's `flush` into the staging buffer; `None` when there is
+    /// nothing the codec can flush (a format with no flush, a finished stream).
+    pub(super) fn flush_step(
+        encoder: &mut E,
+        staging: &mut Buf<'p>,
+    ) -> Result<Option<Progress>, EncodeError> {
+        if staging.capacity() == 0 {
+            return Err(zero_capacity());
+        }
+        match encoder.flush(staging) {
+            Ok(p) => Ok(Some(p)),
+            Err(EncodeError::Unsupported | EncodeError::Finished) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     /// One call to the encoder's `finish` into the staging buffer.
@@ -167,7 +184,18 @@ impl<E: Encode, W: Write> Write for EncodeWriter<'_, E, W> {
         }
     }
 
+    /// Flushes the encoder ([`Encode::flush`]: what was written so far becomes
+    /// decodable, where the format can flush), then writes everything to `inner` and
+    /// flushes it.
     fn flush(&mut self) -> Result<(), Self::Error> {
+        while let Some(p) =
+            Self::flush_step(&mut self.encoder, &mut self.staging).map_err(Error::Codec)?
+        {
+            if p.status != Status::OutputFull {
+                break;
+            }
+            self.drain()?;
+        }
         self.drain()?;
         self.inner.flush().map_err(Error::Inner)
     }

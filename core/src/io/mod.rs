@@ -1,11 +1,15 @@
-//! `embedded-io` for buffers and codecs (feature `embedded-io`; the async traits of
-//! `embedded-io-async` with feature `embedded-io-async`, in [`asynch`]).
+//! Reading and writing bytes: [`Cursor`] (always), and `embedded-io` for buffers and
+//! codecs (feature `embedded-io`; the async traits of `embedded-io-async` with feature
+//! `embedded-io-async`, in `asynch`).
 //!
+//! - [`Cursor`] is a position over bytes: a codec [`Output`](crate::codec::Output)
+//!   over a slice (`Cursor::new(&mut bytes[1..])`: any slice, at any offset), and
+//!   with `embedded-io` a reader of a filled buffer.
 //! - [`Buf`](crate::pool::Buf) is an `embedded_io::Write`: bounded, it fills up and
 //!   then refuses (`WriteZero`), never grows; `write_all` is all or nothing.
-//! - [`Cursor`] reads a filled buffer (`Read`, `BufRead`), owned or borrowed.
-//! - [`EncodeWriter`] compresses what is written into any `embedded_io::Write`
-//!   through one staging buffer; [`DecodeReader`] reads a compressed stream from any
+//! - `Cursor` reads a filled buffer (`Read`, `BufRead`), owned or borrowed.
+//! - `EncodeWriter` compresses what is written into any `embedded_io::Write`
+//!   through one staging buffer; `DecodeReader` reads a compressed stream from any
 //!   `embedded_io::BufRead`. Both take any codec (`codec::Encode`, `codec::Decode`:
 //!   an owned state, a `&mut`, or one from a [`ValuePool`](crate::pool::ValuePool))
 //!   and a [`Buf`](crate::pool::Buf) as staging, and speak the dialect of
@@ -13,12 +17,12 @@
 //!   `try_finish`, `reset(inner)`, `get_ref`/`get_mut`, `into_parts`.
 //!
 //! Nothing here allocates, and none of it has `unsafe` code. Errors are
-//! [`Error`]: the codec's ([`EncodeError`](crate::codec::EncodeError),
+//! `Error`: the codec's ([`EncodeError`](crate::codec::EncodeError),
 //! [`DecodeError`](crate::codec::DecodeError)) or the inner stream's, each with an
 //! `embedded_io::ErrorKind` (corrupt input is `InvalidData`).
 //!
 //! ```
-//! # #[cfg(feature = "lz4")] {
+//! # #[cfg(all(feature = "lz4", feature = "embedded-io"))] {
 //! use bufpress::codec::lz4::{self, BlockMode, BlockSize};
 //! use bufpress::io::{Cursor, DecodeReader, EncodeWriter};
 //! use bufpress::pool::{Pool, ValuePool};
@@ -47,16 +51,23 @@
 //! ```
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "embedded-io")]
 use core::fmt;
 
 #[cfg(feature = "embedded-io-async")]
 pub mod asynch;
+#[cfg(feature = "embedded-io")]
 mod buf;
+mod cursor;
+#[cfg(feature = "embedded-io")]
 mod decode;
+#[cfg(feature = "embedded-io")]
 mod encode;
 
-pub use buf::Cursor;
+pub use cursor::Cursor;
+#[cfg(feature = "embedded-io")]
 pub use decode::DecodeReader;
+#[cfg(feature = "embedded-io")]
 pub use encode::EncodeWriter;
 
 /// A failure of an adapter: its codec's error `C` (an
@@ -65,6 +76,7 @@ pub use encode::EncodeWriter;
 ///
 /// Its `embedded_io::ErrorKind` is the codec error's (`InvalidData` for corrupt
 /// input, see [`error`](crate::error)) or the inner error's.
+#[cfg(feature = "embedded-io")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
@@ -75,6 +87,7 @@ pub enum Error<C, E> {
     Inner(E),
 }
 
+#[cfg(feature = "embedded-io")]
 impl<C: fmt::Display, E: fmt::Display> fmt::Display for Error<C, E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -86,13 +99,28 @@ impl<C: fmt::Display, E: fmt::Display> fmt::Display for Error<C, E> {
 
 // No `source`: it would need `'static` errors, which `embedded_io::Error` does not ask
 // of an inner stream's error; `Display` shows the cause.
+#[cfg(feature = "embedded-io")]
 impl<C: core::error::Error, E: core::error::Error> core::error::Error for Error<C, E> {}
 
+#[cfg(feature = "embedded-io")]
 impl<C: embedded_io::Error, E: embedded_io::Error> embedded_io::Error for Error<C, E> {
     fn kind(&self) -> embedded_io::ErrorKind {
         match self {
             Self::Codec(e) => e.kind(),
             Self::Inner(e) => e.kind(),
+        }
+    }
+}
+
+/// A failure of an `embedded-io` adapter is its codec's or its inner stream's error,
+/// when the inner stream's is one of this crate's (a [`Buf`](crate::pool::Buf)
+/// writer's [`CapacityError`](crate::error::CapacityError), a [`Cursor`]'s `Infallible`).
+#[cfg(feature = "embedded-io")]
+impl<C: Into<crate::Error>, E: Into<crate::Error>> From<Error<C, E>> for crate::Error {
+    fn from(e: Error<C, E>) -> Self {
+        match e {
+            Error::Codec(e) => e.into(),
+            Error::Inner(e) => e.into(),
         }
     }
 }

@@ -314,6 +314,53 @@ impl<'p> Buf<'p> {
     }
 }
 
+/// A buffer is the pool's [`Output`](crate::codec::Output): its capacity is the bound.
+impl crate::codec::Output for Buf<'_> {
+    #[inline]
+    fn len(&self) -> usize {
+        self.len()
+    }
+    #[inline]
+    fn capacity(&self) -> usize {
+        self.capacity()
+    }
+    #[inline]
+    fn as_slice(&self) -> &[u8] {
+        self.as_slice()
+    }
+    #[inline]
+    fn filled_and_spare_mut(&mut self) -> &mut [u8] {
+        let cap = self.capacity();
+        self.note_dirty(cap);
+        // SAFETY: `0 <= capacity`.
+        unsafe { self.range_mut(0, cap) }
+    }
+    #[inline]
+    fn commit(&mut self, n: usize) -> Result<(), CapacityError> {
+        self.commit(n)
+    }
+    #[inline]
+    fn truncate(&mut self, len: usize) {
+        self.truncate(len);
+    }
+    #[inline]
+    fn remaining(&self) -> usize {
+        self.remaining()
+    }
+    #[inline]
+    fn spare_capacity_mut(&mut self) -> &mut [u8] {
+        self.spare_capacity_mut()
+    }
+    #[inline]
+    fn try_spare_capacity_mut(&mut self, n: usize) -> Result<&mut [u8], CapacityError> {
+        self.try_spare_capacity_mut(n)
+    }
+    #[inline]
+    fn extend_from_slice(&mut self, data: &[u8]) -> Result<(), CapacityError> {
+        self.extend_from_slice(data)
+    }
+}
+
 impl Drop for Buf<'_> {
     #[inline]
     fn drop(&mut self) {

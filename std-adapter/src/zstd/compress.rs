@@ -1,8 +1,8 @@
 //! [`Settings`] and the [`Encoder`]: one static libzstd context, one-shot and
 //! streaming.
 
+use bufpress::codec::Output;
 use bufpress::codec::{Encode, EncodeError, Progress, Status};
-use bufpress::pool::Buf;
 use zstd_sys::ZSTD_cParameter as P;
 
 use super::ctx::{self, CCtx};
@@ -257,7 +257,11 @@ impl Encoder {
     /// [`EncodeError::OutputTooSmall`] when the frame does not fit in what is left of
     /// `out` (nothing is committed then); [`EncodeError::InvalidSetting`] if libzstd
     /// rejects the call.
-    pub fn compress_into(&mut self, input: &[u8], out: &mut Buf<'_>) -> Result<usize, EncodeError> {
+    pub fn compress_into(
+        &mut self,
+        input: &[u8],
+        out: &mut (impl Output + ?Sized),
+    ) -> Result<usize, EncodeError> {
         self.stage = Stage::Idle;
         self.pledged = None;
         self.cctx.reset_session();
@@ -317,7 +321,7 @@ impl Encoder {
     }
 
     /// Moves staged output into `out`; returns whether all of it went.
-    fn unstage(&mut self, out: &mut Buf<'_>, produced: &mut usize) -> bool {
+    fn unstage(&mut self, out: &mut (impl Output + ?Sized), produced: &mut usize) -> bool {
         let (start, end) = self.staged;
         if start < end {
             let spare = out.spare_capacity_mut();
@@ -338,7 +342,7 @@ impl Encoder {
         &mut self,
         len: usize,
         last: bool,
-        out: &mut Buf<'_>,
+        out: &mut (impl Output + ?Sized),
         produced: &mut usize,
     ) -> Result<(), EncodeError> {
         let bound = max_compressed_len(len) + FRAME_OVERHEAD;
@@ -372,7 +376,7 @@ impl Encoder {
     fn run(
         &mut self,
         mut input: &[u8],
-        out: &mut Buf<'_>,
+        out: &mut (impl Output + ?Sized),
         end: Option<Last>,
     ) -> Result<Progress, EncodeError> {
         self.open()?;
@@ -417,18 +421,23 @@ impl Encoder {
     }
 
     /// Flushes what the context buffers into `out` without ending the frame (the
-    /// data written so far becomes decodable); returns [`Status::NeedInput`] when all
-    /// is flushed, [`Status::OutputFull`] when `out` filled first.
+    /// data written so far becomes decodable; `ZSTD_e_flush`); returns
+    /// [`Status::Done`] when all is flushed, [`Status::OutputFull`] when `out` filled
+    /// first. The same as [`Encode::flush`].
     ///
     /// # Errors
     ///
     /// As for [`Encoder::encode`].
-    pub fn flush(&mut self, out: &mut Buf<'_>) -> Result<Progress, EncodeError> {
+    pub fn flush(&mut self, out: &mut (impl Output + ?Sized)) -> Result<Progress, EncodeError> {
         if self.stage != Stage::Open {
             // No frame open (none begun, or finished): nothing is buffered.
-            return Ok(progress(0, 0, Status::NeedInput));
+            return Ok(progress(0, 0, Status::Done));
         }
-        self.run(&[], out, Some(Last::Flush))
+        let p = self.run(&[], out, Some(Last::Flush))?;
+        Ok(match p.status {
+            Status::NeedInput => progress(p.consumed, p.produced, Status::Done),
+            _ => p,
+        })
     }
 }
 
@@ -450,15 +459,24 @@ fn progress(consumed: usize, produced: usize, status: Status) -> Progress {
 }
 
 impl Encode for Encoder {
-    fn encode(&mut self, input: &[u8], out: &mut Buf<'_>) -> Result<Progress, EncodeError> {
+    fn encode(&mut self, input: &[u8], out: &mut dyn Output) -> Result<Progress, EncodeError> {
         self.run(input, out, None)
     }
 
-    fn finish(&mut self, out: &mut Buf<'_>) -> Result<Progress, EncodeError> {
+    fn finish(&mut self, out: &mut dyn Output) -> Result<Progress, EncodeError> {
         if self.stage == Stage::Done {
             return Ok(progress(0, 0, Status::Done));
         }
         self.run(&[], out, Some(Last::Finish))
+    }
+
+    fn flush(&mut self, out: &mut dyn Output) -> Result<Progress, EncodeError> {
+        Encoder::flush(self, out)
+    }
+
+    /// [`max_compressed_len`] (`ZSTD_compressBound`): one frame of `input_len` bytes.
+    fn max_output_len(&self, input_len: usize) -> Option<usize> {
+        Some(max_compressed_len(input_len))
     }
 
     fn reset(&mut self) {

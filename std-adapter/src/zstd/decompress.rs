@@ -1,7 +1,7 @@
 //! The [`Decoder`]: one static libzstd context, one-shot and streaming.
 
+use bufpress::codec::Output;
 use bufpress::codec::{Checksum, Decode, DecodeError, Progress, Status};
-use bufpress::pool::Buf;
 use zstd_sys::ZSTD_dParameter as P;
 
 use super::ctx::{self, DCtx};
@@ -91,7 +91,7 @@ impl Decoder {
     pub fn decompress_into(
         &mut self,
         input: &[u8],
-        out: &mut Buf<'_>,
+        out: &mut (impl Output + ?Sized),
     ) -> Result<usize, DecodeError> {
         let start = out.len();
         let result = self.decompress_frames(input, out);
@@ -104,7 +104,7 @@ impl Decoder {
     fn decompress_frames(
         &mut self,
         mut input: &[u8],
-        out: &mut Buf<'_>,
+        out: &mut (impl Output + ?Sized),
     ) -> Result<usize, DecodeError> {
         self.reset();
         let limit = self.max_window() as u64;
@@ -152,7 +152,7 @@ impl Decoder {
     /// The error path of a checksum mismatch: decodes `frame` again ignoring the
     /// checksum, and reports the stored value next to the one computed over the
     /// content (low 32 bits of XXH64, as the format stores).
-    fn checksum_values(&mut self, frame: &[u8], out: &mut Buf<'_>) -> DecodeError {
+    fn checksum_values(&mut self, frame: &[u8], out: &mut (impl Output + ?Sized)) -> DecodeError {
         let stored = frame
             .last_chunk::<4>()
             .map_or(0, |b| u32::from_le_bytes(*b));
@@ -211,6 +211,10 @@ impl Decoder {
                 return Ok(progress(consumed, produced, status));
             }
             if (consumed, produced) == before {
+                if produced == out.len() {
+                    // No room: the decoded bytes wait in libzstd.
+                    return Ok(progress(consumed, produced, Status::OutputFull));
+                }
                 // No progress with input left and room in `out`: cannot happen with
                 // libzstd; refuse to spin.
                 return Err(DecodeError::Corrupt);
@@ -253,12 +257,15 @@ fn progress(consumed: usize, produced: usize, status: Status) -> Progress {
 }
 
 impl Decode for Decoder {
-    fn decode(&mut self, input: &[u8], out: &mut Buf<'_>) -> Result<Progress, DecodeError> {
+    fn decode(&mut self, input: &[u8], out: &mut dyn Output) -> Result<Progress, DecodeError> {
         let spare = out.spare_capacity_mut();
-        if spare.is_empty() {
-            return Ok(progress(0, 0, Status::OutputFull));
+        // With no room the frame is still read: it may end with no more output (an
+        // empty message into a full buffer); otherwise the buffer is full.
+        let full = spare.is_empty();
+        let mut p = self.stream(input, spare)?;
+        if full && p.status == Status::NeedInput {
+            p.status = Status::OutputFull;
         }
-        let p = self.stream(input, spare)?;
         // `commit` cannot fail: at most the spare capacity was written.
         let _ = out.commit(p.produced);
         Ok(p)

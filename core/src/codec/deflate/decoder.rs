@@ -10,8 +10,8 @@ use super::Format;
 use super::frame::{Framing, Phase};
 use super::gzip::{Capture, GzipHeader};
 use super::inflate::{InflateState, failure};
+use crate::codec::Output;
 use crate::codec::{self, DecodeError, Progress, Status};
-use crate::pool::Buf;
 
 /// The size of the history window deflate may refer back to.
 pub const WINDOW: usize = 32 * 1024;
@@ -167,7 +167,7 @@ impl<S: DerefMut<Target = DecoderState>> Decoder<S> {
     }
 
     /// Copies pending window bytes into `out`; returns whether all went.
-    fn flush(&mut self, out: &mut Buf<'_>) -> bool {
+    fn flush(&mut self, out: &mut (impl Output + ?Sized)) -> bool {
         let n = self.pending.min(out.remaining());
         let from = self.pending_from;
         if let Some(bytes) = self.state.window.get(from..from + n) {
@@ -243,7 +243,7 @@ impl<S: DerefMut<Target = DecoderState>> Decoder<S> {
     pub fn decode_with_header(
         &mut self,
         input: &[u8],
-        out: &mut Buf<'_>,
+        out: &mut (impl Output + ?Sized),
         header: &mut GzipHeader<'_>,
     ) -> Result<Progress, DecodeError> {
         self.decode_capturing(input, out, Some(header))
@@ -252,7 +252,7 @@ impl<S: DerefMut<Target = DecoderState>> Decoder<S> {
     fn decode_capturing(
         &mut self,
         input: &[u8],
-        out: &mut Buf<'_>,
+        out: &mut (impl Output + ?Sized),
         capture: Capture<'_, '_>,
     ) -> Result<Progress, DecodeError> {
         if let Some(e) = self.failed {
@@ -271,7 +271,7 @@ impl<S: DerefMut<Target = DecoderState>> Decoder<S> {
     fn run(
         &mut self,
         input: &[u8],
-        out: &mut Buf<'_>,
+        out: &mut (impl Output + ?Sized),
         mut capture: Capture<'_, '_>,
     ) -> Result<Progress, DecodeError> {
         let out_start = out.len();
@@ -312,7 +312,7 @@ impl<S: DerefMut<Target = DecoderState>> Decoder<S> {
 }
 
 impl<S: DerefMut<Target = DecoderState>> codec::Decode for Decoder<S> {
-    fn decode(&mut self, input: &[u8], out: &mut Buf<'_>) -> Result<Progress, DecodeError> {
+    fn decode(&mut self, input: &[u8], out: &mut dyn Output) -> Result<Progress, DecodeError> {
         self.decode_capturing(input, out, None)
     }
 

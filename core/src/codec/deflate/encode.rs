@@ -9,8 +9,8 @@ use miniz_oxide::DataFormat;
 use miniz_oxide::deflate::core::{CompressorOxide, TDEFLFlush, TDEFLStatus, compress};
 
 use super::{Format, MAX_LEVEL, gzip, max_compressed_len, zlib};
+use crate::codec::Output;
 use crate::codec::{self, EncodeError, Progress, Status};
-use crate::pool::Buf;
 
 /// The compressor state: miniz_oxide's `CompressorOxide` (about 320 KB, most of it in
 /// boxes). Building it is the **only allocation** of deflate encoding: build it once
@@ -140,7 +140,7 @@ impl FrameBytes {
 ///   worst-case size); `out` is left as it was.
 pub fn compress_into(
     input: &[u8],
-    out: &mut Buf<'_>,
+    out: &mut (impl Output + ?Sized),
     format: Format,
     level: i32,
     state: &mut EncoderState,
@@ -290,7 +290,7 @@ impl<S: DerefMut<Target = EncoderState>> Encoder<S> {
     }
 
     /// Writes what is left of the header or trailer; returns whether all of it is out.
-    fn write_frame(&mut self, out: &mut Buf<'_>) -> bool {
+    fn write_frame(&mut self, out: &mut (impl Output + ?Sized)) -> bool {
         let rest = self
             .frame
             .as_slice()
@@ -310,7 +310,7 @@ impl<S: DerefMut<Target = EncoderState>> Encoder<S> {
     fn step(
         &mut self,
         input: &[u8],
-        out: &mut Buf<'_>,
+        out: &mut (impl Output + ?Sized),
         flush: TDEFLFlush,
     ) -> Result<(TDEFLStatus, usize, usize), EncodeError> {
         let capacity = out.capacity();
@@ -339,7 +339,11 @@ impl<S: DerefMut<Target = EncoderState>> Encoder<S> {
         Ok((status, used, made))
     }
 
-    fn run(&mut self, mut input: &[u8], out: &mut Buf<'_>) -> Result<Status, EncodeError> {
+    fn run(
+        &mut self,
+        mut input: &[u8],
+        out: &mut (impl Output + ?Sized),
+    ) -> Result<Status, EncodeError> {
         if self.phase == Phase::Header {
             if !self.write_frame(out) {
                 return Ok(Status::OutputFull);
@@ -366,7 +370,31 @@ impl<S: DerefMut<Target = EncoderState>> Encoder<S> {
         }
     }
 
-    fn run_finish(&mut self, out: &mut Buf<'_>) -> Result<Status, EncodeError> {
+    fn run_flush(&mut self, out: &mut (impl Output + ?Sized)) -> Result<Status, EncodeError> {
+        if self.phase == Phase::Header {
+            if !self.write_frame(out) {
+                return Ok(Status::OutputFull);
+            }
+            self.phase = Phase::Body;
+        }
+        if self.phase != Phase::Body {
+            return Err(EncodeError::Finished);
+        }
+        let room = out.remaining();
+        if room == 0 {
+            return Ok(Status::OutputFull);
+        }
+        // miniz_oxide hands out what it still holds of an earlier flush before it
+        // flushes again, so a call that filled `out` is followed by one that drains.
+        let (_, _, made) = self.step(&[], out, TDEFLFlush::Sync)?;
+        Ok(if made < room {
+            Status::Done
+        } else {
+            Status::OutputFull
+        })
+    }
+
+    fn run_finish(&mut self, out: &mut (impl Output + ?Sized)) -> Result<Status, EncodeError> {
         loop {
             match self.phase {
                 Phase::Header => {
@@ -401,7 +429,7 @@ impl<S: DerefMut<Target = EncoderState>> Encoder<S> {
 }
 
 impl<S: DerefMut<Target = EncoderState>> codec::Encode for Encoder<S> {
-    fn encode(&mut self, input: &[u8], out: &mut Buf<'_>) -> Result<Progress, EncodeError> {
+    fn encode(&mut self, input: &[u8], out: &mut dyn Output) -> Result<Progress, EncodeError> {
         let (in_before, out_start) = (self.check.len, out.len());
         let status = self.run(input, out)?;
         let produced = out.len() - out_start;
@@ -413,7 +441,7 @@ impl<S: DerefMut<Target = EncoderState>> codec::Encode for Encoder<S> {
         })
     }
 
-    fn finish(&mut self, out: &mut Buf<'_>) -> Result<Progress, EncodeError> {
+    fn finish(&mut self, out: &mut dyn Output) -> Result<Progress, EncodeError> {
         let out_start = out.len();
         let status = self.run_finish(out)?;
         let produced = out.len() - out_start;
@@ -423,6 +451,26 @@ impl<S: DerefMut<Target = EncoderState>> codec::Encode for Encoder<S> {
             produced,
             status,
         })
+    }
+
+    /// A sync flush: ends the current deflate block and aligns to a byte with an empty
+    /// stored block (`00 00 FF FF`), so a reader can inflate all input given until now.
+    fn flush(&mut self, out: &mut dyn Output) -> Result<Progress, EncodeError> {
+        let out_start = out.len();
+        let status = self.run_flush(out)?;
+        let produced = out.len() - out_start;
+        self.total_out += produced as u64;
+        Ok(Progress {
+            consumed: 0,
+            produced,
+            status,
+        })
+    }
+
+    /// [`max_compressed_len`](super::max_compressed_len) for the format.
+    fn max_output_len(&self, input_len: usize) -> Option<usize> {
+        let n = super::max_compressed_len(input_len, self.format);
+        (n != usize::MAX).then_some(n)
     }
 
     fn reset(&mut self) {

@@ -1,4 +1,4 @@
-//! One-shot decoding straight into a [`Buf`], and the inflate state it runs on.
+//! One-shot decoding straight into an [`Output`], and the inflate state it runs on.
 
 use miniz_oxide::inflate::TINFLStatus;
 use miniz_oxide::inflate::core::{DecompressorOxide, decompress, inflate_flags};
@@ -7,7 +7,7 @@ use super::Format;
 use super::frame::{Framing, Phase};
 use super::gzip::{Capture, GzipHeader};
 use crate::codec::DecodeError;
-use crate::pool::Buf;
+use crate::codec::Output;
 use crate::zeroed::ZeroedOxide;
 
 /// The inflate state (miniz_oxide's `DecompressorOxide`, about 10.5 KB, no heap).
@@ -109,7 +109,7 @@ pub(super) fn failure(status: TINFLStatus) -> DecodeError {
 /// On any error `out` is left as it was: partial output is never kept.
 pub fn decompress_into(
     input: &[u8],
-    out: &mut Buf<'_>,
+    out: &mut (impl Output + ?Sized),
     format: Format,
     state: &mut InflateState,
 ) -> Result<usize, DecodeError> {
@@ -125,7 +125,7 @@ pub fn decompress_into(
 /// As [`decompress_into`]. `header` may hold part of a header after an error.
 pub fn decompress_gzip_into(
     input: &[u8],
-    out: &mut Buf<'_>,
+    out: &mut (impl Output + ?Sized),
     state: &mut InflateState,
     header: &mut GzipHeader<'_>,
 ) -> Result<usize, DecodeError> {
@@ -137,7 +137,7 @@ pub fn decompress_gzip_into(
 fn inflate_into(
     format: Format,
     input: &[u8],
-    out: &mut Buf<'_>,
+    out: &mut (impl Output + ?Sized),
     state: &mut InflateState,
     capture: Capture<'_, '_>,
 ) -> Result<usize, DecodeError> {

@@ -10,8 +10,8 @@
 
 use lz4_flex::block::DecompressError;
 
+use crate::codec::Output;
 use crate::codec::{DecodeError, EncodeError};
-use crate::pool::Buf;
 
 /// log2 of the hash table's entries (the reference's default 16 KiB table).
 const HASH_LOG: u32 = 12;
@@ -151,7 +151,7 @@ pub const fn max_compressed_len(len: usize) -> usize {
 ///   (0x7E00_0000 bytes), the format's limit for one block.
 pub fn compress_into(
     input: &[u8],
-    out: &mut Buf<'_>,
+    out: &mut (impl Output + ?Sized),
     table: &mut Table,
 ) -> Result<usize, EncodeError> {
     if input.len() > MAX_INPUT {
@@ -180,7 +180,10 @@ pub fn compress_into(
 ///   committed).
 /// - [`DecodeError::Corrupt`] when `input` is not a valid block (an empty input
 ///   included).
-pub fn decompress_into(input: &[u8], out: &mut Buf<'_>) -> Result<usize, DecodeError> {
+pub fn decompress_into(
+    input: &[u8],
+    out: &mut (impl Output + ?Sized),
+) -> Result<usize, DecodeError> {
     let capacity = out.capacity();
     let too_small = DecodeError::OutputTooSmall {
         needed: None,
@@ -195,7 +198,7 @@ pub fn decompress_into(input: &[u8], out: &mut Buf<'_>) -> Result<usize, DecodeE
     Ok(n)
 }
 
-fn commit(out: &mut Buf<'_>, n: usize) -> Result<(), ()> {
+fn commit(out: &mut (impl Output + ?Sized), n: usize) -> Result<(), ()> {
     out.commit(n).map_err(|_| ())
 }
 

@@ -6,8 +6,8 @@ use twox_hash::XxHash32;
 use super::frame::{
     self, BlockHeader, BlockMode, FrameInfo, MAX_HEADER, Magic, WINDOW, check_block, le32,
 };
+use crate::codec::Output;
 use crate::codec::{Checksum, Decode, DecodeError, Progress, Status};
-use crate::pool::Buf;
 
 /// A streaming lz4 frame decoder whose block buffers live inside it: `MEM` bytes, no
 /// allocation. Input comes in pieces of any size, output goes into successive caller
@@ -142,7 +142,7 @@ impl<const MEM: usize> core::fmt::Debug for Decoder<MEM> {
 }
 
 impl<const MEM: usize> Decode for Decoder<MEM> {
-    fn decode(&mut self, input: &[u8], out: &mut Buf<'_>) -> Result<Progress, DecodeError> {
+    fn decode(&mut self, input: &[u8], out: &mut dyn Output) -> Result<Progress, DecodeError> {
         let before = out.len();
         let mut rest = input;
         let status = self
@@ -256,7 +256,7 @@ impl State {
     }
 
     /// Hands out pending decoded bytes; whether none are left.
-    fn flush(&mut self, mem: &[u8], out: &mut Buf<'_>) -> bool {
+    fn flush(&mut self, mem: &[u8], out: &mut (impl Output + ?Sized)) -> bool {
         let (start, end) = self.pending;
         if start >= end {
             return true;
@@ -274,7 +274,7 @@ impl State {
         &mut self,
         mem: &mut [u8],
         input: &mut &[u8],
-        out: &mut Buf<'_>,
+        out: &mut (impl Output + ?Sized),
     ) -> Result<Status, DecodeError> {
         loop {
             if !self.flush(mem, out) {
@@ -450,7 +450,7 @@ impl State {
         mem: &mut [u8],
         data: Option<&[u8]>,
         stored: &[u8],
-        out: &mut Buf<'_>,
+        out: &mut (impl Output + ?Sized),
     ) -> Result<(), DecodeError> {
         let info = self.info;
         let (window, rest) = mem

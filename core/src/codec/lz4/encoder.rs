@@ -4,8 +4,8 @@ use twox_hash::XxHash32;
 
 use super::block::Table;
 use super::frame::{self, BLOCK_OVERHEAD, BlockMode, BlockSize, FrameSettings, MAX_HEADER, WINDOW};
+use crate::codec::Output;
 use crate::codec::{Encode, EncodeError, Progress, Status};
-use crate::pool::Buf;
 
 /// A streaming lz4 frame encoder whose buffers and hash table live inside it: `MEM`
 /// bytes plus the 16 KiB [`Table`], no allocation. Input comes in pieces of any size,
@@ -126,7 +126,7 @@ impl<const MEM: usize> core::fmt::Debug for Encoder<MEM> {
 }
 
 impl<const MEM: usize> Encode for Encoder<MEM> {
-    fn encode(&mut self, input: &[u8], out: &mut Buf<'_>) -> Result<Progress, EncodeError> {
+    fn encode(&mut self, input: &[u8], out: &mut dyn Output) -> Result<Progress, EncodeError> {
         let before = out.len();
         let mut rest = input;
         let status = self
@@ -140,7 +140,7 @@ impl<const MEM: usize> Encode for Encoder<MEM> {
         })
     }
 
-    fn finish(&mut self, out: &mut Buf<'_>) -> Result<Progress, EncodeError> {
+    fn finish(&mut self, out: &mut dyn Output) -> Result<Progress, EncodeError> {
         let before = out.len();
         let status = self.state.finish(&mut self.table, &mut self.mem, out);
         let status = self.state.fail_on_err(status)?;
@@ -149,6 +149,26 @@ impl<const MEM: usize> Encode for Encoder<MEM> {
             produced: out.len() - before,
             status,
         })
+    }
+
+    /// Ends the current block (a block smaller than the block size, as at the end of
+    /// a frame), so a reader can decode all input given until now; the frame goes on.
+    /// Before the first input it writes the frame header.
+    fn flush(&mut self, out: &mut dyn Output) -> Result<Progress, EncodeError> {
+        let before = out.len();
+        let status = self.state.flush_blocks(&mut self.table, &mut self.mem, out);
+        let status = self.state.fail_on_err(status)?;
+        Ok(Progress {
+            consumed: 0,
+            produced: out.len() - before,
+            status,
+        })
+    }
+
+    /// [`max_frame_len`](super::max_frame_len) for the current settings.
+    fn max_output_len(&self, input_len: usize) -> Option<usize> {
+        let n = super::max_frame_len(input_len, &self.settings());
+        (n != usize::MAX).then_some(n)
     }
 
     fn reset(&mut self) {
@@ -297,7 +317,7 @@ impl State {
     }
 
     /// Hands out queued output; whether all of it went.
-    fn flush(&mut self, mem: &[u8], out: &mut Buf<'_>) -> bool {
+    fn flush(&mut self, mem: &[u8], out: &mut (impl Output + ?Sized)) -> bool {
         let head = self
             .head
             .get(self.head_at..self.head_len)
@@ -324,7 +344,7 @@ impl State {
         table: &mut Table,
         mem: &mut [u8],
         input: &mut &[u8],
-        out: &mut Buf<'_>,
+        out: &mut (impl Output + ?Sized),
     ) -> Result<Status, EncodeError> {
         self.start(table, mem.len())?;
         let layout = self.config.layout();
@@ -362,7 +382,7 @@ impl State {
         &mut self,
         table: &mut Table,
         mem: &mut [u8],
-        out: &mut Buf<'_>,
+        out: &mut (impl Output + ?Sized),
     ) -> Result<Status, EncodeError> {
         match self.phase {
             Phase::Done => return Ok(Status::Done),
@@ -402,6 +422,26 @@ impl State {
         }
     }
 
+    /// Writes out the block being filled and everything queued: `Done` when all went.
+    fn flush_blocks(
+        &mut self,
+        table: &mut Table,
+        mem: &mut [u8],
+        out: &mut (impl Output + ?Sized),
+    ) -> Result<Status, EncodeError> {
+        self.start(table, mem.len())?;
+        let layout = self.config.layout();
+        loop {
+            if !self.flush(mem, out) {
+                return Ok(Status::OutputFull);
+            }
+            if self.fill == 0 {
+                return Ok(Status::Done);
+            }
+            self.write_block(&layout, table, mem, out)?;
+        }
+    }
+
     /// Compresses the filled block: straight into `out` when it has room for the
     /// worst case, otherwise into the staging buffer, queued.
     fn write_block(
@@ -409,7 +449,7 @@ impl State {
         layout: &Layout,
         table: &mut Table,
         mem: &mut [u8],
-        out: &mut Buf<'_>,
+        out: &mut (impl Output + ?Sized),
     ) -> Result<(), EncodeError> {
         let n = self.fill;
         let (src_at, start) = if self.config.linked {

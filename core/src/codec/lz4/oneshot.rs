@@ -8,8 +8,8 @@ use super::frame::{
     self, BlockHeader, FrameInfo, FrameSettings, MAX_HEADER, Magic, WINDOW, check_block, le32,
     max_frame_len, xxh32,
 };
+use crate::codec::Output;
 use crate::codec::{Checksum, DecodeError, EncodeError};
-use crate::pool::Buf;
 
 /// Compresses `input` as one lz4 frame into the spare capacity of `out`, using
 /// `table`; returns the frame's size. The bytes are committed only on success.
@@ -25,7 +25,7 @@ use crate::pool::Buf;
 ///   `input.len()`.
 pub fn compress_frame_into(
     input: &[u8],
-    out: &mut Buf<'_>,
+    out: &mut (impl Output + ?Sized),
     settings: &FrameSettings,
     table: &mut Table,
 ) -> Result<usize, EncodeError> {
@@ -103,7 +103,10 @@ pub fn compress_frame_into(
 ///   [`DecodeError::Corrupt`] (including a content size that does not match) for bad
 ///   data; [`DecodeError::Unsupported`] for dictionary IDs, another format version and
 ///   the legacy format; [`DecodeError::TrailingData`] as above.
-pub fn decompress_frame_into(input: &[u8], out: &mut Buf<'_>) -> Result<usize, DecodeError> {
+pub fn decompress_frame_into(
+    input: &[u8],
+    out: &mut (impl Output + ?Sized),
+) -> Result<usize, DecodeError> {
     if input.is_empty() {
         return Err(DecodeError::Truncated);
     }

@@ -5,8 +5,8 @@
 //! and all zeros, so a `static` one lands in `.bss`; or on memory laid out at run time
 //! ([`Decoder::from_parts`]: a `&'static mut [u8]`, a pool buffer, region memory). With
 //! the `alloc` feature, [`Decoder::new`] allocates its own. A decoder decodes any
-//! number of frames, one-shot ([`Decoder::decompress_into`], into a [`Buf`] whose
-//! capacity bounds the output) or streaming (the [`codec::Decode`](super::Decode)
+//! number of frames, one-shot ([`Decoder::decompress_into`], into any [`Output`]
+//! whose capacity bounds the output) or streaming (the [`codec::Decode`](super::Decode)
 //! trait: input in pieces of any size, output into successive buffers of any size).
 //!
 //! ```
@@ -170,7 +170,7 @@ use ruzstd::io::Read as _;
 
 use self::parse::{BLOCK_HEADER, CHECKSUM, MAX_BLOCK, MAX_HEADER, Magic};
 use super::{Checksum, DecodeError, Progress, Status};
-use crate::pool::Buf;
+use crate::codec::Output;
 
 /// The largest window limit [`Decoder::new`] accepts (2 GiB, libzstd's
 /// `ZSTD_WINDOWLOG_MAX` on 64-bit targets); larger limits are lowered to it.
@@ -496,7 +496,7 @@ impl<'a> Decoder<'a> {
     pub fn decompress_into(
         &mut self,
         input: &[u8],
-        out: &mut Buf<'_>,
+        out: &mut (impl Output + ?Sized),
     ) -> Result<usize, DecodeError> {
         self.clear();
         let start = out.len();
@@ -511,7 +511,11 @@ impl<'a> Decoder<'a> {
         }
     }
 
-    fn all_frames(&mut self, input: &[u8], out: &mut Buf<'_>) -> Result<(), DecodeError> {
+    fn all_frames(
+        &mut self,
+        input: &[u8],
+        out: &mut (impl Output + ?Sized),
+    ) -> Result<(), DecodeError> {
         if input.is_empty() {
             return Err(DecodeError::Truncated);
         }
@@ -561,7 +565,7 @@ impl<'a> Decoder<'a> {
     fn step(
         &mut self,
         input: &[u8],
-        out: &mut Buf<'_>,
+        out: &mut (impl Output + ?Sized),
         one_shot: bool,
     ) -> Result<Progress, DecodeError> {
         if let Some(e) = self.failed {
@@ -587,7 +591,7 @@ impl<'a> Decoder<'a> {
         &mut self,
         input: &[u8],
         pos: &mut usize,
-        out: &mut Buf<'_>,
+        out: &mut (impl Output + ?Sized),
         one_shot: bool,
     ) -> Result<Status, DecodeError> {
         loop {
@@ -665,7 +669,11 @@ impl<'a> Decoder<'a> {
     }
 
     /// Checks a complete frame header against the limits and starts the frame.
-    fn start_frame(&mut self, out: &Buf<'_>, one_shot: bool) -> Result<(), DecodeError> {
+    fn start_frame(
+        &mut self,
+        out: &(impl Output + ?Sized),
+        one_shot: bool,
+    ) -> Result<(), DecodeError> {
         let head = self.head.get(..self.head_len).unwrap_or_default();
         let header = parse::frame_header(head)?;
         if header.dict_id != 0 {
@@ -778,7 +786,11 @@ impl<'a> Decoder<'a> {
     }
 
     /// Moves decoded bytes into `out`; whether all that can be handed out now was.
-    fn drain(&mut self, out: &mut Buf<'_>, one_shot: bool) -> Result<bool, DecodeError> {
+    fn drain(
+        &mut self,
+        out: &mut (impl Output + ?Sized),
+        one_shot: bool,
+    ) -> Result<bool, DecodeError> {
         let pending = self.fd.can_collect();
         if pending == 0 {
             return Ok(true);
@@ -900,7 +912,7 @@ impl super::Decode for Decoder<'_> {
     /// Decodes frames from `input` into `out`. [`Status::Done`] comes at the end of each
     /// frame (after its checksum was verified), with `consumed` at the frame's end;
     /// calling again goes on with the next frame. Skippable frames are skipped.
-    fn decode(&mut self, input: &[u8], out: &mut Buf<'_>) -> Result<Progress, DecodeError> {
+    fn decode(&mut self, input: &[u8], out: &mut dyn Output) -> Result<Progress, DecodeError> {
         let before = out.len();
         // An error appends nothing: bytes of a frame whose checksum failed are not the
         // caller's.
