@@ -13,7 +13,11 @@ use libfuzzer_sys::fuzz_target;
 
 static PACKED: Pool<1, { 1 << 18 }> = Pool::new();
 static PLAIN: Pool<1, { 1 << 18 }> = Pool::new();
-type States = (Vec<zstd::Encoder>, zstd::Decoder, ruzstd_backend::Decoder<'static>);
+type States = (
+    Vec<zstd::Encoder>,
+    zstd::Decoder,
+    ruzstd_backend::Decoder<'static>,
+);
 static STATES: Mutex<Option<States>> = Mutex::new(None);
 const LEVELS: [i32; 6] = [-5, 1, 3, 7, 12, 19];
 
