@@ -110,8 +110,7 @@ use bufpress::pool::Buf;
 use crate::codec_io::zero_capacity;
 use crate::to_io_error;
 
-// The glue to the codec traits: the only calls of `Encode` and `Decode` in this module
-// (the traits' output argument is a `Buf` today).
+// The glue to the codec traits: the only calls of `Encode` and `Decode` in this module.
 
 fn encode_into_staging<E: Encode>(
     encoder: &mut E,
@@ -119,6 +118,13 @@ fn encode_into_staging<E: Encode>(
     staging: &mut Buf<'_>,
 ) -> Result<Progress, EncodeError> {
     encoder.encode(data, staging)
+}
+
+fn flush_into_staging<E: Encode>(
+    encoder: &mut E,
+    staging: &mut Buf<'_>,
+) -> Result<Progress, EncodeError> {
+    encoder.flush(staging)
 }
 
 fn finish_into_staging<E: Encode>(
@@ -144,11 +150,11 @@ fn decode_into_staging<D: Decode>(
 /// stream, then shuts `inner` down) or [`try_finish`](Self::try_finish) (finishes and
 /// flushes, `inner` stays open, for [`reset`](Self::reset) and the next stream on the
 /// same connection). Dropping the writer without either leaves the stream
-/// unterminated (a reader reports it truncated). `flush` passes on what is already
-/// compressed, as the blocking [`crate::EncodeWriter`]'s does; the encoder may hold
-/// back input until it has a block (the codec traits have no flush yet, so no zstd
-/// flush block is written: for message boundaries on one connection, end each
-/// message's stream with [`try_finish`](Self::try_finish) and [`reset`](Self::reset)).
+/// unterminated (a reader reports it truncated). `flush` flushes the encoder
+/// ([`Encode::flush`]: lz4 ends its block, deflate writes a sync flush, libzstd a
+/// flush block), so everything written so far reaches `inner` decodable, as the
+/// blocking [`crate::EncodeWriter`]'s `flush` (and flate2's and zstd's writers) do;
+/// a codec that cannot flush passes on what it has compressed.
 ///
 /// `E` and `W` must be `Unpin` (every codec state and pool guard is; a `TcpStream`
 /// is; pin anything else in a `Box`). See the [module docs](self) for an example and
@@ -163,6 +169,12 @@ pub struct EncodeWriter<'p, E, W> {
     full: bool,
     /// The encoder's `finish` returned `Done` (what remains is in `staging`).
     finished: bool,
+    /// An encoder flush is under way (it returned `OutputFull`): it is completed
+    /// before anything else is encoded.
+    flushing: bool,
+    /// Nothing was encoded since the encoder's last completed flush: a `flush`
+    /// resumed after `Pending` does not flush the encoder again.
+    flushed: bool,
     inner: W,
 }
 
@@ -178,6 +190,8 @@ impl<'p, E: Encode, W> EncodeWriter<'p, E, W> {
             sent: 0,
             full: false,
             finished: false,
+            flushing: false,
+            flushed: true,
             inner,
         }
     }
@@ -190,6 +204,8 @@ impl<'p, E: Encode, W> EncodeWriter<'p, E, W> {
         self.sent = 0;
         self.full = false;
         self.finished = false;
+        self.flushing = false;
+        self.flushed = true;
         core::mem::replace(&mut self.inner, inner)
     }
 
@@ -261,10 +277,41 @@ impl<E: Encode + Unpin, W: AsyncWrite + Unpin> EncodeWriter<'_, E, W> {
         Poll::Ready(Ok(()))
     }
 
+    /// Flushes the encoder into the staging buffer (draining it to `inner` whenever it
+    /// fills), unless nothing was encoded since the last flush or the stream is
+    /// finished. Resumable: a `Pending` keeps `flushing`, and the next call goes on.
+    fn poll_encoder_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        if self.finished || (self.flushed && !self.flushing) {
+            return Poll::Ready(Ok(()));
+        }
+        self.flushing = true;
+        loop {
+            if self.full {
+                ready!(self.poll_drain(cx))?;
+            }
+            match flush_into_staging(&mut self.encoder, &mut self.staging) {
+                Ok(p) if p.status == Status::OutputFull => self.full = true,
+                // Done, or nothing the codec can flush (no flush in the format).
+                Ok(_) | Err(EncodeError::Unsupported | EncodeError::Finished) => break,
+                Err(e) => {
+                    self.flushing = false;
+                    return Poll::Ready(Err(to_io_error(e)));
+                }
+            }
+        }
+        self.flushing = false;
+        self.flushed = true;
+        Poll::Ready(Ok(()))
+    }
+
     /// Finishes the encoder and writes all of its output to `inner`.
     fn poll_finish(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         if self.staging.capacity() == 0 {
             return Poll::Ready(Err(zero_capacity()));
+        }
+        if self.flushing {
+            // A flush cut short by `Pending` is completed first.
+            ready!(self.poll_encoder_flush(cx))?;
         }
         while !self.finished {
             if self.full {
@@ -295,6 +342,10 @@ impl<E: Encode + Unpin, W: AsyncWrite + Unpin> AsyncWrite for EncodeWriter<'_, E
         if this.staging.capacity() == 0 {
             return Poll::Ready(Err(zero_capacity()));
         }
+        if this.flushing {
+            // A flush cut short by `Pending` is completed first.
+            ready!(this.poll_encoder_flush(cx))?;
+        }
         loop {
             if this.full {
                 // Nothing of `data` is taken yet: `Pending` here loses nothing.
@@ -306,6 +357,7 @@ impl<E: Encode + Unpin, W: AsyncWrite + Unpin> AsyncWrite for EncodeWriter<'_, E
                 this.full = true;
             }
             if p.consumed > 0 {
+                this.flushed = false;
                 return Poll::Ready(Ok(p.consumed));
             }
             if p.status != Status::OutputFull {
@@ -317,6 +369,10 @@ impl<E: Encode + Unpin, W: AsyncWrite + Unpin> AsyncWrite for EncodeWriter<'_, E
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
+        if this.staging.capacity() == 0 {
+            return Poll::Ready(Err(zero_capacity()));
+        }
+        ready!(this.poll_encoder_flush(cx))?;
         ready!(this.poll_drain(cx))?;
         Pin::new(&mut this.inner).poll_flush(cx)
     }

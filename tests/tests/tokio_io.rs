@@ -644,3 +644,80 @@ fn tasks_wait_for_pooled_states_and_buffers() {
     assert_eq!(LZ4.stats().available, 2);
     assert_eq!(DECODERS.stats().available, 2);
 }
+
+/// What a decoder yields from the bytes it has before the stream ends (it fails at the
+/// end of them, or waits for more): the decodable prefix.
+async fn decodable_prefix(mut r: impl AsyncRead + Unpin) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut piece = [0u8; 4096];
+    while let Ok(n @ 1..) = r.read(&mut piece).await {
+        out.extend_from_slice(&piece[..n]);
+    }
+    out
+}
+
+/// `flush` flushes the encoder: after it, everything written so far decodes from what
+/// `inner` holds (lz4 ends its block, deflate writes a sync flush, libzstd a flush
+/// block), for every codec, with more written after it and the stream still whole.
+/// Without the encoder's flush the encoders hold back their input (it failed so).
+#[test]
+fn flush_makes_what_was_written_decodable() {
+    let _serial = serial();
+    rt().block_on(async {
+        let msg = corpus::make(KINDS[0], 20_000, 7);
+        let (head, tail) = msg.split_at(7_000);
+        async fn check<E: Encode + Unpin>(
+            name: &str,
+            encoder: E,
+            head: &[u8],
+            tail: &[u8],
+            prefix: impl AsyncFn(&[u8]) -> Vec<u8>,
+        ) -> Vec<u8> {
+            let mut w = EncodeWriter::new(Vec::new(), encoder, STAGING.acquire().await);
+            w.write_all(head).await.unwrap();
+            w.flush().await.unwrap();
+            assert_eq!(prefix(w.get_ref()).await, head, "{name}: after flush");
+            w.write_all(tail).await.unwrap();
+            w.try_finish().await.unwrap();
+            let (out, _, _) = w.into_parts();
+            out
+        }
+        let mut lz4_enc = Box::new(lz4::Encoder::<ENC>::new());
+        let whole = check("lz4", &mut *lz4_enc, head, tail, async |b| {
+            decodable_prefix(ac_read::Lz4Decoder::new(b)).await
+        })
+        .await;
+        assert_eq!(
+            peer_decompress(ac_read::Lz4Decoder::new(&whole[..])).await,
+            msg
+        );
+        let gz = flate::Encoder::new(Format::Gzip, 6).unwrap();
+        let whole = check("gzip", gz, head, tail, async |b| {
+            decodable_prefix(ac_read::GzipDecoder::new(b)).await
+        })
+        .await;
+        assert_eq!(
+            peer_decompress(ac_read::GzipDecoder::new(&whole[..])).await,
+            msg
+        );
+        let raw =
+            deflate::Encoder::new(Format::Raw, 6, Box::new(deflate::EncoderState::new())).unwrap();
+        let whole = check("deflate", raw, head, tail, async |b| {
+            decodable_prefix(ac_read::DeflateDecoder::new(b)).await
+        })
+        .await;
+        assert_eq!(
+            peer_decompress(ac_read::DeflateDecoder::new(&whole[..])).await,
+            msg
+        );
+        let zstd = zstd::Encoder::new(zstd::Settings::new(3, 64 * 1024)).unwrap();
+        let whole = check("zstd", zstd, head, tail, async |b| {
+            decodable_prefix(ac_read::ZstdDecoder::new(b)).await
+        })
+        .await;
+        assert_eq!(
+            peer_decompress(ac_read::ZstdDecoder::new(&whole[..])).await,
+            msg
+        );
+    });
+}
