@@ -20,7 +20,7 @@ fuzz_target!(|data: &[u8]| {
     let format = [Format::Raw, Format::Zlib, Format::Gzip][(ctl % 3) as usize];
     let level = (ctl / 3 % 11) as i32;
     let mut state = STATE.lock().unwrap();
-    let state = state.get_or_insert_with(EncoderState::new);
+    let state = state.get_or_insert_with(EncoderState::<32768, 32768>::new);
     let mut inflate = INFLATE.try_acquire().unwrap();
     let (mut packed, mut plain) = (PACKED.try_acquire().unwrap(), PLAIN.try_acquire().unwrap());
 

@@ -283,7 +283,7 @@ fn gzip_and_python_read_what_bufpress_writes() {
     if !available("gzip") || !available("python3") {
         return;
     }
-    let mut state = EncoderState::new();
+    let mut state: EncoderState = EncoderState::new();
     let inputs = inputs();
     let mut packed_jobs = Vec::new();
     for (i, (what, input)) in inputs.iter().enumerate() {
@@ -342,7 +342,7 @@ fn multi_member_files_both_ways() {
         .collect();
     assert!(bufpress_decode(Format::Gzip, &theirs, whole.len()) == whole);
     // bufpress's members, read by gzip -d.
-    let mut state = EncoderState::new();
+    let mut state: EncoderState = EncoderState::new();
     let ours: Vec<u8> = parts
         .iter()
         .flat_map(|p| bufpress_encode(Format::Gzip, 6, p, &mut state))

@@ -67,7 +67,7 @@ fn stream_decode(
 thread_local! {
     // One per test thread, built once (the only allocation of encoding).
     static COMPRESSOR: std::cell::RefCell<EncoderState> =
-        std::cell::RefCell::new(EncoderState::new());
+        const { std::cell::RefCell::new(EncoderState::new()) };
 }
 
 fn with_compressor<R>(f: impl FnOnce(&mut EncoderState) -> R) -> R {

@@ -105,7 +105,7 @@ pub(crate) fn compress(format: Format, level: i32, data: &[u8]) -> Vec<u8> {
         thread_local! {
             // Built once per test thread: building it is slow under Miri.
             static STATE: std::cell::RefCell<deflate::EncoderState> =
-                std::cell::RefCell::new(deflate::EncoderState::new());
+                const { std::cell::RefCell::new(deflate::EncoderState::new()) };
         }
         STATE
             .with_borrow_mut(|state| deflate::compress_into(data, &mut out, format, level, state))

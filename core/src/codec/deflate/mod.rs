@@ -54,18 +54,18 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod compress;
 mod crc32;
 mod decoder;
-#[cfg(feature = "alloc")]
 mod encode;
 mod frame;
 mod gzip;
 mod inflate;
 mod zlib;
 
+pub use compress::EncoderState;
 pub use decoder::{Decoder, DecoderState, WINDOW};
-#[cfg(feature = "alloc")]
-pub use encode::{Encoder, EncoderState, compress_into};
+pub use encode::{Encoder, compress_into};
 pub use frame::{Framing, Phase};
 pub use gzip::GzipHeader;
 pub use gzip::{HEADER_LEN as GZIP_HEADER_LEN, TRAILER_LEN as GZIP_TRAILER_LEN};
