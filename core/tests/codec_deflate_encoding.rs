@@ -1,6 +1,6 @@
-//! bufpress's deflate encoder (feature `alloc`): one-shot and streaming encoding
+//! bufpress's deflate encoder (no allocator needed): one-shot and streaming encoding
 //! into pool buffers, read back by the decoder.
-#![cfg(all(feature = "deflate", feature = "alloc"))]
+#![cfg(feature = "deflate")]
 
 #[allow(dead_code, unused_imports)] // each test file uses part of it
 mod deflate_support;
@@ -8,7 +8,6 @@ use deflate_support::*;
 
 // ---- encoding -------------------------------------------------------------------------
 
-#[cfg(feature = "alloc")]
 mod encoding {
     use super::*;
     use bufpress::codec::deflate::{Encoder, EncoderState, compress_into};
