@@ -171,4 +171,125 @@ mod encoding {
             }
         });
     }
+
+    /// Adversarial inputs for a window of `w` bytes: periods at and around the farthest
+    /// match distance (`w - 262`), long runs, runs of 258 and 259, and the usual kinds.
+    fn hard_inputs(w: usize) -> Vec<Vec<u8>> {
+        let len = scaled(3 * w + 5000, 700);
+        let mut out = vec![Vec::new(), vec![7], vec![0; 2], b"abc".to_vec()];
+        for period in [w - 263, w - 262, w - 261, w, w + 1] {
+            let unit = data(1, period.min(len), period as u64);
+            out.push(unit.iter().copied().cycle().take(len).collect());
+        }
+        let mut runs = Vec::new();
+        for (i, n) in [258, 259, 3, 1000, 2, 517]
+            .iter()
+            .cycle()
+            .take(40)
+            .enumerate()
+        {
+            runs.extend(std::iter::repeat_n(i as u8, *n));
+        }
+        out.push(runs);
+        for kind in 0..4 {
+            out.push(data(kind, len, 5));
+        }
+        out
+    }
+
+    /// Streaming through output buffers of `room` bytes (a big buffer with only `room`
+    /// bytes free) and input pieces of 1 to `max_piece` bytes.
+    fn encode_tiny<S: codec::Encode>(
+        encoder: &mut S,
+        rig: &Rig<'_>,
+        input: &[u8],
+        room: usize,
+        max_piece: usize,
+        seed: u64,
+    ) -> Vec<u8> {
+        let mut rng = Rng::new(seed);
+        let mut got = Vec::new();
+        let fresh = || {
+            let mut out = rig.out.try_acquire().unwrap();
+            out.commit(OUT_SIZE - room).unwrap();
+            out
+        };
+        let mut out = fresh();
+        let mut at = 0;
+        let mut finishing = false;
+        loop {
+            let p = if finishing {
+                encoder.finish(&mut out).unwrap()
+            } else {
+                let piece = &input[at..(at + 1 + rng.below(max_piece)).min(input.len())];
+                encoder.encode(piece, &mut out).unwrap()
+            };
+            assert!(p.produced <= room);
+            at += p.consumed;
+            match p.status {
+                Status::OutputFull => {
+                    assert_eq!(out.remaining(), 0, "OutputFull with room left");
+                    got.extend_from_slice(&out[OUT_SIZE - room..]);
+                    out = fresh();
+                }
+                Status::Done => break,
+                Status::NeedInput => finishing = at == input.len(),
+            }
+        }
+        got.extend_from_slice(&out[OUT_SIZE - room..]);
+        got
+    }
+
+    fn windows_case<const W: usize, const H: usize>(state: &mut EncoderState<W, H>, rig: &Rig<'_>) {
+        let levels: &[i32] = scaled(&[0, 1, 3, 4, 6, 9, 10], &[1, 6]);
+        for (i, input) in hard_inputs(W).iter().enumerate() {
+            for &level in levels {
+                let format = FORMATS[(i + level as usize) % 3];
+                let what = format!("window {W} hash {H} input {i} level {level} {format:?}");
+                let mut out = rig.out.try_acquire().unwrap();
+                let n = compress_into(input, &mut out, format, level, state).unwrap();
+                assert!(
+                    n <= deflate::max_compressed_len(input.len(), format),
+                    "{what}"
+                );
+                let one = out.to_vec();
+                drop(out);
+                assert!(rig.oneshot(format, &one).unwrap() == *input, "{what}");
+                let room = [1, 2, 3, 7, 64][(i + level as usize) % 5];
+                let mut encoder = Encoder::new(format, level, &mut *state).unwrap();
+                let streamed =
+                    encode_tiny(&mut encoder, rig, input, room, 1 + 97 * (i % 3), i as u64);
+                assert!(
+                    streamed == one,
+                    "{what}: streamed through {room}-byte buffers"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_window_through_tiny_buffers_and_odd_pieces() {
+        with_rig(|rig| {
+            windows_case(&mut *Box::new(EncoderState::<1024, 256>::new()), rig);
+            windows_case(&mut *Box::new(EncoderState::<2048, 65536>::new()), rig);
+            if !MIRI {
+                windows_case(&mut *Box::new(EncoderState::<4096, 4096>::new()), rig);
+                windows_case(&mut *Box::new(EncoderState::<32768, 32768>::new()), rig);
+            }
+        });
+    }
+
+    #[test]
+    fn a_static_state_is_all_zero_and_works() {
+        static STATE: std::sync::Mutex<EncoderState<1024, 1024>> =
+            std::sync::Mutex::new(EncoderState::new());
+        let mut state = STATE.lock().unwrap();
+        with_rig(|rig| {
+            let input = data(0, 5000, 1);
+            let mut out = rig.out.try_acquire().unwrap();
+            compress_into(&input, &mut out, Format::Gzip, 6, &mut *state).unwrap();
+            assert!(rig.oneshot(Format::Gzip, &out).unwrap() == input);
+            assert_eq!(state.window(), 1024);
+        });
+    }
 }

@@ -263,11 +263,7 @@ pub(crate) fn run_pieces(
 }
 
 pub(crate) fn levels() -> &'static [i32] {
-    if MIRI {
-        &[6]
-    } else {
-        &[0, 1, 2, 6, 9, 10]
-    }
+    if MIRI { &[6] } else { &[0, 1, 2, 6, 9, 10] }
 }
 
 /// `native`, or `miri` under Miri.
