@@ -1002,7 +1002,7 @@ impl<const WINDOW: usize, const HASH: usize> EncoderState<WINDOW, HASH> {
                     }
                     if self.lo + self.pos == self.hi {
                         self.end_block();
-                    } else if n > 0 && self.pos % MAX_STORED == 0 {
+                    } else if n > 0 && self.pos.is_multiple_of(MAX_STORED) {
                         self.emit = Emit::StoredHeader;
                     } else {
                         return false;
