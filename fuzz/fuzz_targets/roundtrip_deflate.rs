@@ -7,8 +7,8 @@
 use std::sync::Mutex;
 
 use bufpress::codec::Encode as _;
-use bufpress::codec::deflate::{self, EncoderState, Format, InflateState};
 use bufpress::codec::Status;
+use bufpress::codec::deflate::{self, EncoderState, Format, InflateState};
 use bufpress::pool::{Buf, Pool, ValuePool};
 use bufpress_fuzz::{Pieces, one_shot, split};
 use bufpress_std::flate::{Decoder, Encoder};
@@ -18,7 +18,8 @@ static PACKED: Pool<1, { 1 << 18 }> = Pool::new();
 static PLAIN: Pool<1, { 1 << 18 }> = Pool::new();
 static INFLATE: ValuePool<InflateState, 1> = ValuePool::new([const { InflateState::new() }]);
 static STATE: Mutex<EncoderState> = Mutex::new(EncoderState::new());
-static SMALL: ValuePool<EncoderState<1024, 256>, 1> = ValuePool::new([const { EncoderState::new() }]);
+static SMALL: ValuePool<EncoderState<1024, 256>, 1> =
+    ValuePool::new([const { EncoderState::new() }]);
 static MEDIUM: ValuePool<EncoderState<4096, 4096>, 1> =
     ValuePool::new([const { EncoderState::new() }]);
 static TINY: Pool<1, 64> = Pool::new();
@@ -33,7 +34,10 @@ fn ours<const W: usize, const H: usize>(
     level: i32,
     ctl: u64,
 ) {
-    one_shot(packed, 0, |out| deflate::compress_into(input, out, format, level, state)).unwrap();
+    one_shot(packed, 0, |out| {
+        deflate::compress_into(input, out, format, level, state)
+    })
+    .unwrap();
     let room = 1 + (ctl >> 8) as usize % 64;
     let mut pieces = Pieces::new(ctl);
     let mut tiny = TINY.try_acquire().unwrap();
@@ -68,9 +72,30 @@ fuzz_target!(|data: &[u8]| {
     let (mut packed, mut plain) = (PACKED.try_acquire().unwrap(), PLAIN.try_acquire().unwrap());
 
     match ctl / 33 % 3 {
-        0 => ours(&mut SMALL.try_acquire().unwrap(), input, &mut packed, format, level, ctl),
-        1 => ours(&mut MEDIUM.try_acquire().unwrap(), input, &mut packed, format, level, ctl),
-        _ => ours(&mut STATE.lock().unwrap(), input, &mut packed, format, level, ctl),
+        0 => ours(
+            &mut SMALL.try_acquire().unwrap(),
+            input,
+            &mut packed,
+            format,
+            level,
+            ctl,
+        ),
+        1 => ours(
+            &mut MEDIUM.try_acquire().unwrap(),
+            input,
+            &mut packed,
+            format,
+            level,
+            ctl,
+        ),
+        _ => ours(
+            &mut STATE.lock().unwrap(),
+            input,
+            &mut packed,
+            format,
+            level,
+            ctl,
+        ),
     }
     let m = one_shot(&mut plain, 0, |out| {
         deflate::decompress_into(&packed, out, format, &mut inflate)

@@ -1,5 +1,5 @@
 //! Ratio and speed of bufpress's deflate compressor (`deflate::EncoderState`, caller
-//! memory, no allocator) at 4, 8 and 32 KiB windows, next to `gzip -6` (ratio; the
+//! memory, no allocator) at 1, 4, 8 and 32 KiB windows (speed: 4, 8, 32), next to `gzip -6` (ratio; the
 //! CLI, run as a child process) and miniz_oxide (ratio and speed: its compressor,
 //! reused, is what core ran before).
 //!
@@ -92,6 +92,7 @@ fn main() {
     let mut s32 = Box::new(EncoderState::<32768, 32768>::new());
     let mut s8 = Box::new(EncoderState::<8192, 8192>::new());
     let mut s4 = Box::new(EncoderState::<4096, 4096>::new());
+    let mut s1 = Box::new(EncoderState::<1024, 1024>::new());
     let mut oxide = Box::<CompressorOxide>::default();
     let mut mem = vec![0u8; deflate::max_compressed_len(LEN, Format::Raw) + 4096];
     let mut raw = vec![0u8; deflate::max_compressed_len(LEN, Format::Raw)];
@@ -99,23 +100,25 @@ fn main() {
     for level in [1, 6, 9] {
         println!("\n### Level {level}: compressed size in % of the input (lower is better)\n");
         println!(
-            "| data | gzip -{level} | bufpress 32 KiB | vs gzip | bufpress 8 KiB | bufpress 4 KiB | miniz_oxide |"
+            "| data | gzip -{level} | bufpress 32 KiB | vs gzip | bufpress 8 KiB | bufpress 4 KiB | bufpress 1 KiB | miniz_oxide |"
         );
-        println!("|---|---|---|---|---|---|---|");
+        println!("|---|---|---|---|---|---|---|---|");
         for (name, data) in &data_sets {
             let g = gzip_len(level, data);
             let a = ours(&mut s32, level, data, &mut mem);
             let b = ours(&mut s8, level, data, &mut mem);
             let c = ours(&mut s4, level, data, &mut mem);
+            let d = ours(&mut s1, level, data, &mut mem);
             let m = miniz(&mut oxide, level as u8, data, &mut raw);
             let pct = |n: usize| 100.0 * n as f64 / data.len() as f64;
             println!(
-                "| {name} | {:.2} | {:.2} | {:+.1}% | {:.2} | {:.2} | {:.2} |",
+                "| {name} | {:.2} | {:.2} | {:+.1}% | {:.2} | {:.2} | {:.2} | {:.2} |",
                 pct(g),
                 pct(a),
                 100.0 * (a as f64 / g as f64 - 1.0),
                 pct(b),
                 pct(c),
+                pct(d),
                 pct(m)
             );
         }
