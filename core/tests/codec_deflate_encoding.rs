@@ -271,10 +271,10 @@ mod encoding {
     fn every_window_through_tiny_buffers_and_odd_pieces() {
         with_rig(|rig| {
             windows_case(&mut *Box::new(EncoderState::<1024, 256>::new()), rig);
-            windows_case(&mut *Box::new(EncoderState::<2048, 65536>::new()), rig);
+            windows_case(&mut *Box::new(EncoderState::<2048, 512>::new()), rig);
             if !MIRI {
                 windows_case(&mut *Box::new(EncoderState::<4096, 4096>::new()), rig);
-                windows_case(&mut *Box::new(EncoderState::<32768, 32768>::new()), rig);
+                windows_case(&mut *Box::new(EncoderState::<32768, 65536>::new()), rig);
             }
         });
     }
@@ -285,7 +285,7 @@ mod encoding {
             std::sync::Mutex::new(EncoderState::new());
         let mut state = STATE.lock().unwrap();
         with_rig(|rig| {
-            let input = data(0, 5000, 1);
+            let input = data(0, scaled(5000, 1000), 1);
             let mut out = rig.out.try_acquire().unwrap();
             compress_into(&input, &mut out, Format::Gzip, 6, &mut *state).unwrap();
             assert!(rig.oneshot(Format::Gzip, &out).unwrap() == input);

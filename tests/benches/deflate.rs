@@ -81,6 +81,32 @@ fn stats(mut v: Vec<f64>) -> Stats {
     }
 }
 
+/// `DEFLATE_CALL=design:level:data:count` (design `ours32`, `ours4` or `miniz`; data
+/// an index into the data sets) runs just that many compressions, for callgrind:
+/// the difference in instructions between count 1 and count 0 is one call's.
+fn one_call(spec: &str, data_sets: &[(&str, Vec<u8>)]) {
+    let parts: Vec<&str> = spec.split(':').collect();
+    let [design, level, data, count] = parts[..] else {
+        panic!("DEFLATE_CALL=design:level:data:count");
+    };
+    let level: i32 = level.parse().expect("level");
+    let data = &data_sets[data.parse::<usize>().expect("data index")].1;
+    let count: usize = count.parse().expect("count");
+    let mut s32 = Box::new(EncoderState::<32768, 32768>::new());
+    let mut s4 = Box::new(EncoderState::<4096, 4096>::new());
+    let mut oxide = Box::<CompressorOxide>::default();
+    let mut mem = vec![0u8; deflate::max_compressed_len(LEN, Format::Raw) + 4096];
+    let mut raw = vec![0u8; deflate::max_compressed_len(LEN, Format::Raw)];
+    for _ in 0..count {
+        let n = match design {
+            "ours32" => ours(&mut s32, level, black_box(data), &mut mem),
+            "ours4" => ours(&mut s4, level, black_box(data), &mut mem),
+            _ => miniz(&mut oxide, level as u8, black_box(data), &mut raw),
+        };
+        black_box(n);
+    }
+}
+
 fn main() {
     // Criterion-style arguments (`--bench`) are ignored.
     let data_sets: [(&str, Vec<u8>); 4] = [
@@ -89,6 +115,10 @@ fn main() {
         ("telemetry", corpus::make(Kind::Binary, LEN, 1)),
         ("compressible", corpus::compressible(LEN, 1)),
     ];
+    if let Ok(spec) = std::env::var("DEFLATE_CALL") {
+        one_call(&spec, &data_sets);
+        return;
+    }
     let mut s32 = Box::new(EncoderState::<32768, 32768>::new());
     let mut s8 = Box::new(EncoderState::<8192, 8192>::new());
     let mut s4 = Box::new(EncoderState::<4096, 4096>::new());
