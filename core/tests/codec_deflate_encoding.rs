@@ -241,8 +241,14 @@ mod encoding {
     }
 
     fn windows_case<const W: usize, const H: usize>(state: &mut EncoderState<W, H>, rig: &Rig<'_>) {
-        let levels: &[i32] = scaled(&[0, 1, 3, 4, 6, 9, 10], &[1, 6]);
-        for (i, input) in hard_inputs(W).iter().enumerate() {
+        let levels: &[i32] = scaled(&[0, 1, 3, 4, 6, 9, 10], &[6]);
+        // Under Miri a third of the inputs (about 20 s).
+        let inputs = hard_inputs(W);
+        let sampled = inputs
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !MIRI || i % 3 == 0);
+        for (i, input) in sampled {
             for &level in levels {
                 let format = FORMATS[(i + level as usize) % 3];
                 let what = format!("window {W} hash {H} input {i} level {level} {format:?}");
