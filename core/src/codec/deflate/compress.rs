@@ -286,8 +286,14 @@ pub(super) struct Step {
 /// | 1024 | 1024 | 13,608 |
 ///
 /// [`new`](Self::new) is a `const fn` giving an all-zero value, so a `static` state
-/// takes no flash and no boot copy (`.bss`). A deflate stream written with a smaller
-/// window is read by any inflater; the zlib header states the window used.
+/// takes no flash and no boot copy (`.bss`), and is built at compile time; a value
+/// built at run time (`Box::new(EncoderState::new())`) may pass through the stack
+/// first, as any Rust value, so on a small stack prefer a `static` (a
+/// [`ValuePool`](crate::pool::ValuePool) of states, or a `Mutex`). A deflate stream
+/// written with a smaller window is read by any inflater; the zlib header states the
+/// window used.
+///
+/// The matcher's deepest stack is about 1 KB on thumbv7em (all scratch is here).
 ///
 /// ```
 /// use bufpress::codec::deflate::{self, EncoderState, Format};
