@@ -293,3 +293,38 @@ proptest! {
         }
     }
 }
+
+/// Literal frequencies in a Fibonacci series (byte `i` appears `fib(i)` times, in a
+/// shuffled order) make the deepest Huffman trees: the codes must be cut to 15 bits,
+/// and flate2 and bufpress must read the result.
+#[test]
+fn fibonacci_literals_need_length_limited_codes() {
+    static P: Pool<2, OUT> = Pool::new();
+    static I: ValuePool<InflateState, 1> = ValuePool::new([const { InflateState::new() }]);
+    let (mut a, mut b) = (1usize, 1usize);
+    let mut data = Vec::new();
+    for byte in 0..24u8 {
+        data.extend(std::iter::repeat_n(byte, a));
+        (a, b) = (b, a + b);
+    }
+    // A deterministic shuffle so there are few matches.
+    let mut rng = bufpress_tests::rng::Rng::new(7);
+    for i in (1..data.len()).rev() {
+        data.swap(i, rng.below(i + 1));
+    }
+    for level in [1, 6, 9] {
+        for format in FORMATS {
+            let mut packed = P.try_acquire().unwrap();
+            with_compressor(|c| deflate::compress_into(&data, &mut packed, format, level, c))
+                .unwrap();
+            assert!(
+                flate2_decode(format, &packed) == data,
+                "{format:?} level {level}"
+            );
+            let mut back = P.try_acquire().unwrap();
+            deflate::decompress_into(&packed, &mut back, format, &mut I.try_acquire().unwrap())
+                .unwrap();
+            assert!(back[..] == data[..]);
+        }
+    }
+}

@@ -1284,3 +1284,81 @@ fn minimum_redundancy(a: &mut [u32]) {
         used = 0;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Kraft sum of `lens` in units of 2^-limit, and the longest length.
+    fn kraft(lens: &[u8], limit: u32) -> (u64, u8) {
+        let sum = lens
+            .iter()
+            .filter(|&&l| l != 0)
+            .map(|&l| 1u64 << (limit - u32::from(l)))
+            .sum();
+        (sum, lens.iter().copied().max().unwrap_or(0))
+    }
+
+    fn lengths(freq: &[u32], limit: u32) -> [u8; L_CODES] {
+        let mut lens = [0u8; L_CODES];
+        let (mut sort, mut depth) = ([0u32; L_CODES], [0u32; L_CODES]);
+        build_lengths(freq, &mut lens[..freq.len()], limit, &mut sort, &mut depth);
+        lens
+    }
+
+    #[test]
+    fn skewed_frequencies_give_complete_codes_within_the_limit() {
+        // Fibonacci frequencies make an unlimited Huffman code as deep as there are
+        // symbols: the limiter must cut it to 15 (or 7) bits and keep it complete.
+        let mut fib = [0u32; L_CODES];
+        let (mut a, mut b) = (1u32, 1u32);
+        for f in fib.iter_mut().take(30) {
+            *f = a;
+            (a, b) = (b, a + b);
+        }
+        for (freq, limit) in [(&fib[..], MAX_BITS), (&fib[..BL_CODES], MAX_BL_BITS)] {
+            let lens = lengths(freq, limit);
+            let (sum, max) = kraft(&lens, limit);
+            assert_eq!(sum, 1 << limit, "complete code");
+            assert!(u32::from(max) <= limit, "max length {max}");
+            for (s, &f) in freq.iter().enumerate() {
+                assert_eq!(f != 0, lens[s] != 0, "symbol {s}");
+            }
+        }
+        // Uniform, a single symbol, none: complete codes too.
+        for freq in [
+            [7u32; L_CODES],
+            {
+                let mut f = [0u32; L_CODES];
+                f[200] = 5;
+                f
+            },
+            [0u32; L_CODES],
+        ] {
+            let lens = lengths(&freq, MAX_BITS);
+            assert_eq!(kraft(&lens, MAX_BITS).0, 1 << MAX_BITS);
+        }
+    }
+
+    #[test]
+    fn length_and_distance_tables_cover_every_value() {
+        for lc in 0..256usize {
+            let code = usize::from(LEN_CODE[lc]);
+            let base = usize::from(LEN_BASE[code]) - 3;
+            assert!(
+                lc >= base && lc - base < 1 << LEN_EXTRA[code],
+                "length {}",
+                lc + 3
+            );
+        }
+        for d in 0..32768usize {
+            let code = dist_code(d);
+            let base = usize::from(DIST_BASE[code]) - 1;
+            assert!(
+                d >= base && d - base < 1 << DIST_EXTRA[code],
+                "distance {}",
+                d + 1
+            );
+        }
+    }
+}
