@@ -1342,8 +1342,8 @@ mod tests {
 
     #[test]
     fn length_and_distance_tables_cover_every_value() {
-        for lc in 0..256usize {
-            let code = usize::from(LEN_CODE[lc]);
+        for (lc, &code) in LEN_CODE.iter().enumerate() {
+            let code = usize::from(code);
             let base = usize::from(LEN_BASE[code]) - 3;
             assert!(
                 lc >= base && lc - base < 1 << LEN_EXTRA[code],
