@@ -571,6 +571,7 @@ impl<const WINDOW: usize, const HASH: usize> EncoderState<WINDOW, HASH> {
 
     /// The longest match at `strstart` along the chain from `cur`, longer than
     /// `best`; sets `match_start`.
+    #[inline(always)]
     fn longest_match(&mut self, mut cur: usize, mut best: usize) -> usize {
         let max_len = MAX_MATCH.min(self.lookahead);
         if best >= max_len {
