@@ -105,7 +105,7 @@ fn round(
 fn main() -> Result<(), bufpress::Error> {
     let mut lz4_enc = Box::new(lz4::Encoder::<LZ4>::new());
     let mut lz4_dec = Box::new(lz4::Decoder::<LZ4_DEC>::new());
-    let mut gz_enc = deflate::Encoder::new(Format::Gzip, 6, Box::new(EncoderState::new()))?;
+    let mut gz_enc = deflate::Encoder::new(Format::Gzip, 6, Box::new(<EncoderState>::new()))?;
     let mut gz_dec = deflate::Decoder::new(Format::Gzip, Box::new(deflate::DecoderState::new()));
     let mut zstd_enc =
         bufpress_std::zstd::Encoder::new(bufpress_std::zstd::Settings::new(3, 1024))?;

@@ -83,7 +83,7 @@ pub(crate) fn encoder(
         }
         Format::Gzip | Format::Zlib | Format::Deflate => {
             // flate2 on zlib-rs through bufpress-std: its state is built here, once,
-            // and reset per stream (faster than miniz_oxide, core's compressor).
+            // and reset per stream (zlib-rs; core's own compressor is for no_std).
             let encoder =
                 flate::Encoder::new(deflate_format(format), level).map_err(Failure::internal)?;
             Box::new(encoder)

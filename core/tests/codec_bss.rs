@@ -62,7 +62,7 @@ fn the_control_is_not_in_bss() {
 #[cfg(feature = "deflate")]
 mod deflate {
     use super::*;
-    use bufpress::codec::deflate::{self, DecoderState, Format, InflateState};
+    use bufpress::codec::deflate::{self, DecoderState, EncoderState, Format, InflateState};
     use bufpress::pool::Pool;
 
     static INFLATE: Mutex<RefCell<InflateState>> = Mutex::new(RefCell::new(InflateState::new()));
@@ -71,11 +71,46 @@ mod deflate {
     static DECODER: Mutex<RefCell<DecoderState>> = Mutex::new(RefCell::new(DecoderState::new()));
     static DECODER_POOL: ValuePool<DecoderState, 2> =
         ValuePool::new([const { DecoderState::new() }; 2]);
+    static ENCODER: Mutex<RefCell<EncoderState<4096, 4096>>> =
+        Mutex::new(RefCell::new(EncoderState::new()));
+    static ENCODER_POOL: ValuePool<EncoderState<1024, 1024>, 2> =
+        ValuePool::new([const { EncoderState::new() }; 2]);
     static OUT: Pool<2, 64> = Pool::new();
 
     #[test]
     fn static_deflate_states_are_in_bss() {
-        assert_all_in_bss!(INFLATE, INFLATE_POOL, DECODER, DECODER_POOL);
+        assert_all_in_bss!(
+            INFLATE,
+            INFLATE_POOL,
+            DECODER,
+            DECODER_POOL,
+            ENCODER,
+            ENCODER_POOL
+        );
+    }
+
+    /// A compressor from a static pool writes a stream the decoder reads back.
+    #[test]
+    fn static_deflate_encoder_state_encodes() {
+        let mut packed = OUT.try_acquire().unwrap();
+        let mut state = ENCODER_POOL.try_acquire().unwrap();
+        deflate::compress_into(
+            b"hello, hello, hello",
+            &mut packed,
+            Format::Gzip,
+            9,
+            &mut state,
+        )
+        .unwrap();
+        let mut out = OUT.try_acquire().unwrap();
+        let mut inflate = INFLATE_POOL.try_acquire().unwrap();
+        deflate::decompress_into(&packed, &mut out, Format::Gzip, &mut inflate).unwrap();
+        assert_eq!(&out[..], b"hello, hello, hello");
+        critical_section::with(|cs| {
+            let mut state = ENCODER.borrow_ref_mut(cs);
+            packed.clear();
+            deflate::compress_into(b"abcabcabc", &mut packed, Format::Raw, 1, &mut *state).unwrap();
+        });
     }
 
     /// A state from a static works on first use (the decompressor is set up then) and

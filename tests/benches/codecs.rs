@@ -324,7 +324,7 @@ fn miniz_decompress(oxide: &mut DecompressorOxide, stream: &[u8], out: &mut [u8]
 }
 
 fn deflate_raw(c: &mut Criterion, sizes: &mut Sizes) {
-    let mut state = EncoderState::new();
+    let mut state: EncoderState = EncoderState::new();
     let mut oxide = Box::<CompressorOxide>::default();
     let mut inflate = INFLATE.try_acquire().expect("inflate pool");
     let mut dec_oxide = Box::new(DecompressorOxide::new());

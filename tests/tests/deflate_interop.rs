@@ -1,7 +1,8 @@
 //! Interop with the reference implementations: what `gzip` (levels 1, 6, 9, with a file
 //! name in the header) and Python's `zlib` (zlib, raw deflate, gzip) write, bufpress
-//! reads; and `gzip -d` and Python's `zlib` read what bufpress writes, in all three
-//! formats. Several data kinds and sizes up to a few MiB.
+//! reads; and `gzip -d`, `gzip -t`, Python's `zlib` and flate2 read what bufpress
+//! writes, in all three formats, at every level and at windows from 1 to 32 KiB.
+//! Several data kinds and sizes up to a few MiB.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -60,7 +61,12 @@ fn bufpress_decode(format: Format, input: &[u8], max_out: usize) -> Vec<u8> {
 }
 
 /// Encodes with the one-shot call; checks the streaming encoder decodes the same.
-fn bufpress_encode(format: Format, level: i32, input: &[u8], state: &mut EncoderState) -> Vec<u8> {
+fn bufpress_encode<const W: usize, const H: usize>(
+    format: Format,
+    level: i32,
+    input: &[u8],
+    state: &mut EncoderState<W, H>,
+) -> Vec<u8> {
     let size = deflate::max_compressed_len(input.len(), format);
     let mut mem = vec![0u8; size + 4096];
     let pool = RegionPool::<1>::new(&mut mem, size, 4).unwrap();
@@ -69,11 +75,11 @@ fn bufpress_encode(format: Format, level: i32, input: &[u8], state: &mut Encoder
     out.to_vec()
 }
 
-fn bufpress_encode_streaming(
+fn bufpress_encode_streaming<const W: usize, const H: usize>(
     format: Format,
     level: i32,
     input: &[u8],
-    state: &mut EncoderState,
+    state: &mut EncoderState<W, H>,
 ) -> Vec<u8> {
     let mut small = vec![0u8; 4 * 1000 + 4096];
     let small = RegionPool::<4>::new(&mut small, 1000, 4).unwrap();
@@ -283,7 +289,7 @@ fn gzip_and_python_read_what_bufpress_writes() {
     if !available("gzip") || !available("python3") {
         return;
     }
-    let mut state = EncoderState::new();
+    let mut state: EncoderState = EncoderState::new();
     let inputs = inputs();
     let mut packed_jobs = Vec::new();
     for (i, (what, input)) in inputs.iter().enumerate() {
@@ -342,10 +348,81 @@ fn multi_member_files_both_ways() {
         .collect();
     assert!(bufpress_decode(Format::Gzip, &theirs, whole.len()) == whole);
     // bufpress's members, read by gzip -d.
-    let mut state = EncoderState::new();
+    let mut state: EncoderState = EncoderState::new();
     let ours: Vec<u8> = parts
         .iter()
         .flat_map(|p| bufpress_encode(Format::Gzip, 6, p, &mut state))
         .collect();
     assert!(pipe("gzip", &["-d", "-c"], &ours) == whole);
+}
+
+/// flate2 (zlib-rs) reads `packed` as `format`.
+fn flate2_decode(format: Format, packed: &[u8]) -> Vec<u8> {
+    use std::io::Read as _;
+    let mut out = Vec::new();
+    match format {
+        Format::Raw => flate2::read::DeflateDecoder::new(packed).read_to_end(&mut out),
+        Format::Zlib => flate2::read::ZlibDecoder::new(packed).read_to_end(&mut out),
+        Format::Gzip => flate2::read::MultiGzDecoder::new(packed).read_to_end(&mut out),
+    }
+    .unwrap_or_else(|e| panic!("flate2 {format:?}: {e}"));
+    out
+}
+
+/// Every level and format at one window size: `gzip -t` accepts and `gzip -d`, flate2
+/// and Python's zlib read back each stream (one-shot and streamed through 1000-byte
+/// buffers, which must be the same bytes).
+fn window_interop<const W: usize, const H: usize>(state: &mut EncoderState<W, H>) {
+    let inputs = [
+        corpus::compressible(150_000, 3),
+        corpus::make(corpus::Kind::Random, 40_000, 4),
+        corpus::make(corpus::Kind::Zeros, 100_000, 5),
+        corpus::make(corpus::Kind::Text, 777, 6),
+        b"a".to_vec(),
+        Vec::new(),
+    ];
+    let mut jobs = Vec::new();
+    for input in &inputs {
+        for level in 0..=10 {
+            for format in FORMATS {
+                let what = format!(
+                    "window {W} hash {H} {format:?} level {level} {} bytes",
+                    input.len()
+                );
+                let packed = bufpress_encode(format, level, input, state);
+                let streamed = bufpress_encode_streaming(format, level, input, state);
+                assert!(streamed == packed, "streamed bytes differ: {what}");
+                assert!(flate2_decode(format, &packed) == *input, "flate2: {what}");
+                if format == Format::Gzip && (level % 3 == 0 || input.len() < 1000) {
+                    assert!(
+                        pipe("gzip", &["-d", "-c"], &packed) == *input,
+                        "gzip -d: {what}"
+                    );
+                    // `gzip -t` exits non-zero (and `pipe` panics) on a bad member.
+                    pipe("gzip", &["-t"], &packed);
+                }
+                if format == Format::Zlib {
+                    // The header states the window: at most `W`.
+                    let cinfo = packed[0] >> 4;
+                    assert_eq!(1usize << (cinfo + 8), W, "{what}");
+                }
+                jobs.push((format, level, packed, input));
+            }
+        }
+    }
+    let refs: Vec<_> = jobs.iter().map(|(f, l, p, _)| (*f, *l, &p[..])).collect();
+    for (got, (format, level, _, input)) in python_decompress(&refs).iter().zip(&jobs) {
+        assert!(got == *input, "python: window {W} {format:?} level {level}");
+    }
+}
+
+#[test]
+fn every_window_and_level_is_read_by_gzip_flate2_and_python() {
+    if !available("gzip") || !available("python3") {
+        return;
+    }
+    window_interop(&mut *Box::new(EncoderState::<1024, 256>::new()));
+    window_interop(&mut *Box::new(EncoderState::<4096, 4096>::new()));
+    window_interop(&mut *Box::new(EncoderState::<8192, 2048>::new()));
+    window_interop(&mut *Box::new(EncoderState::<32768, 65536>::new()));
 }

@@ -1,5 +1,6 @@
 //! Property tests for deflate, zlib and gzip: round trips over sizes, data kinds,
-//! levels, piece sizes and output buffer sizes (one-shot and streaming, both ways);
+//! levels, windows, piece sizes and output buffer sizes (one-shot and streaming, both
+//! ways; flate2 reads what the small windows write);
 //! decoding arbitrary or mutated bytes never panics, never produces more than the
 //! limit or the buffer allows, and one-shot and streaming decoding agree.
 
@@ -67,15 +68,107 @@ fn stream_decode(
 thread_local! {
     // One per test thread, built once (the only allocation of encoding).
     static COMPRESSOR: std::cell::RefCell<EncoderState> =
-        std::cell::RefCell::new(EncoderState::new());
+        const { std::cell::RefCell::new(EncoderState::new()) };
 }
 
 fn with_compressor<R>(f: impl FnOnce(&mut EncoderState) -> R) -> R {
     COMPRESSOR.with_borrow_mut(f)
 }
 
+/// Data built to stress a matcher: literal runs, byte runs, and copies of earlier
+/// bytes from distances around the window sizes (1 to 40,000 back).
+fn matcher_food() -> impl Strategy<Value = Vec<u8>> {
+    let segment = prop_oneof![
+        vec(any::<u8>(), 0..300).prop_map(Segment::Literal),
+        (any::<u8>(), 0..2000usize).prop_map(|(b, n)| Segment::Run(b, n)),
+        (1..40_000usize, 3..700usize).prop_map(|(d, n)| Segment::Copy(d, n)),
+        (
+            prop_oneof![Just(1024usize), Just(4096), Just(32768)],
+            -300..3i32,
+            3..300usize
+        )
+            .prop_map(|(w, off, n)| Segment::Copy((w as i32 + off).max(1) as usize, n)),
+    ];
+    vec(segment, 0..60).prop_map(|segments| {
+        let mut out = Vec::new();
+        for s in segments {
+            match s {
+                Segment::Literal(bytes) => out.extend_from_slice(&bytes),
+                Segment::Run(b, n) => out.extend(std::iter::repeat_n(b, n)),
+                Segment::Copy(d, n) if d <= out.len() => {
+                    for _ in 0..n {
+                        out.push(out[out.len() - d]);
+                    }
+                }
+                Segment::Copy(_, n) => out.extend((0..n).map(|i| i as u8)),
+            }
+        }
+        out
+    })
+}
+
+#[derive(Debug, Clone)]
+enum Segment {
+    Literal(Vec<u8>),
+    Run(u8, usize),
+    Copy(usize, usize),
+}
+
+fn flate2_decode(format: Format, packed: &[u8]) -> Vec<u8> {
+    use std::io::Read as _;
+    let mut out = Vec::new();
+    match format {
+        Format::Raw => flate2::read::DeflateDecoder::new(packed).read_to_end(&mut out),
+        Format::Zlib => flate2::read::ZlibDecoder::new(packed).read_to_end(&mut out),
+        Format::Gzip => flate2::read::MultiGzDecoder::new(packed).read_to_end(&mut out),
+    }
+    .expect("flate2 reads it");
+    out
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn small_windows_round_trip_matcher_food(
+        data in matcher_food(),
+        format in 0..3usize,
+        level in 0..=10i32,
+        window in 0..3usize,
+        max_piece in 1..5000usize,
+    ) {
+        static P: Pool<2, OUT> = Pool::new();
+        static SMALL: Pool<1, 61> = Pool::new();
+        static W1: ValuePool<EncoderState<1024, 512>, 1> =
+            ValuePool::new([const { EncoderState::new() }]);
+        static W4: ValuePool<EncoderState<4096, 16384>, 1> =
+            ValuePool::new([const { EncoderState::new() }]);
+        let format = FORMATS[format];
+        let mut packed = P.try_acquire().unwrap();
+        let mut small = SMALL.try_acquire().unwrap();
+        let streamed = match window {
+            0 => {
+                let mut s = W1.try_acquire().unwrap();
+                deflate::compress_into(&data, &mut packed, format, level, &mut s).unwrap();
+                let mut encoder = Encoder::new(format, level, &mut *s).unwrap();
+                encode_in_pieces(&mut encoder, &data, max_piece, &mut small).unwrap()
+            }
+            1 => {
+                let mut s = W4.try_acquire().unwrap();
+                deflate::compress_into(&data, &mut packed, format, level, &mut s).unwrap();
+                let mut encoder = Encoder::new(format, level, &mut *s).unwrap();
+                encode_in_pieces(&mut encoder, &data, max_piece, &mut small).unwrap()
+            }
+            _ => with_compressor(|c| {
+                deflate::compress_into(&data, &mut packed, format, level, c).unwrap();
+                let mut encoder = Encoder::new(format, level, c).unwrap();
+                encode_in_pieces(&mut encoder, &data, max_piece, &mut small).unwrap()
+            }),
+        };
+        prop_assert!(packed.len() <= deflate::max_compressed_len(data.len(), format));
+        prop_assert!(streamed[..] == packed[..], "streaming and one-shot bytes differ");
+        prop_assert!(flate2_decode(format, &packed) == data);
+    }
 
     #[test]
     fn round_trips_in_any_pieces(
@@ -111,9 +204,7 @@ proptest! {
             let mut encoder = Encoder::new(format, level, c).unwrap();
             encode_in_pieces(&mut encoder, &data, max_piece, &mut out).unwrap()
         });
-        if level != 1 {
-            prop_assert!(streamed[..] == packed[..], "streaming and one-shot bytes differ");
-        }
+        prop_assert!(streamed[..] == packed[..], "streaming and one-shot bytes differ");
 
         // Streaming decode of what the streaming encoder wrote.
         let mut dstate = D.try_acquire().unwrap();
@@ -199,6 +290,41 @@ proptest! {
             (Err(DecodeError::OutputTooSmall { .. }), Ok(b)) => prop_assert!(b.len() > 39_000),
             (Ok(a), Err(DecodeError::LimitExceeded { .. })) => prop_assert!(a.len() as u64 > limit),
             _ => prop_assert!(false, "one-shot {:?} vs streaming {:?}", one.as_ref().map(Vec::len), streamed.as_ref().map(Vec::len)),
+        }
+    }
+}
+
+/// Literal frequencies in a Fibonacci series (byte `i` appears `fib(i)` times, in a
+/// shuffled order) make the deepest Huffman trees: the codes must be cut to 15 bits,
+/// and flate2 and bufpress must read the result.
+#[test]
+fn fibonacci_literals_need_length_limited_codes() {
+    static P: Pool<2, OUT> = Pool::new();
+    static I: ValuePool<InflateState, 1> = ValuePool::new([const { InflateState::new() }]);
+    let (mut a, mut b) = (1usize, 1usize);
+    let mut data = Vec::new();
+    for byte in 0..24u8 {
+        data.extend(std::iter::repeat_n(byte, a));
+        (a, b) = (b, a + b);
+    }
+    // A deterministic shuffle so there are few matches.
+    let mut rng = bufpress_tests::rng::Rng::new(7);
+    for i in (1..data.len()).rev() {
+        data.swap(i, rng.below(i + 1));
+    }
+    for level in [1, 6, 9] {
+        for format in FORMATS {
+            let mut packed = P.try_acquire().unwrap();
+            with_compressor(|c| deflate::compress_into(&data, &mut packed, format, level, c))
+                .unwrap();
+            assert!(
+                flate2_decode(format, &packed) == data,
+                "{format:?} level {level}"
+            );
+            let mut back = P.try_acquire().unwrap();
+            deflate::decompress_into(&packed, &mut back, format, &mut I.try_acquire().unwrap())
+                .unwrap();
+            assert!(back[..] == data[..]);
         }
     }
 }

@@ -79,7 +79,7 @@ fn codecs() -> Vec<Codec> {
         (Format::Zlib, "zlib"),
         (Format::Gzip, "gzip"),
     ] {
-        let state = Box::new(EncoderState::new());
+        let state = Box::new(<EncoderState>::new());
         v.push(Codec {
             name,
             encoder: Box::new(deflate::Encoder::new(format, 6, state).unwrap()),
@@ -406,7 +406,7 @@ fn every_format_through_every_output_allocates_nothing() {
     let mut codecs = codecs();
     let mut states = OneShot {
         table: Box::new(lz4::Table::new()),
-        deflate: Box::new(EncoderState::new()),
+        deflate: Box::new(<EncoderState>::new()),
         inflate: Box::new(deflate::InflateState::new()),
         zstd: bufpress_std::zstd::Encoder::new(bufpress_std::zstd::Settings::new(3, MAX)).unwrap(),
         unzstd: codec::zstd::Decoder::new(1 << 17),

@@ -108,7 +108,8 @@ fn interop_with_async_compression_every_codec() {
         let mut zstd_dec = zstd::Decoder::new(1 << 23);
         let mut ruzstd_dec = bufpress::codec::zstd::Decoder::new(1 << 23);
         let mut core_deflate =
-            deflate::Encoder::new(Format::Raw, 6, Box::new(deflate::EncoderState::new())).unwrap();
+            deflate::Encoder::new(Format::Raw, 6, Box::new(<deflate::EncoderState>::new()))
+                .unwrap();
         let mut core_inflate =
             deflate::Decoder::new(Format::Raw, Box::new(deflate::DecoderState::new()));
         let mut gz_dec =
@@ -428,7 +429,7 @@ fn hostile_input_gives_typed_errors() {
             (
                 "deflate",
                 ours_compress(
-                    deflate::Encoder::new(Format::Raw, 6, Box::new(deflate::EncoderState::new()))
+                    deflate::Encoder::new(Format::Raw, 6, Box::new(<deflate::EncoderState>::new()))
                         .unwrap(),
                     &msg,
                     0,
@@ -700,8 +701,8 @@ fn flush_makes_what_was_written_decodable() {
             peer_decompress(ac_read::GzipDecoder::new(&whole[..])).await,
             msg
         );
-        let raw =
-            deflate::Encoder::new(Format::Raw, 6, Box::new(deflate::EncoderState::new())).unwrap();
+        let raw = deflate::Encoder::new(Format::Raw, 6, Box::new(<deflate::EncoderState>::new()))
+            .unwrap();
         let whole = check("deflate", raw, head, tail, async |b| {
             decodable_prefix(ac_read::DeflateDecoder::new(b)).await
         })

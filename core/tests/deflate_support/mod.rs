@@ -1,7 +1,7 @@
 //! What the deflate, zlib and gzip tests share: test data, checksums and hand-built
 //! stored streams, and the rig (pools and states owned by one test, checked when it
-//! ends). Without `alloc` the streams are built from stored blocks; with it, by
-//! bufpress's encoder at several levels. Sizes shrink under Miri.
+//! ends). Streams are built by bufpress's encoder at several levels (it needs no
+//! allocator), or by hand from stored blocks. Sizes shrink under Miri.
 
 pub(crate) use bufpress::codec::deflate::{
     self, Decoder, DecoderState, Format, GzipHeader, InflateState, decompress_gzip_into,
@@ -56,7 +56,7 @@ pub(crate) fn adler32(data: &[u8]) -> u32 {
     (b << 16) | a
 }
 
-/// Raw deflate of `data` in stored blocks (no compression), for builds without `alloc`.
+/// Raw deflate of `data` in stored blocks (no compression), built by hand.
 pub(crate) fn stored_deflate(data: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     let mut chunks = data.chunks(65_535).peekable();
@@ -93,30 +93,21 @@ pub(crate) fn wrap(format: Format, body: &[u8], content: &[u8]) -> Vec<u8> {
     out
 }
 
-/// `data` compressed as `format`: by bufpress at `level` with `alloc`, else in stored
-/// blocks.
+/// `data` compressed as `format` by bufpress at `level` (32 KiB window).
 pub(crate) fn compress(format: Format, level: i32, data: &[u8]) -> Vec<u8> {
-    #[cfg(feature = "alloc")]
-    {
-        let size = deflate::max_compressed_len(data.len(), format);
-        let mut mem = vec![0u8; size + 256];
-        let pool = RegionPool::<1>::new(&mut mem, size, 4).unwrap();
-        let mut out = pool.try_acquire().unwrap();
-        thread_local! {
-            // Built once per test thread: building it is slow under Miri.
-            static STATE: std::cell::RefCell<deflate::EncoderState> =
-                std::cell::RefCell::new(deflate::EncoderState::new());
-        }
-        STATE
-            .with_borrow_mut(|state| deflate::compress_into(data, &mut out, format, level, state))
-            .unwrap();
-        out.to_vec()
+    let size = deflate::max_compressed_len(data.len(), format);
+    let mut mem = vec![0u8; size + 256];
+    let pool = RegionPool::<1>::new(&mut mem, size, 4).unwrap();
+    let mut out = pool.try_acquire().unwrap();
+    thread_local! {
+        // One per test thread, const-initialized (no 260 KB on the stack).
+        static STATE: std::cell::RefCell<deflate::EncoderState> =
+            const { std::cell::RefCell::new(deflate::EncoderState::new()) };
     }
-    #[cfg(not(feature = "alloc"))]
-    {
-        let _ = level;
-        wrap(format, &stored_deflate(data), data)
-    }
+    STATE
+        .with_borrow_mut(|state| deflate::compress_into(data, &mut out, format, level, state))
+        .unwrap();
+    out.to_vec()
 }
 
 // ---- the rig: pools and states owned by one test, checked when it ends -------------
@@ -272,13 +263,7 @@ pub(crate) fn run_pieces(
 }
 
 pub(crate) fn levels() -> &'static [i32] {
-    if cfg!(not(feature = "alloc")) {
-        &[0]
-    } else if MIRI {
-        &[6]
-    } else {
-        &[0, 1, 2, 6, 9, 10]
-    }
+    if MIRI { &[6] } else { &[0, 1, 2, 6, 9, 10] }
 }
 
 /// `native`, or `miri` under Miri.

@@ -1,57 +1,15 @@
-//! Encoding (feature `alloc`): the compressor state, built once; one-shot
-//! [`compress_into`] and the streaming [`Encoder`].
+//! Encoding: one-shot [`compress_into`] and the streaming [`Encoder`] over an
+//! [`EncoderState`] (the compressor in `compress.rs`), with the zlib and gzip framing.
 
+use super::compress::EncoderState;
 use super::crc32::Crc32;
-use alloc::boxed::Box;
 use core::ops::DerefMut;
-
-use miniz_oxide::DataFormat;
-use miniz_oxide::deflate::core::{CompressorOxide, TDEFLFlush, TDEFLStatus, compress};
 
 use super::{Format, MAX_LEVEL, gzip, max_compressed_len, zlib};
 use crate::codec::Output;
 use crate::codec::{self, EncodeError, Progress, Status};
 
-/// The compressor state: miniz_oxide's `CompressorOxide` (about 320 KB, most of it in
-/// boxes). Building it is the **only allocation** of deflate encoding: build it once
-/// and use it for every message (each message resets it in place, with no
-/// allocation).
-///
-/// `new` builds the compressor by value before boxing it, so about 64 KB pass through
-/// the stack once.
-#[derive(Clone)]
-pub struct EncoderState {
-    oxide: Box<CompressorOxide>,
-}
-
-impl EncoderState {
-    /// Builds the compressor (allocates about 320 KB, once).
-    pub fn new() -> Self {
-        Self {
-            oxide: Box::new(CompressorOxide::default()),
-        }
-    }
-
-    /// Makes the compressor ready for a new raw deflate stream at `level`.
-    fn start(&mut self, level: u8) {
-        self.oxide.reset();
-        self.oxide.set_format_and_level(DataFormat::Raw, level);
-    }
-}
-
-impl Default for EncoderState {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl core::fmt::Debug for EncoderState {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("EncoderState").finish_non_exhaustive()
-    }
-}
-
-/// `level` as miniz_oxide takes it, when it is from 0 to [`MAX_LEVEL`].
+/// `level` as a `u8`, when it is from 0 to [`MAX_LEVEL`].
 fn check_level(level: i32) -> Result<u8, EncodeError> {
     match u8::try_from(level) {
         Ok(level) if i32::from(level) <= MAX_LEVEL => Ok(level),
@@ -112,11 +70,11 @@ impl FrameBytes {
         Self { bytes, len }
     }
 
-    /// The header of `format` at `level`.
-    fn header(format: Format, level: u8) -> Self {
+    /// The header of `format` at `level`, for a window of `window` bytes.
+    fn header(format: Format, level: u8, window: usize) -> Self {
         match format {
             Format::Raw => Self::new(&[]),
-            Format::Zlib => Self::new(&zlib::header(level)),
+            Format::Zlib => Self::new(&zlib::header(level, window)),
             Format::Gzip => Self::new(&gzip::header(level as i32)),
         }
     }
@@ -128,22 +86,24 @@ impl FrameBytes {
 
 /// Compresses `input` as one whole `format` stream at `level` (0 = stored, 1 =
 /// fastest, 6 = default, 9 = best, 10 = slowest), appending it to `out`; returns the
-/// number of bytes appended. Allocates nothing.
+/// number of bytes appended. Allocates nothing; `state` is any [`EncoderState`]
+/// (its window decides how far back matches reach).
 ///
-/// The gzip header has no optional fields, MTIME 0 and OS 255 (unknown). A buffer of
-/// [`max_compressed_len`] bytes always suffices.
+/// The gzip header has no optional fields, MTIME 0 and OS 255 (unknown); the zlib
+/// header states the state's window. A buffer of [`max_compressed_len`] bytes always
+/// suffices.
 ///
 /// # Errors
 ///
 /// - [`EncodeError::InvalidSetting`]: `level` is not from 0 to [`MAX_LEVEL`] (10);
 /// - [`EncodeError::OutputTooSmall`]: the stream does not fit in `out` (`needed` is the
 ///   worst-case size); `out` is left as it was.
-pub fn compress_into(
+pub fn compress_into<const WINDOW: usize, const HASH: usize>(
     input: &[u8],
     out: &mut (impl Output + ?Sized),
     format: Format,
     level: i32,
-    state: &mut EncoderState,
+    state: &mut EncoderState<WINDOW, HASH>,
 ) -> Result<usize, EncodeError> {
     let level = check_level(level)?;
     let start = out.len();
@@ -153,19 +113,14 @@ pub fn compress_into(
         capacity,
     };
     let result = (|| {
-        out.extend_from_slice(FrameBytes::header(format, level).as_slice())
+        out.extend_from_slice(FrameBytes::header(format, level, WINDOW).as_slice())
             .map_err(|_| too_small)?;
         state.start(level);
-        let (status, used, made) = compress(
-            &mut state.oxide,
-            input,
-            out.spare_capacity_mut(),
-            TDEFLFlush::Finish,
-        );
-        if status != TDEFLStatus::Done || used != input.len() {
+        let step = state.compress(input, out.spare_capacity_mut(), true);
+        if !step.done || step.consumed != input.len() {
             return Err(too_small);
         }
-        out.commit(made).map_err(|_| too_small)?;
+        out.commit(step.produced).map_err(|_| too_small)?;
         let mut check = Check::new();
         check.update(format, input);
         out.extend_from_slice(check.trailer(format).as_slice())
@@ -193,14 +148,13 @@ enum Phase {
     Done,
 }
 
-/// A streaming deflate, zlib or gzip encoder over a [`EncoderState`] it borrows or
-/// owns (`&mut EncoderState`, a [`Value`](crate::pool::Value) guard, a `Box`).
+/// A streaming deflate, zlib or gzip encoder over an [`EncoderState`] it borrows or
+/// owns (`&mut EncoderState`, a [`Value`](crate::pool::Value) guard, a `Box`, a
+/// `&'static mut` to a `static` one).
 ///
-/// Input may come in pieces of any size and output goes into buffers of any size.
-/// After the state exists, encoding allocates nothing. At every level but 1 the
-/// stream is byte for byte what [`compress_into`] writes, however the input is cut;
-/// at level 1 (miniz_oxide's fast path) block boundaries may follow the pieces, so the
-/// bytes may differ while the content is the same.
+/// Input may come in pieces of any size and output goes into buffers of any size;
+/// nothing is allocated. The stream is byte for byte what [`compress_into`] writes,
+/// however the input and the output are cut.
 ///
 /// ```
 /// use bufpress::codec::{decode_to, encode_to};
@@ -209,10 +163,11 @@ enum Phase {
 ///
 /// static POOL: Pool<64, 256> = Pool::new();
 ///
-/// let mut compressor = EncoderState::new(); // the one allocation
+/// // An 8 KiB window (about 59 KB of state), off the stack.
+/// let mut compressor = Box::new(EncoderState::<8192, 8192>::new());
 /// let message = b"telemetry telemetry telemetry telemetry".repeat(20);
 ///
-/// let mut encoder = Encoder::new(Format::Gzip, 6, &mut compressor)?;
+/// let mut encoder = Encoder::new(Format::Gzip, 6, &mut *compressor)?;
 /// let mut gz = Vec::new();
 /// encode_to(&mut encoder, &message, POOL.pool_ref(), |buf| {
 ///     gz.extend_from_slice(&buf);
@@ -242,7 +197,10 @@ pub struct Encoder<S> {
     total_out: u64,
 }
 
-impl<S: DerefMut<Target = EncoderState>> Encoder<S> {
+impl<S, const WINDOW: usize, const HASH: usize> Encoder<S>
+where
+    S: DerefMut<Target = EncoderState<WINDOW, HASH>>,
+{
     /// An encoder of `format` at `level` (0 to 10) over `state`; resets the state.
     ///
     /// # Errors
@@ -255,7 +213,7 @@ impl<S: DerefMut<Target = EncoderState>> Encoder<S> {
             format,
             level,
             phase: Phase::Header,
-            frame: FrameBytes::header(format, level),
+            frame: FrameBytes::header(format, level, WINDOW),
             frame_written: 0,
             check: Check::new(),
             total_out: 0,
@@ -306,42 +264,29 @@ impl<S: DerefMut<Target = EncoderState>> Encoder<S> {
         self.frame_written >= self.frame.len
     }
 
-    /// Runs the compressor once on `input` into `out`; returns (status, used, made).
+    /// Runs the compressor once on `input` into `out`; returns whether the deflate
+    /// data is complete (only when `finish`).
     fn step(
         &mut self,
         input: &[u8],
         out: &mut (impl Output + ?Sized),
-        flush: TDEFLFlush,
-    ) -> Result<(TDEFLStatus, usize, usize), EncodeError> {
+        finish: bool,
+    ) -> Result<bool, EncodeError> {
         let capacity = out.capacity();
-        let (status, used, made) = compress(
-            &mut self.state.oxide,
-            input,
-            out.spare_capacity_mut(),
-            flush,
-        );
-        match status {
-            TDEFLStatus::Okay | TDEFLStatus::Done => {}
-            TDEFLStatus::BadParam => return Err(EncodeError::Finished),
-            TDEFLStatus::PutBufFailed => {
-                return Err(EncodeError::OutputTooSmall {
-                    needed: None,
-                    capacity,
-                });
-            }
-        }
-        out.commit(made).map_err(|_| EncodeError::OutputTooSmall {
-            needed: None,
-            capacity,
-        })?;
+        let step = self.state.compress(input, out.spare_capacity_mut(), finish);
+        out.commit(step.produced)
+            .map_err(|_| EncodeError::OutputTooSmall {
+                needed: None,
+                capacity,
+            })?;
         self.check
-            .update(self.format, input.get(..used).unwrap_or_default());
-        Ok((status, used, made))
+            .update(self.format, input.get(..step.consumed).unwrap_or_default());
+        Ok(step.done)
     }
 
     fn run(
         &mut self,
-        mut input: &[u8],
+        input: &[u8],
         out: &mut (impl Output + ?Sized),
     ) -> Result<Status, EncodeError> {
         if self.phase == Phase::Header {
@@ -353,20 +298,13 @@ impl<S: DerefMut<Target = EncoderState>> Encoder<S> {
         if self.phase != Phase::Body {
             return Err(EncodeError::Finished);
         }
-        loop {
-            if input.is_empty() {
-                return Ok(Status::NeedInput);
-            }
-            if out.remaining() == 0 {
-                return Ok(Status::OutputFull);
-            }
-            let (_, used, made) = self.step(input, out, TDEFLFlush::None)?;
-            input = input.get(used..).unwrap_or_default();
-            if used == 0 && made == 0 {
-                // No progress with room and input: cannot happen with miniz_oxide;
-                // hand the buffer on rather than spin.
-                return Ok(Status::OutputFull);
-            }
+        let before = self.check.len;
+        self.step(input, out, false)?;
+        // The compressor returns when it took all input or filled `out`.
+        if self.check.len - before == input.len() as u64 {
+            Ok(Status::NeedInput)
+        } else {
+            Ok(Status::OutputFull)
         }
     }
 
@@ -380,14 +318,14 @@ impl<S: DerefMut<Target = EncoderState>> Encoder<S> {
         if self.phase != Phase::Body {
             return Err(EncodeError::Finished);
         }
-        let room = out.remaining();
-        if room == 0 {
-            return Ok(Status::OutputFull);
-        }
-        // miniz_oxide hands out what it still holds of an earlier flush before it
-        // flushes again, so a call that filled `out` is followed by one that drains.
-        let (_, _, made) = self.step(&[], out, TDEFLFlush::Sync)?;
-        Ok(if made < room {
+        let capacity = out.capacity();
+        let step = self.state.sync_flush(out.spare_capacity_mut());
+        out.commit(step.produced)
+            .map_err(|_| EncodeError::OutputTooSmall {
+                needed: None,
+                capacity,
+            })?;
+        Ok(if step.done {
             Status::Done
         } else {
             Status::OutputFull
@@ -404,17 +342,12 @@ impl<S: DerefMut<Target = EncoderState>> Encoder<S> {
                     self.phase = Phase::Body;
                 }
                 Phase::Body => {
-                    if out.remaining() == 0 {
+                    if !self.step(&[], out, true)? {
                         return Ok(Status::OutputFull);
                     }
-                    let (status, _, made) = self.step(&[], out, TDEFLFlush::Finish)?;
-                    if status == TDEFLStatus::Done {
-                        self.frame = self.check.trailer(self.format);
-                        self.frame_written = 0;
-                        self.phase = Phase::Trailer;
-                    } else if made == 0 {
-                        return Ok(Status::OutputFull);
-                    }
+                    self.frame = self.check.trailer(self.format);
+                    self.frame_written = 0;
+                    self.phase = Phase::Trailer;
                 }
                 Phase::Trailer => {
                     if !self.write_frame(out) {
@@ -428,7 +361,10 @@ impl<S: DerefMut<Target = EncoderState>> Encoder<S> {
     }
 }
 
-impl<S: DerefMut<Target = EncoderState>> codec::Encode for Encoder<S> {
+impl<S, const WINDOW: usize, const HASH: usize> codec::Encode for Encoder<S>
+where
+    S: DerefMut<Target = EncoderState<WINDOW, HASH>>,
+{
     fn encode(&mut self, input: &[u8], out: &mut dyn Output) -> Result<Progress, EncodeError> {
         let (in_before, out_start) = (self.check.len, out.len());
         let status = self.run(input, out)?;
@@ -475,7 +411,7 @@ impl<S: DerefMut<Target = EncoderState>> codec::Encode for Encoder<S> {
 
     fn reset(&mut self) {
         self.state.start(self.level);
-        self.frame = FrameBytes::header(self.format, self.level);
+        self.frame = FrameBytes::header(self.format, self.level, WINDOW);
         self.frame_written = 0;
         self.phase = Phase::Header;
         self.check = Check::new();

@@ -53,10 +53,12 @@ pub(super) fn check_trailer(trailer: [u8; TRAILER_LEN], adler: u32) -> Result<()
     }
 }
 
-/// The header for a 32 KiB window, FLEVEL from the level as zlib sets it.
-#[cfg(feature = "alloc")]
-pub(super) fn header(level: u8) -> [u8; HEADER_LEN] {
-    const CMF: u8 = 0x78; // deflate, 32 KiB window
+/// The header for a window of `window` bytes (a power of two from 256 to 32 KiB),
+/// FLEVEL from the level as zlib sets it.
+pub(super) fn header(level: u8, window: usize) -> [u8; HEADER_LEN] {
+    // CINFO: log2(window) - 8, at most 7 (32 KiB); method 8 (deflate).
+    let cinfo = (window.max(256).ilog2() - 8).min(7) as u8;
+    let cmf: u8 = cinfo << 4 | 8;
     let flevel: u8 = match level {
         0 | 1 => 0,
         2..=5 => 1,
@@ -64,14 +66,13 @@ pub(super) fn header(level: u8) -> [u8; HEADER_LEN] {
         _ => 3,
     };
     let flg = flevel << 6;
-    let rem = (u16::from(CMF) << 8 | u16::from(flg)) % 31;
+    let rem = (u16::from(cmf) << 8 | u16::from(flg)) % 31;
     // FCHECK makes CMF * 256 + FLG a multiple of 31 (`rem < 31`, so this fits).
     let fcheck = if rem == 0 { 0 } else { 31 - rem as u8 };
-    [CMF, flg | fcheck]
+    [cmf, flg | fcheck]
 }
 
 /// The trailer for content with Adler-32 `adler`.
-#[cfg(feature = "alloc")]
 pub(super) fn trailer(adler: u32) -> [u8; TRAILER_LEN] {
     adler.to_be_bytes()
 }
