@@ -218,7 +218,15 @@ impl State {
                 lz4::decompress_frame_into(black_box(&self.frame), &mut big).expect("valid")
             }
             Codec::C => c_frame_decompress(&self.dctx, black_box(&self.frame), &mut self.out),
-            _ => 0,
+            Codec::FlexSafe => {
+                // The main job's naive path: lz4_flex's `FrameDecoder` into a new `Vec`.
+                use std::io::Read;
+                let mut v = Vec::new();
+                lz4_flex::frame::FrameDecoder::new(black_box(&self.frame[..]))
+                    .read_to_end(&mut v)
+                    .expect("valid")
+            }
+            Codec::FlexUnsafe => 0,
         }
     }
 
@@ -347,7 +355,7 @@ fn main() {
             let rounds: usize = args.get(1).map_or(15, |s| s.parse().expect("ROUNDS"));
             for op in ["compress", "decompress", "frame"] {
                 let codecs: &[Codec] = if op == "frame" {
-                    &[Codec::Bufpress, Codec::C]
+                    &[Codec::Bufpress, Codec::FlexSafe, Codec::C]
                 } else {
                     &CODECS
                 };

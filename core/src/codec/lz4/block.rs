@@ -8,8 +8,7 @@
 //! the stack without `alloc`, a box with it). The linked blocks of the frame format
 //! need that dictionary mode, so one compressor serves both.
 
-use lz4_flex::block::DecompressError;
-
+use super::fast;
 use crate::codec::{DecodeError, EncodeError};
 use crate::pool::Buf;
 
@@ -186,11 +185,10 @@ pub fn decompress_into(input: &[u8], out: &mut Buf<'_>) -> Result<usize, DecodeE
         needed: None,
         capacity,
     };
-    let n =
-        lz4_flex::block::decompress_into(input, out.spare_capacity_mut()).map_err(|e| match e {
-            DecompressError::OutputTooSmall { .. } => too_small,
-            _ => DecodeError::Corrupt,
-        })?;
+    let n = fast::decompress(input, out.spare_capacity_mut(), 0, 0).map_err(|e| match e {
+        fast::Error::OutputTooSmall => too_small,
+        fast::Error::Corrupt => DecodeError::Corrupt,
+    })?;
     commit(out, n).map_err(|()| too_small)?;
     Ok(n)
 }

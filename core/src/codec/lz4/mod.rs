@@ -87,6 +87,7 @@
 mod block;
 mod decoder;
 mod encoder;
+mod fast;
 mod frame;
 mod oneshot;
 
