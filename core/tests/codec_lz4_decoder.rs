@@ -103,7 +103,10 @@ fn check(block: &[u8], cap: usize) {
         Err(DecodeError::Corrupt) => Outcome::Corrupt,
         Err(e) => panic!("unexpected {e:?}"),
     };
-    assert!(out[..before].iter().all(|&b| b == FILL), "wrote before the start");
+    assert!(
+        out[..before].iter().all(|&b| b == FILL),
+        "wrote before the start"
+    );
     if !matches!(got, Outcome::Ok(_)) {
         assert_eq!(out.len(), before, "committed on error");
     }
@@ -146,7 +149,9 @@ fn every_offset_and_length_near_both_ends() {
     let lengths: &[usize] = if MIRI {
         &[4, 5, 8, 15, 18, 19, 20, 33, 70]
     } else {
-        &[4, 5, 6, 7, 8, 9, 15, 16, 17, 18, 19, 20, 23, 24, 31, 33, 64, 70, 300]
+        &[
+            4, 5, 6, 7, 8, 9, 15, 16, 17, 18, 19, 20, 23, 24, 31, 33, 64, 70, 300,
+        ]
     };
     for nlit in [1, 7, 14, 15, 16, 17, 40] {
         for offset in 1..=nlit.min(24) as u16 {
@@ -158,7 +163,15 @@ fn every_offset_and_length_near_both_ends() {
                     let caps: &[usize] = if MIRI {
                         &[exact, exact + 40, exact - 1]
                     } else {
-                        &[exact, exact + 1, exact + 7, exact + 16, exact + 40, 4096, exact - 1]
+                        &[
+                            exact,
+                            exact + 1,
+                            exact + 7,
+                            exact + 16,
+                            exact + 40,
+                            4096,
+                            exact - 1,
+                        ]
                     };
                     for &cap in caps {
                         check(&b, cap);

@@ -75,6 +75,11 @@ pub(super) fn decompress(
     let src = input.as_ptr();
     // Every access to `out` below goes through this one pointer.
     let dst = out.as_mut_ptr();
+    // The short-sequence path needs 16 bytes of input after the token and 38 of
+    // output (`i + 16 <= in_len` is `i < in_fast`, `o + 38 <= out_len` is
+    // `o < out_fast`; both are 0, so never true, when the buffer is shorter).
+    let in_fast = in_len.saturating_sub(15);
+    let out_fast = out_len.saturating_sub(37);
     let mut i = 0usize;
     let mut o = start;
     loop {
@@ -88,8 +93,8 @@ pub(super) fn decompress(
 
         // Short sequence, far from both ends: 16 literal bytes copied at once, the
         // offset read, and (offset >= 8) the match copied as 3 words.
-        if lit_nib < 15 && in_len - i >= 16 && out_len - o >= 14 + 24 {
-            // SAFETY: `i + 16 <= in_len` and `o + 16 <= out_len` (tested above);
+        if lit_nib < 15 && i < in_fast && o < out_fast {
+            // SAFETY: `i + 16 <= in_len` and `o + 38 <= out_len` (`in_fast`, `out_fast`);
             // `input` and `out` are distinct slices, so the ranges do not overlap.
             unsafe { ptr::copy_nonoverlapping(src.add(i), dst.add(o), 16) };
             i += lit_nib;
