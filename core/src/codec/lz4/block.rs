@@ -13,18 +13,18 @@ use crate::codec::{DecodeError, EncodeError};
 use crate::pool::Buf;
 
 /// log2 of the hash table's entries (the reference's default 16 KiB table).
-const HASH_LOG: u32 = 12;
-const TABLE_LEN: usize = 1 << HASH_LOG;
+pub(super) const HASH_LOG: u32 = 12;
+pub(super) const TABLE_LEN: usize = 1 << HASH_LOG;
 /// A match is at least 4 bytes.
-const MIN_MATCH: usize = 4;
+pub(super) const MIN_MATCH: usize = 4;
 /// The last match starts at least 12 bytes before the end of a block.
-const MFLIMIT: usize = 12;
+pub(super) const MFLIMIT: usize = 12;
 /// The last 5 bytes of a block are literals.
-const LAST_LITERALS: usize = 5;
+pub(super) const LAST_LITERALS: usize = 5;
 /// The farthest a match may reach back.
-const MAX_DISTANCE: usize = 65_535;
+pub(super) const MAX_DISTANCE: usize = 65_535;
 /// After 2^6 misses in a row the search skips ahead faster.
-const SKIP_TRIGGER: u32 = 6;
+pub(super) const SKIP_TRIGGER: u32 = 6;
 /// The largest input one block call takes (the reference's `LZ4_MAX_INPUT_SIZE`).
 pub const MAX_INPUT: usize = 0x7E00_0000;
 
@@ -315,7 +315,7 @@ fn read_u64(src: &[u8], at: usize) -> Option<u64> {
 /// The hash of the 5 bytes at the low end of `sequence` (the reference's 64-bit
 /// hash, used on every target so the output does not depend on the target).
 #[inline]
-fn hash(sequence: u64) -> usize {
+pub(super) fn hash(sequence: u64) -> usize {
     ((sequence << 24).wrapping_mul(889_523_592_379) >> (64 - HASH_LOG)) as usize & (TABLE_LEN - 1)
 }
 
@@ -362,6 +362,11 @@ pub(super) fn compress(
     out: &mut [u8],
 ) -> Option<usize> {
     let base = table.prepare(src.len());
+    // When `out` holds the worst case (the usual case), the same parsing with
+    // unchecked reads and writes; otherwise this checked version.
+    if let Some(n) = fast::compress(&mut table.entries, base, src, start, out) {
+        return Some(n);
+    }
     let entries = &mut table.entries;
     let end = src.len();
     let mut sink = Sink { out, pos: 0 };
