@@ -1,6 +1,10 @@
 //! [`compress_frame_into`] and [`decompress_frame_into`]: whole frames in one call,
 //! with no state beyond a [`Table`].
 
+use core::hash::Hasher;
+
+use twox_hash::XxHash32;
+
 use super::block::Table;
 use super::fast;
 use super::frame::{
@@ -169,6 +173,9 @@ fn one_frame(
             .map(|s| s.saturating_add((filled + frame_start) as u64)),
         capacity,
     };
+    // The content checksum is taken block by block, while each block is still in
+    // cache (hashing the whole content at the end read it back from L2 or memory).
+    let mut hasher = info.content_checksum().then(|| XxHash32::with_seed(0));
     loop {
         let word = le32(take(rest, 4)?);
         let (len, compressed) = match frame::parse_block_header(word, info.block_max)? {
@@ -202,6 +209,9 @@ fn one_frame(
                 .copy_from_slice(data);
             len
         };
+        if let Some(h) = &mut hasher {
+            Hasher::write(h, spare.get(pos..pos + n).unwrap_or_default());
+        }
         pos += n;
         if info
             .content_size
@@ -213,7 +223,7 @@ fn one_frame(
     let content = spare.get(frame_start..pos).unwrap_or_default();
     if info.content_checksum() {
         let expected = le32(take(rest, 4)?);
-        let actual = xxh32(content);
+        let actual = hasher.as_ref().map_or(0, XxHash32::finish_32);
         if expected != actual {
             return Err(DecodeError::Checksum {
                 kind: Checksum::Content,
