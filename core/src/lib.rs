@@ -51,7 +51,8 @@
 // docs.rs: every feature-gated item shows the feature it needs.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 // `unsafe` is allowed only in the pool modules that turn slot indices into memory
-// (see `docs/safety.md`); the codecs forbid it.
+// (see `docs/safety.md`), and in the codecs to lz4's block hot loops
+// (`codec/lz4/fast.rs`).
 #![deny(unsafe_code, unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs, unreachable_pub, clippy::undocumented_unsafe_blocks)]
 

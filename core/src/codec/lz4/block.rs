@@ -1,5 +1,6 @@
-//! The lz4 block format: a compressor over a [`Table`] the caller owns, and
-//! lz4_flex's checked decoder.
+//! The lz4 block format: a compressor over a [`Table`] the caller owns, and the
+//! decoder (both with their hot loops in `fast.rs`, the codecs' one `unsafe` module;
+//! the checked compressor here runs when the output may not hold the worst case).
 //!
 //! The compressor is this crate's own (safe code, the reference's "fast" parsing at
 //! acceleration 1) rather than lz4_flex's, because lz4_flex's hash tables are boxed
