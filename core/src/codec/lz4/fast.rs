@@ -288,16 +288,15 @@ pub(super) fn compress(
         let mflimit = end - MFLIMIT;
         let match_limit = end - LAST_LITERALS;
         let mut ip = start;
+        // The 8 bytes at `ip`, read once per position (after a match, taken from
+        // the read at `ip - 2`).
+        // SAFETY: `ip = start <= mflimit = end - 12` (`end - start > MFLIMIT`).
+        let mut sequence = u64::from_le(unsafe { ptr::read_unaligned(p.add(ip).cast::<u64>()) });
         'blocks: loop {
             // Find a match (see `block::compress` for the reasoning of each step).
             let mut misses = 1u32 << SKIP_TRIGGER;
             let (mut at, offset) = loop {
-                if ip > mflimit {
-                    break 'blocks;
-                }
-                // SAFETY: `ip <= mflimit = end - 12`, so `ip + 8 <= end`.
-                let sequence =
-                    u64::from_le(unsafe { ptr::read_unaligned(p.add(ip).cast::<u64>()) });
+                // Here `ip <= mflimit` and `sequence` holds the bytes at `ip`.
                 let h = hash(sequence);
                 let candidate = entries[h];
                 entries[h] = base.wrapping_add(ip as u32);
@@ -318,6 +317,11 @@ pub(super) fn compress(
                 }
                 ip += (misses >> SKIP_TRIGGER) as usize;
                 misses += 1;
+                if ip > mflimit {
+                    break 'blocks;
+                }
+                // SAFETY: `ip <= mflimit = end - 12`, so `ip + 8 <= end`.
+                sequence = u64::from_le(unsafe { ptr::read_unaligned(p.add(ip).cast::<u64>()) });
             };
             // The match is `offset` (1 to 65,535) back from `at <= mflimit`: extend it
             // backwards over equal bytes (not before `anchor` nor position 0), then
@@ -376,8 +380,10 @@ pub(super) fn compress(
             // Remember a position inside the match, as the reference does.
             let p2 = ip - 2;
             // SAFETY: `p2 + 8 <= mflimit + 6 < end`.
-            let sequence = u64::from_le(unsafe { ptr::read_unaligned(p.add(p2).cast::<u64>()) });
-            entries[hash(sequence)] = base.wrapping_add(p2 as u32);
+            let s2 = u64::from_le(unsafe { ptr::read_unaligned(p.add(p2).cast::<u64>()) });
+            entries[hash(s2)] = base.wrapping_add(p2 as u32);
+            // The bytes at `ip` (6 of them; the hash reads 5, the test 4).
+            sequence = s2 >> 16;
         }
     }
     // The last literals, with checked writes (once per block).
