@@ -104,7 +104,8 @@ pub(super) fn decompress(
         let ml_nib = (token & 15) as usize;
 
         // Short sequence, far from both ends: 16 literal bytes copied at once, the
-        // offset read, and (offset >= 8) the match copied as 3 words.
+        // offset read, and (offset >= 8) the match copied as 8 + 8 + 2 bytes, as the
+        // reference does.
         if lit_nib < 15 && i < in_fast && o < out_fast {
             // SAFETY: `i + 16 <= in_len` and `o + 38 <= out_len` (`in_fast`, `out_fast`);
             // `input` and `out` are distinct slices, so the ranges do not overlap.
@@ -117,16 +118,16 @@ pub(super) fn decompress(
                     as usize;
             i += 2;
             if ml_nib < 15 && offset >= 8 && offset <= o - history {
-                // SAFETY: the match is `ml_nib + 4 <= 18` bytes; 24 are written at
+                // SAFETY: the match is `ml_nib + 4 <= 18` bytes, all written at
                 // `o <= out_len - 24` (`o` grew by at most 14 from a position with
                 // 38 bytes of room), and read from `o - offset >= history`. With
-                // `offset >= 8`, each 8-byte read ends at or before the write that
-                // follows it starts, so it reads bytes already final.
+                // `offset >= 8`, each read ends at or before the write that follows
+                // it starts, so it reads bytes already final.
                 unsafe {
                     let m = o - offset;
                     ptr::copy_nonoverlapping(dst.add(m), dst.add(o), 8);
                     ptr::copy_nonoverlapping(dst.add(m + 8), dst.add(o + 8), 8);
-                    ptr::copy_nonoverlapping(dst.add(m + 16), dst.add(o + 16), 8);
+                    ptr::copy_nonoverlapping(dst.add(m + 16), dst.add(o + 16), 2);
                 }
                 o += ml_nib + 4;
                 continue;
