@@ -15,7 +15,9 @@
 //! (frame decompress, 64 KiB independent blocks + content checksum; bufpress, flex_safe
 //! (`FrameDecoder`) and c), msg64k and msg1m (the corpus as 64 KiB or 1 MiB messages,
 //! a frame each, as in the main job's `lz4 d` rows: bufpress one-shot against
-//! lz4_flex's `FrameDecoder` into a new `Vec`; bufpress and flex_safe).
+//! lz4_flex's `FrameDecoder` into a new `Vec`; bufpress and flex_safe), cmsg64k and
+//! cmsg1m (the same messages compressed: bufpress one-shot against lz4_flex's
+//! `FrameEncoder`, the main job's `lz4 c` rows).
 //! Every decompressor reads the same bytes: C's blocks, bufpress's frame.
 use std::hint::black_box;
 use std::time::Instant;
@@ -275,14 +277,48 @@ impl State {
         total
     }
 
+    /// The main job's `lz4 c` rows: the corpus as messages of `size`, each
+    /// compressed to a frame (64 KiB independent blocks, content checksum): bufpress
+    /// one-shot into a pool buffer with a reused table, lz4_flex's `FrameEncoder`
+    /// into a new `Vec` of the frame bound (the naive side).
+    fn compress_messages(&mut self, codec: Codec, size: usize) -> usize {
+        let settings = lz4::FrameSettings::new();
+        let mut total = 0;
+        for m in self.data.chunks(size) {
+            let m = black_box(m);
+            total += match codec {
+                Codec::Bufpress => {
+                    let mut big = BIG.try_acquire().expect("big");
+                    lz4::compress_frame_into(m, &mut big, &settings, &mut self.table)
+                        .expect("fits")
+                }
+                Codec::FlexSafe => {
+                    use std::io::Write;
+                    let info = lz4_flex::frame::FrameInfo::new()
+                        .block_size(lz4_flex::frame::BlockSize::Max64KB)
+                        .block_mode(lz4_flex::frame::BlockMode::Independent)
+                        .content_checksum(true);
+                    let out = Vec::with_capacity(lz4::max_frame_len(m.len(), &settings));
+                    let mut e = lz4_flex::frame::FrameEncoder::with_frame_info(info, out);
+                    e.write_all(m).expect("write");
+                    e.finish().expect("finish").len()
+                }
+                _ => 0,
+            };
+        }
+        total
+    }
+
     fn run(&mut self, codec: Codec, op: &str) -> usize {
         match op {
+            "cmsg64k" => self.compress_messages(codec, 64 << 10),
+            "cmsg1m" => self.compress_messages(codec, 1 << 20),
             "msg64k" => self.messages(codec, 64 << 10),
             "msg1m" => self.messages(codec, 1 << 20),
             "compress" => self.compress(codec),
             "decompress" => self.decompress(codec),
             "frame" => self.frame(codec),
-            _ => panic!("op: compress|decompress|frame|msg64k|msg1m"),
+            _ => panic!("op: compress|decompress|frame|msg64k|msg1m|cmsg64k|cmsg1m"),
         }
     }
 
@@ -291,7 +327,7 @@ impl State {
         if op == "frame" {
             return self.frame(codec);
         }
-        if op.starts_with("msg") {
+        if op.contains("msg") {
             return self.run(codec, op);
         }
         let mut buf = POOL.try_acquire().expect("buf");
@@ -403,15 +439,15 @@ fn main() {
             // only); MB/s = corpus bytes / sum of those medians. The spread is the
             // quartiles of the per-round MB/s (whole corpus per round).
             let rounds: usize = args.get(1).map_or(15, |s| s.parse().expect("ROUNDS"));
-            for op in ["compress", "decompress", "frame", "msg64k", "msg1m"] {
-                let codecs: &[Codec] = if op.starts_with("msg") {
+            for op in ["compress", "decompress", "frame", "msg64k", "msg1m", "cmsg64k", "cmsg1m"] {
+                let codecs: &[Codec] = if op.contains("msg") {
                     &[Codec::Bufpress, Codec::FlexSafe]
                 } else if op == "frame" {
                     &[Codec::Bufpress, Codec::FlexSafe, Codec::C]
                 } else {
                     &CODECS
                 };
-                let units = if op == "frame" || op.starts_with("msg") { 1 } else { LEN / BLOCK };
+                let units = if op == "frame" || op.contains("msg") { 1 } else { LEN / BLOCK };
                 // t[codec][unit][round]
                 let mut t = vec![vec![vec![0f64; rounds]; units]; codecs.len()];
                 for &c in codecs {
