@@ -362,12 +362,27 @@ pub(super) fn compress(
     start: usize,
     out: &mut [u8],
 ) -> Option<usize> {
+    let limit = out.len();
+    compress_limited(table, src, start, out, limit)
+}
+
+/// [`compress`] for a block that counts only if it takes at most `limit` bytes
+/// (`None` otherwise), with `out` as scratch: when `out` holds the worst case, the
+/// same parsing runs with unchecked reads and writes (`fast::compress`) and may
+/// write past `limit`, inside `out`; otherwise this checked version runs on
+/// `out[..limit]`. Either way the bytes and the outcome are the same.
+pub(super) fn compress_limited(
+    table: &mut Table,
+    src: &[u8],
+    start: usize,
+    out: &mut [u8],
+    limit: usize,
+) -> Option<usize> {
     let base = table.prepare(src.len());
-    // When `out` holds the worst case (the usual case), the same parsing with
-    // unchecked reads and writes; otherwise this checked version.
-    if let Some(n) = fast::compress(&mut table.entries, base, src, start, out) {
-        return Some(n);
+    if let Some(result) = fast::compress(&mut table.entries, base, src, start, out, limit) {
+        return result;
     }
+    let out = out.get_mut(..limit)?;
     let entries = &mut table.entries;
     let end = src.len();
     let mut sink = Sink { out, pos: 0 };

@@ -256,9 +256,11 @@ fn copy_match(
 /// and bytes), with unchecked reads and writes. `entries` and `base` are the
 /// [`Table`](super::Table)'s, already prepared for `src`.
 ///
-/// Returns the compressed size, or `None` when `out` is shorter than
+/// Returns `Some(Some(size))`, or `Some(None)` when the block takes more than
+/// `limit` bytes (`out` past `limit` is scratch: the parsing writes there until it
+/// sees that), or `None` when `out` is shorter than
 /// `max_compressed_len(src.len() - start)` or `start > src.len()` (the caller then
-/// runs the checked compressor).
+/// runs the checked compressor on `out[..limit]`, which gives the same outcome).
 ///
 /// Why every write is in bounds: a sequence of `lit` literals and a match of
 /// `ml >= 4` bytes takes at most `lit + ml + lit / 255` bytes (token 1, literal
@@ -273,7 +275,8 @@ pub(super) fn compress(
     src: &[u8],
     start: usize,
     out: &mut [u8],
-) -> Option<usize> {
+    limit: usize,
+) -> Option<Option<usize>> {
     let end = src.len();
     // `end <= MAX_INPUT` keeps every length sum below (the `need` test) from
     // overflowing, on 32-bit targets too.
@@ -373,6 +376,10 @@ pub(super) fn compress(
                 *dst.add(pos) = token;
                 pos = q;
             }
+            if pos > limit {
+                // Too large for the caller (an incompressible block, stored instead).
+                return Some(None);
+            }
             ip = at + MIN_MATCH + ml;
             anchor = ip;
             if ip > mflimit {
@@ -388,7 +395,12 @@ pub(super) fn compress(
         }
     }
     // The last literals, with checked writes (once per block).
-    let literals = src.get(anchor..)?;
+    Some(last_literals(src.get(anchor..)?, out, pos).filter(|&n| n <= limit))
+}
+
+/// Writes the last sequence (literals only) at `out[pos..]`; returns the end, or
+/// `None` when it does not fit.
+fn last_literals(literals: &[u8], out: &mut [u8], mut pos: usize) -> Option<usize> {
     let lit = literals.len();
     *out.get_mut(pos)? = (lit.min(15) as u8) << 4;
     pos += 1;
