@@ -257,7 +257,11 @@ impl State {
     /// into a pool buffer, lz4_flex's `FrameDecoder` into a new `Vec` of the
     /// message's length (the naive side).
     fn messages(&mut self, codec: Codec, size: usize) -> usize {
-        let frames = if size == 1 << 20 { &self.frames_1m } else { &self.frames_64k };
+        let frames = if size == 1 << 20 {
+            &self.frames_1m
+        } else {
+            &self.frames_64k
+        };
         let mut total = 0;
         for f in frames {
             let f = black_box(&f[..]);
@@ -269,7 +273,9 @@ impl State {
                 Codec::FlexSafe => {
                     use std::io::Read;
                     let mut v = Vec::with_capacity(size);
-                    lz4_flex::frame::FrameDecoder::new(f).read_to_end(&mut v).expect("valid")
+                    lz4_flex::frame::FrameDecoder::new(f)
+                        .read_to_end(&mut v)
+                        .expect("valid")
                 }
                 _ => 0,
             };
@@ -289,8 +295,7 @@ impl State {
             total += match codec {
                 Codec::Bufpress => {
                     let mut big = BIG.try_acquire().expect("big");
-                    lz4::compress_frame_into(m, &mut big, &settings, &mut self.table)
-                        .expect("fits")
+                    lz4::compress_frame_into(m, &mut big, &settings, &mut self.table).expect("fits")
                 }
                 Codec::FlexSafe => {
                     use std::io::Write;
@@ -439,7 +444,15 @@ fn main() {
             // only); MB/s = corpus bytes / sum of those medians. The spread is the
             // quartiles of the per-round MB/s (whole corpus per round).
             let rounds: usize = args.get(1).map_or(15, |s| s.parse().expect("ROUNDS"));
-            for op in ["compress", "decompress", "frame", "msg64k", "msg1m", "cmsg64k", "cmsg1m"] {
+            for op in [
+                "compress",
+                "decompress",
+                "frame",
+                "msg64k",
+                "msg1m",
+                "cmsg64k",
+                "cmsg1m",
+            ] {
                 let codecs: &[Codec] = if op.contains("msg") {
                     &[Codec::Bufpress, Codec::FlexSafe]
                 } else if op == "frame" {
@@ -447,7 +460,11 @@ fn main() {
                 } else {
                     &CODECS
                 };
-                let units = if op == "frame" || op.contains("msg") { 1 } else { LEN / BLOCK };
+                let units = if op == "frame" || op.contains("msg") {
+                    1
+                } else {
+                    LEN / BLOCK
+                };
                 // t[codec][unit][round]
                 let mut t = vec![vec![vec![0f64; rounds]; units]; codecs.len()];
                 for &c in codecs {
