@@ -53,9 +53,9 @@
 #![no_std]
 // docs.rs: every feature-gated item shows the feature it needs.
 #![cfg_attr(docsrs, feature(doc_cfg))]
-// `unsafe` is allowed only in the pool modules that turn slot indices into memory and
-// in `zeroed` (miniz_oxide's decompressor as all zero bytes), see `docs/safety.md`;
-// the codecs forbid it.
+// `unsafe` is allowed only in the pool modules that turn slot indices into memory, in
+// `zeroed` (miniz_oxide's decompressor as all zero bytes) and, in the codecs, in lz4's
+// block hot loops (`codec/lz4/fast.rs`); see `docs/safety.md`.
 #![deny(unsafe_code, unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs, unreachable_pub, clippy::undocumented_unsafe_blocks)]
 

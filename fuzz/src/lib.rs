@@ -163,3 +163,81 @@ fn stream_checked<D: Decode + ?Sized>(
     decoded.extend_from_slice(&out);
     Ok(decoded)
 }
+
+/// What [`lz4_reference`] says a block decodes to.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Lz4Outcome {
+    /// The decoded bytes.
+    Ok(Vec<u8>),
+    /// More than `cap` bytes.
+    TooSmall,
+    /// Not a valid block.
+    Corrupt,
+}
+
+/// The lz4 block format one byte at a time, with `cap` bytes of room: the oracle
+/// for bufpress's unchecked decoder (`codec/lz4/fast.rs`), with its checks in the
+/// same order (input bounds, then output room; offset, then match room).
+pub fn lz4_reference(input: &[u8], cap: usize) -> Lz4Outcome {
+    fn ext(input: &[u8], i: &mut usize) -> Option<usize> {
+        let mut n = 0usize;
+        loop {
+            let b = *input.get(*i)?;
+            *i += 1;
+            n = n.saturating_add(b as usize);
+            if b != 255 {
+                return Some(n);
+            }
+        }
+    }
+    if input.is_empty() {
+        return Lz4Outcome::Corrupt;
+    }
+    let mut out = Vec::new();
+    let mut i = 0;
+    loop {
+        let Some(&token) = input.get(i) else {
+            return Lz4Outcome::Corrupt;
+        };
+        i += 1;
+        let mut lit = (token >> 4) as usize;
+        if lit == 15 {
+            match ext(input, &mut i) {
+                Some(n) => lit = lit.saturating_add(n),
+                None => return Lz4Outcome::Corrupt,
+            }
+        }
+        if lit > input.len() - i {
+            return Lz4Outcome::Corrupt;
+        }
+        if lit > cap - out.len() {
+            return Lz4Outcome::TooSmall;
+        }
+        out.extend_from_slice(&input[i..i + lit]);
+        i += lit;
+        if i == input.len() {
+            return Lz4Outcome::Ok(out);
+        }
+        if input.len() - i < 2 {
+            return Lz4Outcome::Corrupt;
+        }
+        let offset = u16::from_le_bytes([input[i], input[i + 1]]) as usize;
+        i += 2;
+        let mut ml = (token & 15) as usize + 4;
+        if ml == 19 {
+            match ext(input, &mut i) {
+                Some(n) => ml = ml.saturating_add(n),
+                None => return Lz4Outcome::Corrupt,
+            }
+        }
+        if offset == 0 || offset > out.len() {
+            return Lz4Outcome::Corrupt;
+        }
+        if ml > cap - out.len() {
+            return Lz4Outcome::TooSmall;
+        }
+        for _ in 0..ml {
+            out.push(out[out.len() - offset]);
+        }
+    }
+}

@@ -12,7 +12,12 @@
 //! ```
 //!
 //! CODEC: bufpress, flex_safe, flex_unsafe, c. OP: compress, decompress, frame
-//! (frame decompress, 64 KiB independent blocks + content checksum; bufpress and c only).
+//! (frame decompress, 64 KiB independent blocks + content checksum; bufpress, flex_safe
+//! (`FrameDecoder`) and c), msg64k and msg1m (the corpus as 64 KiB or 1 MiB messages,
+//! a frame each, as in the main job's `lz4 d` rows: bufpress one-shot against
+//! lz4_flex's `FrameDecoder` into a new `Vec`; bufpress and flex_safe), cmsg64k and
+//! cmsg1m (the same messages compressed: bufpress one-shot against lz4_flex's
+//! `FrameEncoder`, the main job's `lz4 c` rows).
 //! Every decompressor reads the same bytes: C's blocks, bufpress's frame.
 use std::hint::black_box;
 use std::time::Instant;
@@ -64,6 +69,10 @@ struct State {
     /// C's compressed blocks (what every decompressor reads).
     blocks: Vec<Vec<u8>>,
     frame: Vec<u8>,
+    /// The corpus as 64 KiB and 1 MiB messages, each one frame (the main job's
+    /// `lz4 d` rows: 64 KiB independent blocks, content checksum).
+    frames_64k: Vec<Vec<u8>>,
+    frames_1m: Vec<Vec<u8>>,
     table: lz4::Table,
     flex_table: lz4_flex::block::CompressTable,
     flex_unsafe_table: lz4_flex_unsafe::block::CompressTable,
@@ -143,6 +152,18 @@ impl State {
         let settings = lz4::FrameSettings::new();
         lz4::compress_frame_into(&data, &mut big, &settings, &mut table).expect("frame");
         let frame = big.to_vec();
+        drop(big);
+        let frames_of = |size: usize, table: &mut lz4::Table| -> Vec<Vec<u8>> {
+            data.chunks(size)
+                .map(|m| {
+                    let mut big = BIG.try_acquire().expect("big");
+                    lz4::compress_frame_into(m, &mut big, &settings, table).expect("frame");
+                    big.to_vec()
+                })
+                .collect()
+        };
+        let frames_64k = frames_of(64 << 10, &mut table);
+        let frames_1m = frames_of(1 << 20, &mut table);
         let mut dctx = lz4_sys::LZ4FDecompressionContext(core::ptr::null_mut());
         // SAFETY: an out-pointer to a local.
         let r =
@@ -152,6 +173,8 @@ impl State {
             data,
             blocks,
             frame,
+            frames_64k,
+            frames_1m,
             table,
             flex_table: lz4_flex::block::CompressTable::large(),
             flex_unsafe_table: lz4_flex_unsafe::block::CompressTable::large(),
@@ -218,16 +241,89 @@ impl State {
                 lz4::decompress_frame_into(black_box(&self.frame), &mut big).expect("valid")
             }
             Codec::C => c_frame_decompress(&self.dctx, black_box(&self.frame), &mut self.out),
-            _ => 0,
+            Codec::FlexSafe => {
+                // The main job's naive path: lz4_flex's `FrameDecoder` into a new `Vec`.
+                use std::io::Read;
+                let mut v = Vec::new();
+                lz4_flex::frame::FrameDecoder::new(black_box(&self.frame[..]))
+                    .read_to_end(&mut v)
+                    .expect("valid")
+            }
+            Codec::FlexUnsafe => 0,
         }
+    }
+
+    /// The main job's `lz4 d` rows: every message frame decoded, bufpress one-shot
+    /// into a pool buffer, lz4_flex's `FrameDecoder` into a new `Vec` of the
+    /// message's length (the naive side).
+    fn messages(&mut self, codec: Codec, size: usize) -> usize {
+        let frames = if size == 1 << 20 {
+            &self.frames_1m
+        } else {
+            &self.frames_64k
+        };
+        let mut total = 0;
+        for f in frames {
+            let f = black_box(&f[..]);
+            total += match codec {
+                Codec::Bufpress => {
+                    let mut big = BIG.try_acquire().expect("big");
+                    lz4::decompress_frame_into(f, &mut big).expect("valid")
+                }
+                Codec::FlexSafe => {
+                    use std::io::Read;
+                    let mut v = Vec::with_capacity(size);
+                    lz4_flex::frame::FrameDecoder::new(f)
+                        .read_to_end(&mut v)
+                        .expect("valid")
+                }
+                _ => 0,
+            };
+        }
+        total
+    }
+
+    /// The main job's `lz4 c` rows: the corpus as messages of `size`, each
+    /// compressed to a frame (64 KiB independent blocks, content checksum): bufpress
+    /// one-shot into a pool buffer with a reused table, lz4_flex's `FrameEncoder`
+    /// into a new `Vec` of the frame bound (the naive side).
+    fn compress_messages(&mut self, codec: Codec, size: usize) -> usize {
+        let settings = lz4::FrameSettings::new();
+        let mut total = 0;
+        for m in self.data.chunks(size) {
+            let m = black_box(m);
+            total += match codec {
+                Codec::Bufpress => {
+                    let mut big = BIG.try_acquire().expect("big");
+                    lz4::compress_frame_into(m, &mut big, &settings, &mut self.table).expect("fits")
+                }
+                Codec::FlexSafe => {
+                    use std::io::Write;
+                    let info = lz4_flex::frame::FrameInfo::new()
+                        .block_size(lz4_flex::frame::BlockSize::Max64KB)
+                        .block_mode(lz4_flex::frame::BlockMode::Independent)
+                        .content_checksum(true);
+                    let out = Vec::with_capacity(lz4::max_frame_len(m.len(), &settings));
+                    let mut e = lz4_flex::frame::FrameEncoder::with_frame_info(info, out);
+                    e.write_all(m).expect("write");
+                    e.finish().expect("finish").len()
+                }
+                _ => 0,
+            };
+        }
+        total
     }
 
     fn run(&mut self, codec: Codec, op: &str) -> usize {
         match op {
+            "cmsg64k" => self.compress_messages(codec, 64 << 10),
+            "cmsg1m" => self.compress_messages(codec, 1 << 20),
+            "msg64k" => self.messages(codec, 64 << 10),
+            "msg1m" => self.messages(codec, 1 << 20),
             "compress" => self.compress(codec),
             "decompress" => self.decompress(codec),
             "frame" => self.frame(codec),
-            _ => panic!("op: compress|decompress|frame"),
+            _ => panic!("op: compress|decompress|frame|msg64k|msg1m|cmsg64k|cmsg1m"),
         }
     }
 
@@ -235,6 +331,9 @@ impl State {
     fn run_unit(&mut self, codec: Codec, op: &str, u: usize) -> usize {
         if op == "frame" {
             return self.frame(codec);
+        }
+        if op.contains("msg") {
+            return self.run(codec, op);
         }
         let mut buf = POOL.try_acquire().expect("buf");
         buf.clear();
@@ -345,13 +444,27 @@ fn main() {
             // only); MB/s = corpus bytes / sum of those medians. The spread is the
             // quartiles of the per-round MB/s (whole corpus per round).
             let rounds: usize = args.get(1).map_or(15, |s| s.parse().expect("ROUNDS"));
-            for op in ["compress", "decompress", "frame"] {
-                let codecs: &[Codec] = if op == "frame" {
-                    &[Codec::Bufpress, Codec::C]
+            for op in [
+                "compress",
+                "decompress",
+                "frame",
+                "msg64k",
+                "msg1m",
+                "cmsg64k",
+                "cmsg1m",
+            ] {
+                let codecs: &[Codec] = if op.contains("msg") {
+                    &[Codec::Bufpress, Codec::FlexSafe]
+                } else if op == "frame" {
+                    &[Codec::Bufpress, Codec::FlexSafe, Codec::C]
                 } else {
                     &CODECS
                 };
-                let units = if op == "frame" { 1 } else { LEN / BLOCK };
+                let units = if op == "frame" || op.contains("msg") {
+                    1
+                } else {
+                    LEN / BLOCK
+                };
                 // t[codec][unit][round]
                 let mut t = vec![vec![vec![0f64; rounds]; units]; codecs.len()];
                 for &c in codecs {

@@ -1,5 +1,6 @@
-//! The lz4 block format: a compressor over a [`Table`] the caller owns, and
-//! lz4_flex's checked decoder.
+//! The lz4 block format: a compressor over a [`Table`] the caller owns, and the
+//! decoder (both with their hot loops in `fast.rs`, the codecs' one `unsafe` module;
+//! the checked compressor here runs when the output may not hold the worst case).
 //!
 //! The compressor is this crate's own (safe code, the reference's "fast" parsing at
 //! acceleration 1) rather than lz4_flex's, because lz4_flex's hash tables are boxed
@@ -8,24 +9,23 @@
 //! the stack without `alloc`, a box with it). The linked blocks of the frame format
 //! need that dictionary mode, so one compressor serves both.
 
-use lz4_flex::block::DecompressError;
-
+use super::fast;
 use crate::codec::Output;
 use crate::codec::{DecodeError, EncodeError};
 
 /// log2 of the hash table's entries (the reference's default 16 KiB table).
-const HASH_LOG: u32 = 12;
-const TABLE_LEN: usize = 1 << HASH_LOG;
+pub(super) const HASH_LOG: u32 = 12;
+pub(super) const TABLE_LEN: usize = 1 << HASH_LOG;
 /// A match is at least 4 bytes.
-const MIN_MATCH: usize = 4;
+pub(super) const MIN_MATCH: usize = 4;
 /// The last match starts at least 12 bytes before the end of a block.
-const MFLIMIT: usize = 12;
+pub(super) const MFLIMIT: usize = 12;
 /// The last 5 bytes of a block are literals.
-const LAST_LITERALS: usize = 5;
+pub(super) const LAST_LITERALS: usize = 5;
 /// The farthest a match may reach back.
-const MAX_DISTANCE: usize = 65_535;
+pub(super) const MAX_DISTANCE: usize = 65_535;
 /// After 2^6 misses in a row the search skips ahead faster.
-const SKIP_TRIGGER: u32 = 6;
+pub(super) const SKIP_TRIGGER: u32 = 6;
 /// The largest input one block call takes (the reference's `LZ4_MAX_INPUT_SIZE`).
 pub const MAX_INPUT: usize = 0x7E00_0000;
 
@@ -189,11 +189,10 @@ pub fn decompress_into(
         needed: None,
         capacity,
     };
-    let n =
-        lz4_flex::block::decompress_into(input, out.spare_capacity_mut()).map_err(|e| match e {
-            DecompressError::OutputTooSmall { .. } => too_small,
-            _ => DecodeError::Corrupt,
-        })?;
+    let n = fast::decompress(input, out.spare_capacity_mut(), 0, 0).map_err(|e| match e {
+        fast::Error::OutputTooSmall => too_small,
+        fast::Error::Corrupt => DecodeError::Corrupt,
+    })?;
     commit(out, n).map_err(|()| too_small)?;
     Ok(n)
 }
@@ -320,7 +319,7 @@ fn read_u64(src: &[u8], at: usize) -> Option<u64> {
 /// The hash of the 5 bytes at the low end of `sequence` (the reference's 64-bit
 /// hash, used on every target so the output does not depend on the target).
 #[inline]
-fn hash(sequence: u64) -> usize {
+pub(super) fn hash(sequence: u64) -> usize {
     ((sequence << 24).wrapping_mul(889_523_592_379) >> (64 - HASH_LOG)) as usize & (TABLE_LEN - 1)
 }
 
@@ -366,7 +365,27 @@ pub(super) fn compress(
     start: usize,
     out: &mut [u8],
 ) -> Option<usize> {
+    let limit = out.len();
+    compress_limited(table, src, start, out, limit)
+}
+
+/// [`compress`] for a block that counts only if it takes at most `limit` bytes
+/// (`None` otherwise), with `out` as scratch: when `out` holds the worst case, the
+/// same parsing runs with unchecked reads and writes (`fast::compress`) and may
+/// write past `limit`, inside `out`; otherwise this checked version runs on
+/// `out[..limit]`. Either way the bytes and the outcome are the same.
+pub(super) fn compress_limited(
+    table: &mut Table,
+    src: &[u8],
+    start: usize,
+    out: &mut [u8],
+    limit: usize,
+) -> Option<usize> {
     let base = table.prepare(src.len());
+    if let Some(result) = fast::compress(&mut table.entries, base, src, start, out, limit) {
+        return result;
+    }
+    let out = out.get_mut(..limit)?;
     let entries = &mut table.entries;
     let end = src.len();
     let mut sink = Sink { out, pos: 0 };

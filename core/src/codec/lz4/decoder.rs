@@ -1,8 +1,9 @@
 //! [`Decoder`]: the streaming frame decoder.
 
-use lz4_flex::block::{DecompressError, decompress_into, decompress_into_with_dict};
+use lz4_flex::block::{DecompressError, decompress_into_with_dict};
 use twox_hash::XxHash32;
 
+use super::fast;
 use super::frame::{
     self, BlockHeader, BlockMode, FrameInfo, MAX_HEADER, Magic, WINDOW, check_block, le32,
 };
@@ -483,20 +484,23 @@ impl State {
             target.copy_from_slice(data);
             data.len()
         } else {
+            // Independent blocks: this crate's decoder; linked ones, whose history
+            // sits in another buffer: lz4_flex's, with that history as dictionary.
             let decoded = if info.linked() {
                 let dict = window.get(WINDOW - self.window_len..).unwrap_or_default();
-                decompress_into_with_dict(data, target, dict)
+                decompress_into_with_dict(data, target, dict).map_err(|e| match e {
+                    DecompressError::OutputTooSmall { .. } => fast::Error::OutputTooSmall,
+                    _ => fast::Error::Corrupt,
+                })
             } else {
-                decompress_into(data, target)
+                fast::decompress(data, target, 0, 0)
             };
             decoded.map_err(|e| match e {
                 // Larger than the state holds (the frame allows up to `block_max`).
-                DecompressError::OutputTooSmall { .. } if max < info.block_max => {
-                    DecodeError::LimitExceeded {
-                        limit: layout.cap as u64,
-                        needed: Some(info.block_max as u64),
-                    }
-                }
+                fast::Error::OutputTooSmall if max < info.block_max => DecodeError::LimitExceeded {
+                    limit: layout.cap as u64,
+                    needed: Some(info.block_max as u64),
+                },
                 _ => DecodeError::Corrupt,
             })?
         };

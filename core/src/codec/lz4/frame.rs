@@ -433,8 +433,10 @@ pub(super) fn write_block(
     let ck = if checksum { 4 } else { 0 };
     // Worth storing compressed only when smaller than the block itself.
     let room = dst.len().checked_sub(4 + ck)?.min(n.saturating_sub(1));
-    let compressed = match dst.get_mut(4..4 + room) {
-        Some(out) if n > 0 => block::compress(table, src, start, out),
+    // All of `dst` after the header is the compressor's scratch (so its unchecked
+    // path runs when `dst` holds the worst case); only `room` bytes count.
+    let compressed = match dst.get_mut(4..) {
+        Some(out) if n > 0 => block::compress_limited(table, src, start, out, room),
         _ => None,
     };
     let (len, word) = match compressed {

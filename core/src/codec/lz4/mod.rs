@@ -3,8 +3,13 @@
 //! - **Blocks** ([`compress_into`], [`decompress_into`]): raw lz4 blocks, for
 //!   protocols that carry the length themselves. The compressor is this crate's own
 //!   (safe, the reference's fast parsing), over a hash [`Table`] the caller owns or
-//!   takes from a [`ValuePool`](crate::pool::ValuePool); decoding is lz4_flex's
-//!   checked decoder. Neither allocates, whatever lz4_flex's features.
+//!   takes from a [`ValuePool`](crate::pool::ValuePool), and so is the decoder.
+//!   Their hot loops are the one place in the codecs with `unsafe` code
+//!   (unchecked copies, each bounds test written out beside it; tested under Miri
+//!   and fuzzed against a reference decoder): they run at about C lz4's speed, where
+//!   safe code ran at 0.6x to 0.85x. The streaming [`Decoder`] decodes linked blocks,
+//!   whose history sits in a separate window, with lz4_flex's checked decoder.
+//!   Neither allocates, whatever lz4_flex's features.
 //! - **Frames** (the format of the `lz4` tool, written here on top of the blocks):
 //!   one-shot [`compress_frame_into`] / [`decompress_frame_into`], and the streaming
 //!   [`Encoder`] / [`Decoder`] (the [`Encoder`](crate::codec::Encode) and
@@ -87,6 +92,7 @@
 mod block;
 mod decoder;
 mod encoder;
+mod fast;
 mod frame;
 mod oneshot;
 

@@ -1,9 +1,12 @@
 //! [`compress_frame_into`] and [`decompress_frame_into`]: whole frames in one call,
 //! with no state beyond a [`Table`].
 
-use lz4_flex::block::{DecompressError, decompress_into, decompress_into_with_dict};
+use core::hash::Hasher;
+
+use twox_hash::XxHash32;
 
 use super::block::Table;
+use super::fast;
 use super::frame::{
     self, BlockHeader, FrameInfo, FrameSettings, MAX_HEADER, Magic, WINDOW, check_block, le32,
     max_frame_len, xxh32,
@@ -173,6 +176,9 @@ fn one_frame(
             .map(|s| s.saturating_add((filled + frame_start) as u64)),
         capacity,
     };
+    // The content checksum is taken block by block, while each block is still in
+    // cache (hashing the whole content at the end read it back from L2 or memory).
+    let mut hasher = info.content_checksum().then(|| XxHash32::with_seed(0));
     loop {
         let word = le32(take(rest, 4)?);
         let (len, compressed) = match frame::parse_block_header(word, info.block_max)? {
@@ -181,29 +187,34 @@ fn one_frame(
         };
         let data = take(rest, len)?;
         check_block(data, take(rest, info.block_checksum_len())?)?;
-        let (done, free) = spare
-            .split_at_mut_checked(pos)
-            .ok_or(DecodeError::Corrupt)?;
         let n = if compressed {
-            let room = free.len().min(info.block_max);
-            let target = free.get_mut(..room).unwrap_or_default();
-            let result = if info.linked() {
-                let dict = done.get(frame_start.max(pos.saturating_sub(WINDOW))..);
-                decompress_into_with_dict(data, target, dict.unwrap_or_default())
+            // The block decodes into `spare[pos..]`, bounded by the declared block
+            // size; linked blocks reach back into this frame's last 64 KiB, which
+            // sit just before it in the same buffer.
+            let room = spare.len().saturating_sub(pos).min(info.block_max);
+            let target = spare.get_mut(..pos + room).ok_or(DecodeError::Corrupt)?;
+            let history = if info.linked() {
+                frame_start.max(pos.saturating_sub(WINDOW))
             } else {
-                decompress_into(data, target)
+                pos
             };
-            match result {
-                Ok(n) => n,
-                Err(DecompressError::OutputTooSmall { .. }) if room < info.block_max => {
+            match fast::decompress(data, target, history, pos) {
+                Ok(end) => end - pos,
+                Err(fast::Error::OutputTooSmall) if room < info.block_max => {
                     return Err(too_small);
                 }
                 Err(_) => return Err(DecodeError::Corrupt),
             }
         } else {
-            free.get_mut(..len).ok_or(too_small)?.copy_from_slice(data);
+            spare
+                .get_mut(pos..pos + len)
+                .ok_or(too_small)?
+                .copy_from_slice(data);
             len
         };
+        if let Some(h) = &mut hasher {
+            Hasher::write(h, spare.get(pos..pos + n).unwrap_or_default());
+        }
         pos += n;
         if info
             .content_size
@@ -215,7 +226,7 @@ fn one_frame(
     let content = spare.get(frame_start..pos).unwrap_or_default();
     if info.content_checksum() {
         let expected = le32(take(rest, 4)?);
-        let actual = xxh32(content);
+        let actual = hasher.as_ref().map_or(0, XxHash32::finish_32);
         if expected != actual {
             return Err(DecodeError::Checksum {
                 kind: Checksum::Content,
