@@ -545,7 +545,11 @@ fn outputs_are_no_more_readable_than_their_input() {
     for (f, suffix) in SUFFIXES {
         ok(&["-z", "-f", f, &dir.s("secret")], &[]);
         let packed = dir.path(&format!("secret.{suffix}"));
-        assert_eq!(mode(&packed), 0o600, "{f}: compressed output of a 0600 file");
+        assert_eq!(
+            mode(&packed),
+            0o600,
+            "{f}: compressed output of a 0600 file"
+        );
         std::fs::rename(&packed, dir.path(&format!("s2.{suffix}"))).expect("mv");
         ok(&["-d", "-f", f, &dir.s(&format!("s2.{suffix}"))], &[]);
         assert_eq!(mode(&dir.path("s2")), 0o600, "{f}: decompressed output");

@@ -80,14 +80,16 @@ impl Output for Liar {
     }
 }
 
-fn streams() -> Vec<(&'static str, Box<dyn Encode>, Box<dyn Decode>)> {
+/// A format's name, encoder and decoder.
+type Stream = (&'static str, Box<dyn Encode>, Box<dyn Decode>);
+
+fn streams() -> Vec<Stream> {
     const EM: usize = lz4::encoder_memory(BlockSize::Max64KiB, BlockMode::Linked);
     const DM: usize = lz4::decoder_memory(BlockSize::Max64KiB, BlockMode::Linked);
     let mut enc = Box::new(lz4::Encoder::<EM>::new());
     enc.set_settings(FrameSettings::new().with_block_mode(BlockMode::Linked))
         .unwrap();
-    let mut v: Vec<(&'static str, Box<dyn Encode>, Box<dyn Decode>)> =
-        vec![("lz4", enc, Box::new(lz4::Decoder::<DM>::new()))];
+    let mut v: Vec<Stream> = vec![("lz4", enc, Box::new(lz4::Decoder::<DM>::new()))];
     for f in [Format::Raw, Format::Zlib, Format::Gzip] {
         v.push((
             "deflate",
