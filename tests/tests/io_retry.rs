@@ -142,3 +142,61 @@ fn embedded_io_encode_writer_retried_after_errors_makes_the_same_stream() {
         "the stream decodes to what was written"
     );
 }
+
+impl embedded_io_async::Write for Flaky {
+    async fn write(&mut self, data: &[u8]) -> Result<usize, embedded_io::ErrorKind> {
+        Flaky::write(self, data).map_err(|()| embedded_io::ErrorKind::TimedOut)
+    }
+    async fn flush(&mut self) -> Result<(), embedded_io::ErrorKind> {
+        Ok(())
+    }
+}
+
+/// Runs a future that never waits.
+fn now<F: std::future::Future>(f: F) -> F::Output {
+    let mut f = std::pin::pin!(f);
+    let cx = &mut std::task::Context::from_waker(std::task::Waker::noop());
+    match f.as_mut().poll(cx) {
+        std::task::Poll::Ready(r) => r,
+        std::task::Poll::Pending => panic!("the sink never waits"),
+    }
+}
+
+#[test]
+fn embedded_io_async_encode_writer_retried_after_errors_makes_the_same_stream() {
+    use embedded_io_async::Write;
+    let msg = message();
+    let flaky = Flaky {
+        out: Vec::new(),
+        calls: 0,
+    };
+    let encoder = Box::new(lz4::Encoder::<ENC>::new());
+    let mut w =
+        bufpress::io::asynch::EncodeWriter::new(flaky, encoder, STAGING.try_acquire().unwrap());
+    let mut written = 0;
+    let mut errors = 0;
+    while written < msg.len() {
+        let end = (written + 777).min(msg.len());
+        match now(w.write(&msg[written..end])) {
+            Ok(n) => written += n,
+            Err(_) => errors += 1,
+        }
+        assert!(errors < 10_000, "write makes no progress");
+        if written % 5 == 0 {
+            while now(w.flush()).is_err() {
+                errors += 1;
+                assert!(errors < 10_000, "flush makes no progress");
+            }
+        }
+    }
+    while now(w.try_finish()).is_err() {
+        errors += 1;
+        assert!(errors < 10_000, "try_finish makes no progress");
+    }
+    assert!(errors > 10, "{errors} errors");
+    let packed = w.into_parts().0.out;
+    assert!(
+        decode(&packed) == msg,
+        "the stream decodes to what was written"
+    );
+}
