@@ -23,7 +23,7 @@ struct Flaky {
 impl Flaky {
     fn write(&mut self, data: &[u8]) -> Result<usize, ()> {
         self.calls += 1;
-        if self.calls % 3 == 0 {
+        if self.calls.is_multiple_of(3) {
             return Err(());
         }
         let n = data.len().min(100);
@@ -86,7 +86,7 @@ fn std_encode_writer_retried_after_errors_makes_the_same_stream() {
             Err(_) => errors += 1,
         }
         assert!(errors < 10_000, "write makes no progress");
-        if written % 5 == 0 {
+        if written.is_multiple_of(5) {
             while w.flush().is_err() {
                 errors += 1;
                 assert!(errors < 10_000, "flush makes no progress");
@@ -124,7 +124,7 @@ fn embedded_io_encode_writer_retried_after_errors_makes_the_same_stream() {
             Err(_) => errors += 1,
         }
         assert!(errors < 10_000, "write makes no progress");
-        if written % 5 == 0 {
+        if written.is_multiple_of(5) {
             while w.flush().is_err() {
                 errors += 1;
                 assert!(errors < 10_000, "flush makes no progress");
@@ -182,7 +182,7 @@ fn embedded_io_async_encode_writer_retried_after_errors_makes_the_same_stream() 
             Err(_) => errors += 1,
         }
         assert!(errors < 10_000, "write makes no progress");
-        if written % 5 == 0 {
+        if written.is_multiple_of(5) {
             while now(w.flush()).is_err() {
                 errors += 1;
                 assert!(errors < 10_000, "flush makes no progress");
