@@ -200,3 +200,45 @@ fn embedded_io_async_encode_writer_retried_after_errors_makes_the_same_stream() 
         "the stream decodes to what was written"
     );
 }
+
+/// bufpress-std's libzstd writer (`zstd::EncodeWriter`), the same way.
+#[test]
+fn zstd_encode_writer_retried_after_errors_makes_the_same_stream() {
+    use std::io::Write;
+    let msg = message();
+    let flaky = Flaky {
+        out: Vec::new(),
+        calls: 0,
+    };
+    let mut ctx = bufpress_std::zstd::Encoder::new(bufpress_std::zstd::Settings::new(3, 1 << 16))
+        .expect("ctx");
+    let mut w =
+        bufpress_std::zstd::EncodeWriter::new(flaky, &mut ctx, STAGING.try_acquire().unwrap());
+    let mut written = 0;
+    let mut errors = 0;
+    while written < msg.len() {
+        let end = (written + 777).min(msg.len());
+        match w.write(&msg[written..end]) {
+            Ok(n) => written += n,
+            Err(_) => errors += 1,
+        }
+        assert!(errors < 10_000, "write makes no progress");
+        if written.is_multiple_of(5) {
+            while w.flush().is_err() {
+                errors += 1;
+                assert!(errors < 10_000, "flush makes no progress");
+            }
+        }
+    }
+    while w.try_finish().is_err() {
+        errors += 1;
+        assert!(errors < 10_000, "try_finish makes no progress");
+    }
+    assert!(errors > 10, "{errors} errors");
+    let packed = w.into_parts().0.out;
+    let mut dec = bufpress::codec::zstd::Decoder::new(1 << 17);
+    let mut back = Vec::with_capacity(1 << 20);
+    dec.decompress_into(&packed, &mut codec::VecOutput::new(&mut back))
+        .expect("a valid frame");
+    assert!(back == msg, "the stream decodes to what was written");
+}
