@@ -5,7 +5,7 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::os::fd::AsFd;
-use std::os::unix::fs::MetadataExt;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -22,6 +22,8 @@ pub(crate) struct Input {
     pub(crate) size: Option<u64>,
     /// `(device, inode)` of a file, to refuse writing over it.
     id: Option<(u64, u64)>,
+    /// The permission bits of a regular file: its output gets no more (as gzip).
+    mode: Option<u32>,
     buf: Buf<'static>,
     pos: usize,
     eof: bool,
@@ -52,6 +54,7 @@ impl Input {
         Ok(Self {
             size: regular.map(fs::Metadata::len),
             id: regular.map(|m| (m.dev(), m.ino())),
+            mode: regular.map(|m| m.permissions().mode() & 0o777),
             file,
             name,
             buf,
@@ -207,7 +210,15 @@ impl Output {
                 ".{base}.bufpress-{:x}{serial:x}.tmp",
                 std::process::id()
             ));
-            match OpenOptions::new().write(true).create_new(true).open(&tmp) {
+            // Never more readable than the input (a 0600 file stays private, also
+            // while being written); the umask still applies.
+            let mode = input.mode.unwrap_or(0o666);
+            let opened = OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(mode)
+                .open(&tmp);
+            match opened {
                 Ok(file) => {
                     crate::signals::remove_on_signal(&tmp);
                     let temp = Temp {

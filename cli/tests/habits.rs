@@ -530,3 +530,29 @@ fn an_interrupt_during_a_later_input_removes_its_temporary_file() {
     assert_eq!(status.code(), Some(130), "{status:?}");
     assert_eq!(dir.names(), ["a", "a.gz", "f"]);
 }
+
+/// As gzip and zstd do, an output is no more readable than its input: a private
+/// (0600) file must not become a world-readable (0644) archive, nor the other way.
+#[test]
+fn outputs_are_no_more_readable_than_their_input() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &Path| std::fs::metadata(p).expect("stat").permissions().mode() & 0o777;
+    let dir = Dir::new("modes");
+    let data = corpus::mixed(50_000, 3);
+    std::fs::write(dir.path("secret"), &data).expect("write");
+    std::fs::set_permissions(dir.path("secret"), std::fs::Permissions::from_mode(0o600))
+        .expect("chmod");
+    for (f, suffix) in SUFFIXES {
+        ok(&["-z", "-f", f, &dir.s("secret")], &[]);
+        let packed = dir.path(&format!("secret.{suffix}"));
+        assert_eq!(
+            mode(&packed),
+            0o600,
+            "{f}: compressed output of a 0600 file"
+        );
+        std::fs::rename(&packed, dir.path(&format!("s2.{suffix}"))).expect("mv");
+        ok(&["-d", "-f", f, &dir.s(&format!("s2.{suffix}"))], &[]);
+        assert_eq!(mode(&dir.path("s2")), 0o600, "{f}: decompressed output");
+        std::fs::remove_file(dir.path("s2")).expect("rm");
+    }
+}

@@ -23,6 +23,23 @@ fn drain(staging: &mut Buf<'_>, inner: &mut impl Write) -> io::Result<()> {
     Ok(())
 }
 
+/// Writes the staging buffer to `inner` from byte `sent` on (what earlier calls cut
+/// short by an error did not write), then empties it. After an error, `sent` counts
+/// what did go, so a retry never writes a byte twice.
+fn drain_from(staging: &mut Buf<'_>, sent: &mut usize, inner: &mut impl Write) -> io::Result<()> {
+    while let Some(rest) = staging.get(*sent..).filter(|r| !r.is_empty()) {
+        match inner.write(rest) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(n) => *sent += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    staging.clear();
+    *sent = 0;
+    Ok(())
+}
+
 /// The error of an adapter whose staging buffer holds nothing (it could never make
 /// progress).
 pub(crate) fn zero_capacity() -> io::Error {
@@ -69,6 +86,13 @@ pub(crate) fn zero_capacity() -> io::Error {
 pub struct EncodeWriter<'p, E, W> {
     encoder: E,
     staging: Buf<'p>,
+    /// Bytes of `staging` already written to `inner`.
+    sent: usize,
+    /// Whether the codec filled `staging`: it goes to `inner` before more is encoded
+    /// (so a `write` that fails on `inner` has taken nothing of its data).
+    full: bool,
+    /// Whether `finish` completed (a retried `try_finish` only writes what is left).
+    finished: bool,
     inner: W,
 }
 
@@ -81,6 +105,9 @@ impl<'p, E: Encode, W: Write> EncodeWriter<'p, E, W> {
         Self {
             encoder,
             staging,
+            sent: 0,
+            full: false,
+            finished: false,
             inner,
         }
     }
@@ -101,24 +128,35 @@ impl<'p, E: Encode, W: Write> EncodeWriter<'p, E, W> {
     ///
     /// # Errors
     ///
-    /// The encoder's error (as `InvalidInput`, e.g. finishing twice without a
-    /// `reset`) or the inner writer's.
+    /// The encoder's error (as `InvalidInput`) or the inner writer's. After the inner
+    /// writer's error, calling it again goes on where it stopped (nothing is written
+    /// twice); once it succeeded, calling it again does nothing more.
     pub fn try_finish(&mut self) -> io::Result<()> {
         if self.staging.capacity() == 0 {
             return Err(zero_capacity());
         }
-        loop {
+        while !self.finished {
+            if self.full {
+                self.drain()?;
+            }
             let p = self
                 .encoder
                 .finish(&mut self.staging)
                 .map_err(to_io_error)?;
-            if p.status != Status::OutputFull {
-                break;
+            match p.status {
+                Status::OutputFull => self.full = true,
+                Status::Done | Status::NeedInput => self.finished = true,
             }
-            drain(&mut self.staging, &mut self.inner)?;
         }
-        drain(&mut self.staging, &mut self.inner)?;
+        self.drain()?;
         self.inner.flush()
+    }
+
+    /// Writes the rest of the staging buffer to `inner` and empties it.
+    fn drain(&mut self) -> io::Result<()> {
+        drain_from(&mut self.staging, &mut self.sent, &mut self.inner)?;
+        self.full = false;
+        Ok(())
     }
 
     /// Starts a new stream into `inner`, keeping the encoder's memory and the staging
@@ -126,6 +164,9 @@ impl<'p, E: Encode, W: Write> EncodeWriter<'p, E, W> {
     pub fn reset(&mut self, inner: W) -> W {
         self.encoder.reset();
         self.staging.clear();
+        self.sent = 0;
+        self.full = false;
+        self.finished = false;
         core::mem::replace(&mut self.inner, inner)
     }
 
@@ -146,6 +187,10 @@ impl<'p, E: Encode, W: Write> EncodeWriter<'p, E, W> {
     }
 }
 
+/// After an error of the inner writer, `write` has taken nothing of its data (as
+/// `io::Write` requires), and every call goes on where the failed one stopped: nothing
+/// is written twice, so writing the same data again makes the stream a run without
+/// the error would have made.
 impl<E: Encode, W: Write> Write for EncodeWriter<'_, E, W> {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
         if data.is_empty() {
@@ -155,15 +200,23 @@ impl<E: Encode, W: Write> Write for EncodeWriter<'_, E, W> {
             return Err(zero_capacity());
         }
         loop {
+            if self.full {
+                // Nothing of `data` is taken yet: an error here loses nothing.
+                self.drain()?;
+            }
             let p = self
                 .encoder
                 .encode(data, &mut self.staging)
                 .map_err(to_io_error)?;
             if p.status == Status::OutputFull {
-                drain(&mut self.staging, &mut self.inner)?;
+                self.full = true;
             }
             if p.consumed > 0 {
                 return Ok(p.consumed);
+            }
+            if !self.full {
+                // No progress and no full buffer to hand on: a codec bug, not a loop.
+                return Err(io::Error::other("encoder took no input"));
             }
         }
     }
@@ -176,6 +229,9 @@ impl<E: Encode, W: Write> Write for EncodeWriter<'_, E, W> {
             return Err(zero_capacity());
         }
         loop {
+            if self.full {
+                self.drain()?;
+            }
             let p = match self.encoder.flush(&mut self.staging) {
                 Ok(p) => p,
                 // Nothing the codec can flush: no flush in the format, or finished.
@@ -185,9 +241,9 @@ impl<E: Encode, W: Write> Write for EncodeWriter<'_, E, W> {
             if p.status != Status::OutputFull {
                 break;
             }
-            drain(&mut self.staging, &mut self.inner)?;
+            self.full = true;
         }
-        drain(&mut self.staging, &mut self.inner)?;
+        self.drain()?;
         self.inner.flush()
     }
 }

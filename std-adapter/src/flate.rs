@@ -215,7 +215,7 @@ impl Encode for Encoder {
         };
         Ok(Progress {
             consumed,
-            produced: out.len() - start,
+            produced: out.len().saturating_sub(start),
             status,
         })
     }
@@ -250,7 +250,7 @@ impl Encode for Encoder {
         };
         Ok(Progress {
             consumed: 0,
-            produced: out.len() - start,
+            produced: out.len().saturating_sub(start),
             status,
         })
     }
@@ -273,7 +273,7 @@ impl Encode for Encoder {
                     // repeated flush with nothing new writes nothing.
                     let before = out.len();
                     self.deflate(&[], out, FlushCompress::Sync)?;
-                    if out.len() - before < room {
+                    if out.len().saturating_sub(before) < room {
                         Status::Done
                     } else {
                         Status::OutputFull
@@ -284,7 +284,7 @@ impl Encode for Encoder {
         };
         Ok(Progress {
             consumed: 0,
-            produced: out.len() - start,
+            produced: out.len().saturating_sub(start),
             status,
         })
     }
@@ -390,6 +390,9 @@ impl Decoder {
             .unwrap_or(usize::MAX)
             .min(out.remaining());
         let spare = out.spare_capacity_mut();
+        // `spare` is `remaining()` bytes for an output that keeps `Output`'s rules;
+        // take the shorter of the two for one that does not.
+        let room = room.min(spare.len());
         let window = &mut spare[..room];
         let (in0, out0) = (self.decompress.total_in(), self.decompress.total_out());
         let status = self
@@ -458,7 +461,7 @@ impl Decoder {
         };
         Ok(Progress {
             consumed: input.len() - rest.len(),
-            produced: out.len() - start,
+            produced: out.len().saturating_sub(start),
             status,
         })
     }

@@ -447,7 +447,7 @@ pub fn decode_into<D: Decode + ?Sized, O: Output + ?Sized>(
     let start = out.len();
     let result = match decoder.decode(input, out) {
         Ok(p) => match p.status {
-            Status::Done if p.consumed == input.len() => Ok(out.len() - start),
+            Status::Done if p.consumed == input.len() => Ok(out.len().saturating_sub(start)),
             Status::Done => Err(DecodeError::TrailingData),
             Status::OutputFull => Err(DecodeError::OutputTooSmall {
                 needed: None,
@@ -492,7 +492,7 @@ pub fn encode_into<C: Encode + ?Sized, O: Output + ?Sized>(
     let result = match encoder.encode(input, out) {
         Ok(p) if p.consumed < input.len() => Err(full),
         Ok(_) => match encoder.finish(out) {
-            Ok(p) if p.status == Status::Done => Ok(out.len() - start),
+            Ok(p) if p.status == Status::Done => Ok(out.len().saturating_sub(start)),
             Ok(_) => Err(full),
             Err(e) => Err(e),
         },

@@ -15,6 +15,13 @@ use crate::error::CapacityError;
 /// earlier (a decoder using its output as its window) takes the filled part and the
 /// spare capacity as one slice with [`filled_and_spare_mut`](Self::filled_and_spare_mut).
 ///
+/// An implementation keeps these rules: [`spare_capacity_mut`](Self::spare_capacity_mut)
+/// is `capacity() - len()` bytes, [`commit`](Self::commit)`(n)` adds exactly `n` to the
+/// length when it returns `Ok`, and the length changes only through `commit` and
+/// [`truncate`](Self::truncate). The codecs have no `unsafe` code and never panic on
+/// an output that breaks them (a test drives every codec with one that answers at
+/// random), but they may return an error or wrong bytes then.
+///
 /// The trait is object safe: [`Encode`](super::Encode) and [`Decode`](super::Decode)
 /// take `&mut dyn Output`, so `&mut buf` of any output type can be passed to them.
 ///

@@ -79,14 +79,14 @@ impl<'p, E: Encode, W: Write> EncodeWriter<'p, E, W> {
     ///
     /// The encoder's error ([`Error::Codec`]) or the inner writer's ([`Error::Inner`]).
     pub async fn try_finish(&mut self) -> Result<(), Error<EncodeError, W::Error>> {
-        loop {
+        while !self.0.is_finished() {
+            if self.0.is_full() {
+                self.drain().await?;
+            }
             let (encoder, staging, _) = self.0.split();
             let p =
                 super::EncodeWriter::<E, W>::finish_step(encoder, staging).map_err(Error::Codec)?;
-            if p.status != Status::OutputFull {
-                break;
-            }
-            self.drain().await?;
+            self.0.after_step(&p, true);
         }
         self.drain().await?;
         self.0.get_mut().flush().await.map_err(Error::Inner)
@@ -94,12 +94,16 @@ impl<'p, E: Encode, W: Write> EncodeWriter<'p, E, W> {
 
     /// Writes the staging buffer to `inner` and empties it.
     async fn drain(&mut self) -> Result<(), Error<EncodeError, W::Error>> {
-        let (_, staging, inner) = self.0.split();
-        if !staging.is_empty() {
-            inner.write_all(staging).await.map_err(Error::Inner)?;
-            staging.clear();
+        loop {
+            let (rest, inner) = self.0.unsent();
+            if rest.is_empty() {
+                self.0.mark_sent(0);
+                return Ok(());
+            }
+            let n = inner.write(rest).await.map_err(Error::Inner)?;
+            assert!(n > 0, "write() returned Ok(0)");
+            self.0.mark_sent(n);
         }
-        Ok(())
     }
 }
 
@@ -113,14 +117,21 @@ impl<E: Encode, W: Write> Write for EncodeWriter<'_, E, W> {
             return Ok(0);
         }
         loop {
+            if self.0.is_full() {
+                // Nothing of `data` is taken yet: an error (or a dropped future) here
+                // loses nothing.
+                self.drain().await?;
+            }
             let (encoder, staging, _) = self.0.split();
             let p = super::EncodeWriter::<E, W>::encode_step(encoder, staging, data)
                 .map_err(Error::Codec)?;
-            if p.status == Status::OutputFull {
-                self.drain().await?;
-            }
+            self.0.after_step(&p, false);
             if p.consumed > 0 {
                 return Ok(p.consumed);
+            }
+            if !self.0.is_full() {
+                // No progress and no full buffer to hand on: a codec bug, not a loop.
+                return Err(Error::Codec(super::encode::zero_capacity()));
             }
         }
     }
@@ -129,6 +140,9 @@ impl<E: Encode, W: Write> Write for EncodeWriter<'_, E, W> {
     /// everything to `inner` and flushes it.
     async fn flush(&mut self) -> Result<(), Self::Error> {
         loop {
+            if self.0.is_full() {
+                self.drain().await?;
+            }
             let (encoder, staging, _) = self.0.split();
             let Some(p) =
                 super::EncodeWriter::<E, W>::flush_step(encoder, staging).map_err(Error::Codec)?
@@ -138,7 +152,7 @@ impl<E: Encode, W: Write> Write for EncodeWriter<'_, E, W> {
             if p.status != Status::OutputFull {
                 break;
             }
-            self.drain().await?;
+            self.0.after_step(&p, false);
         }
         self.drain().await?;
         self.0.get_mut().flush().await.map_err(Error::Inner)

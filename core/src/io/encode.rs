@@ -34,6 +34,13 @@ pub(super) fn zero_capacity() -> EncodeError {
 pub struct EncodeWriter<'p, E, W> {
     encoder: E,
     staging: Buf<'p>,
+    /// Bytes of `staging` already written to `inner`.
+    sent: usize,
+    /// Whether the codec filled `staging`: it goes to `inner` before more is encoded
+    /// (so a `write` that fails on `inner` has taken nothing of its data).
+    full: bool,
+    /// Whether `finish` completed (a retried `try_finish` only writes what is left).
+    finished: bool,
     inner: W,
 }
 
@@ -46,6 +53,9 @@ impl<'p, E: Encode, W> EncodeWriter<'p, E, W> {
         Self {
             encoder,
             staging,
+            sent: 0,
+            full: false,
+            finished: false,
             inner,
         }
     }
@@ -55,6 +65,9 @@ impl<'p, E: Encode, W> EncodeWriter<'p, E, W> {
     pub fn reset(&mut self, inner: W) -> W {
         self.encoder.reset();
         self.staging.clear();
+        self.sent = 0;
+        self.full = false;
+        self.finished = false;
         core::mem::replace(&mut self.inner, inner)
     }
 
@@ -78,6 +91,43 @@ impl<'p, E: Encode, W> EncodeWriter<'p, E, W> {
     #[cfg_attr(not(feature = "embedded-io-async"), allow(dead_code))]
     pub(super) fn split(&mut self) -> (&mut E, &mut Buf<'p>, &mut W) {
         (&mut self.encoder, &mut self.staging, &mut self.inner)
+    }
+
+    /// What of the staging buffer is not written to `inner` yet, and `inner`.
+    pub(super) fn unsent(&mut self) -> (&[u8], &mut W) {
+        let rest = self.staging.get(self.sent..).unwrap_or_default();
+        (rest, &mut self.inner)
+    }
+
+    /// Records `n` more bytes written to `inner`; empties the staging buffer once all
+    /// of it went.
+    pub(super) fn mark_sent(&mut self, n: usize) {
+        self.sent = self.sent.saturating_add(n);
+        if self.sent >= self.staging.len() {
+            self.staging.clear();
+            self.sent = 0;
+            self.full = false;
+        }
+    }
+
+    /// Whether the staging buffer must go to `inner` before the codec runs again.
+    pub(super) fn is_full(&self) -> bool {
+        self.full
+    }
+
+    /// Whether the stream was finished.
+    pub(super) fn is_finished(&self) -> bool {
+        self.finished
+    }
+
+    /// Notes what a codec call returned: a full staging buffer, or (for `finish`) the
+    /// stream's end.
+    pub(super) fn after_step(&mut self, p: &Progress, finishing: bool) {
+        if p.status == Status::OutputFull {
+            self.full = true;
+        } else if finishing {
+            self.finished = true;
+        }
     }
 
     /// Encodes from `data` into the staging buffer: at least one byte consumed, or a
@@ -138,28 +188,41 @@ impl<'p, E: Encode, W: Write> EncodeWriter<'p, E, W> {
     ///
     /// # Errors
     ///
-    /// The encoder's error ([`Error::Codec`], e.g. finishing twice without a `reset`,
-    /// or a staging buffer of capacity 0) or the inner writer's ([`Error::Inner`]).
+    /// The encoder's error ([`Error::Codec`], e.g. a staging buffer of capacity 0)
+    /// or the inner writer's ([`Error::Inner`]). After the inner writer's error,
+    /// calling it again goes on where it stopped (nothing is written twice); once it
+    /// succeeded, calling it again does nothing more.
+    ///
+    /// # Panics
+    ///
+    /// As `embedded_io::Write::write_all`: if the inner writer's `write` returns
+    /// `Ok(0)` (which its contract forbids).
     pub fn try_finish(&mut self) -> Result<(), Error<EncodeError, W::Error>> {
-        loop {
+        while !self.finished {
+            if self.full {
+                self.drain()?;
+            }
             let p =
                 Self::finish_step(&mut self.encoder, &mut self.staging).map_err(Error::Codec)?;
-            if p.status != Status::OutputFull {
-                break;
-            }
-            self.drain()?;
+            self.after_step(&p, true);
         }
         self.drain()?;
         self.inner.flush().map_err(Error::Inner)
     }
 
-    /// Writes the staging buffer to `inner` and empties it.
+    /// Writes the rest of the staging buffer to `inner` and empties it; after an
+    /// error, what went is remembered, so a retry writes no byte twice.
     fn drain(&mut self) -> Result<(), Error<EncodeError, W::Error>> {
-        if !self.staging.is_empty() {
-            self.inner.write_all(&self.staging).map_err(Error::Inner)?;
-            self.staging.clear();
+        loop {
+            let (rest, inner) = self.unsent();
+            if rest.is_empty() {
+                self.mark_sent(0);
+                return Ok(());
+            }
+            let n = inner.write(rest).map_err(Error::Inner)?;
+            assert!(n > 0, "write() returned Ok(0)");
+            self.mark_sent(n);
         }
-        Ok(())
     }
 }
 
@@ -167,19 +230,33 @@ impl<E, W: ErrorType> ErrorType for EncodeWriter<'_, E, W> {
     type Error = Error<EncodeError, W::Error>;
 }
 
+/// After an error of the inner writer, `write` has taken nothing of its data (as
+/// `embedded_io::Write` requires), and every call goes on where the failed one
+/// stopped: nothing is written twice, so writing the same data again makes the stream
+/// a run without the error would have made.
+///
+/// # Panics
+///
+/// As `embedded_io::Write::write_all`: if the inner writer's `write` returns `Ok(0)`.
 impl<E: Encode, W: Write> Write for EncodeWriter<'_, E, W> {
     fn write(&mut self, data: &[u8]) -> Result<usize, Self::Error> {
         if data.is_empty() {
             return Ok(0);
         }
         loop {
-            let p = Self::encode_step(&mut self.encoder, &mut self.staging, data)
-                .map_err(Error::Codec)?;
-            if p.status == Status::OutputFull {
+            if self.full {
+                // Nothing of `data` is taken yet: an error here loses nothing.
                 self.drain()?;
             }
+            let p = Self::encode_step(&mut self.encoder, &mut self.staging, data)
+                .map_err(Error::Codec)?;
+            self.after_step(&p, false);
             if p.consumed > 0 {
                 return Ok(p.consumed);
+            }
+            if !self.full {
+                // No progress and no full buffer to hand on: a codec bug, not a loop.
+                return Err(Error::Codec(zero_capacity()));
             }
         }
     }
@@ -188,13 +265,19 @@ impl<E: Encode, W: Write> Write for EncodeWriter<'_, E, W> {
     /// decodable, where the format can flush), then writes everything to `inner` and
     /// flushes it.
     fn flush(&mut self) -> Result<(), Self::Error> {
-        while let Some(p) =
-            Self::flush_step(&mut self.encoder, &mut self.staging).map_err(Error::Codec)?
-        {
+        loop {
+            if self.full {
+                self.drain()?;
+            }
+            let Some(p) =
+                Self::flush_step(&mut self.encoder, &mut self.staging).map_err(Error::Codec)?
+            else {
+                break;
+            };
             if p.status != Status::OutputFull {
                 break;
             }
-            self.drain()?;
+            self.full = true;
         }
         self.drain()?;
         self.inner.flush().map_err(Error::Inner)

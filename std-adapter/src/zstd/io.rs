@@ -25,6 +25,13 @@ pub struct EncodeWriter<'p, W: Write, C: DerefMut<Target = Encoder>> {
     inner: W,
     ctx: C,
     buf: Buf<'p>,
+    /// Bytes of `buf` already written to `inner`.
+    sent: usize,
+    /// Whether the context filled `buf`: it goes to `inner` before more is compressed
+    /// (so a `write` that fails on `inner` has taken nothing of its data).
+    full: bool,
+    /// Whether the frame was ended (a retried `try_finish` only writes what is left).
+    finished: bool,
 }
 
 impl<'p, W: Write, C: DerefMut<Target = Encoder>> EncodeWriter<'p, W, C> {
@@ -33,7 +40,14 @@ impl<'p, W: Write, C: DerefMut<Target = Encoder>> EncodeWriter<'p, W, C> {
     pub fn new(inner: W, mut ctx: C, mut buf: Buf<'p>) -> Self {
         ctx.reset();
         buf.clear();
-        Self { inner, ctx, buf }
+        Self {
+            inner,
+            ctx,
+            buf,
+            sent: 0,
+            full: false,
+            finished: false,
+        }
     }
 
     /// Declares the size of this frame's content (before the first write): written in
@@ -46,16 +60,26 @@ impl<'p, W: Write, C: DerefMut<Target = Encoder>> EncodeWriter<'p, W, C> {
         self.ctx.set_pledged_size(size).map_err(to_io_error)
     }
 
+    /// Writes the rest of `buf` to `inner` and empties it; after an error, what went
+    /// is remembered, so a retry writes no byte twice.
     fn drain(&mut self) -> io::Result<()> {
-        if !self.buf.is_empty() {
-            self.inner.write_all(&self.buf)?;
-            self.buf.clear();
+        while let Some(rest) = self.buf.get(self.sent..).filter(|r| !r.is_empty()) {
+            match self.inner.write(rest) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => self.sent += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
         }
+        self.buf.clear();
+        self.sent = 0;
+        self.full = false;
         Ok(())
     }
 
     /// Ends the frame and writes all of it to the inner writer (which is not
-    /// flushed). Calling it again does nothing until [`reset`](Self::reset).
+    /// flushed). Calling it again does nothing until [`reset`](Self::reset). After
+    /// the inner writer's error, calling it again goes on where it stopped.
     ///
     /// # Errors
     ///
@@ -64,13 +88,18 @@ impl<'p, W: Write, C: DerefMut<Target = Encoder>> EncodeWriter<'p, W, C> {
         if self.buf.capacity() == 0 {
             return Err(zero_capacity());
         }
-        loop {
+        while !self.finished {
+            if self.full {
+                self.drain()?;
+            }
             let p = self.ctx.finish(&mut self.buf).map_err(to_io_error)?;
-            self.drain()?;
             if p.status == Status::Done {
-                return Ok(());
+                self.finished = true;
+            } else {
+                self.full = true;
             }
         }
+        self.drain()
     }
 
     /// Ends the frame and returns the inner writer (the context and the buffer go
@@ -89,6 +118,9 @@ impl<'p, W: Write, C: DerefMut<Target = Encoder>> EncodeWriter<'p, W, C> {
     pub fn reset(&mut self, inner: W) -> W {
         self.ctx.reset();
         self.buf.clear();
+        self.sent = 0;
+        self.full = false;
+        self.finished = false;
         core::mem::replace(&mut self.inner, inner)
     }
 
@@ -115,13 +147,20 @@ impl<W: Write, C: DerefMut<Target = Encoder>> Write for EncodeWriter<'_, W, C> {
         }
         let mut taken = 0;
         loop {
+            if self.full {
+                // What was taken is reported; the error comes back on the next call.
+                // Nothing is taken after an error (as `io::Write` requires).
+                if let Err(e) = self.drain() {
+                    return if taken > 0 { Ok(taken) } else { Err(e) };
+                }
+            }
             let p = self
                 .ctx
                 .encode(&data[taken..], &mut self.buf)
                 .map_err(to_io_error)?;
             taken += p.consumed;
             if p.status == Status::OutputFull {
-                self.drain()?;
+                self.full = true;
             }
             if taken == data.len() {
                 return Ok(taken);

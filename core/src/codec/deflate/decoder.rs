@@ -305,7 +305,7 @@ impl<S: DerefMut<Target = DecoderState>> Decoder<S> {
         };
         Ok(Progress {
             consumed: input.len() - rest.len(),
-            produced: out.len() - out_start,
+            produced: out.len().saturating_sub(out_start),
             status,
         })
     }

@@ -127,7 +127,7 @@ pub fn compress_into<const WINDOW: usize, const HASH: usize>(
             .map_err(|_| too_small)
     })();
     match result {
-        Ok(()) => Ok(out.len() - start),
+        Ok(()) => Ok(out.len().saturating_sub(start)),
         Err(e) => {
             out.truncate(start);
             Err(e)
@@ -368,7 +368,7 @@ where
     fn encode(&mut self, input: &[u8], out: &mut dyn Output) -> Result<Progress, EncodeError> {
         let (in_before, out_start) = (self.check.len, out.len());
         let status = self.run(input, out)?;
-        let produced = out.len() - out_start;
+        let produced = out.len().saturating_sub(out_start);
         self.total_out += produced as u64;
         Ok(Progress {
             consumed: (self.check.len - in_before) as usize,
@@ -380,7 +380,7 @@ where
     fn finish(&mut self, out: &mut dyn Output) -> Result<Progress, EncodeError> {
         let out_start = out.len();
         let status = self.run_finish(out)?;
-        let produced = out.len() - out_start;
+        let produced = out.len().saturating_sub(out_start);
         self.total_out += produced as u64;
         Ok(Progress {
             consumed: 0,
@@ -394,7 +394,7 @@ where
     fn flush(&mut self, out: &mut dyn Output) -> Result<Progress, EncodeError> {
         let out_start = out.len();
         let status = self.run_flush(out)?;
-        let produced = out.len() - out_start;
+        let produced = out.len().saturating_sub(out_start);
         self.total_out += produced as u64;
         Ok(Progress {
             consumed: 0,

@@ -158,7 +158,7 @@ impl<const MEM: usize> Decode for Decoder<MEM> {
             })?;
         Ok(Progress {
             consumed: input.len() - rest.len(),
-            produced: out.len() - before,
+            produced: out.len().saturating_sub(before),
             status,
         })
     }

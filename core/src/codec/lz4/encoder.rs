@@ -135,7 +135,7 @@ impl<const MEM: usize> Encode for Encoder<MEM> {
         let status = self.state.fail_on_err(status)?;
         Ok(Progress {
             consumed: input.len() - rest.len(),
-            produced: out.len() - before,
+            produced: out.len().saturating_sub(before),
             status,
         })
     }
@@ -146,7 +146,7 @@ impl<const MEM: usize> Encode for Encoder<MEM> {
         let status = self.state.fail_on_err(status)?;
         Ok(Progress {
             consumed: 0,
-            produced: out.len() - before,
+            produced: out.len().saturating_sub(before),
             status,
         })
     }
@@ -160,7 +160,7 @@ impl<const MEM: usize> Encode for Encoder<MEM> {
         let status = self.state.fail_on_err(status)?;
         Ok(Progress {
             consumed: 0,
-            produced: out.len() - before,
+            produced: out.len().saturating_sub(before),
             status,
         })
     }

@@ -503,7 +503,7 @@ impl<'a> Decoder<'a> {
         let result = self.all_frames(input, out);
         self.clear();
         match result {
-            Ok(()) => Ok(out.len() - start),
+            Ok(()) => Ok(out.len().saturating_sub(start)),
             Err(e) => {
                 out.truncate(start);
                 Err(e)
@@ -576,7 +576,7 @@ impl<'a> Decoder<'a> {
         match self.run(input, &mut consumed, out, one_shot) {
             Ok(status) => Ok(Progress {
                 consumed,
-                produced: out.len() - start,
+                produced: out.len().saturating_sub(start),
                 status,
             }),
             Err(e) => {
