@@ -93,7 +93,7 @@ fn streams() -> Vec<Stream> {
     for f in [Format::Raw, Format::Zlib, Format::Gzip] {
         v.push((
             "deflate",
-            Box::new(deflate::Encoder::new(f, 6, Box::new(EncoderState::new())).unwrap()),
+            Box::new(deflate::Encoder::new(f, 6, Box::new(<EncoderState>::new())).unwrap()),
             Box::new(deflate::Decoder::new(f, Box::new(DecoderState::new()))),
         ));
         v.push((
@@ -198,7 +198,7 @@ fn run(backwards: bool) {
             honest.clear();
             lz4::compress_into(&msg, &mut codec::VecOutput::new(&mut honest), &mut table).unwrap();
             let _ = lz4::decompress_into(&honest, &mut out);
-            let mut es = Box::new(EncoderState::new());
+            let mut es = Box::new(<EncoderState>::new());
             let mut is = Box::new(deflate::InflateState::new());
             let _ = deflate::compress_into(&msg, &mut out, Format::Gzip, 6, &mut es);
             honest.clear();
