@@ -3,7 +3,7 @@
 //!
 //! Rust's allocations are counted by the counting `#[global_allocator]`. libzstd is C:
 //! its `malloc`/`calloc`/`realloc` calls never reach a Rust allocator, so this binary
-//! also defines the C symbols `malloc`, `calloc` and `realloc` (the executable's
+//! also defines the C symbols `malloc`, `calloc` and `realloc` (module `c_malloc`: the executable's
 //! definitions win over glibc's for every caller, libzstd and Rust's `System` alike)
 //! and counts the calls made by marked threads before forwarding to glibc's
 //! `__libc_malloc` & co. `c_counter_sees_libzstd` shows the counter does see
@@ -14,88 +14,22 @@
 //! outliers 4x and 16x the planned size (where an ordinary libzstd context frees
 //! and reallocates its workspace), one-shot and streaming, both directions.
 
-use std::cell::Cell;
-use std::ffi::c_void;
 use std::io::{Cursor, Read, Write};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use bufpress::codec::{Decode as _, Encode as _, Status, decode_to, encode_to};
 use bufpress::pool::Pool;
 use bufpress_std::zstd::{DecodeReader, DecodeWriter, Decoder, EncodeWriter, Encoder, Settings};
 use bufpress_tests::corpus;
-use bufpress_tests::counting::{CountingAlloc, Counts, measure};
+use bufpress_tests::counting::{CountingAlloc, Counts};
 use bufpress_tests::rng::Rng;
+
+mod c_malloc;
+use c_malloc::measure_all;
 
 #[global_allocator]
 static ALLOC: CountingAlloc = CountingAlloc;
 
-// ---- C-level malloc counting -------------------------------------------------------
-
-static C_CALLS: AtomicU64 = AtomicU64::new(0);
-
-thread_local! {
-    // `const`, no destructor: reading it from `malloc` never allocates.
-    static C_TRACKED: Cell<bool> = const { Cell::new(false) };
-}
-
-unsafe extern "C" {
-    fn __libc_malloc(size: usize) -> *mut c_void;
-    fn __libc_calloc(n: usize, size: usize) -> *mut c_void;
-    fn __libc_realloc(ptr: *mut c_void, size: usize) -> *mut c_void;
-}
-
-fn count_c_call() {
-    if C_TRACKED.try_with(Cell::get).unwrap_or(false) {
-        C_CALLS.fetch_add(1, Ordering::Relaxed);
-    }
-}
-
-/// # Safety
-///
-/// C's `malloc` contract.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn malloc(size: usize) -> *mut c_void {
-    count_c_call();
-    // SAFETY: forwards to glibc's allocator with the caller's argument.
-    unsafe { __libc_malloc(size) }
-}
-
-/// # Safety
-///
-/// C's `calloc` contract.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn calloc(n: usize, size: usize) -> *mut c_void {
-    count_c_call();
-    // SAFETY: forwards to glibc's allocator with the caller's arguments.
-    unsafe { __libc_calloc(n, size) }
-}
-
-/// # Safety
-///
-/// C's `realloc` contract.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn realloc(ptr: *mut c_void, size: usize) -> *mut c_void {
-    count_c_call();
-    // SAFETY: forwards to glibc's allocator with the caller's arguments.
-    unsafe { __libc_realloc(ptr, size) }
-}
-
-/// Rust's counts and the C-level `malloc`/`calloc`/`realloc` calls (which include
-/// Rust's own, through `System`) made by this thread while `f` runs.
-fn measure_all<R>(f: impl FnOnce() -> R) -> (R, Counts, u64) {
-    let (r, (counts, c)) = {
-        let mut r = None;
-        let (c, counts) = measure(|| {
-            let before = C_CALLS.load(Ordering::SeqCst);
-            C_TRACKED.with(|t| t.set(true));
-            r = Some(f());
-            C_TRACKED.with(|t| t.set(false));
-            C_CALLS.load(Ordering::SeqCst) - before
-        });
-        (r, (counts, c))
-    };
-    (r.expect("ran"), counts, c)
-}
+// C-level malloc counting: `c_malloc::measure_all`.
 
 fn assert_zero(what: &str, counts: Counts, c_calls: u64) {
     println!("{what}: {counts:?}, C mallocs {c_calls}");

@@ -14,10 +14,6 @@
 
 mod tokio_support;
 
-use std::cell::Cell;
-use std::ffi::c_void;
-use std::sync::atomic::{AtomicU64, Ordering};
-
 use bufpress::codec::deflate::{self, Format};
 use bufpress::codec::lz4::{self, BlockMode, BlockSize};
 use bufpress::codec::{Decode, Encode};
@@ -25,75 +21,17 @@ use bufpress::pool::{Pool, Value, ValuePool};
 use bufpress_std::tokio::{DecodeReader, EncodeWriter, PoolBufReader};
 use bufpress_std::{flate, zstd};
 use bufpress_tests::corpus::{self, KINDS};
-use bufpress_tests::counting::{CountingAlloc, Counts, measure};
+use bufpress_tests::counting::CountingAlloc;
 use bufpress_tests::rng::Rng;
 use tokio_support::{Behaviour, Sink, Source, read_stream, write_stream};
+
+mod c_malloc;
+use c_malloc::measure_all;
 
 #[global_allocator]
 static ALLOC: CountingAlloc = CountingAlloc;
 
-// ---- C-level malloc counting (as in std_zstd_zero_alloc.rs) ------------------------
-
-static C_CALLS: AtomicU64 = AtomicU64::new(0);
-
-thread_local! {
-    // `const`, no destructor: reading it from `malloc` never allocates.
-    static C_TRACKED: Cell<bool> = const { Cell::new(false) };
-}
-
-unsafe extern "C" {
-    fn __libc_malloc(size: usize) -> *mut c_void;
-    fn __libc_calloc(n: usize, size: usize) -> *mut c_void;
-    fn __libc_realloc(ptr: *mut c_void, size: usize) -> *mut c_void;
-}
-
-fn count_c_call() {
-    if C_TRACKED.try_with(Cell::get).unwrap_or(false) {
-        C_CALLS.fetch_add(1, Ordering::Relaxed);
-    }
-}
-
-/// # Safety
-///
-/// C's `malloc` contract.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn malloc(size: usize) -> *mut c_void {
-    count_c_call();
-    // SAFETY: forwards to glibc's allocator with the caller's argument.
-    unsafe { __libc_malloc(size) }
-}
-
-/// # Safety
-///
-/// C's `calloc` contract.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn calloc(n: usize, size: usize) -> *mut c_void {
-    count_c_call();
-    // SAFETY: forwards to glibc's allocator with the caller's arguments.
-    unsafe { __libc_calloc(n, size) }
-}
-
-/// # Safety
-///
-/// C's `realloc` contract.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn realloc(ptr: *mut c_void, size: usize) -> *mut c_void {
-    count_c_call();
-    // SAFETY: forwards to glibc's allocator with the caller's arguments.
-    unsafe { __libc_realloc(ptr, size) }
-}
-
-/// Rust's counts and the C-level calls made by this thread while `f` runs.
-fn measure_all<R>(f: impl FnOnce() -> R) -> (R, Counts, u64) {
-    let ((r, c), counts) = measure(|| {
-        let before = C_CALLS.load(Ordering::SeqCst);
-        C_TRACKED.with(|t| t.set(true));
-        let r = f();
-        C_TRACKED.with(|t| t.set(false));
-        (r, C_CALLS.load(Ordering::SeqCst) - before)
-    });
-    (r, counts, c)
-}
+// C-level malloc counting: `c_malloc::measure_all`.
 
 // ---- the workload -------------------------------------------------------------------
 
