@@ -111,11 +111,13 @@ impl<'p, E: Encode, W> EncodeWriter<'p, E, W> {
     }
 
     /// Whether the staging buffer must go to `inner` before the codec runs again.
+    #[cfg(feature = "embedded-io-async")]
     pub(super) fn is_full(&self) -> bool {
         self.full
     }
 
     /// Whether the stream was finished.
+    #[cfg(feature = "embedded-io-async")]
     pub(super) fn is_finished(&self) -> bool {
         self.finished
     }
