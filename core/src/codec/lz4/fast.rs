@@ -311,7 +311,13 @@ pub(super) fn compress(
                 // as unpredictable as the second (two branches measured 660 MB/s
                 // against 835). The read is clamped into bounds; a candidate in reach
                 // is below `ip <= mflimit`, so the clamp leaves it alone.
-                let reach = distance.wrapping_sub(1) < MAX_DISTANCE;
+                // In u64, as in `block::compress`: in a 32-bit `usize` a stale entry
+                // (`c` at or past the input's end) wraps `ip - c` back into reach, and
+                // the match would then read past the input (found running under QEMU
+                // on thumbv7em: corrupt frames, an out-of-bounds read). When `reach`
+                // holds, `c < ip` without wrapping, so `distance` is the true offset.
+                let reach =
+                    (ip as u64).wrapping_sub(c as u64).wrapping_sub(1) < MAX_DISTANCE as u64;
                 // SAFETY: `c.min(mflimit) + 4 <= end`.
                 let bytes = u32::from_le(unsafe {
                     ptr::read_unaligned(p.add(c.min(mflimit)).cast::<u32>())
