@@ -395,6 +395,7 @@ fn deflate_compress_streaming(run: &mut Run) {
             }
             ok &= packed.extend_from_slice(&out).is_ok();
         }
+        ok &= rest.is_empty();
         if (i + 1) * 100 >= half && flushed_at.is_none() {
             ok &= drain(
                 run,
