@@ -49,12 +49,14 @@ mod work {
         #[cfg(any(
             feature = "codecs-lz4",
             feature = "codecs-deflate",
+            feature = "codecs-deflate-encode",
             feature = "codecs-zstd"
         ))]
         codecs::run(frame);
     }
 
-    /// lz4 compress and decompress, gzip decoding and zstd decoding, into pool buffers,
+    /// lz4 compress and decompress, gzip decoding, gzip encoding and zstd decoding, into
+    /// pool buffers,
     /// with the codec states in value pools: what `.ci/footprint` reports as the codecs'
     /// cost.
     ///
@@ -64,16 +66,18 @@ mod work {
     /// codecs' code is not (the code measured is the one-shot paths above). `.ci/footprint` checks that every `BARE_STATE_*`
     /// symbol is in `.bss` (all zero when new) and bounds `.data`.
     ///
-    /// With only `codecs-lz4`, `codecs-deflate` or `codecs-zstd`, only that codec's part
-    /// is built: `.ci/footprint` reports each codec's code that way.
+    /// With only `codecs-lz4`, `codecs-deflate`, `codecs-deflate-encode` or
+    /// `codecs-zstd`, only that codec's part is built: `.ci/footprint` reports each
+    /// codec's code that way.
     #[cfg(any(
         feature = "codecs-lz4",
         feature = "codecs-deflate",
+        feature = "codecs-deflate-encode",
         feature = "codecs-zstd"
     ))]
     mod codecs {
         use super::{BARE_POOL, black_box};
-        #[cfg(feature = "codecs-deflate")]
+        #[cfg(any(feature = "codecs-deflate", feature = "codecs-deflate-encode"))]
         use bufpress::codec::deflate;
         #[cfg(feature = "codecs-lz4")]
         use bufpress::codec::lz4;
@@ -110,6 +114,12 @@ mod work {
         #[unsafe(no_mangle)]
         static BARE_STATE_DEFLATE_DECODER: ValuePool<deflate::DecoderState, 1> =
             ValuePool::new([const { deflate::DecoderState::new() }; 1]);
+
+        #[cfg(feature = "codecs-deflate-encode")]
+        /// A deflate compressor with a 4 KiB window and 4096 hash heads: 38 KB, all zero.
+        #[unsafe(no_mangle)]
+        static BARE_STATE_DEFLATE_ENCODER: ValuePool<deflate::EncoderState<4096, 4096>, 1> =
+            ValuePool::new([const { deflate::EncoderState::new() }; 1]);
 
         #[cfg(feature = "codecs-zstd")]
         /// A zstd decoder for windows up to 4 KiB: 16 KiB of buffers and 21 KB of tables.
@@ -167,6 +177,15 @@ mod work {
                     black_box(&back[..]);
                 }
                 black_box(&BARE_STATE_DEFLATE_DECODER);
+            }
+            #[cfg(feature = "codecs-deflate-encode")]
+            if let Ok(mut state) = BARE_STATE_DEFLATE_ENCODER.try_acquire() {
+                packed.clear();
+                if deflate::compress_into(frame, &mut packed, deflate::Format::Gzip, 6, &mut state)
+                    .is_ok()
+                {
+                    black_box(&packed[..]);
+                }
             }
             #[cfg(feature = "codecs-zstd")]
             if let Ok(mut state) = BARE_STATE_ZSTD_DECODER.try_acquire() {

@@ -13,6 +13,10 @@
 //! qemu: 9 checks, 0 failed; deepest stack 2345 bytes (bound 4096)
 //! ```
 //!
+//! and one `gzip-member: HEX` line per gzip member the program compressed (the text,
+//! one-shot, then streaming with a flush mid-stream): `.ci/qemu` writes each to a file
+//! and checks it with the host's `gzip -t` and `gzip -dc`.
+//!
 //! # Adding an entry point
 //!
 //! Write a function `fn(&mut Run)` that calls the entry point through
@@ -49,6 +53,8 @@ const CHECKS: &[fn(&mut Run)] = &[
     lz4_frame_streaming,
     inflate_oneshot,
     deflate_streaming,
+    deflate_compress_oneshot,
+    deflate_compress_streaming,
     zstd_oneshot,
     zstd_streaming,
     zstd_hostile,
@@ -83,6 +89,10 @@ static INFLATE: ValuePool<deflate::InflateState, 2> =
     ValuePool::new([const { deflate::InflateState::new() }; 2]);
 static DEFLATE_DECODER: ValuePool<deflate::DecoderState, 1> =
     ValuePool::new([const { deflate::DecoderState::new() }]);
+/// A deflate compressor's state with a 4 KiB window and 4096 hash heads: 38 KB, all
+/// zero, in `.bss`. One state, used by every compression check in turn.
+static DEFLATE_ENCODER: ValuePool<deflate::EncoderState<4096, 4096>, 1> =
+    ValuePool::new([const { deflate::EncoderState::new() }]);
 /// A zstd decoder's state for windows up to 8 KiB (the fixture's window is its 4 KiB
 /// content): 32 KiB of buffers and 21 KB of tables, all zero, in `.bss`. One state,
 /// used by every zstd check in turn.
@@ -311,6 +321,186 @@ fn deflate_streaming(run: &mut Run) {
     }
 }
 
+/// One-shot compression of the text as gzip, zlib and raw deflate at level 6 (gzip
+/// also at levels 1 and 9), each decoded again by the program's own inflater. The
+/// level-6 gzip member is printed for the host's `gzip -t`.
+fn deflate_compress_oneshot(run: &mut Run) {
+    let (Ok(mut state), Ok(mut inflate), Ok(mut packed), Ok(mut back)) = (
+        DEFLATE_ENCODER.try_acquire(),
+        INFLATE.try_acquire(),
+        BUFS.try_acquire(),
+        BUFS.try_acquire(),
+    ) else {
+        return run.check("deflate compression: states", false);
+    };
+    for (name, format, level) in [
+        ("deflate::compress_into (gzip)", deflate::Format::Gzip, 1),
+        ("deflate::compress_into (gzip)", deflate::Format::Gzip, 9),
+        ("deflate::compress_into (zlib)", deflate::Format::Zlib, 6),
+        ("deflate::compress_into (raw)", deflate::Format::Raw, 6),
+        ("deflate::compress_into (gzip)", deflate::Format::Gzip, 6),
+    ] {
+        packed.clear();
+        back.clear();
+        let c = run.stack(name, || {
+            deflate::compress_into(TEXT, &mut packed, format, level, &mut state)
+        });
+        let d = deflate::decompress_into(&packed, &mut back, format, &mut inflate);
+        let _ = writeln!(Console, "{name}, level {level}: {} bytes", packed.len());
+        run.check(
+            name,
+            c == Ok(packed.len())
+                && packed.len() < TEXT.len() / 2
+                && d.is_ok()
+                && back[..] == *TEXT,
+        );
+    }
+    // The last one: gzip at level 6.
+    print_member(&packed);
+}
+
+/// The streaming encoder (gzip, level 6): input in 100-byte pieces, output into 1 KiB
+/// buffers (each handed on into a buffer that collects them), a sync flush after
+/// half the input (what was given so far must then decode), then finish. The member
+/// is decoded by the program's inflater and printed for the host's `gzip -t`.
+fn deflate_compress_streaming(run: &mut Run) {
+    let (Ok(mut state), Ok(mut inflate), Ok(mut packed), Ok(mut back), Ok(mut out)) = (
+        DEFLATE_ENCODER.try_acquire(),
+        DEFLATE_DECODER.try_acquire(),
+        BUFS.try_acquire(),
+        BUFS.try_acquire(),
+        SMALL.try_acquire(),
+    ) else {
+        return run.check("deflate streaming compression: states", false);
+    };
+    let Ok(mut enc) = run.stack("deflate::Encoder::new", || {
+        deflate::Encoder::new(deflate::Format::Gzip, 6, &mut *state)
+    }) else {
+        return run.check("deflate::Encoder::new", false);
+    };
+    let half = TEXT.len() / 2;
+    let mut ok = true;
+    // Far more calls than the stream needs: an encoder that stops making progress
+    // fails the check instead of hanging the run.
+    let mut calls = 0;
+    let mut flushed_at = None;
+    for (i, piece) in TEXT.chunks(100).enumerate() {
+        let mut rest = piece;
+        while ok && !rest.is_empty() && calls < 10_000 {
+            calls += 1;
+            out.clear();
+            match run.stack("deflate::Encoder::encode", || enc.encode(rest, &mut out)) {
+                Ok(p) => rest = &rest[p.consumed..],
+                Err(_) => ok = false,
+            }
+            ok &= packed.extend_from_slice(&out).is_ok();
+        }
+        ok &= rest.is_empty();
+        if (i + 1) * 100 >= half && flushed_at.is_none() {
+            ok &= drain(
+                run,
+                "deflate::Encoder::flush",
+                &mut packed,
+                &mut out,
+                &mut |o| enc.flush(o),
+            );
+            flushed_at = Some((packed.len(), ((i + 1) * 100).min(TEXT.len())));
+        }
+    }
+    ok &= drain(
+        run,
+        "deflate::Encoder::finish",
+        &mut packed,
+        &mut out,
+        &mut |o| enc.finish(o),
+    );
+    // After the flush, the bytes so far decode to all the input given so far, with
+    // no end of stream.
+    let (flushed, given) = flushed_at.unwrap_or((0, 0));
+    let mut prefix = deflate::Decoder::new(deflate::Format::Gzip, &mut *inflate);
+    back.clear();
+    let mut input = packed.get(..flushed).unwrap_or_default();
+    let mut prefix_ok = flushed > 0;
+    for _ in 0..100 {
+        out.clear();
+        match prefix.decode(input, &mut out) {
+            Ok(p) => {
+                input = &input[p.consumed..];
+                prefix_ok &= back.extend_from_slice(&out).is_ok() && p.status != Status::Done;
+                if !prefix_ok || (p.status == Status::NeedInput && input.is_empty()) {
+                    break;
+                }
+            }
+            Err(_) => {
+                prefix_ok = false;
+                break;
+            }
+        }
+    }
+    run.check(
+        "deflate::Encoder::flush: the stream so far decodes to the input so far",
+        prefix_ok && input.is_empty() && given >= half && back[..] == TEXT[..given],
+    );
+    let Ok(mut first) = INFLATE.try_acquire() else {
+        return run.check("deflate streaming compression: inflate state", false);
+    };
+    back.clear();
+    let d = deflate::decompress_into(&packed, &mut back, deflate::Format::Gzip, &mut first);
+    let _ = writeln!(
+        Console,
+        "deflate::Encoder (gzip, level 6, a flush): {} bytes",
+        packed.len()
+    );
+    run.check(
+        "deflate::Encoder round trip (gzip, 100-byte pieces, 1 KiB outputs, a flush)",
+        ok && d.is_ok() && back[..] == *TEXT,
+    );
+    print_member(&packed);
+}
+
+/// Calls `step` (a flush or a finish) into `out` until it reports `Done`, appending
+/// each output to `packed`; returns whether that went without error.
+fn drain(
+    run: &mut Run,
+    name: &'static str,
+    packed: &mut bufpress::pool::Buf<'_>,
+    out: &mut bufpress::pool::Buf<'_>,
+    step: &mut dyn FnMut(
+        &mut bufpress::pool::Buf<'_>,
+    ) -> Result<bufpress::codec::Progress, bufpress::error::EncodeError>,
+) -> bool {
+    for _ in 0..100 {
+        out.clear();
+        let r = run.stack(name, || step(out));
+        if packed.extend_from_slice(out).is_err() {
+            return false;
+        }
+        match r {
+            Ok(p) if p.status == Status::Done => return true,
+            Ok(_) => {}
+            Err(_) => return false,
+        }
+    }
+    false
+}
+
+/// Prints `gzip-member: ` and the bytes in hex, one line (`.ci/qemu` checks it with
+/// the host's gzip).
+fn print_member(member: &[u8]) {
+    let _ = Console.write_str("gzip-member: ");
+    for chunk in member.chunks(31) {
+        let mut hex = [0u8; 62];
+        for (pair, byte) in hex.chunks_mut(2).zip(chunk) {
+            pair[0] = HEX[usize::from(byte >> 4)];
+            pair[1] = HEX[usize::from(byte & 15)];
+        }
+        let _ = Console.write_str(core::str::from_utf8(&hex[..2 * chunk.len()]).unwrap_or(""));
+    }
+    let _ = Console.write_str("\n");
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
 /// One-shot zstd decoding: the first use of a new state, a reuse by the same decoder,
 /// and a new decoder on the used state.
 fn zstd_oneshot(run: &mut Run) {
@@ -464,7 +654,7 @@ fn zstd_hostile(run: &mut Run) {
 
 /// Results of the run: the deepest stack per entry point, the checks' count.
 pub(crate) struct Run {
-    stacks: [(&'static str, usize); 24],
+    stacks: [(&'static str, usize); 32],
     entries: usize,
     checks: usize,
     failed: usize,
@@ -506,7 +696,7 @@ impl Run {
 /// Runs every check, prints the report, exits (0 only if all passed).
 pub(crate) fn run() -> ! {
     let mut run = Run {
-        stacks: [("", 0); 24],
+        stacks: [("", 0); 32],
         entries: 0,
         checks: 0,
         failed: 0,

@@ -305,25 +305,23 @@ pub(super) fn compress(
                 let candidate = entries[h];
                 entries[h] = base.wrapping_add(ip as u32);
                 let c = candidate.wrapping_sub(base) as usize;
-                let distance = ip.wrapping_sub(c);
+                // The distance in u64, as in `block::compress`: a stale entry (below
+                // `base`) wraps to at least `src.len()`, but in a 32-bit `usize`
+                // `ip - c` wraps back into reach (a bogus offset: corrupt frames from
+                // a reused table on thumbv7em, caught by examples/bare under QEMU).
+                let distance = (ip as u64).wrapping_sub(c as u64);
                 // One branch for both tests (in reach, then equal bytes), as in
                 // `block::compress`: with a table reused across calls the first is
                 // as unpredictable as the second (two branches measured 660 MB/s
                 // against 835). The read is clamped into bounds; a candidate in reach
                 // is below `ip <= mflimit`, so the clamp leaves it alone.
-                // In u64, as in `block::compress`: in a 32-bit `usize` a stale entry
-                // (`c` at or past the input's end) wraps `ip - c` back into reach, and
-                // the match would then read past the input (found running under QEMU
-                // on thumbv7em: corrupt frames, an out-of-bounds read). When `reach`
-                // holds, `c < ip` without wrapping, so `distance` is the true offset.
-                let reach =
-                    (ip as u64).wrapping_sub(c as u64).wrapping_sub(1) < MAX_DISTANCE as u64;
+                let reach = distance.wrapping_sub(1) < MAX_DISTANCE as u64;
                 // SAFETY: `c.min(mflimit) + 4 <= end`.
                 let bytes = u32::from_le(unsafe {
                     ptr::read_unaligned(p.add(c.min(mflimit)).cast::<u32>())
                 });
                 if reach & (bytes == sequence as u32) {
-                    break (ip, distance);
+                    break (ip, distance as usize);
                 }
                 ip += (misses >> SKIP_TRIGGER) as usize;
                 misses += 1;
