@@ -100,7 +100,12 @@ pub trait Output {
     ///
     /// [`CapacityError`] when `data` does not fit; nothing is written then.
     fn extend_from_slice(&mut self, data: &[u8]) -> Result<(), CapacityError> {
+        let (len, capacity) = (self.len(), self.capacity());
+        // `get_mut`: an implementation that breaks the rules may hand out more or
+        // fewer than `data.len()` bytes; an error then, never a panic.
         self.try_spare_capacity_mut(data.len())?
+            .get_mut(..data.len())
+            .ok_or(CapacityError::new(len.saturating_add(data.len()), capacity))?
             .copy_from_slice(data);
         self.commit(data.len())
     }
