@@ -108,6 +108,7 @@ fn compress_with(input: &[u8], room: usize) -> Option<Vec<u8>> {
 /// for more than is left, although the block fits. The result must still be the
 /// same bytes as with ample room.
 #[test]
+#[cfg_attr(miri, ignore = "60 KiB inputs: slow under Miri")]
 fn worst_case_room_gives_the_same_bytes() {
     let mut rng = Rng::new(13);
     let mut cases = 0;
@@ -131,6 +132,7 @@ fn worst_case_room_gives_the_same_bytes() {
 /// Random structures: literal runs, repeats and noise, compared at exact worst-case
 /// room and at ample room (fresh tables both times).
 #[test]
+#[cfg_attr(miri, ignore = "up to 70 KB inputs: slow under Miri")]
 fn worst_case_room_random_structures() {
     let mut rng = Rng::new(0xA0D1_7013);
     for round in 0..if MIRI { 2 } else { 300 } {
@@ -202,7 +204,9 @@ impl Output for LongSpare {
 fn spare_slices_of_the_wrong_length_never_panic() {
     // Incompressible data: stored (uncompressed) blocks.
     let mut rng = Rng::new(7);
-    let input: Vec<u8> = (0..100_000).map(|_| rng.next_u64() as u8).collect();
+    let input: Vec<u8> = (0..if MIRI { 3000 } else { 100_000 })
+        .map(|_| rng.next_u64() as u8)
+        .collect();
     let mut panics = Vec::new();
     for mode in [BlockMode::Independent, BlockMode::Linked] {
         let settings = FrameSettings::new().with_block_mode(mode);
@@ -232,4 +236,42 @@ fn spare_slices_of_the_wrong_length_never_panic() {
         }
     }
     assert!(panics.is_empty(), "panicked: {panics:?}");
+}
+
+/// A linked frame whose first block does not pay off (stored) after a late match, and
+/// whose second block reaches into the first: the frame must not depend on how much
+/// room the output has (CODECS.md: "same bytes, same outcome"). With ample room the
+/// unchecked compressor runs the whole first block and only then compares its size;
+/// with exact room the checked one stops at the first sequence that does not fit, so
+/// the table handed to the second block differs.
+#[test]
+#[cfg_attr(miri, ignore = "64 KiB blocks: slow under Miri")]
+fn linked_frames_do_not_depend_on_the_room() {
+    let mut rng = Rng::new(0x1313);
+    let mut differ = Vec::new();
+    // The first block (64 KiB): `random` bytes, a literal run too long to pay off once
+    // its length bytes are counted, then `zeros` (a match), then random bytes that the
+    // second block repeats.
+    for (random, zeros) in [(65_300usize, 60usize), (65_400, 40), (65_200, 200)] {
+        let mut input: Vec<u8> = (0..random).map(|_| rng.next_u64() as u8).collect();
+        input.extend(std::iter::repeat_n(0u8, zeros));
+        let tail: Vec<u8> = (input.len()..65_536).map(|_| rng.next_u64() as u8).collect();
+        input.extend_from_slice(&tail);
+        input.extend_from_slice(&tail);
+        input.extend((0..100).map(|_| rng.next_u64() as u8));
+        let settings = FrameSettings::new().with_block_mode(BlockMode::Linked);
+        let mut table = Box::new(Table::new());
+        let mut wide = Cursor::new(vec![0u8; 2 * input.len() + 1024]);
+        let f = lz4::compress_frame_into(&input, &mut wide, &settings, &mut table).unwrap();
+        let wide = wide.as_slice()[..f].to_vec();
+        let mut table = Box::new(Table::new());
+        let mut exact = Cursor::new(vec![0u8; f]);
+        let g = lz4::compress_frame_into(&input, &mut exact, &settings, &mut table);
+        let exact = g.map(|g| exact.as_slice()[..g].to_vec());
+        if exact.as_ref() != Ok(&wide) {
+            differ.push((random, zeros, f, exact.map(|e| e.len())));
+        }
+        assert_eq!(unframe(&wide).unwrap(), input);
+    }
+    assert!(differ.is_empty(), "frames differ with exact room: {differ:?}");
 }
