@@ -195,7 +195,9 @@ impl Output for LongSpare {
     }
     fn try_spare_capacity_mut(&mut self, n: usize) -> Result<&mut [u8], CapacityError> {
         let len = self.len;
-        let k = n.saturating_add_signed(self.extra).min(self.mem.len() - len);
+        let k = n
+            .saturating_add_signed(self.extra)
+            .min(self.mem.len() - len);
         Ok(&mut self.mem[len..len + k])
     }
 }
@@ -255,7 +257,9 @@ fn linked_frames_do_not_depend_on_the_room() {
     for (random, zeros) in [(65_300usize, 60usize), (65_400, 40), (65_200, 200)] {
         let mut input: Vec<u8> = (0..random).map(|_| rng.next_u64() as u8).collect();
         input.extend(std::iter::repeat_n(0u8, zeros));
-        let tail: Vec<u8> = (input.len()..65_536).map(|_| rng.next_u64() as u8).collect();
+        let tail: Vec<u8> = (input.len()..65_536)
+            .map(|_| rng.next_u64() as u8)
+            .collect();
         input.extend_from_slice(&tail);
         input.extend_from_slice(&tail);
         input.extend((0..100).map(|_| rng.next_u64() as u8));
@@ -273,5 +277,8 @@ fn linked_frames_do_not_depend_on_the_room() {
         }
         assert_eq!(unframe(&wide).unwrap(), input);
     }
-    assert!(differ.is_empty(), "frames differ with exact room: {differ:?}");
+    assert!(
+        differ.is_empty(),
+        "frames differ with exact room: {differ:?}"
+    );
 }

@@ -1,7 +1,9 @@
 //! A user can implement `codec::Output`. One that lies (a `capacity` that changes,
-//! spare slices of varying lengths (`try_spare_capacity_mut(n)` too), `commit` that accepts anything, a `len` that goes
-//! backwards) may get wrong bytes or an error back, but no codec may panic or loop
-//! forever on it (the codecs have no `unsafe`, so a panic is the worst they could do).
+//! spare slices of varying lengths, `try_spare_capacity_mut(n)` slices too, `commit`
+//! that accepts anything, a `len` that goes backwards) may get wrong bytes or an error
+//! back, but no codec may panic or loop forever on it (the codecs' one `unsafe`
+//! module, lz4's `fast.rs`, sees only the slices handed out, so a panic is the worst
+//! they could do).
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 

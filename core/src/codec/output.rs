@@ -18,9 +18,10 @@ use crate::error::CapacityError;
 /// An implementation keeps these rules: [`spare_capacity_mut`](Self::spare_capacity_mut)
 /// is `capacity() - len()` bytes, [`commit`](Self::commit)`(n)` adds exactly `n` to the
 /// length when it returns `Ok`, and the length changes only through `commit` and
-/// [`truncate`](Self::truncate). The codecs have no `unsafe` code and never panic on
-/// an output that breaks them (a test drives every codec with one that answers at
-/// random), but they may return an error or wrong bytes then.
+/// [`truncate`](Self::truncate). The codecs touch only the slices an output hands out
+/// (lz4's unchecked hot loops included) and never panic on an output that breaks
+/// them (a test drives every codec with one that answers at random), but they may
+/// return an error or wrong bytes then.
 ///
 /// The trait is object safe: [`Encode`](super::Encode) and [`Decode`](super::Decode)
 /// take `&mut dyn Output`, so `&mut buf` of any output type can be passed to them.
