@@ -207,11 +207,13 @@ impl<'p, const M: usize> Cache<'p, M> {
         drop(buf);
     }
 
-    /// A buffer beyond the M slots came back: keep it if a slot is empty.
-    fn adopt(&self, buf: Buf<'p>) {
+    /// A buffer beyond the M slots came back: keep it if a slot is empty (emptied,
+    /// as every buffer the cache lends starts empty).
+    fn adopt(&self, mut buf: Buf<'p>) {
         if self.pool.scrub_on_release() {
             return drop(buf);
         }
+        buf.clear();
         match self.take_empty() {
             Some(pos) => {
                 *self.slots[usize::from(pos)].borrow_mut() = Some(buf);

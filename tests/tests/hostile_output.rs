@@ -1,7 +1,9 @@
 //! A user can implement `codec::Output`. One that lies (a `capacity` that changes,
-//! spare slices of varying lengths, `commit` that accepts anything, a `len` that goes
-//! backwards) may get wrong bytes or an error back, but no codec may panic or loop
-//! forever on it (the codecs have no `unsafe`, so a panic is the worst they could do).
+//! spare slices of varying lengths, `try_spare_capacity_mut(n)` slices too, `commit`
+//! that accepts anything, a `len` that goes backwards) may get wrong bytes or an error
+//! back, but no codec may panic or loop forever on it (the codecs' one `unsafe`
+//! module, lz4's `fast.rs`, sees only the slices handed out, so a panic is the worst
+//! they could do).
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
@@ -56,6 +58,17 @@ impl Output for Liar {
     fn spare_capacity_mut(&mut self) -> &mut [u8] {
         let n = self.any(70_000);
         &mut self.mem[..n]
+    }
+    fn try_spare_capacity_mut(&mut self, n: usize) -> Result<&mut [u8], CapacityError> {
+        // Fewer, exactly, or more than `n` bytes, or an error.
+        match self.any(3) {
+            0 => Err(CapacityError::new(0, 0)),
+            1 => Ok(&mut self.mem[..n.min(1 << 17)]),
+            _ => {
+                let k = self.any((n + 64).min(1 << 17));
+                Ok(&mut self.mem[..k])
+            }
+        }
     }
     fn commit(&mut self, n: usize) -> Result<(), CapacityError> {
         match self.any(3) {

@@ -138,6 +138,31 @@ fn threads_with_their_own_caches_never_share_a_buffer_and_allocate_nothing() {
     assert_eq!(SHARED.stats().available, 32);
 }
 
+/// A buffer held beyond the M slots and adopted into an empty slot when dropped must
+/// start empty for its next holder too, as `try_acquire` documents (found by an outside
+/// audit: `adopt` kept the old length and bytes).
+#[test]
+fn an_adopted_buffer_starts_empty() {
+    let pool: Pool<4, 64> = Pool::new();
+    let cache = Cache::<2>::new(pool.pool_ref());
+    let a = cache.try_acquire().unwrap();
+    let b = cache.try_acquire().unwrap();
+    // Both slots lent: the third comes from the pool, beyond the cache.
+    let mut c = cache.try_acquire().unwrap();
+    c.extend_from_slice(b"secret").unwrap();
+    let index = c.index();
+    // Free a's slot: returned, then flushed, so the slot is empty.
+    drop(a);
+    cache.flush();
+    // c comes back and is adopted into that slot.
+    drop(c);
+    assert_eq!(cache.cached(), 1);
+    let d = cache.try_acquire().unwrap();
+    assert_eq!(d.index(), index);
+    assert!(d.is_empty(), "holds {:?}", d.as_slice());
+    drop((b, d));
+}
+
 #[test]
 fn more_than_m_held_at_once_come_from_the_pool_and_may_be_adopted() {
     let pool: Pool<8, 64> = Pool::new();

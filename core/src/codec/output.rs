@@ -18,9 +18,10 @@ use crate::error::CapacityError;
 /// An implementation keeps these rules: [`spare_capacity_mut`](Self::spare_capacity_mut)
 /// is `capacity() - len()` bytes, [`commit`](Self::commit)`(n)` adds exactly `n` to the
 /// length when it returns `Ok`, and the length changes only through `commit` and
-/// [`truncate`](Self::truncate). The codecs have no `unsafe` code and never panic on
-/// an output that breaks them (a test drives every codec with one that answers at
-/// random), but they may return an error or wrong bytes then.
+/// [`truncate`](Self::truncate). The codecs touch only the slices an output hands out
+/// (lz4's unchecked hot loops included) and never panic on an output that breaks
+/// them (a test drives every codec with one that answers at random), but they may
+/// return an error or wrong bytes then.
 ///
 /// The trait is object safe: [`Encode`](super::Encode) and [`Decode`](super::Decode)
 /// take `&mut dyn Output`, so `&mut buf` of any output type can be passed to them.
@@ -100,7 +101,12 @@ pub trait Output {
     ///
     /// [`CapacityError`] when `data` does not fit; nothing is written then.
     fn extend_from_slice(&mut self, data: &[u8]) -> Result<(), CapacityError> {
+        let (len, capacity) = (self.len(), self.capacity());
+        // `get_mut`: an implementation that breaks the rules may hand out more or
+        // fewer than `data.len()` bytes; an error then, never a panic.
         self.try_spare_capacity_mut(data.len())?
+            .get_mut(..data.len())
+            .ok_or(CapacityError::new(len.saturating_add(data.len()), capacity))?
             .copy_from_slice(data);
         self.commit(data.len())
     }

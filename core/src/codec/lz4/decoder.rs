@@ -475,8 +475,12 @@ impl State {
         };
         let direct = out.remaining() >= max;
         let target = if direct {
+            // `get_mut`: an output that breaks the trait's rules may hand out more
+            // (or fewer) than `max` bytes.
             out.try_spare_capacity_mut(max)
                 .map_err(|_| DecodeError::Corrupt)?
+                .get_mut(..max)
+                .ok_or(DecodeError::Corrupt)?
         } else {
             outbuf.get_mut(..max).ok_or(DecodeError::Corrupt)?
         };
