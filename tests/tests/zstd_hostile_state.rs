@@ -78,7 +78,9 @@ fn one_byte_stream(d: &mut Decoder<'_>, input: &[u8]) -> Result<Vec<u8>, DecodeE
             return Err(DecodeError::Truncated);
         }
         if p.consumed == 0 && p.produced == 0 && p.status == Status::NeedInput {
-            panic!("NeedInput while input is given and nothing consumed: at {at} of {input:02x?}, {d:?}");
+            panic!(
+                "NeedInput while input is given and nothing consumed: at {at} of {input:02x?}, {d:?}"
+            );
         }
     }
 }
@@ -202,7 +204,10 @@ fn tiny_states_refuse_or_decode_never_panic() {
             // A too-large window is refused before anything is written.
             if what.starts_with("huge") {
                 assert!(
-                    matches!(one_shot(&mut d, frame, 64), Err(DecodeError::LimitExceeded { .. })),
+                    matches!(
+                        one_shot(&mut d, frame, 64),
+                        Err(DecodeError::LimitExceeded { .. })
+                    ),
                     "{what} at {len}"
                 );
             }
@@ -224,9 +229,14 @@ fn mutated_libzstd_frames_on_small_states() {
         .iter()
         .flat_map(|&lvl| {
             let mut c = zstd::bulk::Compressor::new(lvl).unwrap();
-            c.set_parameter(zstd::zstd_safe::CParameter::WindowLog(10)).unwrap();
-            c.set_parameter(zstd::zstd_safe::CParameter::ChecksumFlag(true)).unwrap();
-            [c.compress(&data[..700]).unwrap(), c.compress(&data).unwrap()]
+            c.set_parameter(zstd::zstd_safe::CParameter::WindowLog(10))
+                .unwrap();
+            c.set_parameter(zstd::zstd_safe::CParameter::ChecksumFlag(true))
+                .unwrap();
+            [
+                c.compress(&data[..700]).unwrap(),
+                c.compress(&data).unwrap(),
+            ]
         })
         .collect();
     for len in [100usize, 1000, decoder_memory(1024)] {

@@ -728,6 +728,14 @@ impl<'a> Decoder<'a> {
             // The header tells the block's length.
             let header = match rest.first_chunk::<BLOCK_HEADER>() {
                 Some(h) if self.staged == 0 => *h,
+                // A decoder on under 3 bytes cannot stage a header that comes in
+                // pieces: an error, not a `NeedInput` that takes nothing forever.
+                _ if self.staging.len() < BLOCK_HEADER => {
+                    return Err(DecodeError::LimitExceeded {
+                        limit: self.staging.len() as u64,
+                        needed: Some(BLOCK_HEADER as u64),
+                    });
+                }
                 _ => {
                     if !self.stage(rest, BLOCK_HEADER, pos) {
                         return Ok(false);
