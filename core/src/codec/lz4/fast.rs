@@ -305,19 +305,23 @@ pub(super) fn compress(
                 let candidate = entries[h];
                 entries[h] = base.wrapping_add(ip as u32);
                 let c = candidate.wrapping_sub(base) as usize;
-                let distance = ip.wrapping_sub(c);
+                // In u64, as in `block::compress`: in a 32-bit `usize`, `ip - c` for a
+                // stale entry (`c >= src.len()`) wraps back into reach, a match before
+                // the start of `src` (out-of-bounds reads below).
+                let distance = (ip as u64).wrapping_sub(c as u64);
                 // One branch for both tests (in reach, then equal bytes), as in
                 // `block::compress`: with a table reused across calls the first is
                 // as unpredictable as the second (two branches measured 660 MB/s
                 // against 835). The read is clamped into bounds; a candidate in reach
                 // is below `ip <= mflimit`, so the clamp leaves it alone.
-                let reach = distance.wrapping_sub(1) < MAX_DISTANCE;
+                let reach = distance.wrapping_sub(1) < MAX_DISTANCE as u64;
                 // SAFETY: `c.min(mflimit) + 4 <= end`.
                 let bytes = u32::from_le(unsafe {
                     ptr::read_unaligned(p.add(c.min(mflimit)).cast::<u32>())
                 });
                 if reach & (bytes == sequence as u32) {
-                    break (ip, distance);
+                    // In reach: `1 <= distance <= MAX_DISTANCE`, so it fits in usize.
+                    break (ip, distance as usize);
                 }
                 ip += (misses >> SKIP_TRIGGER) as usize;
                 misses += 1;
