@@ -49,6 +49,7 @@ const CHECKS: &[fn(&mut Run)] = &[
     lz4_frame_streaming,
     inflate_oneshot,
     deflate_streaming,
+    deflate_compress,
     zstd_oneshot,
     zstd_streaming,
     zstd_hostile,
@@ -83,6 +84,10 @@ static INFLATE: ValuePool<deflate::InflateState, 2> =
     ValuePool::new([const { deflate::InflateState::new() }; 2]);
 static DEFLATE_DECODER: ValuePool<deflate::DecoderState, 1> =
     ValuePool::new([const { deflate::DecoderState::new() }]);
+/// The deflate compressor's state: a 4 KiB window, 1,024 hash heads (about 27 KB),
+/// all zero, in `.bss`.
+static DEFLATE_ENCODER: ValuePool<deflate::EncoderState<4096, 1024>, 1> =
+    ValuePool::new([const { deflate::EncoderState::new() }]);
 /// A zstd decoder's state for windows up to 8 KiB (the fixture's window is its 4 KiB
 /// content): 32 KiB of buffers and 21 KB of tables, all zero, in `.bss`. One state,
 /// used by every zstd check in turn.
@@ -309,6 +314,86 @@ fn deflate_streaming(run: &mut Run) {
         }
         run.check(name, ok && rest.is_empty() && back[..] == *TEXT);
     }
+}
+
+/// The deflate compressor, one-shot (gzip, levels 1, 6 and 9) and streaming (gzip,
+/// input in 100-byte pieces into 1 KiB buffers, a sync flush half way): its output
+/// inflates back to the text.
+fn deflate_compress(run: &mut Run) {
+    let (Ok(mut enc), Ok(mut inflate), Ok(mut packed), Ok(mut back), Ok(mut out)) = (
+        DEFLATE_ENCODER.try_acquire(),
+        INFLATE.try_acquire(),
+        BUFS.try_acquire(),
+        BUFS.try_acquire(),
+        SMALL.try_acquire(),
+    ) else {
+        return run.check("deflate compress: states", false);
+    };
+    let gzip = deflate::Format::Gzip;
+    for level in [1, 6, 9] {
+        packed.clear();
+        back.clear();
+        let c = run.stack("deflate::compress_into (gzip)", || {
+            deflate::compress_into(TEXT, &mut packed, gzip, level, &mut *enc)
+        });
+        let d = deflate::decompress_into(&packed, &mut back, gzip, &mut inflate);
+        run.check(
+            "deflate::compress_into (gzip) round trip",
+            c.is_ok() && d.is_ok() && back[..] == *TEXT,
+        );
+    }
+    packed.clear();
+    back.clear();
+    let mut ok = true;
+    match deflate::Encoder::new(gzip, 6, &mut *enc) {
+        Ok(mut e) => {
+            for (i, piece) in TEXT.chunks(100).enumerate() {
+                let mut rest = piece;
+                while !rest.is_empty() && ok {
+                    out.clear();
+                    match run.stack("deflate::Encoder::encode", || e.encode(rest, &mut out)) {
+                        Ok(p) => rest = &rest[p.consumed..],
+                        Err(_) => ok = false,
+                    }
+                    ok &= packed.extend_from_slice(&out).is_ok();
+                }
+                if i == 20 {
+                    loop {
+                        out.clear();
+                        let p = run.stack("deflate::Encoder::flush", || e.flush(&mut out));
+                        ok &= packed.extend_from_slice(&out).is_ok();
+                        match p {
+                            Ok(p) if p.status == Status::Done => break,
+                            Ok(_) => {}
+                            Err(_) => {
+                                ok = false;
+                                break;
+                            }
+                        }
+                    }
+                }
+            }
+            loop {
+                out.clear();
+                let p = run.stack("deflate::Encoder::finish", || e.finish(&mut out));
+                ok &= packed.extend_from_slice(&out).is_ok();
+                match p {
+                    Ok(p) if p.status == Status::Done => break,
+                    Ok(_) if ok => {}
+                    _ => {
+                        ok = false;
+                        break;
+                    }
+                }
+            }
+        }
+        Err(_) => ok = false,
+    }
+    let d = deflate::decompress_into(&packed, &mut back, gzip, &mut inflate);
+    run.check(
+        "deflate::Encoder (gzip, a sync flush) round trip",
+        ok && d.is_ok() && back[..] == *TEXT,
+    );
 }
 
 /// One-shot zstd decoding: the first use of a new state, a reuse by the same decoder,
