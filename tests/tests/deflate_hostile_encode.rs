@@ -8,10 +8,14 @@
 use bufpress::codec::deflate::{Encoder, EncoderState, Format, compress_into, max_compressed_len};
 use bufpress::codec::{Encode as _, EncodeError, Status};
 use bufpress::io::Cursor;
+use bufpress_tests::counting::{CountingAlloc, measure};
 use bufpress_tests::rng::Rng;
 use flate2::{Decompress, FlushDecompress, Status as FStatus};
 
 /// Inflates raw deflate `data` as far as it goes (no end required); what comes out.
+#[global_allocator]
+static ALLOC: CountingAlloc = CountingAlloc;
+
 fn inflate_prefix(data: &[u8]) -> Vec<u8> {
     let mut d = Decompress::new(false);
     let mut out = Vec::with_capacity(data.len() * 4 + 1024);
@@ -220,4 +224,42 @@ fn encode_after_an_interrupted_flush_then_flush_again() {
             );
         }
     }
+}
+
+/// Sync flushes, cut short or not, and `encode` in their middle allocate nothing.
+#[test]
+fn flushes_allocate_nothing() {
+    let mut rng = Rng::new(5);
+    let data = adversarial(1, 20_000, &mut rng);
+    let mut st = Box::new(EncoderState::<2048, 512>::new());
+    let mut sink = vec![0u8; 1 << 16];
+    let ((), counts) = measure(|| {
+        for level in 0..=10 {
+            let mut e = Encoder::new(Format::Gzip, level, &mut *st).unwrap();
+            let mut at = 0;
+            let mut n = 0usize;
+            while at < data.len() {
+                let take = (1 + rng.below(900)).min(data.len() - at);
+                let mut out = Cursor::new(&mut sink[..]);
+                at += e.encode(&data[at..at + take], &mut out).unwrap().consumed;
+                // A flush cut after a few 1-byte calls, sometimes left for `encode`.
+                for _ in 0..rng.below(12) {
+                    let mut one = [0u8; 1];
+                    let mut out = Cursor::new(&mut one[..]);
+                    if e.flush(&mut out).unwrap().status == Status::Done {
+                        break;
+                    }
+                }
+                n += 1;
+            }
+            loop {
+                let mut out = Cursor::new(&mut sink[..]);
+                if e.finish(&mut out).unwrap().status == Status::Done {
+                    break;
+                }
+            }
+            assert!(n > 0);
+        }
+    });
+    assert!(counts.is_zero(), "{counts:?}");
 }
