@@ -267,3 +267,12 @@ fn mutated_libzstd_frames_on_small_states() {
         }
     }
 }
+
+/// The memory sizes of huge windows saturate (no overflow panic in debug builds), and
+/// a state of that size would refuse nothing it cannot hold.
+#[test]
+fn decoder_memory_of_a_huge_window_saturates() {
+    assert_eq!(decoder_memory(usize::MAX), usize::MAX);
+    assert_eq!(decoder_memory(usize::MAX - 100), usize::MAX);
+    assert_eq!(decoder_memory(1024), 4104);
+}
