@@ -296,7 +296,7 @@ const fn block_max(max_window: usize) -> usize {
 /// [`Decoder::from_parts`]. With `B = min(max_window, 128 KiB)` it is
 /// `max_window + 3 B + 8`: the window plus one block (decoded data waiting to be
 /// handed out), one block of literals and one block of input (collected when input
-/// comes in pieces).
+/// comes in pieces). Saturates at `usize::MAX`.
 ///
 /// ```
 /// use bufpress::codec::zstd::{DecoderState, decoder_memory};
@@ -306,7 +306,11 @@ const fn block_max(max_window: usize) -> usize {
 /// ```
 pub const fn decoder_memory(max_window: usize) -> usize {
     let b = block_max(max_window);
-    max_window + 3 * b + BLOCK_HEADER + CHECKSUM + 1
+    // Saturates: no state can be that large, and a too-short buffer only lowers the
+    // window (`from_parts`).
+    max_window
+        .saturating_add(3 * b)
+        .saturating_add(BLOCK_HEADER + CHECKSUM + 1)
 }
 
 /// The first `n` bytes of `buf` and the rest (all of it, and nothing, when it is
