@@ -110,6 +110,11 @@ mod work {
         #[unsafe(no_mangle)]
         static BARE_STATE_DEFLATE_DECODER: ValuePool<deflate::DecoderState, 1> =
             ValuePool::new([const { deflate::DecoderState::new() }; 1]);
+        #[cfg(feature = "codecs-deflate")]
+        /// The deflate compressor: a 4 KiB window, 1,024 hash heads.
+        #[unsafe(no_mangle)]
+        static BARE_STATE_DEFLATE_ENCODER: ValuePool<deflate::EncoderState<4096, 1024>, 1> =
+            ValuePool::new([const { deflate::EncoderState::new() }; 1]);
 
         #[cfg(feature = "codecs-zstd")]
         /// A zstd decoder for windows up to 4 KiB: 16 KiB of buffers and 21 KB of tables.
@@ -167,6 +172,7 @@ mod work {
                     black_box(&back[..]);
                 }
                 black_box(&BARE_STATE_DEFLATE_DECODER);
+                black_box(&BARE_STATE_DEFLATE_ENCODER);
             }
             #[cfg(feature = "codecs-zstd")]
             if let Ok(mut state) = BARE_STATE_ZSTD_DECODER.try_acquire() {
