@@ -470,6 +470,11 @@ impl<const WINDOW: usize, const HASH: usize> EncoderState<WINDOW, HASH> {
         self.sync = Sync::None;
     }
 
+    /// Whether a sync flush was started and is not done (its output was cut short).
+    pub(super) fn flushing(&self) -> bool {
+        self.sync != Sync::None
+    }
+
     /// A sync flush (zlib's `Z_SYNC_FLUSH`): compresses all input taken so far, writes
     /// it as complete blocks (not the last), then an empty stored block (`000`, padding
     /// to a byte, `00 00 FF FF`), so that a reader can inflate everything given until

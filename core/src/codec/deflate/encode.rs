@@ -298,6 +298,12 @@ where
         if self.phase != Phase::Body {
             return Err(EncodeError::Finished);
         }
+        // A flush cut short by a full output ends before more input is taken: input
+        // given in its middle would otherwise be left out of the next flush (which
+        // resumed at the marker).
+        if self.state.flushing() && self.flush_step(out)? != Status::Done {
+            return Ok(Status::OutputFull);
+        }
         let before = self.check.len;
         self.step(input, out, false)?;
         // The compressor returns when it took all input or filled `out`.
@@ -318,6 +324,11 @@ where
         if self.phase != Phase::Body {
             return Err(EncodeError::Finished);
         }
+        self.flush_step(out)
+    }
+
+    /// Runs the sync flush on `out`: `Done` once it is all out.
+    fn flush_step(&mut self, out: &mut (impl Output + ?Sized)) -> Result<Status, EncodeError> {
         let capacity = out.capacity();
         let step = self.state.sync_flush(out.spare_capacity_mut());
         out.commit(step.produced)
@@ -391,6 +402,8 @@ where
 
     /// A sync flush: ends the current deflate block and aligns to a byte with an empty
     /// stored block (`00 00 FF FF`), so a reader can inflate all input given until now.
+    /// A flush cut short by a full output is finished by the next `flush` or `encode`
+    /// (which takes no input until it is out) or `finish`.
     fn flush(&mut self, out: &mut dyn Output) -> Result<Progress, EncodeError> {
         let out_start = out.len();
         let status = self.run_flush(out)?;

@@ -296,7 +296,7 @@ const fn block_max(max_window: usize) -> usize {
 /// [`Decoder::from_parts`]. With `B = min(max_window, 128 KiB)` it is
 /// `max_window + 3 B + 8`: the window plus one block (decoded data waiting to be
 /// handed out), one block of literals and one block of input (collected when input
-/// comes in pieces).
+/// comes in pieces). Saturates at `usize::MAX`.
 ///
 /// ```
 /// use bufpress::codec::zstd::{DecoderState, decoder_memory};
@@ -306,7 +306,11 @@ const fn block_max(max_window: usize) -> usize {
 /// ```
 pub const fn decoder_memory(max_window: usize) -> usize {
     let b = block_max(max_window);
-    max_window + 3 * b + BLOCK_HEADER + CHECKSUM + 1
+    // Saturates: no state can be that large, and a too-short buffer only lowers the
+    // window (`from_parts`).
+    max_window
+        .saturating_add(3 * b)
+        .saturating_add(BLOCK_HEADER + CHECKSUM + 1)
 }
 
 /// The first `n` bytes of `buf` and the rest (all of it, and nothing, when it is
@@ -728,6 +732,14 @@ impl<'a> Decoder<'a> {
             // The header tells the block's length.
             let header = match rest.first_chunk::<BLOCK_HEADER>() {
                 Some(h) if self.staged == 0 => *h,
+                // A decoder on under 3 bytes cannot stage a header that comes in
+                // pieces: an error, not a `NeedInput` that takes nothing forever.
+                _ if self.staging.len() < BLOCK_HEADER => {
+                    return Err(DecodeError::LimitExceeded {
+                        limit: self.staging.len() as u64,
+                        needed: Some(BLOCK_HEADER as u64),
+                    });
+                }
                 _ => {
                     if !self.stage(rest, BLOCK_HEADER, pos) {
                         return Ok(false);

@@ -991,4 +991,59 @@ mod tests {
         assert_eq!(b"11", rb.as_slices().0);
         assert_eq!(b"111111", rb.as_slices().1);
     }
+
+    /// A borrowed buffer (which never grows) against a model, over random operations
+    /// that stay within `free()`: every wrap position of `extend`, `extend_from_within`
+    /// (the unchecked copies) and `extend_and_fill`. Small enough for Miri.
+    #[test]
+    fn borrowed_buffer_matches_a_model() {
+        extern crate std;
+        use std::collections::VecDeque;
+        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % (n as u64).max(1)) as usize
+        };
+        for cap in [1usize, 2, 3, 17, 33, 64, 65] {
+            let mut mem = std::vec![0xAAu8; cap];
+            let mut rb = RingBuffer::new_in(&mut mem);
+            let mut model: VecDeque<u8> = VecDeque::new();
+            for step in 0..300 {
+                assert_eq!(rb.free(), cap - 1 - model.len());
+                match next(4) {
+                    0 => {
+                        let n = next(rb.free() + 1);
+                        let data: std::vec::Vec<u8> = (0..n).map(|i| (step + i) as u8).collect();
+                        rb.extend(&data);
+                        model.extend(&data);
+                    }
+                    1 if !model.is_empty() => {
+                        let start = next(model.len());
+                        let len = next((model.len() - start).min(rb.free()) + 1);
+                        rb.extend_from_within(start, len);
+                        for i in 0..len {
+                            let b = model[start + i];
+                            model.push_back(b);
+                        }
+                    }
+                    2 => {
+                        let n = next(rb.free() + 1);
+                        rb.extend_and_fill(step as u8, n);
+                        model.extend(core::iter::repeat_n(step as u8, n));
+                    }
+                    _ => {
+                        let n = next(model.len() + 1);
+                        rb.drop_first_n(n);
+                        model.drain(..n);
+                    }
+                }
+                let (a, b) = rb.as_slices();
+                let got: std::vec::Vec<u8> = a.iter().chain(b).copied().collect();
+                let want: std::vec::Vec<u8> = model.iter().copied().collect();
+                assert_eq!(got, want, "cap {cap} step {step}");
+            }
+        }
+    }
 }

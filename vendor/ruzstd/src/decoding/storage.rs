@@ -96,14 +96,15 @@ impl DecoderMemory<'_> {
 }
 
 /// The window buffer a decoder needs for windows up to `max_window` bytes: the
-/// window, one block (`min(max_window, 128 KiB)`) and one byte.
+/// window, one block (`min(max_window, 128 KiB)`) and one byte (saturating at
+/// `usize::MAX`).
 pub const fn window_buffer_len(max_window: usize) -> usize {
     let block = if max_window < MAX_BLOCK_SIZE as usize {
         max_window
     } else {
         MAX_BLOCK_SIZE as usize
     };
-    max_window + block + 1
+    max_window.saturating_add(block + 1)
 }
 
 /// The largest window whose [`window_buffer_len`] is at most `len`.
