@@ -270,6 +270,11 @@ pub enum DecodeError {
     Unsupported,
     /// Bytes follow the end of the data where none may.
     TrailingData,
+    /// A decoder returned [`Status::NeedInput`](crate::codec::Status::NeedInput)
+    /// without consuming all of its input: a [`Decode`](crate::codec::Decode)
+    /// implementation that breaks the trait's contract (none of bufpress's). The
+    /// reading adapters report it instead of offering the same input forever.
+    Stalled,
 }
 
 impl fmt::Display for DecodeError {
@@ -314,6 +319,7 @@ impl fmt::Display for DecodeError {
             ),
             Self::Unsupported => f.write_str("unsupported feature of the format"),
             Self::TrailingData => f.write_str("trailing data after the end of the stream"),
+            Self::Stalled => f.write_str("the decoder asked for input without taking what it had"),
         }
     }
 }

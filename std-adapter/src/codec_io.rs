@@ -14,19 +14,14 @@ use bufpress::pool::Buf;
 
 use crate::to_io_error;
 
-/// Writes the staging buffer to `inner` and empties it.
-fn drain(staging: &mut Buf<'_>, inner: &mut impl Write) -> io::Result<()> {
-    if !staging.is_empty() {
-        inner.write_all(staging)?;
-        staging.clear();
-    }
-    Ok(())
-}
-
 /// Writes the staging buffer to `inner` from byte `sent` on (what earlier calls cut
 /// short by an error did not write), then empties it. After an error, `sent` counts
 /// what did go, so a retry never writes a byte twice.
-fn drain_from(staging: &mut Buf<'_>, sent: &mut usize, inner: &mut impl Write) -> io::Result<()> {
+pub(crate) fn drain_from(
+    staging: &mut Buf<'_>,
+    sent: &mut usize,
+    inner: &mut impl Write,
+) -> io::Result<()> {
     while let Some(rest) = staging.get(*sent..).filter(|r| !r.is_empty()) {
         match inner.write(rest) {
             Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
@@ -326,16 +321,20 @@ impl<'p, D: Decode, R: BufRead> DecodeReader<'p, D, R> {
         }
         while !self.done && self.staging.is_empty() {
             let input = self.inner.fill_buf()?;
-            let at_end = input.is_empty();
+            let len = input.len();
             let p = self
                 .decoder
                 .decode(input, &mut self.staging)
                 .map_err(to_io_error)?;
-            self.inner.consume(p.consumed);
+            self.inner.consume(p.consumed.min(len));
             match p.status {
                 Status::Done => self.done = true,
-                Status::NeedInput if at_end => {
+                Status::NeedInput if len == 0 => {
                     return Err(to_io_error(DecodeError::Truncated));
+                }
+                // The same input would be offered again, forever.
+                Status::NeedInput if p.consumed < len => {
+                    return Err(to_io_error(DecodeError::Stalled));
                 }
                 Status::NeedInput | Status::OutputFull => {}
             }
@@ -373,10 +372,19 @@ impl<D: Decode, R: BufRead> BufRead for DecodeReader<'_, D, R> {
 /// Bytes written after the stream ended are refused (`InvalidData`, trailing data);
 /// [`finish`](Self::finish) (or [`try_finish`](Self::try_finish)) checks that the
 /// stream is complete.
+///
+/// After an error of the inner writer, `write` has taken nothing of its data (as
+/// `io::Write` requires) and every call goes on where the failed one stopped: writing
+/// the same bytes again writes each byte of the content to `inner` once. A `write`
+/// that took input returns its count even if passing the output on failed; that
+/// output is kept and goes first at the next call, which reports the error if it
+/// persists.
 #[derive(Debug)]
 pub struct DecodeWriter<'p, D, W> {
     decoder: D,
     staging: Buf<'p>,
+    /// Bytes of `staging` already written to `inner`.
+    sent: usize,
     done: bool,
     inner: W,
 }
@@ -390,6 +398,7 @@ impl<'p, D: Decode, W: Write> DecodeWriter<'p, D, W> {
         Self {
             decoder,
             staging,
+            sent: 0,
             done: false,
             inner,
         }
@@ -406,21 +415,23 @@ impl<'p, D: Decode, W: Write> DecodeWriter<'p, D, W> {
         Ok(self.inner)
     }
 
-    /// Checks that the whole stream was written and flushes `inner`. Keeps the
-    /// writer, for [`reset`](Self::reset).
+    /// Checks that the whole stream was written, writes out what is left and flushes
+    /// `inner`. Keeps the writer, for [`reset`](Self::reset).
     ///
     /// # Errors
     ///
-    /// `UnexpectedEof` when the stream has not ended, or the inner writer's error.
+    /// `UnexpectedEof` when the stream has not ended, or the inner writer's error
+    /// (calling it again goes on where it stopped).
     pub fn try_finish(&mut self) -> io::Result<()> {
         if !self.done {
-            // A decoder may need one call with no input to see the end.
-            self.feed(&[])?;
+            // A decoder may need calls with no input to give what it holds and see
+            // the end.
+            self.pump()?;
         }
+        self.send()?;
         if !self.done {
             return Err(to_io_error(DecodeError::Truncated));
         }
-        drain(&mut self.staging, &mut self.inner)?;
         self.inner.flush()
     }
 
@@ -428,6 +439,7 @@ impl<'p, D: Decode, W: Write> DecodeWriter<'p, D, W> {
     pub fn reset(&mut self, inner: W) -> W {
         self.decoder.reset();
         self.staging.clear();
+        self.sent = 0;
         self.done = false;
         core::mem::replace(&mut self.inner, inner)
     }
@@ -451,39 +463,32 @@ impl<'p, D: Decode, W: Write> DecodeWriter<'p, D, W> {
     pub fn into_parts(self) -> (W, D, Buf<'p>) {
         (self.inner, self.decoder, self.staging)
     }
-}
 
-impl<D: Decode, W: Write> DecodeWriter<'_, D, W> {
-    /// Decodes all of `data`, writing the output to `inner`.
-    fn feed(&mut self, data: &[u8]) -> io::Result<()> {
-        if self.done {
-            return if data.is_empty() {
-                Ok(())
-            } else {
-                Err(to_io_error(DecodeError::TrailingData))
-            };
-        }
+    /// Writes what `staging` holds and `inner` did not take yet.
+    fn send(&mut self) -> io::Result<()> {
+        drain_from(&mut self.staging, &mut self.sent, &mut self.inner)
+    }
+
+    /// Decodes with no input until the decoder has given all it holds, passing each
+    /// full buffer on.
+    fn pump(&mut self) -> io::Result<()> {
         if self.staging.capacity() == 0 {
             return Err(zero_capacity());
         }
-        let mut rest = data;
         loop {
+            // What an earlier (failed) call left goes first: nothing is lost.
+            self.send()?;
             let p = self
                 .decoder
-                .decode(rest, &mut self.staging)
+                .decode(&[], &mut self.staging)
                 .map_err(to_io_error)?;
-            rest = rest.get(p.consumed..).unwrap_or_default();
             match p.status {
-                Status::OutputFull => drain(&mut self.staging, &mut self.inner)?,
+                Status::OutputFull => {}
                 Status::Done => {
                     self.done = true;
-                    drain(&mut self.staging, &mut self.inner)?;
-                    if !rest.is_empty() {
-                        return Err(to_io_error(DecodeError::TrailingData));
-                    }
                     return Ok(());
                 }
-                Status::NeedInput => return drain(&mut self.staging, &mut self.inner),
+                Status::NeedInput => return Ok(()),
             }
         }
     }
@@ -491,12 +496,50 @@ impl<D: Decode, W: Write> DecodeWriter<'_, D, W> {
 
 impl<D: Decode, W: Write> Write for DecodeWriter<'_, D, W> {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        self.feed(data)?;
-        Ok(data.len())
+        // Output of earlier calls first: an error here has taken nothing of `data`.
+        self.send()?;
+        if data.is_empty() {
+            return Ok(0);
+        }
+        if self.done {
+            return Err(to_io_error(DecodeError::TrailingData));
+        }
+        if self.staging.capacity() == 0 {
+            return Err(zero_capacity());
+        }
+        let mut taken = 0;
+        loop {
+            let rest = data.get(taken..).unwrap_or_default();
+            let p = self
+                .decoder
+                .decode(rest, &mut self.staging)
+                .map_err(to_io_error)?;
+            taken += p.consumed.min(rest.len());
+            if p.status == Status::Done {
+                self.done = true;
+            }
+            // Pass the output on; once input was taken, an error is reported by the
+            // next call (the output waits in `staging`), since this one took bytes.
+            if let Err(e) = self.send() {
+                return if taken > 0 { Ok(taken) } else { Err(e) };
+            }
+            match p.status {
+                Status::OutputFull => {}
+                Status::Done | Status::NeedInput if taken > 0 => return Ok(taken),
+                Status::Done => return Err(to_io_error(DecodeError::TrailingData)),
+                // No progress on non-empty input: a codec bug, not a loop.
+                Status::NeedInput => return Err(io::Error::other("decoder took no input")),
+            }
+        }
     }
 
+    /// Writes out everything decoded so far (what the decoder holds too) and flushes
+    /// `inner`.
     fn flush(&mut self) -> io::Result<()> {
-        drain(&mut self.staging, &mut self.inner)?;
+        if !self.done {
+            self.pump()?;
+        }
+        self.send()?;
         self.inner.flush()
     }
 }

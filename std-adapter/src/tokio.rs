@@ -509,12 +509,13 @@ impl<D: Decode + Unpin, R: AsyncBufRead + Unpin> DecodeReader<'_, D, R> {
         while !self.done && self.staging.is_empty() {
             // `staging` is empty: `Pending` here leaves nothing half done.
             let input = ready!(Pin::new(&mut self.inner).poll_fill_buf(cx))?;
-            let at_end = input.is_empty();
+            let len = input.len();
+            let at_end = len == 0;
             let p = match decode_into_staging(&mut self.decoder, input, &mut self.staging) {
                 Ok(p) => p,
                 Err(e) => return Poll::Ready(Err(self.fail(e))),
             };
-            Pin::new(&mut self.inner).consume(p.consumed);
+            Pin::new(&mut self.inner).consume(p.consumed.min(len));
             self.total = self.total.saturating_add(p.produced as u64);
             if self.total > self.max_output {
                 let e = DecodeError::LimitExceeded {
@@ -527,6 +528,10 @@ impl<D: Decode + Unpin, R: AsyncBufRead + Unpin> DecodeReader<'_, D, R> {
                 Status::Done => self.done = true,
                 Status::NeedInput if at_end => {
                     return Poll::Ready(Err(self.fail(DecodeError::Truncated)));
+                }
+                // The same input would be offered again, forever.
+                Status::NeedInput if p.consumed < len => {
+                    return Poll::Ready(Err(self.fail(DecodeError::Stalled)));
                 }
                 // A decoder that can put nothing into a whole empty buffer never will.
                 Status::OutputFull if p.consumed == 0 && p.produced == 0 => {

@@ -242,3 +242,80 @@ fn zstd_encode_writer_retried_after_errors_makes_the_same_stream() {
         .expect("a valid frame");
     assert!(back == msg, "the stream decodes to what was written");
 }
+
+/// Writes `data` to `w` in pieces of 777 bytes, calling again after every error
+/// (`write` with the same bytes, a `flush` now and then, `finish` at the end) until all
+/// of it went in; returns the number of errors seen.
+fn write_retrying<W: std::io::Write>(
+    w: &mut W,
+    data: &[u8],
+    mut finish: impl FnMut(&mut W) -> std::io::Result<()>,
+) -> usize {
+    let mut written = 0;
+    let mut errors = 0;
+    while written < data.len() {
+        let end = (written + 777).min(data.len());
+        match w.write(&data[written..end]) {
+            Ok(n) => written += n,
+            Err(_) => errors += 1,
+        }
+        assert!(errors < 10_000, "write makes no progress");
+        if written.is_multiple_of(5) {
+            while w.flush().is_err() {
+                errors += 1;
+                assert!(errors < 10_000, "flush makes no progress");
+            }
+        }
+    }
+    while finish(w).is_err() {
+        errors += 1;
+        assert!(errors < 10_000, "try_finish makes no progress");
+    }
+    errors
+}
+
+/// bufpress-std's decompressing writer over any codec (`DecodeWriter`), retried the
+/// same way: what reaches the inner writer is the content, each byte once.
+#[test]
+fn std_decode_writer_retried_after_errors_writes_the_content_once() {
+    let msg = message();
+    let mut encoder = Box::new(lz4::Encoder::<ENC>::new());
+    codec::Encode::reset(&mut *encoder);
+    let mut packed = Vec::with_capacity(1 << 20);
+    codec::encode_into(&mut *encoder, &msg, &mut codec::VecOutput::new(&mut packed))
+        .expect("encodes");
+    let flaky = Flaky {
+        out: Vec::new(),
+        calls: 0,
+    };
+    let decoder = Box::new(lz4::Decoder::<DEC>::new());
+    let mut w = bufpress_std::DecodeWriter::new(flaky, decoder, STAGING.try_acquire().unwrap());
+    let errors = write_retrying(&mut w, &packed, |w| w.try_finish());
+    assert!(errors > 10, "{errors} errors");
+    assert!(w.is_done());
+    let out = w.into_parts().0.out;
+    assert_eq!(out.len(), msg.len());
+    assert!(out == msg, "the content, each byte once");
+}
+
+/// bufpress-std's libzstd decompressing writer (`zstd::DecodeWriter`), the same way.
+#[test]
+fn zstd_decode_writer_retried_after_errors_writes_the_content_once() {
+    let msg = message();
+    let mut ctx = bufpress_std::zstd::Encoder::new(bufpress_std::zstd::Settings::new(3, 1 << 16))
+        .expect("ctx");
+    let mut packed = Vec::with_capacity(1 << 20);
+    codec::encode_into(&mut ctx, &msg, &mut codec::VecOutput::new(&mut packed)).expect("encodes");
+    let flaky = Flaky {
+        out: Vec::new(),
+        calls: 0,
+    };
+    let mut dctx = bufpress_std::zstd::Decoder::new(1 << 17);
+    let mut w =
+        bufpress_std::zstd::DecodeWriter::new(flaky, &mut dctx, STAGING.try_acquire().unwrap());
+    let errors = write_retrying(&mut w, &packed, |w| w.try_finish());
+    assert!(errors > 10, "{errors} errors");
+    let out = w.into_parts().0.out;
+    assert_eq!(out.len(), msg.len());
+    assert!(out == msg, "the content, each byte once");
+}

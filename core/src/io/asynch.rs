@@ -211,9 +211,9 @@ impl<D: Decode, R: BufRead> DecodeReader<'_, D, R> {
         while s.wants_input() {
             let (decoder, staging, inner) = s.split();
             let input = inner.fill_buf().await.map_err(Error::Inner)?;
-            let at_end = input.is_empty();
+            let len = input.len();
             let p = decoder.decode(input, staging);
-            let consumed = s.after_decode(p, at_end).map_err(Error::Codec)?;
+            let consumed = s.after_decode(p, len).map_err(Error::Codec)?;
             s.get_mut().consume(consumed);
         }
         Ok(())

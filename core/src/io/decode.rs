@@ -139,9 +139,9 @@ impl<D: Decode, R: BufRead> DecodeReader<'_, D, R> {
         while self.wants_input() {
             let (decoder, staging, inner) = self.split();
             let input = inner.fill_buf().map_err(Error::Inner)?;
-            let at_end = input.is_empty();
+            let len = input.len();
             let p = decoder.decode(input, staging);
-            let consumed = self.after_decode(p, at_end).map_err(Error::Codec)?;
+            let consumed = self.after_decode(p, len).map_err(Error::Codec)?;
             self.inner.consume(consumed);
         }
         Ok(())
@@ -149,20 +149,22 @@ impl<D: Decode, R: BufRead> DecodeReader<'_, D, R> {
 }
 
 impl<D: Decode, R> DecodeReader<'_, D, R> {
-    /// Handles the outcome of one decode call on input that was empty (`at_end`) or
-    /// not; returns the bytes consumed.
+    /// Handles the outcome of one decode call on `len` bytes of input (0: the inner
+    /// reader is at its end); returns the bytes consumed.
     pub(super) fn after_decode(
         &mut self,
         p: Result<Progress, DecodeError>,
-        at_end: bool,
+        len: usize,
     ) -> Result<usize, DecodeError> {
         let p = p?;
         match p.status {
             Status::Done => self.done = true,
-            Status::NeedInput if at_end => return Err(DecodeError::Truncated),
+            Status::NeedInput if len == 0 => return Err(DecodeError::Truncated),
+            // The same input would be offered again, forever.
+            Status::NeedInput if p.consumed < len => return Err(DecodeError::Stalled),
             Status::NeedInput | Status::OutputFull => {}
         }
-        Ok(p.consumed)
+        Ok(p.consumed.min(len))
     }
 }
 

@@ -4,7 +4,7 @@
 //! [`Value`](bufpress::pool::Value) from a context pool), can be `reset` and reused,
 //! and allocates nothing per message.
 
-use crate::codec_io::zero_capacity;
+use crate::codec_io::{drain_from, zero_capacity};
 use std::io::{self, BufRead, Read, Write};
 use std::ops::DerefMut;
 
@@ -63,16 +63,7 @@ impl<'p, W: Write, C: DerefMut<Target = Encoder>> EncodeWriter<'p, W, C> {
     /// Writes the rest of `buf` to `inner` and empties it; after an error, what went
     /// is remembered, so a retry writes no byte twice.
     fn drain(&mut self) -> io::Result<()> {
-        while let Some(rest) = self.buf.get(self.sent..).filter(|r| !r.is_empty()) {
-            match self.inner.write(rest) {
-                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
-                Ok(n) => self.sent += n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
-        }
-        self.buf.clear();
-        self.sent = 0;
+        drain_from(&mut self.buf, &mut self.sent, &mut self.inner)?;
         self.full = false;
         Ok(())
     }
@@ -344,10 +335,19 @@ impl<R: BufRead, D: DerefMut<Target = Decoder>> Read for DecodeReader<R, D> {
 /// content is written to `W` through a staging pool buffer. Several frames in a row
 /// are fine. [`try_finish`](Self::try_finish) checks that the input ended between
 /// frames; [`reset`](Self::reset) starts over, keeping the context and the buffer.
+///
+/// After an error of the inner writer, `write` has taken nothing of its data (as
+/// `io::Write` requires) and every call goes on where the failed one stopped: writing
+/// the same bytes again writes each byte of the content to `inner` once. A `write`
+/// that took input returns its count even if passing the output on failed; that
+/// output is kept and goes first at the next call, which reports the error if it
+/// persists.
 pub struct DecodeWriter<'p, W: Write, D: DerefMut<Target = Decoder>> {
     inner: W,
     ctx: D,
     buf: Buf<'p>,
+    /// Bytes of `buf` already written to `inner`.
+    sent: usize,
     failed: Option<DecodeError>,
 }
 
@@ -360,16 +360,14 @@ impl<'p, W: Write, D: DerefMut<Target = Decoder>> DecodeWriter<'p, W, D> {
             inner,
             ctx,
             buf,
+            sent: 0,
             failed: None,
         }
     }
 
-    fn drain(&mut self) -> io::Result<()> {
-        if !self.buf.is_empty() {
-            self.inner.write_all(&self.buf)?;
-            self.buf.clear();
-        }
-        Ok(())
+    /// Writes what `buf` holds and `inner` did not take yet.
+    fn send(&mut self) -> io::Result<()> {
+        drain_from(&mut self.buf, &mut self.sent, &mut self.inner)
     }
 
     fn fail(&mut self, e: DecodeError) -> io::Error {
@@ -383,14 +381,11 @@ impl<'p, W: Write, D: DerefMut<Target = Decoder>> DecodeWriter<'p, W, D> {
     /// # Errors
     ///
     /// `InvalidData` ([`DecodeError::Truncated`]) when it ended inside a frame, an
-    /// earlier decoding error, or the inner writer's error.
+    /// earlier decoding error, or the inner writer's error (calling it again goes on
+    /// where it stopped).
     pub fn try_finish(&mut self) -> io::Result<()> {
         // Flush what libzstd still holds (its output may have filled the buffer).
-        self.decode_some(&[])?;
-        self.drain()?;
-        if let Some(e) = self.failed {
-            return Err(to_io_error(e));
-        }
+        self.pump()?;
         if self.ctx.in_frame() {
             return Err(self.fail(DecodeError::Truncated));
         }
@@ -412,6 +407,7 @@ impl<'p, W: Write, D: DerefMut<Target = Decoder>> DecodeWriter<'p, W, D> {
     pub fn reset(&mut self, inner: W) -> W {
         bufpress::codec::Decode::reset(&mut *self.ctx);
         self.buf.clear();
+        self.sent = 0;
         self.failed = None;
         core::mem::replace(&mut self.inner, inner)
     }
@@ -431,27 +427,30 @@ impl<'p, W: Write, D: DerefMut<Target = Decoder>> DecodeWriter<'p, W, D> {
         (self.inner, self.ctx, self.buf)
     }
 
-    /// Feeds `data`, draining the staging buffer whenever it fills; returns when all
-    /// of `data` was taken and libzstd has nothing more to give for it.
-    fn decode_some(&mut self, mut data: &[u8]) -> io::Result<usize> {
+    /// Fails with an earlier decoding error, or with a buffer that can hold nothing.
+    fn check(&self) -> io::Result<()> {
         if let Some(e) = self.failed {
             return Err(to_io_error(e));
         }
         if self.buf.capacity() == 0 {
             return Err(zero_capacity());
         }
-        let mut taken = 0;
+        Ok(())
+    }
+
+    /// Decodes with no input until libzstd has given all it holds, writing it all
+    /// to `inner`.
+    fn pump(&mut self) -> io::Result<()> {
+        self.check()?;
         loop {
-            let p = match bufpress::codec::Decode::decode(&mut *self.ctx, data, &mut self.buf) {
+            // What an earlier (failed) call left goes first: nothing is lost.
+            self.send()?;
+            let p = match bufpress::codec::Decode::decode(&mut *self.ctx, &[], &mut self.buf) {
                 Ok(p) => p,
                 Err(e) => return Err(self.fail(e)),
             };
-            taken += p.consumed;
-            data = &data[p.consumed..];
-            match p.status {
-                Status::OutputFull => self.drain()?,
-                Status::Done if !data.is_empty() => {}
-                Status::Done | Status::NeedInput => return Ok(taken),
+            if p.status != Status::OutputFull {
+                return self.send();
             }
         }
     }
@@ -459,12 +458,31 @@ impl<'p, W: Write, D: DerefMut<Target = Decoder>> DecodeWriter<'p, W, D> {
 
 impl<W: Write, D: DerefMut<Target = Decoder>> Write for DecodeWriter<'_, W, D> {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        self.decode_some(data)
+        self.check()?;
+        // Output of earlier calls first: an error here has taken nothing of `data`.
+        self.send()?;
+        let mut taken = 0;
+        while taken < data.len() {
+            let rest = data.get(taken..).unwrap_or_default();
+            let p = match bufpress::codec::Decode::decode(&mut *self.ctx, rest, &mut self.buf) {
+                Ok(p) => p,
+                Err(e) => return Err(self.fail(e)),
+            };
+            taken += p.consumed.min(rest.len());
+            // Pass the output on; once input was taken, an error is reported by the
+            // next call (the output waits in `buf`), since this one took bytes.
+            if let Err(e) = self.send() {
+                return if taken > 0 { Ok(taken) } else { Err(e) };
+            }
+            if p.status == Status::NeedInput {
+                break;
+            }
+        }
+        Ok(taken)
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.decode_some(&[])?;
-        self.drain()?;
+        self.pump()?;
         self.inner.flush()
     }
 }
