@@ -345,14 +345,22 @@ pub(super) fn compress(
             // SAFETY: `offset >= 1`, and `at + 4 <= mflimit + 4 < match_limit <= end`.
             let ml = unsafe { common_len(p, at + MIN_MATCH, at + MIN_MATCH - offset, match_limit) };
             let lit = at - anchor;
-            // Room for this sequence, literals copied 16 at a time when short
-            // (`(lit + ml) >> 7` is at least `lit / 255 + ml / 255`; no overflow:
-            // `lit + ml <= end <= MAX_INPUT`).
-            let need = lit + ((lit + ml) >> 7) + 24;
-            if out_len - pos < need {
+            // Room for this sequence: at most `21 + lit + lit / 255 + ml / 255` bytes
+            // (the 16-byte literal copy when short included). The quick test
+            // (`(lit + ml) >> 7` is at least `lit / 255 + ml / 255`) is looser than
+            // the bound on a long run of literals; only when it fails, the exact one
+            // (`(lit + ml) / 255`), which never fails when `out` holds the worst case
+            // (`out_len - pos >= r + r / 255 + 16` for the `r = end - anchor >=
+            // lit + ml + 9` bytes still to compress, since each earlier sequence
+            // wrote at most its input plus 1/255 of it). Without it the path gave
+            // up there and the block was compressed a second time. No overflow:
+            // `lit + ml <= end <= MAX_INPUT`.
+            let room = out_len - pos;
+            if room < lit + ((lit + ml) >> 7) + 24 && room < lit + (lit + ml) / 255 + 24 {
                 return None;
             }
-            // SAFETY: every write is within `out[pos..pos + need]` (token 1,
+            // SAFETY: every write is within `out[pos..pos + 21 + lit + lit / 255 +
+            // ml / 255]`, inside `out` by the test above (token 1,
             // literal length `1 + (lit - 15) / 255`, literals `lit` or 16 when
             // `lit <= 16`, offset 2, match length `1 + (ml - 15) / 255`); reads
             // are in `src[anchor..at]`, or `src[anchor..anchor + 16]` when that is
@@ -500,4 +508,44 @@ unsafe fn common_len(src: *const u8, a: usize, b: usize, limit: usize) -> usize 
         n += 1;
     }
     n
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::vec::Vec;
+
+    /// An xorshift byte stream: incompressible to lz4.
+    fn noise(len: usize, mut x: u64) -> Vec<u8> {
+        (0..len)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x as u8
+            })
+            .collect()
+    }
+
+    /// With exactly `max_compressed_len` bytes of room the unchecked compressor must
+    /// finish (its per-sequence room test within the bound): a long literal run and
+    /// then a short match is the case where a looser test gave up half-way, and the
+    /// checked compressor ran the block a second time.
+    #[test]
+    fn worst_case_room_is_always_enough() {
+        let sizes: &[usize] = if cfg!(miri) {
+            &[2000]
+        } else {
+            &[600, 3000, 20_000, 65_536]
+        };
+        for &len in sizes {
+            let lits = noise(len, 7);
+            let input = [&lits[..], &lits[..40], &noise(16, 8)[..]].concat();
+            let mut entries = std::boxed::Box::new([0u32; TABLE_LEN]);
+            let mut out = std::vec![0u8; max_compressed_len(input.len())];
+            let limit = out.len();
+            let got = compress(&mut entries, 0, &input, 0, &mut out, limit);
+            assert!(matches!(got, Some(Some(_))), "{len}: {got:?}");
+        }
+    }
 }
