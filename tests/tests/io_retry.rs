@@ -15,6 +15,7 @@ const DEC: usize = lz4::decoder_memory(BlockSize::Max64KiB, BlockMode::Linked);
 static STAGING: Pool<4, 300> = Pool::new();
 
 /// Takes at most 100 bytes a call and fails every 3rd call, having written nothing.
+#[derive(Default)]
 struct Flaky {
     out: Vec<u8>,
     calls: usize,
@@ -67,36 +68,54 @@ fn message() -> Vec<u8> {
     corpus::mixed(50_000, 5)
 }
 
-#[test]
-fn std_encode_writer_retried_after_errors_makes_the_same_stream() {
-    use std::io::Write;
-    let msg = message();
-    let flaky = Flaky {
-        out: Vec::new(),
-        calls: 0,
-    };
-    let encoder = Box::new(lz4::Encoder::<ENC>::new());
-    let mut w = bufpress_std::EncodeWriter::new(flaky, encoder, STAGING.try_acquire().unwrap());
+/// Writes `data` to `w` in pieces of 777 bytes, calling again after every error
+/// (`write` with the same bytes, a `flush` now and then, `finish` at the end) until all
+/// of it went in; returns the number of errors seen. The calls are given, so that
+/// `std::io::Write` and `embedded_io::Write` writers both fit.
+fn write_retrying<W, E>(
+    w: &mut W,
+    data: &[u8],
+    write: impl Fn(&mut W, &[u8]) -> Result<usize, E>,
+    flush: impl Fn(&mut W) -> Result<(), E>,
+    finish: impl Fn(&mut W) -> Result<(), E>,
+) -> usize {
     let mut written = 0;
     let mut errors = 0;
-    while written < msg.len() {
-        let end = (written + 777).min(msg.len());
-        match w.write(&msg[written..end]) {
+    while written < data.len() {
+        let end = (written + 777).min(data.len());
+        match write(w, &data[written..end]) {
             Ok(n) => written += n,
             Err(_) => errors += 1,
         }
         assert!(errors < 10_000, "write makes no progress");
         if written.is_multiple_of(5) {
-            while w.flush().is_err() {
+            while flush(w).is_err() {
                 errors += 1;
                 assert!(errors < 10_000, "flush makes no progress");
             }
         }
     }
-    while w.try_finish().is_err() {
+    while finish(w).is_err() {
         errors += 1;
         assert!(errors < 10_000, "try_finish makes no progress");
     }
+    errors
+}
+
+#[test]
+fn std_encode_writer_retried_after_errors_makes_the_same_stream() {
+    use std::io::Write;
+    let msg = message();
+    let flaky = Flaky::default();
+    let encoder = Box::new(lz4::Encoder::<ENC>::new());
+    let mut w = bufpress_std::EncodeWriter::new(flaky, encoder, STAGING.try_acquire().unwrap());
+    let errors = write_retrying(
+        &mut w,
+        &msg,
+        |w, d| w.write(d),
+        |w| w.flush(),
+        |w| w.try_finish(),
+    );
     assert!(errors > 10, "{errors} errors");
     let packed = w.into_parts().0.out;
     assert!(
@@ -109,32 +128,16 @@ fn std_encode_writer_retried_after_errors_makes_the_same_stream() {
 fn embedded_io_encode_writer_retried_after_errors_makes_the_same_stream() {
     use embedded_io::Write;
     let msg = message();
-    let flaky = Flaky {
-        out: Vec::new(),
-        calls: 0,
-    };
+    let flaky = Flaky::default();
     let encoder = Box::new(lz4::Encoder::<ENC>::new());
     let mut w = bufpress::io::EncodeWriter::new(flaky, encoder, STAGING.try_acquire().unwrap());
-    let mut written = 0;
-    let mut errors = 0;
-    while written < msg.len() {
-        let end = (written + 777).min(msg.len());
-        match w.write(&msg[written..end]) {
-            Ok(n) => written += n,
-            Err(_) => errors += 1,
-        }
-        assert!(errors < 10_000, "write makes no progress");
-        if written.is_multiple_of(5) {
-            while w.flush().is_err() {
-                errors += 1;
-                assert!(errors < 10_000, "flush makes no progress");
-            }
-        }
-    }
-    while w.try_finish().is_err() {
-        errors += 1;
-        assert!(errors < 10_000, "try_finish makes no progress");
-    }
+    let errors = write_retrying(
+        &mut w,
+        &msg,
+        |w, d| w.write(d),
+        |w| w.flush(),
+        |w| w.try_finish(),
+    );
     assert!(errors > 10, "{errors} errors");
     let packed = w.into_parts().0.out;
     assert!(
@@ -166,33 +169,17 @@ fn now<F: std::future::Future>(f: F) -> F::Output {
 fn embedded_io_async_encode_writer_retried_after_errors_makes_the_same_stream() {
     use embedded_io_async::Write;
     let msg = message();
-    let flaky = Flaky {
-        out: Vec::new(),
-        calls: 0,
-    };
+    let flaky = Flaky::default();
     let encoder = Box::new(lz4::Encoder::<ENC>::new());
     let mut w =
         bufpress::io::asynch::EncodeWriter::new(flaky, encoder, STAGING.try_acquire().unwrap());
-    let mut written = 0;
-    let mut errors = 0;
-    while written < msg.len() {
-        let end = (written + 777).min(msg.len());
-        match now(w.write(&msg[written..end])) {
-            Ok(n) => written += n,
-            Err(_) => errors += 1,
-        }
-        assert!(errors < 10_000, "write makes no progress");
-        if written.is_multiple_of(5) {
-            while now(w.flush()).is_err() {
-                errors += 1;
-                assert!(errors < 10_000, "flush makes no progress");
-            }
-        }
-    }
-    while now(w.try_finish()).is_err() {
-        errors += 1;
-        assert!(errors < 10_000, "try_finish makes no progress");
-    }
+    let errors = write_retrying(
+        &mut w,
+        &msg,
+        |w, d| now(w.write(d)),
+        |w| now(w.flush()),
+        |w| now(w.try_finish()),
+    );
     assert!(errors > 10, "{errors} errors");
     let packed = w.into_parts().0.out;
     assert!(
@@ -206,34 +193,18 @@ fn embedded_io_async_encode_writer_retried_after_errors_makes_the_same_stream() 
 fn zstd_encode_writer_retried_after_errors_makes_the_same_stream() {
     use std::io::Write;
     let msg = message();
-    let flaky = Flaky {
-        out: Vec::new(),
-        calls: 0,
-    };
+    let flaky = Flaky::default();
     let mut ctx = bufpress_std::zstd::Encoder::new(bufpress_std::zstd::Settings::new(3, 1 << 16))
         .expect("ctx");
     let mut w =
         bufpress_std::zstd::EncodeWriter::new(flaky, &mut ctx, STAGING.try_acquire().unwrap());
-    let mut written = 0;
-    let mut errors = 0;
-    while written < msg.len() {
-        let end = (written + 777).min(msg.len());
-        match w.write(&msg[written..end]) {
-            Ok(n) => written += n,
-            Err(_) => errors += 1,
-        }
-        assert!(errors < 10_000, "write makes no progress");
-        if written.is_multiple_of(5) {
-            while w.flush().is_err() {
-                errors += 1;
-                assert!(errors < 10_000, "flush makes no progress");
-            }
-        }
-    }
-    while w.try_finish().is_err() {
-        errors += 1;
-        assert!(errors < 10_000, "try_finish makes no progress");
-    }
+    let errors = write_retrying(
+        &mut w,
+        &msg,
+        |w, d| w.write(d),
+        |w| w.flush(),
+        |w| w.try_finish(),
+    );
     assert!(errors > 10, "{errors} errors");
     let packed = w.into_parts().0.out;
     let mut dec = bufpress::codec::zstd::Decoder::new(1 << 17);
@@ -243,54 +214,27 @@ fn zstd_encode_writer_retried_after_errors_makes_the_same_stream() {
     assert!(back == msg, "the stream decodes to what was written");
 }
 
-/// Writes `data` to `w` in pieces of 777 bytes, calling again after every error
-/// (`write` with the same bytes, a `flush` now and then, `finish` at the end) until all
-/// of it went in; returns the number of errors seen.
-fn write_retrying<W: std::io::Write>(
-    w: &mut W,
-    data: &[u8],
-    mut finish: impl FnMut(&mut W) -> std::io::Result<()>,
-) -> usize {
-    let mut written = 0;
-    let mut errors = 0;
-    while written < data.len() {
-        let end = (written + 777).min(data.len());
-        match w.write(&data[written..end]) {
-            Ok(n) => written += n,
-            Err(_) => errors += 1,
-        }
-        assert!(errors < 10_000, "write makes no progress");
-        if written.is_multiple_of(5) {
-            while w.flush().is_err() {
-                errors += 1;
-                assert!(errors < 10_000, "flush makes no progress");
-            }
-        }
-    }
-    while finish(w).is_err() {
-        errors += 1;
-        assert!(errors < 10_000, "try_finish makes no progress");
-    }
-    errors
-}
-
 /// bufpress-std's decompressing writer over any codec (`DecodeWriter`), retried the
 /// same way: what reaches the inner writer is the content, each byte once.
 #[test]
 fn std_decode_writer_retried_after_errors_writes_the_content_once() {
+    use std::io::Write;
     let msg = message();
     let mut encoder = Box::new(lz4::Encoder::<ENC>::new());
     codec::Encode::reset(&mut *encoder);
     let mut packed = Vec::with_capacity(1 << 20);
     codec::encode_into(&mut *encoder, &msg, &mut codec::VecOutput::new(&mut packed))
         .expect("encodes");
-    let flaky = Flaky {
-        out: Vec::new(),
-        calls: 0,
-    };
+    let flaky = Flaky::default();
     let decoder = Box::new(lz4::Decoder::<DEC>::new());
     let mut w = bufpress_std::DecodeWriter::new(flaky, decoder, STAGING.try_acquire().unwrap());
-    let errors = write_retrying(&mut w, &packed, |w| w.try_finish());
+    let errors = write_retrying(
+        &mut w,
+        &packed,
+        |w, d| w.write(d),
+        |w| w.flush(),
+        |w| w.try_finish(),
+    );
     assert!(errors > 10, "{errors} errors");
     assert!(w.is_done());
     let out = w.into_parts().0.out;
@@ -301,19 +245,23 @@ fn std_decode_writer_retried_after_errors_writes_the_content_once() {
 /// bufpress-std's libzstd decompressing writer (`zstd::DecodeWriter`), the same way.
 #[test]
 fn zstd_decode_writer_retried_after_errors_writes_the_content_once() {
+    use std::io::Write;
     let msg = message();
     let mut ctx = bufpress_std::zstd::Encoder::new(bufpress_std::zstd::Settings::new(3, 1 << 16))
         .expect("ctx");
     let mut packed = Vec::with_capacity(1 << 20);
     codec::encode_into(&mut ctx, &msg, &mut codec::VecOutput::new(&mut packed)).expect("encodes");
-    let flaky = Flaky {
-        out: Vec::new(),
-        calls: 0,
-    };
+    let flaky = Flaky::default();
     let mut dctx = bufpress_std::zstd::Decoder::new(1 << 17);
     let mut w =
         bufpress_std::zstd::DecodeWriter::new(flaky, &mut dctx, STAGING.try_acquire().unwrap());
-    let errors = write_retrying(&mut w, &packed, |w| w.try_finish());
+    let errors = write_retrying(
+        &mut w,
+        &packed,
+        |w, d| w.write(d),
+        |w| w.flush(),
+        |w| w.try_finish(),
+    );
     assert!(errors > 10, "{errors} errors");
     let out = w.into_parts().0.out;
     assert_eq!(out.len(), msg.len());
