@@ -552,6 +552,9 @@ mod tests {
         assert_eq!((j.level, j.ultra), (Some(22), true));
         let j = job(&["-z", "-o", "x.zst"]);
         assert_eq!(j.format, Some(crate::format::Format::Zstd));
+        assert_eq!(job(&["-d", "--long"]).long, Some(27));
+        assert_eq!(job(&["-t", "--long=30", "-T0"]).long, Some(30));
+        assert_eq!(job(&["-zT0", "-f", "zstd"]).inputs, [None]);
         let j = job(&["-t", "--", "-z"]);
         assert_eq!(j.inputs, [Some("-z".into())]);
         assert!(j.dest.is_none());
@@ -571,6 +574,12 @@ mod tests {
             (&["-d", "-", "-"], "more than once"),
             (&["frobnicate"], "unknown command"),
             (&["-q"], "no mode"),
+            (
+                &["-z", "-f", "zstd", "--long"],
+                "not supported when compressing",
+            ),
+            (&["-d", "--long=31"], "window log"),
+            (&["-z", "-f", "zstd", "-T", "x"], "threads"),
         ] {
             let e = error(args);
             assert!(e.contains(says), "{args:?}: {e}");
