@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use lexopt::prelude::*;
 
+use crate::codecs::{LONG_DEFAULT_WINDOW_LOG, LONG_WINDOW_LOGS};
 use crate::format::Format;
 
 /// What to do.
@@ -73,6 +74,8 @@ pub(crate) struct Job {
     pub(crate) level: Option<i32>,
     /// `--ultra`: zstd levels 20-22 (compress), windows up to 128 MiB (decompress).
     pub(crate) ultra: bool,
+    /// `--long[=N]` (decompress): accept zstd windows up to 2^N bytes.
+    pub(crate) long: Option<u32>,
     /// The inputs, in order; `None` is stdin. Never empty.
     pub(crate) inputs: Vec<Option<PathBuf>>,
     /// `-o` or `-c`; `None`: next to each input file (stdout for stdin).
@@ -120,6 +123,10 @@ options:
                           memory, -v says how much); decompressing: accept windows
                           up to 128 MiB instead of 8 MiB
       --fast[=N]        zstd level -N (default 1): faster, larger
+      --long[=N]        decompressing: accept zstd windows up to 2^N bytes (N 10-30,
+                          default 27), as `zstd -d --long=N`; compressing with
+                          long-distance matching is not supported (refused)
+  -T#, --threads=#      accepted for zstd's habit and ignored: one thread
   -o, --output FILE     write FILE (`-`: stdout); one input only
   -c, --stdout          write stdout (several inputs: their outputs one after another)
   -k, --keep            keep the input (the default)
@@ -134,11 +141,15 @@ options:
 Outputs are written to a temporary file next to them, synced and renamed on success:
 a failure or an interrupt (SIGINT, SIGTERM, SIGHUP) never leaves a partial file. An
 existing output is replaced only with --force. Compressed data is not written to a
-terminal without --force.
+terminal without --force. As gzip, a directory given as FILE is skipped with a
+warning, and so is a symbolic link unless -F, -c or -t (then it is followed; the
+link and its target are never modified).
 
-exit status: 0 success, 1 bad data or an I/O error (one line on stderr per failing
-input), 2 usage error (an existing output without --force, too); with several inputs,
-every input is processed and the status is the highest of theirs
+exit status (gzip's): 0 success; 1 bad data or an I/O error (one line on stderr per
+failing input); 2 usage error, or a warning: an input refused or skipped (an existing
+output without --force, a directory, a symbolic link); 141 (128 + SIGPIPE, no
+message) when the reader of stdout goes away (`| head`). With several inputs every
+input is processed, and the status is 1 if any failed, else 2 if any was skipped
 ";
 
 /// `bufpress compress --help`.
@@ -156,6 +167,7 @@ with one of these suffixes.
                           compress (level 19: 100 MiB), the window to decompress;
                           -v says how much
       --fast[=N]        zstd level -N
+  -T#, --threads=#      ignored (one thread)
   -o FILE, -c           one output file; stdout
   --rm, -k, -F, -q, -v, --stats   as in bufpress --help
 ";
@@ -171,6 +183,7 @@ magic bytes (every frame or member in a row); raw deflate needs -f deflate or th
 
   -f, --format FORMAT   lz4, gzip, zlib, deflate, zstd, auto (the default)
       --ultra           accept zstd windows up to 128 MiB (8 MiB without it)
+      --long[=N]        accept zstd windows up to 2^N bytes (N 10-30, default 27)
   -o FILE, -c           one output file; stdout
   --rm, -k, -F, -q, -v, --stats   as in bufpress --help
 ";
@@ -180,8 +193,9 @@ pub(crate) const TEST_USAGE: &str = "\
 usage: bufpress test [-f FORMAT] [FILE...]     (or bufpress -t ...)
 
 Decompresses each FILE (stdin without FILE) and discards the output: exit status 0
-when every input is whole, 1 otherwise (one line on stderr per bad input). -v prints
-`FILE: OK` for each good one.
+when every input is whole, 1 otherwise (one line on stderr per bad input), 2 when
+inputs were only skipped (a directory). -v prints `FILE: OK` for each good one.
+--ultra and --long[=N] accept larger zstd windows, as for decompress.
 ";
 
 /// `bufpress bench --help`.
@@ -259,6 +273,7 @@ fn parse_job(subcommand: Option<Mode>, mut p: lexopt::Parser) -> Result<Command,
         format: None,
         level: None,
         ultra: false,
+        long: None,
         inputs: Vec::new(),
         dest: None,
         remove: false,
@@ -303,6 +318,18 @@ fn parse_job(subcommand: Option<Mode>, mut p: lexopt::Parser) -> Result<Command,
                 job.level = Some(parse_level(&digits)?);
             }
             Long("ultra") => job.ultra = true,
+            Long("long") => job.long = Some(parse_long(p.optional_value())?),
+            Short('T') | Long("threads") => {
+                // zstd's -T#: bufpress compresses on one thread; the number is checked
+                // and ignored.
+                let v = p.value().map_err(err)?;
+                let v = v.to_string_lossy();
+                if v.parse::<u32>().is_err() {
+                    return Err(format!(
+                        "-T{v}: a number of threads (ignored: bufpress runs on one thread)"
+                    ));
+                }
+            }
             Long("fast") => {
                 let n = match p.optional_value() {
                     None => 1,
@@ -388,6 +415,22 @@ fn set_mode(mode: &mut Option<Mode>, new: Mode) -> Result<(), String> {
     }
 }
 
+/// The window log of `--long[=N]`: 27 without a value, as zstd.
+fn parse_long(v: Option<OsString>) -> Result<u32, String> {
+    let Some(v) = v else {
+        return Ok(LONG_DEFAULT_WINDOW_LOG);
+    };
+    let v = v.to_string_lossy();
+    match v.parse::<u32>() {
+        Ok(n) if LONG_WINDOW_LOGS.contains(&n) => Ok(n),
+        _ => Err(format!(
+            "--long={v}: a window log from {} to {} (windows of 2^N bytes, 1 KiB to 1 GiB)",
+            LONG_WINDOW_LOGS.start(),
+            LONG_WINDOW_LOGS.end()
+        )),
+    }
+}
+
 /// A level from `-l N` or `-N`.
 fn parse_level(v: &str) -> Result<i32, String> {
     v.parse().map_err(|_| format!("bad level {v:?}"))
@@ -410,6 +453,13 @@ fn check_job(job: &mut Job, auto: bool) -> Result<(), String> {
             };
             if let Some(level) = job.level {
                 format.check_level(level, job.ultra)?;
+            }
+            if job.long.is_some() {
+                return Err(
+                    "--long (zstd's long-distance matching) is not supported when compressing; \
+                     decompressing, --long=N accepts windows up to 2^N bytes"
+                        .into(),
+                );
             }
         }
         Mode::Decompress | Mode::Test => {
@@ -502,6 +552,9 @@ mod tests {
         assert_eq!((j.level, j.ultra), (Some(22), true));
         let j = job(&["-z", "-o", "x.zst"]);
         assert_eq!(j.format, Some(crate::format::Format::Zstd));
+        assert_eq!(job(&["-d", "--long"]).long, Some(27));
+        assert_eq!(job(&["-t", "--long=30", "-T0"]).long, Some(30));
+        assert_eq!(job(&["-zT0", "-f", "zstd"]).inputs, [None]);
         let j = job(&["-t", "--", "-z"]);
         assert_eq!(j.inputs, [Some("-z".into())]);
         assert!(j.dest.is_none());
@@ -521,6 +574,12 @@ mod tests {
             (&["-d", "-", "-"], "more than once"),
             (&["frobnicate"], "unknown command"),
             (&["-q"], "no mode"),
+            (
+                &["-z", "-f", "zstd", "--long"],
+                "not supported when compressing",
+            ),
+            (&["-d", "--long=31"], "window log"),
+            (&["-z", "-f", "zstd", "-T", "x"], "threads"),
         ] {
             let e = error(args);
             assert!(e.contains(says), "{args:?}: {e}");

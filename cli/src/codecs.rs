@@ -32,9 +32,10 @@ static LZ4_DECODER: ValuePool<lz4::Decoder<LZ4_DEC_MEM>, 1> =
     ValuePool::new([const { lz4::Decoder::new() }]);
 static INFLATE: ValuePool<DecoderState, 1> = ValuePool::new([const { DecoderState::new() }]);
 
-/// The largest zstd window the CLI decodes: 8 MiB, enough for every level up to 19
-/// without `--long` (`zstd --ultra -22` and `--long` need more). A frame asking for
-/// more is refused at its header (exit status 1).
+/// The largest zstd window the CLI decodes by default: 8 MiB, enough for every level
+/// up to 19 without `--long` (`zstd --ultra -22` and `--long` need more: `--ultra` or
+/// `--long[=N]` raise it). A frame asking for more is refused at its header (exit
+/// status 1).
 pub(crate) const ZSTD_WINDOW_LIMIT: usize = 8 << 20;
 /// The largest zstd window with `--ultra`, compressing and decompressing: 128 MiB
 /// (windowLog 27, what `zstd --ultra -22` writes and `zstd -d` accepts without
@@ -143,12 +144,23 @@ fn zstd_encoder(settings: zstd::Settings, size: Option<u64>) -> Result<Box<dyn E
     Ok(Box::new(compressor))
 }
 
-/// The decoder for `format`.
+/// `--long` without a value: windowLog 27 (128 MiB), as `zstd --long`.
+pub(crate) const LONG_DEFAULT_WINDOW_LOG: u32 = 27;
+/// The window logs `--long=N` takes: libzstd's smallest (1 KiB) to the largest
+/// `bufpress_std::zstd::Decoder` plans for (1 GiB; `zstd` goes to 31 on 64-bit).
+pub(crate) const LONG_WINDOW_LOGS: core::ops::RangeInclusive<u32> = 10..=30;
+
+/// The decoder for `format`; `ultra` and `long` (`--ultra`, `--long=N`) raise the
+/// zstd window limit.
 ///
 /// # Errors
 ///
 /// An internal failure when a state is already taken (never: one run, one state).
-pub(crate) fn decoder(format: Format, ultra: bool) -> Result<Box<dyn Decode>, Failure> {
+pub(crate) fn decoder(
+    format: Format,
+    ultra: bool,
+    long: Option<u32>,
+) -> Result<Box<dyn Decode>, Failure> {
     Ok(match format {
         Format::Lz4 => {
             let mut state = LZ4_DECODER.try_acquire().map_err(Failure::internal)?;
@@ -159,18 +171,24 @@ pub(crate) fn decoder(format: Format, ultra: bool) -> Result<Box<dyn Decode>, Fa
             let state = INFLATE.try_acquire().map_err(Failure::internal)?;
             Box::new(deflate::Decoder::new(deflate_format(format), state))
         }
-        Format::Zstd => zstd_decoder(ultra),
+        Format::Zstd => zstd_decoder(ultra, long),
     })
 }
 
 /// zstd decoding: libzstd through `bufpress_std::zstd`, a static context for windows
-/// up to [`ZSTD_WINDOW_LIMIT`] (built here, the only allocation), or
-/// [`ZSTD_ULTRA_WINDOW_LIMIT`] with `--ultra`.
-fn zstd_decoder(ultra: bool) -> Box<dyn Decode> {
-    let limit = if ultra {
+/// up to [`ZSTD_WINDOW_LIMIT`] (built here, the only allocation),
+/// [`ZSTD_ULTRA_WINDOW_LIMIT`] with `--ultra`, 2^N with `--long=N` (the larger of
+/// the two when both are given), as `zstd -d --long=N`. The memory is about the limit
+/// (address space, touched as far as a frame's window needs).
+fn zstd_decoder(ultra: bool, long: Option<u32>) -> Box<dyn Decode> {
+    let mut limit = if ultra {
         ZSTD_ULTRA_WINDOW_LIMIT
     } else {
         ZSTD_WINDOW_LIMIT
     };
+    if let Some(log) = long {
+        // Checked by args: at most 30.
+        limit = limit.max(1usize << log.min(*LONG_WINDOW_LOGS.end()));
+    }
     Box::new(zstd::Decoder::new(limit))
 }

@@ -50,6 +50,10 @@ impl Input {
             }
         };
         let meta = file.metadata().ok();
+        if meta.as_ref().is_some_and(fs::Metadata::is_dir) {
+            // Replaced by a directory since `check_input`, or stdin.
+            return Err(directory(&name));
+        }
         let regular = meta.as_ref().filter(|m| m.is_file());
         Ok(Self {
             size: regular.map(fs::Metadata::len),
@@ -105,6 +109,33 @@ impl Input {
         }
         Ok(())
     }
+}
+
+/// gzip's rules for an input FILE, checked before anything is opened or written: a
+/// symbolic link is skipped with a warning unless `follow_links` (`-F`, or an output
+/// not written next to it); a directory is always skipped with a warning. The input
+/// is never touched either way.
+///
+/// # Errors
+///
+/// A [`Failure::Warning`] naming the input.
+pub(crate) fn check_input(path: &Path, follow_links: bool) -> Result<(), Failure> {
+    let name = path.display();
+    let link = fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    if link && !follow_links {
+        return Err(Failure::Warning(format!(
+            "{name}: is a symbolic link -- ignored (-F follows it)"
+        )));
+    }
+    if fs::metadata(path).is_ok_and(|m| m.is_dir()) {
+        return Err(directory(&name.to_string()));
+    }
+    Ok(())
+}
+
+/// The warning for a directory given as input.
+fn directory(name: &str) -> Failure {
+    Failure::Warning(format!("{name}: is a directory -- ignored"))
 }
 
 /// The output: stdout, a temporary file next to OUTPUT, or nothing (`test`).
@@ -245,12 +276,12 @@ impl Output {
     ///
     /// # Errors
     ///
-    /// A failure naming the output.
+    /// A failure naming the output; [`Failure::BrokenPipe`] when its reader has gone.
     pub(crate) fn write(&mut self, data: &[u8]) -> Result<(), Failure> {
         match &mut self.file {
             Some(file) => file
                 .write_all(data)
-                .map_err(|e| Failure::io(&self.name, &e)),
+                .map_err(|e| Failure::write(&self.name, &e)),
             None => Ok(()),
         }
     }
@@ -268,7 +299,7 @@ impl Output {
             return Ok(false);
         };
         let Some(temp) = self.temp.as_mut() else {
-            file.flush().map_err(|e| Failure::io(&self.name, &e))?;
+            file.flush().map_err(|e| Failure::write(&self.name, &e))?;
             return Ok(false);
         };
         let name = &self.name;

@@ -19,7 +19,7 @@ mod signals;
 mod stream;
 mod svg;
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -29,7 +29,7 @@ use bufpress_support::counting::{self, CountingAlloc};
 use std::path::{Path, PathBuf};
 
 use crate::args::{Command, Job, Mode};
-use crate::failure::Failure;
+use crate::failure::{BROKEN_PIPE_STATUS, Failure};
 use crate::files::{Input, Output};
 use crate::format::Format;
 use crate::meter::{Meter, Report, Totals};
@@ -52,19 +52,14 @@ fn main() -> ExitCode {
         }
     };
     let result = match command {
-        Command::Help(text) => {
-            print!("{text}");
-            Ok(())
-        }
-        Command::Version => {
-            println!("bufpress {}", env!("CARGO_PKG_VERSION"));
-            Ok(())
-        }
+        Command::Help(text) => print_out(text),
+        Command::Version => print_out(&format!("bufpress {}\n", env!("CARGO_PKG_VERSION"))),
         Command::Bench { files, plot, quick } => bench::run(&files, plot.as_deref(), quick),
         Command::Run(job) => return ExitCode::from(run_all(&job)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::BrokenPipe) => ExitCode::from(BROKEN_PIPE_STATUS),
         Err(failure) => {
             eprintln!("bufpress: {failure}");
             ExitCode::from(failure.code())
@@ -72,14 +67,30 @@ fn main() -> ExitCode {
     }
 }
 
+/// Text on stdout; a reader that went away ends the run quietly.
+fn print_out(text: &str) -> Result<(), Failure> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| Failure::write("stdout", &e))
+}
+
 /// Every input of a job, in order: a failing one is reported (one line) and the
-/// others still run, as `gzip` and `zstd` do. Returns the highest exit status.
+/// others still run, as `gzip` and `zstd` do. Returns gzip's exit status: 1 if an
+/// input failed, otherwise 2 if one was refused or skipped with a warning. A reader
+/// of stdout that went away ends the job at once, quietly, with status 141 (what the
+/// shell shows for `gzip` and `zstd`, killed by SIGPIPE), once the input's
+/// temporary file, if any, is removed (`run` has returned: its output is dropped).
 fn run_all(job: &Job) -> u8 {
     let mut status = 0;
     for input in &job.inputs {
-        if let Err(failure) = run(job, input.as_deref()) {
-            eprintln!("bufpress: {failure}");
-            status = status.max(failure.code());
+        match run(job, input.as_deref()) {
+            Ok(()) => {}
+            Err(Failure::BrokenPipe) => return BROKEN_PIPE_STATUS,
+            Err(failure) => {
+                eprintln!("bufpress: {failure}");
+                status = failure::worst(status, failure.code());
+            }
         }
     }
     status
@@ -127,6 +138,12 @@ enum Target {
 /// One input: compressed, decompressed or tested.
 fn run(job: &Job, path: Option<&Path>) -> Result<(), Failure> {
     let compress = job.mode == Mode::Compress;
+    if let Some(p) = path {
+        // As gzip: a link is followed only with -F or when nothing is written next
+        // to it (-c, -t).
+        let follow = job.force || job.mode == Mode::Test || job.dest == Some(args::Dest::Stdout);
+        files::check_input(p, follow)?;
+    }
     if let Some(p) = path.filter(|_| compress) {
         if job.dest.is_none() && Format::from_suffix(p).is_some_and(|(f, _)| Some(f) == job.format)
         {
@@ -187,7 +204,7 @@ fn run(job: &Job, path: Option<&Path>) -> Result<(), Failure> {
     if compress {
         encoder = Some(codecs::encoder(format, level, job.ultra, input.size)?);
     } else {
-        decoder = Some(codecs::decoder(format, job.ultra)?);
+        decoder = Some(codecs::decoder(format, job.ultra, job.long)?);
     }
     let bar = !job.quiet && std::io::stderr().is_terminal();
     let mut meter = Meter::new(bar, input.size);

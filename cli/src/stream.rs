@@ -184,6 +184,30 @@ fn unit(format: Format) -> &'static str {
     }
 }
 
+/// What lets the CLI decode a zstd window of `needed` bytes, refused at `limit`:
+/// `--long=N` (as `zstd -d --long=N`), or `--ultra` up to 128 MiB.
+fn window_hint(needed: Option<u64>, limit: u64) -> String {
+    let ultra = crate::codecs::ZSTD_ULTRA_WINDOW_LIMIT as u64;
+    let logs = crate::codecs::LONG_WINDOW_LOGS;
+    match needed {
+        // The smallest N with 2^N >= needed.
+        Some(n) => {
+            let log = (u64::BITS - n.saturating_sub(1).leading_zeros()).max(*logs.start());
+            if n <= ultra && limit < ultra {
+                format!(" (--long={log} or --ultra accepts it)")
+            } else if logs.contains(&log) {
+                format!(" (--long={log} accepts it)")
+            } else {
+                String::new()
+            }
+        }
+        None => format!(
+            " (--long=N accepts windows up to 2^N bytes, N up to {})",
+            logs.end()
+        ),
+    }
+}
+
 /// One line naming the problem and where it is.
 fn data_failure(name: &str, format: Format, e: DecodeError, at: Place) -> Failure {
     let Place {
@@ -220,12 +244,8 @@ fn data_failure(name: &str, format: Format, e: DecodeError, at: Place) -> Failur
             }
         }
         DecodeError::LimitExceeded { limit, needed } if format == Format::Zstd => {
+            let hint = window_hint(needed, limit);
             let needed = needed.map_or_else(|| "more".to_owned(), |n| format!("{n} bytes"));
-            let hint = if limit < crate::codecs::ZSTD_ULTRA_WINDOW_LIMIT as u64 {
-                " (--ultra accepts windows up to 128 MiB)"
-            } else {
-                ""
-            };
             format!(
                 "{unit} {frame} needs a window of {needed}, more than bufpress's limit of \
                  {limit} bytes (at byte {frame_start}){hint}"

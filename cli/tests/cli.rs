@@ -309,6 +309,8 @@ fn a_zstd_window_beyond_the_limit_is_a_clean_error() {
     let (code, err) = fails(&["decompress"], &packed);
     assert_eq!(code, 1);
     assert!(err.contains("window"), "{err}");
+    // `zstd -d --long=25` reads it; so does bufpress.
+    assert_eq!(ok(&["decompress", "--long=25"], &packed), data);
 }
 
 #[test]
@@ -644,4 +646,31 @@ fn bench_runs_on_the_built_in_corpus_and_plots() {
     ] {
         assert!(table.contains(goal), "{table}");
     }
+}
+
+/// `bufpress bench | head`: a reader of the table that went away ends the run with
+/// status 141 and no panic, and the chart is still written. On a small file, so the
+/// run is short; stdout is closed before the table is written.
+#[test]
+fn bench_with_a_closed_stdout_ends_with_141_and_writes_the_chart() {
+    let dir = Dir::new("bench-epipe");
+    std::fs::write(dir.path("small"), corpus::mixed(9_000, 16)).expect("write");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bufpress"))
+        .args(["bench", "--quick", "--plot", "chart.svg", "small"])
+        .current_dir(&dir.0)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run bufpress");
+    drop(child.stdout.take()); // the reader is gone before anything is printed
+    let out = child.wait_with_output().expect("wait");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(141), "{:?}: {err}", out.status);
+    assert!(
+        !err.contains("panicked") && !err.contains("Broken pipe"),
+        "{err}"
+    );
+    let chart = std::fs::read_to_string(dir.path("chart.svg")).expect("chart");
+    assert!(chart.starts_with("<svg"));
 }

@@ -154,9 +154,12 @@ fn several_inputs_one_failing_the_others_still_done_exit_nonzero() {
     // No output for the bad one, no temporary file.
     assert_eq!(dir.names(), ["bad.gz", "one", "one.gz", "two", "two.zst"]);
 
-    // A usage error for one input (an existing output) gives status 2, the highest.
-    let (code, err) = status(&["-d", &dir.s("one.gz"), &dir.s("bad.gz")]);
+    // An input skipped with a warning (an existing output: status 2 alone) and an
+    // error: the error's status, 1, as gzip.
+    let (code, err) = status(&["-d", &dir.s("one.gz")]);
     assert_eq!(code, 2, "{err}");
+    let (code, err) = status(&["-d", &dir.s("one.gz"), &dir.s("bad.gz")]);
+    assert_eq!(code, 1, "{err}");
     assert_eq!(err.lines().count(), 2, "{err}");
 
     // -t over the same: 1, a line for the bad one only.
@@ -555,4 +558,148 @@ fn outputs_are_no_more_readable_than_their_input() {
         assert_eq!(mode(&dir.path("s2")), 0o600, "{f}: decompressed output");
         std::fs::remove_file(dir.path("s2")).expect("rm");
     }
+}
+
+/// A reader that goes away (`bufpress -dc big.gz | head -c 10`): bufpress ends quietly
+/// with status 141 (128 + SIGPIPE, what the shell shows for gzip and zstd), not an
+/// error message, in every mode that writes stdout.
+#[test]
+fn a_closed_stdout_pipe_ends_quietly_with_status_141() {
+    use std::io::Read;
+    let dir = Dir::new("epipe");
+    // Far more than a pipe holds (64 KiB on Linux), whatever the ratio.
+    let data = corpus::mixed(4_000_000, 13);
+    std::fs::write(dir.path("big"), &data).expect("write");
+    std::fs::write(dir.path("big.gz"), ok(&["-z", "-f", "gzip"], &data)).expect("write");
+    for args in [
+        &["-dc", "big.gz"][..],
+        &["-z", "-f", "lz4", "-c", "big"],
+        &["decompress", "-o", "-", "big.gz", "-F"],
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_bufpress"))
+            .args(args)
+            .current_dir(&dir.0)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run bufpress");
+        let mut stdout = child.stdout.take().expect("stdout");
+        let mut first = [0u8; 10];
+        stdout.read_exact(&mut first).expect("the first bytes");
+        drop(stdout); // `head -c 10` exits
+        let mut err = String::new();
+        let mut stderr = child.stderr.take().expect("stderr");
+        stderr.read_to_string(&mut err).expect("stderr");
+        let status = child.wait().expect("wait");
+        assert_eq!(status.code(), Some(141), "{args:?}: {status:?} {err}");
+        assert_eq!(err, "", "{args:?}: no message");
+        // Nothing written next to the inputs, no temporary file.
+        assert_eq!(dir.names(), ["big", "big.gz"], "{args:?}");
+    }
+}
+
+/// As gzip: a symbolic link given as input is skipped with a warning unless forced
+/// (`-F`) or written to stdout (`-c`, `-t`); a directory is skipped with a warning
+/// always. The other inputs are still done; warnings alone give status 2, an error
+/// (status 1) wins over them.
+#[test]
+fn symbolic_links_and_directories_are_skipped_with_a_warning() {
+    let dir = Dir::new("links");
+    let data = corpus::mixed(100_000, 14);
+    std::fs::write(dir.path("a"), &data).expect("write");
+    std::os::unix::fs::symlink("a", dir.path("link")).expect("symlink");
+    std::fs::create_dir(dir.path("sub")).expect("mkdir");
+    let (code, err) = status(&[
+        "-z",
+        "-f",
+        "gzip",
+        &dir.s("link"),
+        &dir.s("sub"),
+        &dir.s("a"),
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(err.lines().count(), 2, "a line per skipped input: {err}");
+    assert!(err.contains("link: is a symbolic link"), "{err}");
+    assert!(err.contains("sub: is a directory"), "{err}");
+    assert_eq!(dir.names(), ["a", "a.gz", "link", "sub"]);
+    assert_eq!(ok(&["-d"], &read(dir.path("a.gz"))), data);
+
+    // Decompressing: the same, and a directory among good inputs still warns.
+    std::os::unix::fs::symlink("a.gz", dir.path("link.gz")).expect("symlink");
+    std::fs::remove_file(dir.path("a")).expect("rm");
+    let (code, err) = status(&["-d", &dir.s("link.gz"), &dir.s("sub")]);
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(err.lines().count(), 2, "{err}");
+    assert_eq!(dir.names(), ["a.gz", "link", "link.gz", "sub"]);
+
+    // Written to stdout or tested, the link is followed (nothing is written next to it).
+    assert_eq!(ok(&["-dc", &dir.s("link.gz")], &[]), data);
+    assert!(ok(&["-t", &dir.s("link.gz")], &[]).is_empty());
+
+    // -F follows it; the link and its target stay as they were.
+    ok(&["-d", "-F", &dir.s("link.gz")], &[]);
+    assert_eq!(read(dir.path("link")), data);
+    let kind = std::fs::symlink_metadata(dir.path("link.gz")).expect("lstat");
+    assert!(kind.file_type().is_symlink());
+    assert_eq!(ok(&["-d"], &read(dir.path("a.gz"))), data);
+
+    // An error and a warning: the error's status, 1 (gzip's rule).
+    std::fs::write(dir.path("bad.gz"), b"not gzip at all").expect("write");
+    let (code, err) = status(&["-d", &dir.s("sub"), &dir.s("bad.gz")]);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(err.lines().count(), 2, "{err}");
+    // -F does not make a directory an input.
+    let (code, err) = status(&["-t", "-F", &dir.s("sub")]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("is a directory"), "{err}");
+}
+
+/// zstd users type `-T0` and `--long`: threads are accepted and ignored (one thread,
+/// the same bytes); `--long[=N]` raises the decoder's window limit to 2^N (27 by
+/// default), and compressing with it is refused with a message saying so.
+#[test]
+fn zstd_threads_and_long_windows() {
+    let data = corpus::mixed(300_000, 15);
+    let plain = ok(&["-z", "-f", "zstd"], &data);
+    for args in [
+        &["-z", "-f", "zstd", "-T0"][..],
+        &["-z", "-f", "zstd", "-T4"],
+        &["-zT0", "-f", "zstd"],
+        &["-z", "-f", "zstd", "--threads=2"],
+        &["-z", "-f", "zstd", "-T", "3"],
+    ] {
+        assert_eq!(ok(args, &data), plain, "{args:?}");
+    }
+    assert_eq!(ok(&["-d", "-T0"], &plain), data);
+    let (code, err) = fails(&["-z", "-f", "zstd", "-Tx"], &data);
+    assert_eq!(code, 2, "{err}");
+
+    // A 128 MiB window (windowLog 27): refused by default, read with --long.
+    let packed = ok(&["-z", "-f", "zstd", "--ultra", "-22"], &data);
+    assert_eq!(zstd_window_log(&packed), 27);
+    let (code, err) = fails(&["-d"], &packed);
+    assert_eq!(code, 1);
+    assert!(err.contains("--long"), "the hint names --long: {err}");
+    assert_eq!(ok(&["-d", "--long"], &packed), data);
+    assert_eq!(ok(&["-d", "--long=27"], &packed), data);
+    assert_eq!(ok(&["-t", "--long=28"], &packed), b"");
+    let (code, err) = fails(&["-d", "--long=26"], &packed);
+    assert_eq!(code, 1);
+    assert!(err.contains("window"), "{err}");
+    for args in [
+        &["-d", "--long=31"][..],
+        &["-d", "--long=9"],
+        &["-d", "--long=x"],
+    ] {
+        let (code, err) = fails(args, &packed);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.contains("--long"), "{args:?}: {err}");
+    }
+    // Compressing with long-distance matching is not supported: said, not ignored.
+    let (code, err) = fails(&["-z", "-f", "zstd", "--long"], &data);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--long"), "{err}");
+    let (code, err) = fails(&["-z", "-f", "gzip", "--long=27"], &data);
+    assert_eq!(code, 2, "{err}");
 }

@@ -11,6 +11,7 @@ mod report;
 mod rounds;
 mod sys;
 
+use std::fmt::Write as _;
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -121,12 +122,15 @@ pub(crate) fn run(files: &[PathBuf], plot: Option<&Path>, quick: bool) -> Result
             rows.extend(measure_rows(what, &small, plan.threaded_window, plan)?);
         }
     }
-    print_table(&rows, &source, plan, cores);
+    // A reader of stdout that went away (`| head`) ends the run quietly, once the
+    // chart is written.
+    let printed = crate::print_out(&table(&rows, &source, plan, cores));
     if let Some(path) = plot {
         let chart = svg::chart(&rows, &source);
         std::fs::write(path, chart).map_err(|e| Failure::io(&path.display().to_string(), &e))?;
         eprintln!("bufpress bench: chart written to {}", path.display());
     }
+    printed?;
     let allocated: Vec<String> = rows
         .iter()
         .filter(|r| r.pooled_allocated())
@@ -289,47 +293,67 @@ fn short(r: &Row) -> String {
     )
 }
 
-fn print_table(rows: &[Row], source: &str, plan: Plan, cores: usize) {
-    println!("bufpress bench: {source}.");
-    println!(
+/// `println!` into a `String` (writing to a `String` cannot fail).
+macro_rules! say {
+    ($out:expr) => {
+        $out.push('\n')
+    };
+    ($out:expr, $($arg:tt)*) => {{
+        let _ = writeln!($out, $($arg)*);
+    }};
+}
+
+fn table(rows: &[Row], source: &str, plan: Plan, cores: usize) -> String {
+    let mut out = String::new();
+    say!(out, "bufpress bench: {source}.");
+    say!(
+        out,
         "pooled = bufpress (codec state built once per thread, output into a buffer of a static pool);"
     );
-    println!(
+    say!(
+        out,
         "naive = the library's per-call API (lz4_flex frame, flate2, zstd::bulk: new state and a new Vec per message)."
     );
-    println!(
+    say!(
+        out,
         "Same frame options, data and output bound on both sides. {} rounds, pooled and naive alternating",
         plan.rounds
     );
-    println!(
+    say!(
+        out,
         "(A B, B A, ...) in windows of {} ms (1 thread) and {} ms ({cores} and {} threads), after one warm-up round.",
         plan.window.as_millis(),
         plan.threaded_window.as_millis(),
         2 * cores
     );
-    println!(
+    say!(
+        out,
         "MB/s of uncompressed data (median over rounds); pooled/naive: median ratio of the rounds [10th-90th percentile];"
     );
-    println!(
+    say!(
+        out,
         "latency per message over every round; allocs and heap KB: every malloc/calloc/realloc (libzstd's too);"
     );
-    println!(
+    say!(
+        out,
         "faults: minor page faults; RSS growth: resident memory added during the side's windows."
     );
-    println!();
-    println!("{}", report::HEADER);
-    println!(
+    say!(out);
+    say!(out, "{}", report::HEADER);
+    say!(
+        out,
         "|{}",
         "---|".repeat(report::HEADER.matches('|').count() - 1)
     );
     for r in rows {
-        println!("{}", report::line(r));
+        say!(out, "{}", report::line(r));
     }
-    println!();
-    print_goals(rows);
+    say!(out);
+    goals(&mut out, rows);
+    out
 }
 
-fn print_goals(rows: &[Row]) {
+fn goals(out: &mut String, rows: &[Row]) {
     let tally = |verdicts: Vec<(String, Verdict)>| {
         let pick = |v: Verdict| -> Vec<String> {
             verdicts
@@ -366,12 +390,17 @@ fn print_goals(rows: &[Row]) {
         .iter()
         .filter_map(|r| r.p99_verdict().map(|v| (name(r), v)))
         .collect();
-    println!("Goals (a spread that crosses its target is undecided):");
-    println!(
+    say!(
+        out,
+        "Goals (a spread that crosses its target is undecided):"
+    );
+    say!(
+        out,
         "- pooled throughput >= {THROUGHPUT_GOAL:.1}x naive on every row: {}",
         tally(throughput)
     );
-    println!(
+    say!(
+        out,
         "- pooled p99 <= {P99_GOAL}x naive's, zstd and gzip, 1-4 KiB, under threads: {}",
         tally(p99)
     );
@@ -379,12 +408,14 @@ fn print_goals(rows: &[Row]) {
     let naive_rss: i64 = rows.iter().map(|r| r.sides[NAIVE].rss_kb).sum();
     let flat = if rss < RSS_GOAL_KB { "met" } else { "missed" };
     let peak = sys::peak_rss_kb().map_or_else(|| "unknown".into(), |kb| format!("{kb} kB"));
-    println!(
+    say!(
+        out,
         "- RSS flat: the pooled windows added {rss} kB of resident memory in all (goal < {RSS_GOAL_KB} kB): **{flat}** \
          (naive windows: {naive_rss} kB; peak RSS of the run, ru_maxrss: {peak})"
     );
     let allocated = rows.iter().filter(|r| r.pooled_allocated()).count();
-    println!(
+    say!(
+        out,
         "- 0 allocations per message on the pooled path after warm-up: **{}**",
         if allocated == 0 { "met" } else { "missed" }
     );
