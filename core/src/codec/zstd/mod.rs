@@ -78,7 +78,9 @@
 //!   written. Any limit from 1 KiB (the format's smallest window) up works; the
 //!   format's block maximum is `min(window, 128 KiB)`, so small windows also mean
 //!   small blocks, and a block larger than its frame's maximum is
-//!   [`DecodeError::Corrupt`] before it is decoded.
+//!   [`DecodeError::Corrupt`] before it is decoded. A match that reaches further back
+//!   than the frame's window is [`DecodeError::Corrupt`] too (RFC 8878), even when
+//!   the decoder's buffer still holds those bytes.
 //! - **Content.** [`Decoder::with_max_content`] bounds what one frame may decode to; a
 //!   frame that declares more fails at its header, one that does not declare its size
 //!   fails before the byte past the limit is written. One-shot decoding is also

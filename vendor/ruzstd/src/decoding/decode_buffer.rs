@@ -101,6 +101,14 @@ impl<'a> DecodeBuffer<'a> {
     pub fn repeat(&mut self, offset: usize, match_length: usize) -> Result<(), DecodeBufferError> {
         if offset > self.buffer.len() {
             self.repeat_from_dict(offset, match_length)
+        } else if offset > self.window_size {
+            // Within what the buffer holds (the window and the current block), but
+            // further back than the frame's window: corrupt (RFC 8878, Window_Size).
+            // Only a dictionary may be reached from further back (the branch above).
+            Err(DecodeBufferError::OffsetBeyondWindow {
+                offset,
+                window_size: self.window_size,
+            })
         } else {
             let buf_len = self.buffer.len();
             let start_idx = buf_len - offset;

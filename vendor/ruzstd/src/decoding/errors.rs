@@ -415,6 +415,7 @@ impl From<DecompressBlockError> for DecodeBlockContentError {
 pub enum DecodeBufferError {
     NotEnoughBytesInDictionary { got: usize, need: usize },
     OffsetTooBig { offset: usize, buf_len: usize },
+    OffsetBeyondWindow { offset: usize, window_size: usize },
 }
 
 #[cfg(feature = "std")]
@@ -431,6 +432,12 @@ impl core::fmt::Display for DecodeBufferError {
             }
             DecodeBufferError::OffsetTooBig { offset, buf_len } => {
                 write!(f, "offset: {offset} bigger than buffer: {buf_len}",)
+            }
+            DecodeBufferError::OffsetBeyondWindow {
+                offset,
+                window_size,
+            } => {
+                write!(f, "offset: {offset} bigger than the window: {window_size}")
             }
         }
     }
