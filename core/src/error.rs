@@ -273,7 +273,8 @@ pub enum DecodeError {
     /// A decoder returned [`Status::NeedInput`](crate::codec::Status::NeedInput)
     /// without consuming all of its input: a [`Decode`](crate::codec::Decode)
     /// implementation that breaks the trait's contract (none of bufpress's). The
-    /// reading adapters report it instead of offering the same input forever.
+    /// reading adapters and `bufpress-std`'s decompressing writer report it instead of
+    /// offering the same input forever.
     Stalled,
 }
 

@@ -1,7 +1,9 @@
 //! A user's `Decode` that breaks the trait's contract: it answers
 //! `Status::NeedInput` without taking its input. Every reading adapter would offer it
-//! the same input forever; each reports `DecodeError::Stalled` instead (and the
-//! decompressing writer an error), on the first call.
+//! the same input forever; each reports `DecodeError::Stalled` instead (and so does
+//! the decompressing writer), on the first call. The same for one that answers
+//! `OutputFull` having put nothing into a whole empty buffer (`OutputTooSmall`); and a
+//! correct decoder that holds output back is never refused.
 
 use std::io::{BufRead, Read, Write};
 
