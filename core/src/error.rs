@@ -520,7 +520,7 @@ impl Error {
     /// |---|---|
     /// | pool or size class exhausted | `OutOfMemory` |
     /// | buffer capacity, one-shot output too small | `WriteZero` |
-    /// | corrupt data, bad magic, reserved bits, checksum, trailing data, limit exceeded | `InvalidData` |
+    /// | corrupt data, bad magic, reserved bits, checksum, trailing data, limit exceeded, a stalled decoder | `InvalidData` |
     /// | input ended inside a stream | `UnexpectedEof` |
     /// | a valid feature the codec does not support | `Unsupported` |
     /// | bad raw handle, bad region, bad encoder setting, encoder used after `finish` | `InvalidInput` |

@@ -364,3 +364,55 @@ fn generic_decode_reader_two_gzip_members_any_cut() {
         "{outcomes:?}"
     );
 }
+
+/// `try_finish` before the end says the stream is truncated (`UnexpectedEof`), keeps
+/// everything decoded so far in the inner writer, and writing the rest then finishes
+/// the stream (the generic writer; the zstd writer fails from then on until `reset`,
+/// its documented behaviour for a decoding error).
+#[test]
+fn try_finish_before_the_end_then_the_rest() {
+    let msg = corpus::mixed(20_000, 4);
+    let packed = lz4_packed(&msg);
+    let mut decoder = Box::new(lz4::Decoder::<DEC>::new());
+    decoder.reset();
+    let mut w =
+        bufpress_std::DecodeWriter::new(Vec::new(), &mut *decoder, STAGING.try_acquire().unwrap());
+    let half = packed.len() / 2;
+    w.write_all(&packed[..half]).unwrap();
+    let e = w.try_finish().unwrap_err();
+    assert_eq!(e.kind(), io::ErrorKind::UnexpectedEof, "{e}");
+    assert!(msg.starts_with(w.get_ref()));
+    w.write_all(&packed[half..]).unwrap();
+    w.try_finish().unwrap();
+    assert!(w.get_ref() == &msg);
+
+    let zs = zstd_frame(&msg, 3);
+    let mut dctx = bufpress_std::zstd::Decoder::new(1 << 17);
+    let mut z = bufpress_std::zstd::DecodeWriter::new(
+        Vec::new(),
+        &mut dctx,
+        ZSTAGING.try_acquire().unwrap(),
+    );
+    z.write_all(&zs[..zs.len() / 2]).unwrap();
+    let e = z.try_finish().unwrap_err();
+    assert_eq!(e.kind(), io::ErrorKind::UnexpectedEof, "{e}");
+    assert!(msg.starts_with(z.get_ref()));
+}
+
+/// Bytes after the last zstd frame that start no frame: the content is all written,
+/// then an `InvalidData` error.
+#[test]
+fn zstd_decode_writer_trailing_garbage() {
+    let msg = corpus::mixed(20_000, 5);
+    let zs = [zstd_frame(&msg, 3), b"garbage!".to_vec()].concat();
+    let mut dctx = bufpress_std::zstd::Decoder::new(1 << 17);
+    let mut z = bufpress_std::zstd::DecodeWriter::new(
+        Vec::new(),
+        &mut dctx,
+        ZSTAGING.try_acquire().unwrap(),
+    );
+    let e = z.write_all(&zs).unwrap_err();
+    assert_eq!(e.kind(), io::ErrorKind::InvalidData, "{e}");
+    assert!(z.get_ref() == &msg);
+    assert!(z.try_finish().is_err(), "stays failed");
+}
