@@ -273,7 +273,8 @@ pub enum DecodeError {
     /// A decoder returned [`Status::NeedInput`](crate::codec::Status::NeedInput)
     /// without consuming all of its input: a [`Decode`](crate::codec::Decode)
     /// implementation that breaks the trait's contract (none of bufpress's). The
-    /// reading adapters report it instead of offering the same input forever.
+    /// reading adapters and `bufpress-std`'s decompressing writer report it instead of
+    /// offering the same input forever.
     Stalled,
 }
 
@@ -519,7 +520,7 @@ impl Error {
     /// |---|---|
     /// | pool or size class exhausted | `OutOfMemory` |
     /// | buffer capacity, one-shot output too small | `WriteZero` |
-    /// | corrupt data, bad magic, reserved bits, checksum, trailing data, limit exceeded | `InvalidData` |
+    /// | corrupt data, bad magic, reserved bits, checksum, trailing data, limit exceeded, a stalled decoder | `InvalidData` |
     /// | input ended inside a stream | `UnexpectedEof` |
     /// | a valid feature the codec does not support | `Unsupported` |
     /// | bad raw handle, bad region, bad encoder setting, encoder used after `finish` | `InvalidInput` |

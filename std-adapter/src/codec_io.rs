@@ -35,6 +35,15 @@ pub(crate) fn drain_from(
     Ok(())
 }
 
+/// The error for a decoder that said `OutputFull` having put nothing into a whole
+/// empty staging buffer (it never will): the buffer is too small for it.
+fn filled_nothing(staging: &Buf<'_>) -> io::Error {
+    to_io_error(DecodeError::OutputTooSmall {
+        needed: None,
+        capacity: staging.capacity(),
+    })
+}
+
 /// The error of an adapter whose staging buffer holds nothing (it could never make
 /// progress).
 pub(crate) fn zero_capacity() -> io::Error {
@@ -336,6 +345,10 @@ impl<'p, D: Decode, R: BufRead> DecodeReader<'p, D, R> {
                 Status::NeedInput if p.consumed < len => {
                     return Err(to_io_error(DecodeError::Stalled));
                 }
+                // A decoder that can put nothing into a whole empty buffer never will.
+                Status::OutputFull if p.consumed == 0 && p.produced == 0 => {
+                    return Err(filled_nothing(&self.staging));
+                }
                 Status::NeedInput | Status::OutputFull => {}
             }
         }
@@ -483,6 +496,10 @@ impl<'p, D: Decode, W: Write> DecodeWriter<'p, D, W> {
                 .decode(&[], &mut self.staging)
                 .map_err(to_io_error)?;
             match p.status {
+                // `staging` was empty: nothing put into it never changes.
+                Status::OutputFull if p.produced == 0 => {
+                    return Err(filled_nothing(&self.staging));
+                }
                 Status::OutputFull => {}
                 Status::Done => {
                     self.done = true;
@@ -524,11 +541,20 @@ impl<D: Decode, W: Write> Write for DecodeWriter<'_, D, W> {
                 return if taken > 0 { Ok(taken) } else { Err(e) };
             }
             match p.status {
+                // `staging` was empty: a decoder that put nothing into it and took
+                // nothing never will (a codec bug or a buffer too small for it).
+                Status::OutputFull if p.consumed == 0 && p.produced == 0 => {
+                    return if taken > 0 {
+                        Ok(taken)
+                    } else {
+                        Err(filled_nothing(&self.staging))
+                    };
+                }
                 Status::OutputFull => {}
                 Status::Done | Status::NeedInput if taken > 0 => return Ok(taken),
                 Status::Done => return Err(to_io_error(DecodeError::TrailingData)),
                 // No progress on non-empty input: a codec bug, not a loop.
-                Status::NeedInput => return Err(io::Error::other("decoder took no input")),
+                Status::NeedInput => return Err(to_io_error(DecodeError::Stalled)),
             }
         }
     }

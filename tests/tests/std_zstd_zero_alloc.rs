@@ -164,8 +164,12 @@ fn streaming_io_both_ways() {
             // DecodeWriter, fed in pieces.
             decoded.clear();
             wd.reset(Cursor::new(std::mem::take(&mut decoded)));
-            for piece in compressed.chunks(3000) {
+            for (k, piece) in compressed.chunks(3000).enumerate() {
                 wd.write_all(piece).expect("decode write");
+                if k % 2 == 0 {
+                    // `flush` decodes with no input to pass on what libzstd holds.
+                    wd.flush().expect("decode flush");
+                }
             }
             wd.try_finish().expect("decode finish");
             decoded = wd.reset(Cursor::new(Vec::new())).into_inner();

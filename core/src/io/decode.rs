@@ -162,6 +162,14 @@ impl<D: Decode, R> DecodeReader<'_, D, R> {
             Status::NeedInput if len == 0 => return Err(DecodeError::Truncated),
             // The same input would be offered again, forever.
             Status::NeedInput if p.consumed < len => return Err(DecodeError::Stalled),
+            // A decoder that can put nothing into a whole empty buffer never will
+            // (`staging` is empty at each decode here).
+            Status::OutputFull if p.consumed == 0 && p.produced == 0 => {
+                return Err(DecodeError::OutputTooSmall {
+                    needed: None,
+                    capacity: self.staging.capacity(),
+                });
+            }
             Status::NeedInput | Status::OutputFull => {}
         }
         Ok(p.consumed.min(len))

@@ -380,7 +380,7 @@ impl<'p, W: Write, D: DerefMut<Target = Decoder>> DecodeWriter<'p, W, D> {
     ///
     /// # Errors
     ///
-    /// `InvalidData` ([`DecodeError::Truncated`]) when it ended inside a frame, an
+    /// `UnexpectedEof` ([`DecodeError::Truncated`]) when it ended inside a frame, an
     /// earlier decoding error, or the inner writer's error (calling it again goes on
     /// where it stopped).
     pub fn try_finish(&mut self) -> io::Result<()> {
