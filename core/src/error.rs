@@ -520,7 +520,8 @@ impl Error {
     /// |---|---|
     /// | pool or size class exhausted | `OutOfMemory` |
     /// | buffer capacity, one-shot output too small | `WriteZero` |
-    /// | corrupt data, bad magic, reserved bits, checksum, trailing data, limit exceeded, a stalled decoder | `InvalidData` |
+    /// | corrupt data, bad magic, reserved bits, checksum, trailing data, limit exceeded | `InvalidData` |
+    /// | a stalled decoder (a `Decode` breaking its contract: a bug, not bad data) | `Other` |
     /// | input ended inside a stream | `UnexpectedEof` |
     /// | a valid feature the codec does not support | `Unsupported` |
     /// | bad raw handle, bad region, bad encoder setting, encoder used after `finish` | `InvalidInput` |
@@ -537,6 +538,7 @@ impl Error {
             Self::Decode(DecodeError::Unsupported) | Self::Encode(EncodeError::Unsupported) => {
                 K::Unsupported
             }
+            Self::Decode(DecodeError::Stalled) => K::Other,
             Self::Decode(_) => K::InvalidData,
             _ => K::InvalidInput,
         }
@@ -589,7 +591,7 @@ mod std_io {
 /// `bufpress-std` gives the same errors as `io::Error`s: an empty pool is
 /// `OutOfMemory`; a full buffer or a one-shot output too small `WriteZero`; corrupt,
 /// truncated or oversized data `InvalidData` (embedded-io has no `UnexpectedEof`);
-/// an unsupported feature of a format `Unsupported`; anything else (a bad raw handle,
+/// an unsupported feature of a format `Unsupported`; a stalled decoder `Other`; anything else (a bad raw handle,
 /// region or setting, an encoder used after `finish`) `InvalidInput`.
 #[cfg(feature = "embedded-io")]
 mod embedded_io_kinds {
@@ -606,6 +608,7 @@ mod embedded_io_kinds {
                 Self::Decode(DecodeError::Unsupported) | Self::Encode(EncodeError::Unsupported) => {
                     K::Unsupported
                 }
+                Self::Decode(DecodeError::Stalled) => K::Other,
                 Self::Decode(_) => K::InvalidData,
                 _ => K::InvalidInput,
             }
