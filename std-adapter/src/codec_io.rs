@@ -563,7 +563,8 @@ impl<D: Decode, W: Write> Write for DecodeWriter<'_, D, W> {
     }
 
     /// Writes out everything decoded so far (what the decoder holds too) and flushes
-    /// `inner`.
+    /// `inner`. It does not end the stream: more may be written after it (a gzip
+    /// stream may go on with another member); [`try_finish`](Self::try_finish) ends it.
     fn flush(&mut self) -> io::Result<()> {
         if !self.done {
             self.pump(false)?;
