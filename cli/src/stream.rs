@@ -117,6 +117,9 @@ pub(crate) fn decompress(
             frame_start = pipe.totals.read;
         }
         let pending = pipe.input.pending();
+        // A call with no input says the input has ended (a gzip stream ends between
+        // members only then).
+        let no_input = pending.is_empty();
         let piece_end = pipe.totals.read + pending.len() as u64;
         let p = match dec.decode(pending, pipe.out) {
             Ok(p) => p,
@@ -144,6 +147,9 @@ pub(crate) fn decompress(
         match p.status {
             Status::OutputFull => pipe.flush()?,
             Status::Done => ended = true,
+            // All the input taken: the next call, with none, tells the decoder so.
+            Status::NeedInput
+                if pipe.input.at_eof() && pipe.input.pending().is_empty() && !no_input => {}
             Status::NeedInput
                 if pipe.input.at_eof()
                     && (pipe.input.pending().is_empty() || p.consumed + p.produced == 0) =>

@@ -135,7 +135,8 @@ impl Rig<'_> {
             out.clear();
             match p.status {
                 Status::Done if at == input.len() => return Ok((got, header)),
-                Status::NeedInput if at == input.len() => return Err(DecodeError::Truncated),
+                // After all the input, an empty piece says it ended.
+                Status::NeedInput if piece == 0 => return Err(DecodeError::Truncated),
                 _ => {}
             }
         }
@@ -277,6 +278,111 @@ fn multi_member_gzip_decodes_as_one_stream() {
                 .unwrap();
             assert_eq!(used, file.len());
             assert!(got == whole);
+        }
+    });
+}
+
+/// Feeds the non-empty `pieces` in turn through `Decode::decode` into 100-byte buffers, then the
+/// call with no input that says the input has ended (repeated while the output is
+/// full). Returns the output, the input consumed, and whether any call with input
+/// answered `Done` (`Some(piece index)`).
+fn feed(
+    rig: &Rig<'_>,
+    format: Format,
+    pieces: &[&[u8]],
+) -> Result<(Vec<u8>, usize, Option<usize>), DecodeError> {
+    let mut decoder = Decoder::new(format, rig.decoders.try_acquire().unwrap());
+    let mut out = rig.small.try_acquire().unwrap();
+    let (mut got, mut used, mut early) = (Vec::new(), 0, None);
+    // An empty piece would say that the input ended: only the last call has none.
+    for (i, piece) in pieces.iter().enumerate().filter(|(_, p)| !p.is_empty()) {
+        let mut rest = *piece;
+        loop {
+            let p = decoder.decode(rest, &mut out)?;
+            rest = &rest[p.consumed..];
+            used += p.consumed;
+            got.extend_from_slice(&out);
+            out.clear();
+            match p.status {
+                Status::OutputFull => {}
+                Status::NeedInput => {
+                    assert!(rest.is_empty(), "NeedInput left input");
+                    break;
+                }
+                Status::Done => {
+                    early.get_or_insert(i);
+                    break;
+                }
+            }
+        }
+    }
+    loop {
+        let p = decoder.decode(&[], &mut out)?;
+        assert_eq!(p.consumed, 0);
+        got.extend_from_slice(&out);
+        out.clear();
+        match p.status {
+            Status::OutputFull => {}
+            Status::NeedInput => return Err(DecodeError::Truncated),
+            Status::Done => return Ok((got, used, early)),
+        }
+    }
+}
+
+/// Where the caller's input is cut does not change what a two-member gzip stream
+/// decodes to: cut anywhere (exactly at the members' boundary too) or fed a byte at a
+/// time, both members come out, and `Done` comes only from the call with no input
+/// (another member could follow until then). zlib and raw deflate still end with
+/// `Done` at their last byte; input after a member that is not a gzip member is left
+/// unconsumed with `Done`.
+#[test]
+fn gzip_members_decode_whole_wherever_the_input_is_cut() {
+    let (a, b) = (data(0, scaled(2000, 150), 5), data(3, scaled(1500, 100), 6));
+    let first = compress(Format::Gzip, 6, &a);
+    let file = [first.clone(), compress(Format::Gzip, 1, &b)].concat();
+    let whole = [a.clone(), b].concat();
+    let boundary = first.len();
+    with_rig(|rig| {
+        let cuts: Vec<usize> = if MIRI {
+            vec![0, 1, boundary - 1, boundary, boundary + 1, file.len()]
+        } else {
+            (0..=file.len()).collect()
+        };
+        for cut in cuts {
+            let (x, y) = file.split_at(cut);
+            let r = feed(rig, Format::Gzip, &[x, y]);
+            assert_eq!(r, Ok((whole.clone(), file.len(), None)), "cut at {cut}");
+        }
+        let bytes: Vec<&[u8]> = file.chunks(1).collect();
+        assert_eq!(
+            feed(rig, Format::Gzip, &bytes),
+            Ok((whole.clone(), file.len(), None))
+        );
+        // The end-of-input call inside a member is still truncation.
+        for cut in [boundary + 1, file.len() - 1] {
+            assert_eq!(
+                feed(rig, Format::Gzip, &[&file[..cut]]),
+                Err(DecodeError::Truncated),
+                "cut at {cut}"
+            );
+        }
+
+        // zlib and raw deflate: `Done` at the last byte, with no end-of-input call.
+        for format in [Format::Zlib, Format::Raw] {
+            let packed = compress(format, 6, &a);
+            let r = feed(rig, format, &[&packed]);
+            assert_eq!(r, Ok((a.clone(), packed.len(), Some(0))), "{format:?}");
+        }
+
+        // Not a gzip member after one: `Done`, the rest left to the caller, whether it
+        // comes in the same call or the next one.
+        let garbage = b"trailing, not gzip";
+        let with_garbage = [&first[..], garbage].concat();
+        for cut in [boundary, boundary + 1, with_garbage.len()] {
+            let (x, y) = with_garbage.split_at(cut);
+            let r = feed(rig, Format::Gzip, &[x, y]);
+            let piece = usize::from(cut == boundary);
+            assert_eq!(r, Ok((a.clone(), boundary, Some(piece))), "cut at {cut}");
         }
     });
 }

@@ -392,3 +392,58 @@ fn zero_capacity_staging_is_an_error_not_a_hang() {
     drop(r);
     all_back();
 }
+
+/// A gzip stream of two members read through `io::DecodeReader` from a source whose
+/// buffers end exactly at the first member's end (or anywhere else): both members come
+/// out, as one stream. The reader's call with no input, at the source's end, is what
+/// ends a gzip stream; a source buffer that ends between members does not.
+#[cfg(feature = "deflate")]
+#[test]
+fn gzip_members_read_whole_wherever_the_source_is_cut() {
+    use bufpress::codec::deflate::{self, DecoderState, EncoderState, Format};
+    let _s = serial();
+    let len = if cfg!(miri) { 300 } else { 5_000 };
+    let (a, b) = (data(len, 11), data(len / 2, 12));
+    let mut state = Box::new(<EncoderState>::new());
+    let mut gz = |m: &[u8]| {
+        let mut out = vec![0u8; deflate::max_compressed_len(m.len(), Format::Gzip)];
+        let n = deflate::compress_into(
+            m,
+            &mut Cursor::new(&mut out[..]),
+            Format::Gzip,
+            6,
+            &mut state,
+        )
+        .unwrap();
+        out.truncate(n);
+        out
+    };
+    let first = gz(&a);
+    let packed = [first.clone(), gz(&b)].concat();
+    let whole = [a, b].concat();
+    let boundary = first.len();
+    let steps = if cfg!(miri) {
+        vec![boundary, boundary + 1]
+    } else {
+        vec![1, 7, boundary - 1, boundary, boundary + 1, packed.len()]
+    };
+    for step in steps {
+        let src = Chunks {
+            data: &packed,
+            step,
+        };
+        let decoder = deflate::Decoder::new(Format::Gzip, Box::new(DecoderState::new()));
+        let mut r = DecodeReader::new(src, decoder, POOL.try_acquire().unwrap());
+        let mut out = Vec::new();
+        let mut piece = [0u8; 100];
+        loop {
+            match r.read(&mut piece).unwrap() {
+                0 => break,
+                n => out.extend_from_slice(&piece[..n]),
+            }
+        }
+        assert!(out == whole, "source buffers of {step} bytes");
+        assert!(r.is_done());
+    }
+    all_back();
+}

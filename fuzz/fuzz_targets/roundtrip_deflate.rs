@@ -85,11 +85,17 @@ impl Follower {
     }
 
     /// Inflates `streamed[self.fed..]`: all of it is taken, and the stream ends
-    /// (`Status::Done`) exactly when `ended`.
+    /// (`Status::Done`) exactly when `ended` (for gzip, at the call with no input that
+    /// says the input ended: another member could follow until then).
     fn feed(&mut self, streamed: &[u8], ended: bool) {
         let p = self.decoder.decode(&streamed[self.fed..], &mut self.out);
-        let p = p.expect("what the encoder streamed inflates");
+        let mut p = p.expect("what the encoder streamed inflates");
         assert_eq!(p.consumed, streamed.len() - self.fed, "all of it taken");
+        if ended && self.decoder.format() == Format::Gzip {
+            assert_eq!(p.status, Status::NeedInput, "no Done before the input ends");
+            p = self.decoder.decode(&[], &mut self.out).expect("the end");
+            assert_eq!((p.consumed, p.produced), (0, 0));
+        }
         let status = if ended {
             Status::Done
         } else {

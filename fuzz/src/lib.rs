@@ -142,7 +142,8 @@ fn stream_checked<D: Decode + ?Sized>(
             Status::Done => break,
             Status::NeedInput => {
                 assert_eq!(p.consumed, given, "NeedInput means all input was taken");
-                if at == input.len() {
+                // The input ended and the call with none (which says so) wants more.
+                if given == 0 {
                     decoded.extend_from_slice(&out);
                     return Err(DecodeError::Truncated);
                 }

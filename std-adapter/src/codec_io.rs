@@ -439,7 +439,7 @@ impl<'p, D: Decode, W: Write> DecodeWriter<'p, D, W> {
         if !self.done {
             // A decoder may need calls with no input to give what it holds and see
             // the end.
-            self.pump()?;
+            self.pump(true)?;
         }
         self.send()?;
         if !self.done {
@@ -483,8 +483,11 @@ impl<'p, D: Decode, W: Write> DecodeWriter<'p, D, W> {
     }
 
     /// Decodes with no input until the decoder has given all it holds, passing each
-    /// full buffer on.
-    fn pump(&mut self) -> io::Result<()> {
+    /// full buffer on. A call with no input tells a decoder that the input has ended
+    /// (a gzip stream then ends between members); `end` says whether it has (from
+    /// `try_finish`), or more may be written (from `flush`: a `Done` then does not end
+    /// the stream, and bytes written next go to the decoder, which decides).
+    fn pump(&mut self, end: bool) -> io::Result<()> {
         if self.staging.capacity() == 0 {
             return Err(zero_capacity());
         }
@@ -502,7 +505,7 @@ impl<'p, D: Decode, W: Write> DecodeWriter<'p, D, W> {
                 }
                 Status::OutputFull => {}
                 Status::Done => {
-                    self.done = true;
+                    self.done = end;
                     return Ok(());
                 }
                 Status::NeedInput => return Ok(()),
@@ -560,10 +563,11 @@ impl<D: Decode, W: Write> Write for DecodeWriter<'_, D, W> {
     }
 
     /// Writes out everything decoded so far (what the decoder holds too) and flushes
-    /// `inner`.
+    /// `inner`. It does not end the stream: more may be written after it (a gzip
+    /// stream may go on with another member); [`try_finish`](Self::try_finish) ends it.
     fn flush(&mut self) -> io::Result<()> {
         if !self.done {
-            self.pump()?;
+            self.pump(false)?;
         }
         self.send()?;
         self.inner.flush()

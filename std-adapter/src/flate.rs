@@ -20,7 +20,9 @@
 //!   non-wrapping mode, which refuses such distances).
 //! - **Decoding** runs flate2's raw inflate inside bufpress's
 //!   [`Framing`]: the same header checks, checksums,
-//!   multi-member gzip handling and typed errors as bufpress's own deflate decoder, and
+//!   multi-member gzip handling and typed errors as bufpress's own deflate decoder
+//!   (a gzip stream ends when `decode` is called with no input, the sign that the
+//!   input has ended, as [`bufpress::codec::deflate::Decoder`] documents), and
 //!   an optional limit on the output ([`Decoder::with_max_output`]) against
 //!   decompression bombs.
 //!
@@ -447,7 +449,10 @@ impl Decoder {
                     }
                 }
                 Phase::Done => break Status::Done,
-                Phase::AfterMember if rest.is_empty() => break Status::Done,
+                // Between gzip members another may follow: the stream ends here only
+                // when the caller says its input has ended (a call with none).
+                Phase::AfterMember if input.is_empty() => break Status::Done,
+                Phase::AfterMember if rest.is_empty() => break Status::NeedInput,
                 phase => {
                     let used = self.framing.advance(rest)?;
                     rest = rest.get(used..).unwrap_or_default();

@@ -357,7 +357,7 @@ fn one_shot(s: &mut Subject, input: &[u8]) -> Result<Vec<u8>, DecodeError> {
 }
 
 /// Decodes every stream in `input` (resetting after each) in 4 KiB buffers, with the
-/// streaming decoder and its limit.
+/// streaming decoder and its limit, then says that the input ended (a call with none).
 fn streaming(s: &mut Subject, input: &[u8], pool: PoolRef<'_>) -> Result<Vec<u8>, DecodeError> {
     let d = &mut s.streaming;
     d.reset();
@@ -366,6 +366,8 @@ fn streaming(s: &mut Subject, input: &[u8], pool: PoolRef<'_>) -> Result<Vec<u8>
     let mut buf = pool.try_acquire().unwrap();
     loop {
         buf.clear();
+        // Once all is taken, a call with none says the input has ended.
+        let given = input.len() - at;
         let p = d.decode(&input[at..], &mut buf)?;
         at += p.consumed;
         all.extend_from_slice(&buf);
@@ -376,6 +378,7 @@ fn streaming(s: &mut Subject, input: &[u8], pool: PoolRef<'_>) -> Result<Vec<u8>
         );
         match p.status {
             Status::OutputFull => {}
+            Status::NeedInput if given > 0 => {}
             Status::NeedInput => return Err(DecodeError::Truncated),
             Status::Done if at == input.len() => return Ok(all),
             Status::Done => d.reset(),

@@ -59,7 +59,9 @@ fn stream_decode(
         assert!(data.len() as u64 <= limit, "past the limit");
         match p.status {
             Status::Done => return Ok(data),
-            Status::NeedInput if at == input.len() => return Err(DecodeError::Truncated),
+            // After all the input, an empty piece says it ended (a gzip stream ends
+            // there); wanting more then is truncation.
+            Status::NeedInput if piece == 0 => return Err(DecodeError::Truncated),
             _ => {}
         }
     }

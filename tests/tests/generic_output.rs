@@ -214,6 +214,17 @@ fn pack<E: Encode + ?Sized, O: Output + ?Sized>(
     Ok(start..start + n)
 }
 
+/// `decode` of the last of a stream's input, then, if the decoder took it all and
+/// wants more, the call with no input that says the input has ended (a gzip stream
+/// ends there, after its last member): the status of the last call.
+fn decode_last(decoder: &mut dyn Decode, input: &[u8], out: &mut dyn Output) -> Status {
+    let p = decoder.decode(input, out).unwrap();
+    if p.status != Status::NeedInput || p.consumed != input.len() {
+        return p.status;
+    }
+    decoder.decode(&[], out).unwrap().status
+}
+
 /// Round trips, bounds and flush of one message through one codec and output kind.
 fn exercise<K: Kind>(codec: &mut Codec, input: &[u8], packed: &mut K, plain: &mut K) {
     let name = codec.name;
@@ -297,11 +308,9 @@ fn exercise<K: Kind>(codec: &mut Codec, input: &[u8], packed: &mut K, plain: &mu
             "{name}: the flushed part decodes to the first half"
         );
     }
-    let p = codec
-        .decoder
-        .decode(&stream[flushed - start..], &mut back)
-        .unwrap();
-    assert_eq!(p.status, Status::Done, "{name}");
+    let last = &stream[flushed - start..];
+    let status = decode_last(&mut *codec.decoder, last, &mut back);
+    assert_eq!(status, Status::Done, "{name}");
     assert!(back.as_slice()[first..] == *input, "{name}: flushed stream");
 }
 
@@ -470,8 +479,8 @@ fn writer_flush_makes_the_written_part_decodable() {
         let p = codec.decoder.decode(&stream[..flushed], &mut out).unwrap();
         assert_eq!(p.status, Status::NeedInput, "{name}");
         assert!(out.as_slice() == first, "{name}: flushed part");
-        let p = codec.decoder.decode(&stream[flushed..], &mut out).unwrap();
-        assert_eq!(p.status, Status::Done, "{name}");
+        let status = decode_last(&mut *codec.decoder, &stream[flushed..], &mut out);
+        assert_eq!(status, Status::Done, "{name}");
         assert!(out.as_slice() == &message[..], "{name}");
     }
 }

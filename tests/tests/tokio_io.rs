@@ -722,3 +722,54 @@ fn flush_makes_what_was_written_decodable() {
         );
     });
 }
+
+/// A gzip stream of two members (pigz, `cat a.gz b.gz`) through the tokio
+/// `DecodeReader`, with core's deflate decoder and bufpress-std's flate2 one, from an
+/// inner reader whose first buffer ends exactly at the first member's end (or just
+/// before or after it): both members, as the reference decoder reads them. Only the
+/// reader's call with no input (the inner reader at its end) ends a gzip stream.
+#[test]
+fn gzip_members_read_whole_wherever_the_inner_buffer_ends() {
+    let _serial = serial();
+    let rt = rt();
+    let gz = |m: &[u8]| {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut e, m).unwrap();
+        e.finish().unwrap()
+    };
+    let (a, b) = (corpus::mixed(3000, 1), corpus::mixed(2000, 2));
+    let first = gz(&a);
+    let packed = [first.clone(), gz(&b)].concat();
+    let whole = [a, b].concat();
+    let mut reference = Vec::new();
+    std::io::Read::read_to_end(
+        &mut flate2::read::MultiGzDecoder::new(&packed[..]),
+        &mut reference,
+    )
+    .unwrap();
+    assert!(reference == whole);
+    for cut in [first.len() - 1, first.len(), first.len() + 1] {
+        let (x, y) = packed.split_at(cut);
+        let core = deflate::Decoder::new(Format::Gzip, Box::new(deflate::DecoderState::new()));
+        let flate2 = flate::Decoder::new(Format::Gzip);
+        let got = rt.block_on(async {
+            let mut outs = Vec::new();
+            let mut r = DecodeReader::new(x.chain(y), core, STAGING.acquire().await);
+            let mut out = Vec::new();
+            outs.push(r.read_to_end(&mut out).await.map(|_| out));
+            let mut r = DecodeReader::new(x.chain(y), flate2, STAGING.acquire().await);
+            let mut out = Vec::new();
+            outs.push(r.read_to_end(&mut out).await.map(|_| out));
+            outs
+        });
+        for (name, r) in ["core", "flate2"].into_iter().zip(got) {
+            let r = r.map_err(|e| e.to_string());
+            assert!(
+                r.as_ref().is_ok_and(|o| *o == whole),
+                "{name}, cut at {cut}: {:?}",
+                r.map(|o| o.len())
+            );
+        }
+    }
+    assert_eq!(STAGING.stats().in_use, 0);
+}

@@ -120,11 +120,13 @@ pub mod zstd;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Status {
-    /// All input given was consumed; more may come.
+    /// All input given was consumed; more may come. Answered to a call with no input
+    /// (the input has ended), it means the stream is truncated.
     NeedInput,
     /// The output buffer is full: hand it on and call again with another one.
     OutputFull,
-    /// The stream (frame, member) ended; `consumed` tells where, in the input.
+    /// The stream (frame) ended; `consumed` tells where, in the input. A gzip stream
+    /// ends after a member only when the input has ended (see [`Decode::decode`]).
     Done,
 }
 
@@ -146,6 +148,13 @@ pub trait Decode {
     ///
     /// Returns after consuming all of `input` ([`Status::NeedInput`]), filling `out`
     /// ([`Status::OutputFull`]), or reaching the end of the stream ([`Status::Done`]).
+    ///
+    /// A call with **empty input** says that the input has ended: the caller makes one
+    /// (repeated while it answers `OutputFull`) when its input runs out, and `NeedInput`
+    /// then means the stream is truncated. A format that may end in several places
+    /// answers `Done` there only to that call: a gzip stream whose input stops exactly
+    /// at a member's end answers `NeedInput` (another member may follow), and `Done`
+    /// when called with no input. Every other codec ends a stream at its last byte.
     ///
     /// # Errors
     ///
@@ -354,6 +363,9 @@ pub fn decode_to<'p, D: Decode + ?Sized, E>(
     }
     let mut out = pool.try_acquire().map_err(StreamError::Acquire)?;
     loop {
+        // A call with no input tells the decoder that the input has ended (a gzip
+        // stream may end between members); it comes once all of `input` is taken.
+        let ended = input.is_empty();
         let p = decoder
             .decode(input, &mut out)
             .map_err(StreamError::Codec)?;
@@ -364,7 +376,7 @@ pub fn decode_to<'p, D: Decode + ?Sized, E>(
                 sink(out).map_err(StreamError::Sink)?;
                 out = pool.try_acquire().map_err(StreamError::Acquire)?;
             }
-            Status::NeedInput if input.is_empty() => {
+            Status::NeedInput if ended => {
                 return Err(StreamError::Codec(DecodeError::Truncated));
             }
             Status::NeedInput => {}
@@ -445,7 +457,7 @@ pub fn decode_into<D: Decode + ?Sized, O: Output + ?Sized>(
     let out: &mut dyn Output = &mut out;
     decoder.reset();
     let start = out.len();
-    let result = match decoder.decode(input, out) {
+    let result = match decode_all(decoder, input, out) {
         Ok(p) => match p.status {
             Status::Done if p.consumed == input.len() => Ok(out.len().saturating_sub(start)),
             Status::Done => Err(DecodeError::TrailingData),
@@ -461,6 +473,27 @@ pub fn decode_into<D: Decode + ?Sized, O: Output + ?Sized>(
         out.truncate(start);
     }
     result
+}
+
+/// Decodes all of `input` in one call, then, if the decoder took it all and wants more,
+/// says that the input has ended (a call with none: a gzip stream may end between
+/// members, and a decoder mid-stream still answers `NeedInput`). `consumed` counts
+/// both calls.
+fn decode_all(
+    decoder: &mut (impl Decode + ?Sized),
+    input: &[u8],
+    out: &mut dyn Output,
+) -> Result<Progress, DecodeError> {
+    let p = decoder.decode(input, out)?;
+    if p.status != Status::NeedInput || p.consumed != input.len() || input.is_empty() {
+        return Ok(p);
+    }
+    let end = decoder.decode(&[], out)?;
+    Ok(Progress {
+        consumed: p.consumed,
+        produced: p.produced + end.produced,
+        status: end.status,
+    })
 }
 
 /// One-shot encoding with any streaming [`Encode`]: `reset`s it, encodes `input` as

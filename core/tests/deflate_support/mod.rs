@@ -248,7 +248,10 @@ pub(crate) fn run_pieces(
             }
             Status::NeedInput => {
                 assert_eq!(p.consumed, piece.len(), "NeedInput left input");
-                if at == input.len() {
+                // At the end of the input the next piece is empty: the end-of-input
+                // call (a gzip stream may end between members); wanting more after it
+                // is truncation.
+                if piece.is_empty() {
                     return Err(DecodeError::Truncated);
                 }
             }
@@ -260,6 +263,26 @@ pub(crate) fn run_pieces(
             }
         }
     }
+}
+
+/// `decode(input)`, then, when that took all of `input` and wants more, the call with
+/// no input that says the input has ended (where a gzip stream ends after its last
+/// member); the `Progress` of both together.
+pub(crate) fn decode_to_end(
+    decoder: &mut impl codec::Decode,
+    input: &[u8],
+    out: &mut Buf<'_>,
+) -> Result<Progress, DecodeError> {
+    let p = decoder.decode(input, out)?;
+    if p.status != Status::NeedInput || p.consumed != input.len() {
+        return Ok(p);
+    }
+    let end = decoder.decode(&[], out)?;
+    Ok(Progress {
+        consumed: p.consumed + end.consumed,
+        produced: p.produced + end.produced,
+        status: end.status,
+    })
 }
 
 pub(crate) fn levels() -> &'static [i32] {

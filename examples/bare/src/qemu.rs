@@ -302,12 +302,18 @@ fn deflate_streaming(run: &mut Run) {
         let mut ok = true;
         loop {
             out.clear();
+            // Once all is taken, the piece is empty: that call says the input has
+            // ended, which is where a gzip stream ends (after its last member).
             let piece = &rest[..rest.len().min(100)];
             match run.stack(name, || dec.decode(piece, &mut out)) {
                 Ok(p) => {
                     rest = &rest[p.consumed..];
                     ok &= back.extend_from_slice(&out).is_ok();
                     if p.status == Status::Done {
+                        break;
+                    }
+                    if p.status == Status::NeedInput && piece.is_empty() {
+                        ok = false; // truncated
                         break;
                     }
                 }

@@ -69,13 +69,19 @@ impl core::fmt::Debug for DecoderState {
 /// caller passes, each of any size: the deflate history lives in the state's window,
 /// and decoded bytes are copied out from it.
 ///
-/// - [`Status::Done`] is reported at the end of the stream (zlib, raw deflate) or of a
-///   gzip member, with `consumed` ending exactly there: trailing bytes are not
-///   consumed, and the caller decides what they are. For gzip, calling `decode` again
-///   with input that starts with the gzip magic continues with that member as part of
-///   the same stream (multi-member files decode as one stream; given the whole file at
-///   once, all members are decoded in one call); other input then gives `Done` again
-///   with nothing consumed.
+/// - [`Status::Done`] is reported at the end of the stream, with `consumed` ending
+///   exactly there: trailing bytes are not consumed, and the caller decides what they
+///   are. zlib and raw deflate end with their last byte.
+/// - A gzip stream is all its members (pigz, bgzip, `cat a.gz b.gz`): where one ends,
+///   input that starts with the gzip magic goes on with the next member, and other
+///   input ends the stream there (`Done`, nothing of it consumed). A call whose input
+///   ends exactly at a member's end answers [`Status::NeedInput`], since another member
+///   may follow; the stream ends there (`Done`) when `decode` is called with **empty
+///   input**, which says that the input has ended. So the last call of a gzip stream
+///   is one with no input (as [`decode_into`](codec::decode_into),
+///   [`decode_to`](codec::decode_to) and the `io` adapters make at the end of their
+///   input); mid-member it answers `NeedInput` (the input is truncated). After that
+///   `Done`, input starting with the gzip magic still goes on with another member.
 /// - A limit on the total output ([`with_max_output`](Self::with_max_output)) stops a
 ///   decompression bomb: [`DecodeError::LimitExceeded`] is returned before any byte
 ///   past the limit reaches a caller's buffer.
@@ -289,7 +295,10 @@ impl<S: DerefMut<Target = DecoderState>> Decoder<S> {
                     }
                 }
                 Phase::Done => break Status::Done,
-                Phase::AfterMember if rest.is_empty() => break Status::Done,
+                // Between gzip members another may follow: the stream ends here only
+                // when the caller says its input has ended (a call with none).
+                Phase::AfterMember if input.is_empty() => break Status::Done,
+                Phase::AfterMember if rest.is_empty() => break Status::NeedInput,
                 phase => {
                     let used = self.frame.advance_capturing(rest, capture.as_deref_mut())?;
                     rest = rest.get(used..).unwrap_or_default();

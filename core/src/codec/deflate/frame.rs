@@ -38,7 +38,8 @@ pub enum Phase {
 /// the raw inflater, pass every decoded byte to [`produced`](Self::produced) and call
 /// [`body_done`](Self::body_done) when the deflate data ends (then reset the inflater:
 /// a gzip member may follow). In [`Phase::AfterMember`] with no input left, the stream
-/// may end there.
+/// ends there if the input has ended (bufpress's decoders answer `NeedInput` until
+/// they are called with no input, then `Done`).
 ///
 /// ```
 /// use bufpress::codec::deflate::{Format, Framing, Phase};

@@ -43,7 +43,9 @@
 //!   [`DecodeError::Unsupported`]) and the Adler-32 verified.
 //! - gzip: every optional header field is parsed (FEXTRA, FNAME, FCOMMENT, FHCRC, which
 //!   is verified); reserved flag bits are [`DecodeError::Reserved`]; CRC-32 and ISIZE are
-//!   verified; multi-member files decode as one stream. [`decompress_gzip_into`] and
+//!   verified; multi-member files decode as one stream, wherever the input is cut (the
+//!   streaming decoder ends a gzip stream when it is called with no input, the sign
+//!   that the input has ended; see [`Decoder`]). [`decompress_gzip_into`] and
 //!   [`Decoder::decode_with_header`] also record the first member's header in a
 //!   [`GzipHeader`] (MTIME, OS, flags; the extra field, file name and comment copied
 //!   into a buffer the caller lends).
