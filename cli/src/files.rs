@@ -113,13 +113,14 @@ impl Input {
 
 /// gzip's rules for an input FILE, checked before anything is opened or written: a
 /// symbolic link is skipped with a warning unless `follow_links` (`-F`, or an output
-/// not written next to it); a directory is always skipped with a warning. The input
-/// is never touched either way.
+/// not written next to it); a directory is always skipped with a warning; with `remove`
+/// (`--rm`), so is anything but a regular file (a FIFO, a device: never opened, never
+/// removed). The input is never touched either way.
 ///
 /// # Errors
 ///
 /// A [`Failure::Warning`] naming the input.
-pub(crate) fn check_input(path: &Path, follow_links: bool) -> Result<(), Failure> {
+pub(crate) fn check_input(path: &Path, follow_links: bool, remove: bool) -> Result<(), Failure> {
     let name = path.display();
     let link = fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
     if link && !follow_links {
@@ -127,10 +128,21 @@ pub(crate) fn check_input(path: &Path, follow_links: bool) -> Result<(), Failure
             "{name}: is a symbolic link -- ignored (-F follows it)"
         )));
     }
-    if fs::metadata(path).is_ok_and(|m| m.is_dir()) {
+    let meta = fs::metadata(path);
+    if meta.as_ref().is_ok_and(fs::Metadata::is_dir) {
         return Err(directory(&name.to_string()));
     }
+    if remove && meta.is_ok_and(|m| !m.is_file()) {
+        return Err(not_regular(&name.to_string()));
+    }
     Ok(())
+}
+
+/// The warning for an input `--rm` may not remove: not a regular file.
+pub(crate) fn not_regular(name: &str) -> Failure {
+    Failure::Warning(format!(
+        "{name}: is not a regular file -- ignored (--rm removes only regular files)"
+    ))
 }
 
 /// The warning for a directory given as input.

@@ -142,7 +142,7 @@ fn run(job: &Job, path: Option<&Path>) -> Result<(), Failure> {
         // As gzip: a link is followed only with -F or when nothing is written next
         // to it (-c, -t).
         let follow = job.force || job.mode == Mode::Test || job.dest == Some(args::Dest::Stdout);
-        files::check_input(p, follow)?;
+        files::check_input(p, follow, job.remove)?;
     }
     if let Some(p) = path.filter(|_| compress) {
         if job.dest.is_none() && Format::from_suffix(p).is_some_and(|(f, _)| Some(f) == job.format)
@@ -163,6 +163,10 @@ fn run(job: &Job, path: Option<&Path>) -> Result<(), Failure> {
     let target = destination(job, path, job.format)?;
     let take = || IO.try_acquire().map_err(Failure::internal);
     let mut input = Input::open(path, take()?)?;
+    if job.remove && path.is_some() && input.size.is_none() {
+        // Replaced by a FIFO or a device since `check_input`: never removed.
+        return Err(files::not_regular(&input.name));
+    }
     let mut output = match &target {
         Target::File(out) => Output::create(out, job.force, &input)?,
         Target::Stdout if compress && std::io::stdout().is_terminal() && !job.force => {
