@@ -44,6 +44,7 @@ const CHUNK: usize = 256 * 1024;
 static IO: Pool<2, CHUNK> = Pool::new();
 
 fn main() -> ExitCode {
+    signals::ignore_file_size_signal();
     let command = match args::parse(std::env::args_os().skip(1)) {
         Ok(c) => c,
         Err(msg) => {
