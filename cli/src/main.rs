@@ -48,7 +48,9 @@ fn main() -> ExitCode {
     let command = match args::parse(std::env::args_os().skip(1)) {
         Ok(c) => c,
         Err(msg) => {
-            eprintln!("bufpress: {msg} (bufpress --help shows the usage)");
+            failure::say(format_args!(
+                "bufpress: {msg} (bufpress --help shows the usage)"
+            ));
             return ExitCode::from(2);
         }
     };
@@ -62,7 +64,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::BrokenPipe) => ExitCode::from(BROKEN_PIPE_STATUS),
         Err(failure) => {
-            eprintln!("bufpress: {failure}");
+            failure::say(format_args!("bufpress: {failure}"));
             ExitCode::from(failure.code())
         }
     }
@@ -89,7 +91,7 @@ fn run_all(job: &Job) -> u8 {
             Ok(()) => {}
             Err(Failure::BrokenPipe) => return BROKEN_PIPE_STATUS,
             Err(failure) => {
-                eprintln!("bufpress: {failure}");
+                failure::say(format_args!("bufpress: {failure}"));
                 status = failure::worst(status, failure.code());
             }
         }
@@ -287,8 +289,10 @@ fn verbose_line(
 ) {
     let (read, written) = (t.read, t.written);
     match job.mode {
-        Mode::Test => eprintln!("{name}: OK ({format}, {written} bytes)"),
-        Mode::Decompress => eprintln!("{name}: {read} -> {written} bytes ({format}) -> {out}"),
+        Mode::Test => failure::say(format_args!("{name}: OK ({format}, {written} bytes)")),
+        Mode::Decompress => failure::say(format_args!(
+            "{name}: {read} -> {written} bytes ({format}) -> {out}"
+        )),
         Mode::Compress => {
             #[allow(clippy::cast_precision_loss)] // a percentage for people
             let pct = if read == 0 {
@@ -305,7 +309,9 @@ fn verbose_line(
                     memory >> 10
                 );
             }
-            eprintln!("{name}: {read} -> {written} bytes ({pct:.2}%, {format}{extra}) -> {out}");
+            failure::say(format_args!(
+                "{name}: {read} -> {written} bytes ({pct:.2}%, {format}{extra}) -> {out}"
+            ));
         }
     }
 }
