@@ -179,16 +179,27 @@ impl Drop for Temp {
 static TEMP_SERIAL: AtomicU32 = AtomicU32::new(0);
 
 impl Output {
-    /// Standard output.
+    /// Standard output, for the output of `input`.
     ///
     /// # Errors
     ///
-    /// When stdout cannot be duplicated.
-    pub(crate) fn stdout() -> Result<Self, Failure> {
+    /// When stdout cannot be duplicated; a usage failure when stdout is `input` itself
+    /// (`bufpress -c FILE >> FILE`: the input would never end, as `cat` refuses too).
+    pub(crate) fn stdout(input: &Input) -> Result<Self, Failure> {
         let fd = io::stdout().as_fd().try_clone_to_owned();
         let fd = fd.map_err(|e| Failure::io("stdout", &e))?;
+        let file = File::from(fd);
+        let same = file
+            .metadata()
+            .is_ok_and(|m| m.is_file() && input.id == Some((m.dev(), m.ino())));
+        if same {
+            return Err(Failure::Usage(format!(
+                "{}: is also the output (stdout); refusing to read it while writing it",
+                input.name
+            )));
+        }
         Ok(Self {
-            file: Some(File::from(fd)),
+            file: Some(file),
             temp: None,
             name: "(stdout)".to_owned(),
         })

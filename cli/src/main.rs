@@ -178,7 +178,7 @@ fn run(job: &Job, path: Option<&Path>) -> Result<(), Failure> {
                     .into(),
             ));
         }
-        Target::Stdout => Output::stdout()?,
+        Target::Stdout => Output::stdout(&input)?,
         Target::Discard => Output::discard(),
     };
     let mut out = take()?;
