@@ -261,3 +261,23 @@ fn stdout_appending_to_the_input_is_refused() {
     let (code, err) = sh(r#"exec "$1" -z -f lz4 -c self > other"#, &dir);
     assert_eq!(code, Some(0), "{err}");
 }
+
+/// A file name near the file system's limit (255 bytes): `gzip` writes `NAME.gz` when
+/// it fits, but bufpress's temporary name (`.NAME.gz.bufpress-XXXX.tmp`, 25 bytes
+/// more) did not: "File name too long", status 1, for names of about 230 bytes and
+/// more. The temporary name is now shortened to fit; the output keeps its full name.
+#[test]
+fn a_long_file_name_compresses_and_decompresses() {
+    let dir = Dir::new("long-name");
+    let data = corpus::mixed(20_000, 36);
+    // 240 bytes of ASCII, and 240 bytes of two-byte characters.
+    for name in ["x".repeat(240), "é".repeat(120)] {
+        std::fs::write(dir.path(&name), &data).expect("write");
+        ok(&["-z", "-f", "gzip", "--rm", &dir.s(&name)], &[]);
+        assert_eq!(dir.names(), [format!("{name}.gz")]);
+        ok(&["-d", "--rm", &dir.s(&format!("{name}.gz"))], &[]);
+        assert_eq!(dir.names(), [name.clone()]);
+        assert_eq!(std::fs::read(dir.path(&name)).expect("read"), data);
+        std::fs::remove_file(dir.path(&name)).expect("rm");
+    }
+}
