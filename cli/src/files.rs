@@ -159,6 +159,21 @@ pub(crate) struct Output {
     pub(crate) name: String,
 }
 
+/// The longest file name most file systems take (`NAME_MAX`: ext4, XFS, btrfs, tmpfs,
+/// APFS).
+const NAME_MAX: usize = 255;
+
+/// `.BASE` + `tail`, with BASE cut (at a character boundary) so that the name fits in
+/// [`NAME_MAX`] bytes: an output whose own name fits must not fail for its temporary
+/// file's.
+fn temp_name(base: &str, tail: &str) -> String {
+    let mut room = NAME_MAX.saturating_sub(1 + tail.len()).min(base.len());
+    while !base.is_char_boundary(room) {
+        room -= 1;
+    }
+    format!(".{}{tail}", base.get(..room).unwrap_or_default())
+}
+
 /// The temporary file: removed on drop unless it was committed.
 struct Temp {
     path: PathBuf,
@@ -260,10 +275,8 @@ impl Output {
         let mut attempt = 0;
         loop {
             let serial = TEMP_SERIAL.fetch_add(1, Ordering::Relaxed);
-            let tmp = dir.join(format!(
-                ".{base}.bufpress-{:x}{serial:x}.tmp",
-                std::process::id()
-            ));
+            let tail = format!(".bufpress-{:x}{serial:x}.tmp", std::process::id());
+            let tmp = dir.join(temp_name(&base, &tail));
             // Never more readable than the input (a 0600 file stays private, also
             // while being written); the umask still applies.
             let mode = input.mode.unwrap_or(0o666);
