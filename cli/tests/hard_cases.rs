@@ -281,3 +281,17 @@ fn a_long_file_name_compresses_and_decompresses() {
         std::fs::remove_file(dir.path(&name)).expect("rm");
     }
 }
+
+/// A bad thread count is named as it was typed: `--threads=x` was reported as `-Tx`.
+#[test]
+fn a_bad_thread_count_is_named_as_typed() {
+    for (args, says) in [
+        (&["-z", "-f", "zstd", "--threads=x"][..], "--threads=x"),
+        (&["-z", "-f", "zstd", "-Tx"], "-Tx"),
+        (&["-d", "-T-1"], "-T-1"),
+    ] {
+        let (code, err) = common::fails(args, &[]);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
+}
