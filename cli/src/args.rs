@@ -328,11 +328,16 @@ fn parse_job(subcommand: Option<Mode>, mut p: lexopt::Parser) -> Result<Command,
             Short('T') | Long("threads") => {
                 // zstd's -T#: bufpress compresses on one thread; the number is checked
                 // and ignored.
+                let flag = if arg == Short('T') {
+                    "-T"
+                } else {
+                    "--threads="
+                };
                 let v = p.value().map_err(err)?;
                 let v = v.to_string_lossy();
                 if v.parse::<u32>().is_err() {
                     return Err(format!(
-                        "-T{v}: a number of threads (ignored: bufpress runs on one thread)"
+                        "{flag}{v}: a number of threads (ignored: bufpress runs on one thread)"
                     ));
                 }
             }
