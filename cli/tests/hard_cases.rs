@@ -295,3 +295,26 @@ fn a_bad_thread_count_is_named_as_typed() {
         assert!(err.contains(says), "{args:?}: {err}");
     }
 }
+
+/// `-F --rm` on a symbolic link (held: a guard): the link is the input given, so it is
+/// what `--rm` removes; its target stays, byte for byte. Without `-F` the link is
+/// skipped and nothing is removed.
+#[test]
+fn rm_on_a_followed_link_removes_the_link_never_its_target() {
+    let dir = Dir::new("rm-link");
+    let data = corpus::mixed(30_000, 37);
+    std::fs::write(dir.path("target"), &data).expect("write");
+    std::os::unix::fs::symlink("target", dir.path("link")).expect("symlink");
+    let (code, _) = common::fails(&["-z", "-f", "zstd", "--rm", &dir.s("link")], &[]);
+    assert_eq!(code, 2);
+    assert_eq!(dir.names(), ["link", "target"]);
+    ok(&["-z", "-f", "zstd", "-F", "--rm", &dir.s("link")], &[]);
+    assert_eq!(dir.names(), ["link.zst", "target"]);
+    assert_eq!(std::fs::read(dir.path("target")).expect("read"), data);
+    // Decompressing through a link to the compressed file.
+    std::fs::rename(dir.path("link.zst"), dir.path("packed.zst")).expect("mv");
+    std::os::unix::fs::symlink("packed.zst", dir.path("l.zst")).expect("symlink");
+    ok(&["-d", "-F", "--rm", &dir.s("l.zst")], &[]);
+    assert_eq!(dir.names(), ["l", "packed.zst", "target"]);
+    assert_eq!(std::fs::read(dir.path("l")).expect("read"), data);
+}
