@@ -276,7 +276,7 @@ fn a_long_file_name_compresses_and_decompresses() {
         ok(&["-z", "-f", "gzip", "--rm", &dir.s(&name)], &[]);
         assert_eq!(dir.names(), [format!("{name}.gz")]);
         ok(&["-d", "--rm", &dir.s(&format!("{name}.gz"))], &[]);
-        assert_eq!(dir.names(), [name.clone()]);
+        assert_eq!(dir.names(), std::slice::from_ref(&name));
         assert_eq!(std::fs::read(dir.path(&name)).expect("read"), data);
         std::fs::remove_file(dir.path(&name)).expect("rm");
     }

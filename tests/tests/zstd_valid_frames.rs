@@ -199,6 +199,41 @@ fn matches_exactly_one_window_back_decode_for_small_and_large_windows() {
 }
 
 #[test]
+fn multithreaded_rsyncable_and_adaptive_frames_decode() {
+    if !tools::available("zstd") {
+        return;
+    }
+    // Matches one window (1 MiB) back across the 1 MiB jobs of a multi-threaded
+    // frame, which start from the previous job's tail.
+    let window = 1 << 20;
+    let mut data = periodic(window, 3 * window + 5000, 21);
+    data.extend_from_slice(&corpus::make(Kind::Text, 1 << 20, 22));
+    data.extend_from_within(window / 2..window / 2 + 700_000);
+    for args in [
+        &["-T2", "-B1048576", "-19", "--zstd=wlog=20"][..],
+        &["-T2", "-B1048576", "-9", "--zstd=wlog=20", "--rsyncable"],
+        &["-T2", "--long=21", "-5"],
+        &["--adapt", "--zstd=wlog=20"],
+    ] {
+        let mut a = vec!["-q", "-c"];
+        a.extend_from_slice(args);
+        let frame = tools::pipe("zstd", &a, &data);
+        if args.contains(&"-19") {
+            assert!(
+                frame.len() < data.len() / 2,
+                "{args:?}: matches one window back used"
+            );
+        }
+        check(
+            &frame,
+            window_of(&frame) as usize,
+            &data,
+            &format!("{args:?}"),
+        );
+    }
+}
+
+#[test]
 fn long_mode_and_concatenated_frames_with_skippable_ones_decode() {
     if !tools::available("zstd") {
         return;
