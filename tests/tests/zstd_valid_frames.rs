@@ -2,7 +2,8 @@
 //! frames the `zstd` CLI makes at levels 1 to 22 (`--ultra`), with `--long`, with small
 //! windows (`--zstd=wlog=10..17`), from files (single-segment: the window is the content
 //! size, not a power of two) and from pipes (a window descriptor), concatenated with
-//! skippable frames between them, over data whose matches sit exactly one window back
+//! skippable frames between them, multi-threaded (`-T2 -B1MiB`), `--rsyncable` and
+//! `--adapt` frames, over data whose matches sit exactly one window back
 //! (the largest offset the window allows), and frames whose window descriptor has a
 //! mantissa (a window that is not a power of two: `zstd` never writes one, so a frame
 //! made for twice the window is given the smaller, exact window; its matches stay
