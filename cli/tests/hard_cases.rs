@@ -318,3 +318,29 @@ fn rm_on_a_followed_link_removes_the_link_never_its_target() {
     assert_eq!(dir.names(), ["l", "packed.zst", "target"]);
     assert_eq!(std::fs::read(dir.path("l")).expect("read"), data);
 }
+
+/// Under a memory limit (`ulimit -v`, a container), `-d --long=30` reserves its 1 GiB
+/// window up front, whatever the frame needs (`zstd -d --long=30` allocates for the
+/// frame and succeeds); the allocation fails and Rust aborts (SIGABRT, status 134)
+/// after the temporary output file was created, and abort runs no destructor: the file
+/// was left behind. SIGABRT now removes it as SIGTERM does. (The up-front reservation
+/// itself is the CLI's design: bounded memory, allocated once.)
+#[test]
+fn an_allocation_failure_leaves_no_temporary_file() {
+    if !tools::available("zstd") {
+        return;
+    }
+    let dir = Dir::new("oom");
+    let data = corpus::mixed(1000, 38);
+    std::fs::write(
+        dir.path("small.zst"),
+        tools::pipe("zstd", &["-q", "-c"], &data),
+    )
+    .expect("write");
+    let (code, err) = sh(
+        r#"ulimit -v 600000 && exec "$1" -d --long=30 small.zst"#,
+        &dir,
+    );
+    assert_eq!(dir.names(), ["small.zst"], "{code:?}: {err}");
+    assert_eq!(code, Some(134), "{err}");
+}
