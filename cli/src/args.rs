@@ -142,8 +142,9 @@ options:
   -h, --help            this text;  -V, --version  the version
 
 Outputs are written to a temporary file next to them, synced and renamed on success:
-a failure, an interrupt (SIGINT, SIGTERM, SIGHUP), a CPU limit (SIGXCPU) or a file
-size limit (`ulimit -f`: an error) never leaves a partial file. An
+a failure, an interrupt (SIGINT, SIGTERM, SIGHUP), a CPU limit (SIGXCPU), an abort
+(a failed allocation) or a file size limit (`ulimit -f`: an error) never leaves a
+partial file. An
 existing output is replaced only with --force. Compressed data is not written to a
 terminal without --force. As gzip, a directory given as FILE is skipped with a
 warning, and so is a symbolic link unless -F, -c or -t (then it is followed; the

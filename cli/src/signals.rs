@@ -1,6 +1,7 @@
 //! Interrupted runs clean up: on SIGINT, SIGTERM, SIGHUP or SIGXCPU (a CPU time limit)
 //! the temporary output file is removed before the process exits (status 128 +
-//! signal), as `gzip` does. The handler only takes an already-built path out of an
+//! signal), as `gzip` does; so does SIGABRT, which is how a failed allocation ends a
+//! Rust program (no destructor runs; status 134 as before, without a core dump). The handler only takes an already-built path out of an
 //! atomic pointer and calls `unlink` and `_exit`, all async-signal-safe. SIGXFSZ (a
 //! file size limit, `ulimit -f`) is ignored instead, so that the write past the limit
 //! fails with `EFBIG` and the run ends through its ordinary error path (one line,
@@ -25,6 +26,7 @@ static INSTALL: Once = Once::new();
 
 const SIGHUP: c_int = 1;
 const SIGINT: c_int = 2;
+const SIGABRT: c_int = 6;
 const SIGTERM: c_int = 15;
 #[cfg(any(target_arch = "mips", target_arch = "mips64"))]
 const SIGXCPU: c_int = 30;
@@ -80,7 +82,7 @@ pub(crate) fn remove_on_signal(path: &Path) {
     };
     INSTALL.call_once(|| {
         let handler: extern "C" fn(c_int) = on_signal;
-        for signum in [SIGHUP, SIGINT, SIGTERM, SIGXCPU] {
+        for signum in [SIGHUP, SIGINT, SIGTERM, SIGXCPU, SIGABRT] {
             // SAFETY: `on_signal` is an `extern "C" fn(c_int)` that only does
             // async-signal-safe work (an atomic swap, `unlink`, `_exit`), passed as
             // the C library's `sighandler_t`.
