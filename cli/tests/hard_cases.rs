@@ -344,3 +344,35 @@ fn an_allocation_failure_leaves_no_temporary_file() {
     assert_eq!(dir.names(), ["small.zst"], "{code:?}: {err}");
     assert_eq!(code, Some(134), "{err}");
 }
+
+/// A file name that is not UTF-8 (Linux allows any bytes but `/` and NUL): `gzip -d`
+/// strips `.gz` from it, bufpress said "unknown suffix" (its suffix test read the name
+/// as UTF-8). Compressing it already worked; now both ways do, and a name with the
+/// suffix is not compressed again.
+#[test]
+fn a_name_that_is_not_utf8_keeps_its_suffix_rules() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    let dir = Dir::new("non-utf8");
+    let data = corpus::mixed(10_000, 39);
+    let name = dir.0.join(OsStr::from_bytes(b"a\xffb"));
+    let packed = dir.0.join(OsStr::from_bytes(b"a\xffb.gz"));
+    std::fs::write(&name, &data).expect("write");
+    let run = |args: &[&OsStr]| {
+        Command::new(env!("CARGO_BIN_EXE_bufpress"))
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run bufpress")
+    };
+    let z = |s: &str| OsStr::new(s).to_owned();
+    let out = run(&[&z("-z"), &z("-f"), &z("gzip"), &z("--rm"), name.as_os_str()]);
+    assert!(out.status.success(), "{out:?}");
+    // Already has the suffix: refused, as for any name.
+    let out = run(&[&z("-z"), &z("-f"), &z("gzip"), packed.as_os_str()]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let out = run(&[&z("-d"), &z("--rm"), packed.as_os_str()]);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(std::fs::read(&name).expect("read"), data);
+    assert!(!packed.exists());
+}
