@@ -74,7 +74,8 @@ pub(crate) struct Job {
     pub(crate) level: Option<i32>,
     /// `--ultra`: zstd levels 20-22 (compress), windows up to 128 MiB (decompress).
     pub(crate) ultra: bool,
-    /// `--long[=N]` (decompress): accept zstd windows up to 2^N bytes.
+    /// `--long[=N]` (decompress): accept zstd windows up to 2^N bytes (the default
+    /// limit when larger).
     pub(crate) long: Option<u32>,
     /// The inputs, in order; `None` is stdin. Never empty.
     pub(crate) inputs: Vec<Option<PathBuf>>,
@@ -124,13 +125,15 @@ options:
                           up to 128 MiB instead of 8 MiB
       --fast[=N]        zstd level -N (default 1): faster, larger
       --long[=N]        decompressing: accept zstd windows up to 2^N bytes (N 10-30,
-                          default 27), as `zstd -d --long=N`; compressing with
-                          long-distance matching is not supported (refused)
+                          default 27); it only raises the limit (`zstd -d --long=N`
+                          also lowers it), so N below 23 keeps 8 MiB; compressing
+                          with long-distance matching is not supported (refused)
   -T#, --threads=#      accepted for zstd's habit and ignored: one thread
   -o, --output FILE     write FILE (`-`: stdout); one input only
   -c, --stdout          write stdout (several inputs: their outputs one after another)
   -k, --keep            keep the input (the default)
       --rm              remove each input file once its output is written and synced
+                          (regular files only: a FIFO or a device is skipped)
   -F, --force           replace existing outputs; write compressed data to a terminal
   -q, --quiet           no progress bar
   -v, --verbose         one line per input on stderr (sizes, ratio; -t: OK)
@@ -139,7 +142,9 @@ options:
   -h, --help            this text;  -V, --version  the version
 
 Outputs are written to a temporary file next to them, synced and renamed on success:
-a failure or an interrupt (SIGINT, SIGTERM, SIGHUP) never leaves a partial file. An
+a failure, an interrupt (SIGINT, SIGTERM, SIGHUP), a CPU limit (SIGXCPU), an abort
+(a failed allocation) or a file size limit (`ulimit -f`: an error) never leaves a
+partial file. An
 existing output is replaced only with --force. Compressed data is not written to a
 terminal without --force. As gzip, a directory given as FILE is skipped with a
 warning, and so is a symbolic link unless -F, -c or -t (then it is followed; the
@@ -147,7 +152,8 @@ link and its target are never modified).
 
 exit status (gzip's): 0 success; 1 bad data or an I/O error (one line on stderr per
 failing input); 2 usage error, or a warning: an input refused or skipped (an existing
-output without --force, a directory, a symbolic link); 141 (128 + SIGPIPE, no
+output without --force, a directory, a symbolic link, with --rm an input that is
+not a regular file); 141 (128 + SIGPIPE, no
 message) when the reader of stdout goes away (`| head`). With several inputs every
 input is processed, and the status is 1 if any failed, else 2 if any was skipped
 ";
@@ -183,7 +189,8 @@ magic bytes (every frame or member in a row); raw deflate needs -f deflate or th
 
   -f, --format FORMAT   lz4, gzip, zlib, deflate, zstd, auto (the default)
       --ultra           accept zstd windows up to 128 MiB (8 MiB without it)
-      --long[=N]        accept zstd windows up to 2^N bytes (N 10-30, default 27)
+      --long[=N]        accept zstd windows up to 2^N bytes (N 10-30, default 27;
+                          raises the 8 MiB limit, never lowers it)
   -o FILE, -c           one output file; stdout
   --rm, -k, -F, -q, -v, --stats   as in bufpress --help
 ";
@@ -322,11 +329,16 @@ fn parse_job(subcommand: Option<Mode>, mut p: lexopt::Parser) -> Result<Command,
             Short('T') | Long("threads") => {
                 // zstd's -T#: bufpress compresses on one thread; the number is checked
                 // and ignored.
+                let flag = if arg == Short('T') {
+                    "-T"
+                } else {
+                    "--threads="
+                };
                 let v = p.value().map_err(err)?;
                 let v = v.to_string_lossy();
                 if v.parse::<u32>().is_err() {
                     return Err(format!(
-                        "-T{v}: a number of threads (ignored: bufpress runs on one thread)"
+                        "{flag}{v}: a number of threads (ignored: bufpress runs on one thread)"
                     ));
                 }
             }

@@ -2,6 +2,7 @@
 //! error winning over warnings; 141 for a reader that went away).
 
 use std::fmt;
+use std::io::Write as _;
 
 /// The exit status of a process killed by SIGPIPE, as the shell shows it (128 + 13):
 /// what `gzip` and `zstd` end with when their reader goes away.
@@ -67,4 +68,11 @@ impl fmt::Display for Failure {
             Self::BrokenPipe => f.write_str("broken pipe"),
         }
     }
+}
+
+/// A line on stderr. A stderr that cannot be written (its reader went away, as in
+/// `bufpress -tv f 2>&1 | head -c 0`) loses the line, not the run: `eprintln!` would
+/// panic there. The exit status still says what happened.
+pub(crate) fn say(line: fmt::Arguments<'_>) {
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
 }

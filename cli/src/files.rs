@@ -113,13 +113,14 @@ impl Input {
 
 /// gzip's rules for an input FILE, checked before anything is opened or written: a
 /// symbolic link is skipped with a warning unless `follow_links` (`-F`, or an output
-/// not written next to it); a directory is always skipped with a warning. The input
-/// is never touched either way.
+/// not written next to it); a directory is always skipped with a warning; with `remove`
+/// (`--rm`), so is anything but a regular file (a FIFO, a device: never opened, never
+/// removed). The input is never touched either way.
 ///
 /// # Errors
 ///
 /// A [`Failure::Warning`] naming the input.
-pub(crate) fn check_input(path: &Path, follow_links: bool) -> Result<(), Failure> {
+pub(crate) fn check_input(path: &Path, follow_links: bool, remove: bool) -> Result<(), Failure> {
     let name = path.display();
     let link = fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
     if link && !follow_links {
@@ -127,10 +128,21 @@ pub(crate) fn check_input(path: &Path, follow_links: bool) -> Result<(), Failure
             "{name}: is a symbolic link -- ignored (-F follows it)"
         )));
     }
-    if fs::metadata(path).is_ok_and(|m| m.is_dir()) {
+    let meta = fs::metadata(path);
+    if meta.as_ref().is_ok_and(fs::Metadata::is_dir) {
         return Err(directory(&name.to_string()));
     }
+    if remove && meta.is_ok_and(|m| !m.is_file()) {
+        return Err(not_regular(&name.to_string()));
+    }
     Ok(())
+}
+
+/// The warning for an input `--rm` may not remove: not a regular file.
+pub(crate) fn not_regular(name: &str) -> Failure {
+    Failure::Warning(format!(
+        "{name}: is not a regular file -- ignored (--rm removes only regular files)"
+    ))
 }
 
 /// The warning for a directory given as input.
@@ -145,6 +157,21 @@ pub(crate) struct Output {
     temp: Option<Temp>,
     /// The name used in messages.
     pub(crate) name: String,
+}
+
+/// The longest file name most file systems take (`NAME_MAX`: ext4, XFS, btrfs, tmpfs,
+/// APFS).
+const NAME_MAX: usize = 255;
+
+/// `.BASE` + `tail`, with BASE cut (at a character boundary) so that the name fits in
+/// [`NAME_MAX`] bytes: an output whose own name fits must not fail for its temporary
+/// file's.
+fn temp_name(base: &str, tail: &str) -> String {
+    let mut room = NAME_MAX.saturating_sub(1 + tail.len()).min(base.len());
+    while !base.is_char_boundary(room) {
+        room -= 1;
+    }
+    format!(".{}{tail}", base.get(..room).unwrap_or_default())
 }
 
 /// The temporary file: removed on drop unless it was committed.
@@ -167,16 +194,27 @@ impl Drop for Temp {
 static TEMP_SERIAL: AtomicU32 = AtomicU32::new(0);
 
 impl Output {
-    /// Standard output.
+    /// Standard output, for the output of `input`.
     ///
     /// # Errors
     ///
-    /// When stdout cannot be duplicated.
-    pub(crate) fn stdout() -> Result<Self, Failure> {
+    /// When stdout cannot be duplicated; a usage failure when stdout is `input` itself
+    /// (`bufpress -c FILE >> FILE`: the input would never end, as `cat` refuses too).
+    pub(crate) fn stdout(input: &Input) -> Result<Self, Failure> {
         let fd = io::stdout().as_fd().try_clone_to_owned();
         let fd = fd.map_err(|e| Failure::io("stdout", &e))?;
+        let file = File::from(fd);
+        let same = file
+            .metadata()
+            .is_ok_and(|m| m.is_file() && input.id == Some((m.dev(), m.ino())));
+        if same {
+            return Err(Failure::Usage(format!(
+                "{}: is also the output (stdout); refusing to read it while writing it",
+                input.name
+            )));
+        }
         Ok(Self {
-            file: Some(File::from(fd)),
+            file: Some(file),
             temp: None,
             name: "(stdout)".to_owned(),
         })
@@ -237,10 +275,8 @@ impl Output {
         let mut attempt = 0;
         loop {
             let serial = TEMP_SERIAL.fetch_add(1, Ordering::Relaxed);
-            let tmp = dir.join(format!(
-                ".{base}.bufpress-{:x}{serial:x}.tmp",
-                std::process::id()
-            ));
+            let tail = format!(".bufpress-{:x}{serial:x}.tmp", std::process::id());
+            let tmp = dir.join(temp_name(&base, &tail));
             // Never more readable than the input (a 0600 file stays private, also
             // while being written); the umask still applies.
             let mode = input.mode.unwrap_or(0o666);

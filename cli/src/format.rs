@@ -111,11 +111,15 @@ impl Format {
 
     /// The format that `path`'s suffix names, and `path` without it; `None` for
     /// another suffix (or a name that is only the suffix).
+    /// The name is compared as bytes: a name that is not UTF-8 has a suffix too.
     pub(crate) fn from_suffix(path: &Path) -> Option<(Self, PathBuf)> {
-        let name = path.file_name()?.to_str()?;
+        use std::os::unix::ffi::OsStrExt;
+        let name = path.file_name()?.as_bytes();
         ALL.into_iter().find_map(|f| {
-            let stem = name.strip_suffix(f.suffix()).filter(|s| !s.is_empty())?;
-            Some((f, path.with_file_name(stem)))
+            let stem = name
+                .strip_suffix(f.suffix().as_bytes())
+                .filter(|s| !s.is_empty())?;
+            Some((f, path.with_file_name(std::ffi::OsStr::from_bytes(stem))))
         })
     }
 

@@ -44,10 +44,13 @@ const CHUNK: usize = 256 * 1024;
 static IO: Pool<2, CHUNK> = Pool::new();
 
 fn main() -> ExitCode {
+    signals::ignore_file_size_signal();
     let command = match args::parse(std::env::args_os().skip(1)) {
         Ok(c) => c,
         Err(msg) => {
-            eprintln!("bufpress: {msg} (bufpress --help shows the usage)");
+            failure::say(format_args!(
+                "bufpress: {msg} (bufpress --help shows the usage)"
+            ));
             return ExitCode::from(2);
         }
     };
@@ -61,7 +64,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::BrokenPipe) => ExitCode::from(BROKEN_PIPE_STATUS),
         Err(failure) => {
-            eprintln!("bufpress: {failure}");
+            failure::say(format_args!("bufpress: {failure}"));
             ExitCode::from(failure.code())
         }
     }
@@ -88,7 +91,7 @@ fn run_all(job: &Job) -> u8 {
             Ok(()) => {}
             Err(Failure::BrokenPipe) => return BROKEN_PIPE_STATUS,
             Err(failure) => {
-                eprintln!("bufpress: {failure}");
+                failure::say(format_args!("bufpress: {failure}"));
                 status = failure::worst(status, failure.code());
             }
         }
@@ -142,7 +145,7 @@ fn run(job: &Job, path: Option<&Path>) -> Result<(), Failure> {
         // As gzip: a link is followed only with -F or when nothing is written next
         // to it (-c, -t).
         let follow = job.force || job.mode == Mode::Test || job.dest == Some(args::Dest::Stdout);
-        files::check_input(p, follow)?;
+        files::check_input(p, follow, job.remove)?;
     }
     if let Some(p) = path.filter(|_| compress) {
         if job.dest.is_none() && Format::from_suffix(p).is_some_and(|(f, _)| Some(f) == job.format)
@@ -163,6 +166,10 @@ fn run(job: &Job, path: Option<&Path>) -> Result<(), Failure> {
     let target = destination(job, path, job.format)?;
     let take = || IO.try_acquire().map_err(Failure::internal);
     let mut input = Input::open(path, take()?)?;
+    if job.remove && path.is_some() && input.size.is_none() {
+        // Replaced by a FIFO or a device since `check_input`: never removed.
+        return Err(files::not_regular(&input.name));
+    }
     let mut output = match &target {
         Target::File(out) => Output::create(out, job.force, &input)?,
         Target::Stdout if compress && std::io::stdout().is_terminal() && !job.force => {
@@ -171,7 +178,7 @@ fn run(job: &Job, path: Option<&Path>) -> Result<(), Failure> {
                     .into(),
             ));
         }
-        Target::Stdout => Output::stdout()?,
+        Target::Stdout => Output::stdout(&input)?,
         Target::Discard => Output::discard(),
     };
     let mut out = take()?;
@@ -282,8 +289,10 @@ fn verbose_line(
 ) {
     let (read, written) = (t.read, t.written);
     match job.mode {
-        Mode::Test => eprintln!("{name}: OK ({format}, {written} bytes)"),
-        Mode::Decompress => eprintln!("{name}: {read} -> {written} bytes ({format}) -> {out}"),
+        Mode::Test => failure::say(format_args!("{name}: OK ({format}, {written} bytes)")),
+        Mode::Decompress => failure::say(format_args!(
+            "{name}: {read} -> {written} bytes ({format}) -> {out}"
+        )),
         Mode::Compress => {
             #[allow(clippy::cast_precision_loss)] // a percentage for people
             let pct = if read == 0 {
@@ -300,7 +309,9 @@ fn verbose_line(
                     memory >> 10
                 );
             }
-            eprintln!("{name}: {read} -> {written} bytes ({pct:.2}%, {format}{extra}) -> {out}");
+            failure::say(format_args!(
+                "{name}: {read} -> {written} bytes ({pct:.2}%, {format}{extra}) -> {out}"
+            ));
         }
     }
 }

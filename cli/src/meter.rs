@@ -153,7 +153,7 @@ impl Report<'_> {
         };
         let (high, cap, size) = self.pool;
         let rss = peak_rss_kb().map_or_else(|| "unknown".to_owned(), |kb| format!("{kb} kB"));
-        eprintln!(
+        crate::failure::say(format_args!(
             "bufpress stats ({}):\n  \
              bytes in: {}\n  \
              bytes out: {}\n  \
@@ -176,6 +176,6 @@ impl Report<'_> {
             t.read as f64 / 1e6 / secs,
             size / 1024,
             self.allocations,
-        );
+        ));
     }
 }

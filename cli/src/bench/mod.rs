@@ -98,13 +98,13 @@ pub(crate) fn run(files: &[PathBuf], plot: Option<&Path>, quick: bool) -> Result
     let cores = std::thread::available_parallelism()
         .map_or(1, usize::from)
         .min(MAX_THREADS / 2);
-    eprintln!(
+    crate::failure::say(format_args!(
         "bufpress bench: {source}; {} rounds of {} ms (one thread) and {} ms ({cores} and {} threads) per side",
         plan.rounds,
         plan.window.as_millis(),
         plan.threaded_window.as_millis(),
         2 * cores
-    );
+    ));
     let mut rows = Vec::new();
     for format in format::ALL {
         for size in SIZES {
@@ -128,7 +128,10 @@ pub(crate) fn run(files: &[PathBuf], plot: Option<&Path>, quick: bool) -> Result
     if let Some(path) = plot {
         let chart = svg::chart(&rows, &source);
         std::fs::write(path, chart).map_err(|e| Failure::io(&path.display().to_string(), &e))?;
-        eprintln!("bufpress bench: chart written to {}", path.display());
+        crate::failure::say(format_args!(
+            "bufpress bench: chart written to {}",
+            path.display()
+        ));
     }
     printed?;
     let allocated: Vec<String> = rows
@@ -242,7 +245,7 @@ fn measure_rows(
         };
         let sides = rounds::measure(&job)?;
         let row = Row::new((format, op, threads), message.clone(), ratio, &sides);
-        eprintln!("  {}", short(&row));
+        crate::failure::say(format_args!("  {}", short(&row)));
         rows.push(row);
     }
     rows.try_into()

@@ -1,0 +1,378 @@
+//! Cases the habits tests left out, found by an outside audit: inputs that are not
+//! regular files with `--rm`, a file size limit (`ulimit -f`, SIGXFSZ) and a CPU limit
+//! (SIGXCPU) while an output file is written, and a reader of stderr that went away.
+//! The standing rules: no half-written output is left behind, the input is removed
+//! only when it is a regular file whose output is on disk, and no panic.
+
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use bufpress_tests::corpus;
+use bufpress_tests::tools;
+use common::{Dir, ok};
+
+/// Makes a FIFO at `path`; `false` (and a message) where `mkfifo` is missing.
+fn mkfifo(path: &std::path::Path) -> bool {
+    let made = Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !made {
+        assert!(!tools::under_ci(), "mkfifo is missing");
+        eprintln!("skipping: no mkfifo");
+    }
+    made
+}
+
+/// Waits until a temporary output file shows up in `dir`.
+fn wait_for_temp(dir: &Dir) {
+    let start = std::time::Instant::now();
+    while !dir.names().iter().any(|n| n.ends_with(".tmp")) {
+        assert!(
+            start.elapsed().as_secs() < 20,
+            "no temporary file: {:?}",
+            dir.names()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// `--rm` removes an input only when it is a regular file: a FIFO (or a device node)
+/// is no file that compressing can replace. gzip refuses such inputs; `zstd --rm`
+/// keeps a FIFO and refuses a device. bufpress skips them with a warning (status 2),
+/// without opening them (a FIFO would block), and removes nothing.
+#[test]
+fn rm_never_removes_a_fifo_or_a_device_node() {
+    let dir = Dir::new("rm-special");
+    let fifo = dir.path("pipe");
+    if !mkfifo(&fifo) {
+        return;
+    }
+    let data = corpus::mixed(20_000, 31);
+    // A writer for the FIFO, in case bufpress opens it (before the fix it did, and
+    // then removed it).
+    let writer = {
+        let fifo = fifo.clone();
+        let data = data.clone();
+        std::thread::spawn(move || {
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .open(&fifo)
+                .expect("open fifo");
+            let _ = f.write_all(&data);
+        })
+    };
+    let out = Command::new(env!("CARGO_BIN_EXE_bufpress"))
+        .args(["-z", "-f", "gzip", "--rm", &dir.s("pipe")])
+        .stdin(Stdio::null())
+        .output()
+        .expect("run bufpress");
+    let err = String::from_utf8_lossy(&out.stderr);
+    let fifo_kept = std::fs::symlink_metadata(&fifo).is_ok();
+    if !writer.is_finished() {
+        // Unblock the writer: open the FIFO for reading once.
+        let _ = std::fs::File::open(&fifo);
+    }
+    writer.join().expect("writer");
+    assert!(fifo_kept, "--rm removed the FIFO: {err} {:?}", dir.names());
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("not a regular file"), "{err}");
+    assert_eq!(dir.names(), ["pipe"], "nothing written");
+
+    // A character device node (root only: mknod), the same as /dev/null would be.
+    let made = Command::new("mknod")
+        .args([&dir.s("null"), "c", "1", "3"])
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if made {
+        let out = Command::new(env!("CARGO_BIN_EXE_bufpress"))
+            .args(["-z", "-f", "zstd", "--rm", &dir.s("null")])
+            .stdin(Stdio::null())
+            .output()
+            .expect("run bufpress");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            std::fs::symlink_metadata(dir.path("null")).is_ok(),
+            "--rm removed the device node: {err}"
+        );
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert_eq!(dir.names(), ["null", "pipe"], "nothing written");
+    }
+    // Without --rm a FIFO is read, as zstd does (and as `<(cmd)` needs).
+    let writer = {
+        let fifo = fifo.clone();
+        let data = data.clone();
+        std::thread::spawn(move || {
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .open(&fifo)
+                .expect("open fifo");
+            f.write_all(&data).expect("write fifo");
+        })
+    };
+    let packed = ok(&["-z", "-f", "gzip", "-c", &dir.s("pipe")], &[]);
+    writer.join().expect("writer");
+    assert_eq!(ok(&["-d"], &packed), data);
+}
+
+/// Runs `script` with `sh -c`, `$1` being the bufpress binary; returns its status and
+/// stderr.
+fn sh(script: &str, dir: &Dir) -> (Option<i32>, String) {
+    let out = Command::new("sh")
+        .args(["-c", script, "sh", env!("CARGO_BIN_EXE_bufpress")])
+        .current_dir(&dir.0)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run sh");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A file size limit (`ulimit -f`) reached while the output is written: the kernel
+/// sends SIGXFSZ, whose default action kills the process, and before the fix the
+/// temporary file (`.big.gz.bufpress-*.tmp`, the size of the limit) was left behind;
+/// gzip removes its output on SIGXFSZ. Now the write fails with "File too large":
+/// status 1, one line, the temporary file removed, the input kept.
+#[test]
+fn a_file_size_limit_leaves_no_temporary_file() {
+    let dir = Dir::new("xfsz");
+    // Random data: the output is about as large as the input, far over the limit.
+    let data = corpus::make(corpus::Kind::Random, 3_000_000, 32);
+    std::fs::write(dir.path("big"), &data).expect("write");
+    // `ulimit -f` counts 512-byte blocks in POSIX sh (1 KiB in bash): 1 MB at most.
+    let (code, err) = sh(
+        r#"ulimit -f 1000 && exec "$1" -z -f gzip -1 --rm big"#,
+        &dir,
+    );
+    assert_eq!(dir.names(), ["big"], "leftovers: {err}");
+    assert_eq!(code, Some(1), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("big.gz"), "{err}");
+    assert_eq!(std::fs::read(dir.path("big")).expect("read"), data);
+}
+
+/// SIGXCPU (a CPU time limit, `ulimit -t`) ends a run as SIGTERM does: the temporary
+/// file is removed, status 128 + SIGXCPU. Before the fix the signal's default action
+/// killed the process and left the file. The input is a FIFO held open, so the run
+/// is in the middle of writing when the signal comes.
+#[test]
+fn a_cpu_time_limit_signal_removes_the_temporary_file() {
+    let dir = Dir::new("xcpu");
+    let fifo = dir.path("f");
+    if !mkfifo(&fifo) {
+        return;
+    }
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bufpress"))
+        .args(["-z", "-f", "zstd", &dir.s("f")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run bufpress");
+    let mut writer = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&fifo)
+        .expect("open fifo");
+    writer
+        .write_all(&corpus::mixed(10_000, 33))
+        .expect("write fifo");
+    wait_for_temp(&dir);
+    let killed = Command::new("sh")
+        .args(["-c", &format!("kill -XCPU {}", child.id())])
+        .status();
+    assert!(killed.expect("sh").success());
+    let status = child.wait().expect("wait");
+    drop(writer);
+    assert_eq!(dir.names(), ["f"], "{status:?}");
+    assert_eq!(status.code(), Some(128 + sigxcpu()), "{status:?}");
+}
+
+/// SIGXCPU's number (30 on MIPS, 24 elsewhere).
+fn sigxcpu() -> i32 {
+    if cfg!(any(target_arch = "mips", target_arch = "mips64")) {
+        30
+    } else {
+        24
+    }
+}
+
+/// A reader of stderr that went away (`bufpress -tv f 2>&1 | head -c 0`): the messages
+/// are lost, the run is not. Before the fix `eprintln!` panicked on the broken pipe
+/// (status 101). Now the status says what happened: 0 for good data, 1 for bad.
+#[test]
+fn a_closed_stderr_pipe_is_no_panic() {
+    let data = corpus::mixed(50_000, 34);
+    let good = ok(&["-z", "-f", "zstd"], &data);
+    let mut bad = good.clone();
+    let n = bad.len();
+    bad[n - 2] ^= 1; // the checksum
+    for (args, input, want) in [
+        (&["-t", "-v", "-"][..], &good, 0),
+        (&["-d", "-v", "--stats", "-"], &good, 0),
+        (&["-t", "-"], &bad, 1),
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_bufpress"))
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run bufpress");
+        // The reader of stderr goes away before bufpress writes a word: it writes only
+        // once its input (held back until now) has ended.
+        drop(child.stderr.take());
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin.write_all(input).expect("write stdin");
+        drop(stdin);
+        let status = child.wait().expect("wait");
+        assert_eq!(status.code(), Some(want), "{args:?}: {status:?}");
+    }
+}
+
+/// `bufpress -c FILE >> FILE` (stdout appends to the input): the input never ends, and
+/// the file grew without bound (333 MB in 5 s here; gzip 1.12 does the same, `cat`
+/// refuses: "input file is output file"). Now refused at once, status 2, the file
+/// untouched. The run is bounded by `ulimit -f` in case it loops.
+#[test]
+fn stdout_appending_to_the_input_is_refused() {
+    let dir = Dir::new("self-append");
+    let data = corpus::make(corpus::Kind::Random, 300_000, 35);
+    std::fs::write(dir.path("self"), &data).expect("write");
+    for mode in [
+        r#"-z -f lz4 -c self"#,
+        r#"-z -f zstd -o - self"#,
+        r#"-dc -f deflate -F self"#,
+    ] {
+        let script = format!(r#"ulimit -f 4000 && exec "$1" {mode} >> self"#);
+        let (code, err) = sh(&script, &dir);
+        assert_eq!(code, Some(2), "{mode}: {err}");
+        assert!(err.contains("output"), "{mode}: {err}");
+        assert_eq!(
+            std::fs::read(dir.path("self")).expect("read"),
+            data,
+            "{mode}"
+        );
+    }
+    // Another file on stdout is fine.
+    let (code, err) = sh(r#"exec "$1" -z -f lz4 -c self > other"#, &dir);
+    assert_eq!(code, Some(0), "{err}");
+}
+
+/// A file name near the file system's limit (255 bytes): `gzip` writes `NAME.gz` when
+/// it fits, but bufpress's temporary name (`.NAME.gz.bufpress-XXXX.tmp`, 25 bytes
+/// more) did not: "File name too long", status 1, for names of about 230 bytes and
+/// more. The temporary name is now shortened to fit; the output keeps its full name.
+#[test]
+fn a_long_file_name_compresses_and_decompresses() {
+    let dir = Dir::new("long-name");
+    let data = corpus::mixed(20_000, 36);
+    // 240 bytes of ASCII, and 240 bytes of two-byte characters.
+    for name in ["x".repeat(240), "é".repeat(120)] {
+        std::fs::write(dir.path(&name), &data).expect("write");
+        ok(&["-z", "-f", "gzip", "--rm", &dir.s(&name)], &[]);
+        assert_eq!(dir.names(), [format!("{name}.gz")]);
+        ok(&["-d", "--rm", &dir.s(&format!("{name}.gz"))], &[]);
+        assert_eq!(dir.names(), std::slice::from_ref(&name));
+        assert_eq!(std::fs::read(dir.path(&name)).expect("read"), data);
+        std::fs::remove_file(dir.path(&name)).expect("rm");
+    }
+}
+
+/// A bad thread count is named as it was typed: `--threads=x` was reported as `-Tx`.
+#[test]
+fn a_bad_thread_count_is_named_as_typed() {
+    for (args, says) in [
+        (&["-z", "-f", "zstd", "--threads=x"][..], "--threads=x"),
+        (&["-z", "-f", "zstd", "-Tx"], "-Tx"),
+        (&["-d", "-T-1"], "-T-1"),
+    ] {
+        let (code, err) = common::fails(args, &[]);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
+}
+
+/// `-F --rm` on a symbolic link (held: a guard): the link is the input given, so it is
+/// what `--rm` removes; its target stays, byte for byte. Without `-F` the link is
+/// skipped and nothing is removed.
+#[test]
+fn rm_on_a_followed_link_removes_the_link_never_its_target() {
+    let dir = Dir::new("rm-link");
+    let data = corpus::mixed(30_000, 37);
+    std::fs::write(dir.path("target"), &data).expect("write");
+    std::os::unix::fs::symlink("target", dir.path("link")).expect("symlink");
+    let (code, _) = common::fails(&["-z", "-f", "zstd", "--rm", &dir.s("link")], &[]);
+    assert_eq!(code, 2);
+    assert_eq!(dir.names(), ["link", "target"]);
+    ok(&["-z", "-f", "zstd", "-F", "--rm", &dir.s("link")], &[]);
+    assert_eq!(dir.names(), ["link.zst", "target"]);
+    assert_eq!(std::fs::read(dir.path("target")).expect("read"), data);
+    // Decompressing through a link to the compressed file.
+    std::fs::rename(dir.path("link.zst"), dir.path("packed.zst")).expect("mv");
+    std::os::unix::fs::symlink("packed.zst", dir.path("l.zst")).expect("symlink");
+    ok(&["-d", "-F", "--rm", &dir.s("l.zst")], &[]);
+    assert_eq!(dir.names(), ["l", "packed.zst", "target"]);
+    assert_eq!(std::fs::read(dir.path("l")).expect("read"), data);
+}
+
+/// Under a memory limit (`ulimit -v`, a container), `-d --long=30` reserves its 1 GiB
+/// window up front, whatever the frame needs (`zstd -d --long=30` allocates for the
+/// frame and succeeds); the allocation fails and Rust aborts (SIGABRT, status 134)
+/// after the temporary output file was created, and abort runs no destructor: the file
+/// was left behind. SIGABRT now removes it as SIGTERM does. (The up-front reservation
+/// itself is the CLI's design: bounded memory, allocated once.)
+#[test]
+fn an_allocation_failure_leaves_no_temporary_file() {
+    if !tools::available("zstd") {
+        return;
+    }
+    let dir = Dir::new("oom");
+    let data = corpus::mixed(1000, 38);
+    std::fs::write(
+        dir.path("small.zst"),
+        tools::pipe("zstd", &["-q", "-c"], &data),
+    )
+    .expect("write");
+    let (code, err) = sh(
+        r#"ulimit -v 600000 && exec "$1" -d --long=30 small.zst"#,
+        &dir,
+    );
+    assert_eq!(dir.names(), ["small.zst"], "{code:?}: {err}");
+    assert_eq!(code, Some(134), "{err}");
+}
+
+/// A file name that is not UTF-8 (Linux allows any bytes but `/` and NUL): `gzip -d`
+/// strips `.gz` from it, bufpress said "unknown suffix" (its suffix test read the name
+/// as UTF-8). Compressing it already worked; now both ways do, and a name with the
+/// suffix is not compressed again.
+#[test]
+fn a_name_that_is_not_utf8_keeps_its_suffix_rules() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    let dir = Dir::new("non-utf8");
+    let data = corpus::mixed(10_000, 39);
+    let name = dir.0.join(OsStr::from_bytes(b"a\xffb"));
+    let packed = dir.0.join(OsStr::from_bytes(b"a\xffb.gz"));
+    std::fs::write(&name, &data).expect("write");
+    let run = |args: &[&OsStr]| {
+        Command::new(env!("CARGO_BIN_EXE_bufpress"))
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run bufpress")
+    };
+    let z = |s: &str| OsStr::new(s).to_owned();
+    let out = run(&[&z("-z"), &z("-f"), &z("gzip"), &z("--rm"), name.as_os_str()]);
+    assert!(out.status.success(), "{out:?}");
+    // Already has the suffix: refused, as for any name.
+    let out = run(&[&z("-z"), &z("-f"), &z("gzip"), packed.as_os_str()]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let out = run(&[&z("-d"), &z("--rm"), packed.as_os_str()]);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(std::fs::read(&name).expect("read"), data);
+    assert!(!packed.exists());
+}
