@@ -1,12 +1,13 @@
 //! Interrupted runs clean up: on SIGINT, SIGTERM, SIGHUP or SIGXCPU (a CPU time limit)
 //! the temporary output file is removed before the process exits (status 128 +
 //! signal), as `gzip` does; so does SIGABRT, which is how a failed allocation ends a
-//! Rust program (no destructor runs; status 134 as before, without a core dump). The handler only takes an already-built path out of an
-//! atomic pointer and calls `unlink` and `_exit`, all async-signal-safe. SIGXFSZ (a
-//! file size limit, `ulimit -f`) is ignored instead, so that the write past the limit
-//! fails with `EFBIG` and the run ends through its ordinary error path (one line,
-//! status 1, the temporary file removed), where the signal's default action would
-//! kill the process and leave it.
+//! Rust program (no destructor runs; status 134 as before, without a core dump). The
+//! handler only takes an already-built path out of an atomic pointer and calls
+//! `unlink` and `_exit`, all async-signal-safe. SIGXFSZ (a file size limit, `ulimit
+//! -f`) is ignored instead, so that the write past the limit fails with `EFBIG` and
+//! the run ends through its ordinary error path (one line, status 1, the temporary
+//! file removed), where the signal's default action would kill the process and leave
+//! it.
 //!
 //! One temporary file at a time, several per process (one per input): each is armed
 //! when created and disarmed when renamed or removed.
