@@ -216,3 +216,111 @@ fn building_the_compressor_allocates_nothing() {
     );
     drop(state);
 }
+
+/// Multi-member gzip (`cat a.gz b.gz`, pigz, bgzip): 2 to 40 members of 0 B to 40 KiB,
+/// decoded one-shot (`decompress_into`, `decode_into`), through `decode_to`, and in
+/// pieces cut at every member's end and elsewhere (each stream ended by the call with
+/// no input); a stream truncated inside its second member fails: 0 allocations.
+#[test]
+fn multi_member_gzip_allocates_nothing() {
+    const ROOM: usize = 256 * 1024;
+    static OUT: Pool<1, ROOM> = Pool::new();
+    static PIECES: Pool<1, 1000> = Pool::new();
+    static MEMBER_DECODERS: ValuePool<DecoderState, 1> =
+        ValuePool::new([const { DecoderState::new() }]);
+    let mut compressor: EncoderState = EncoderState::new();
+    let member_sizes = [0, 1, 100, 4096, 40_000, 0, 333];
+    // (plain, packed, the offsets where members end)
+    let mut streams = Vec::new();
+    for (s, members) in [2usize, 3, 8, 40].into_iter().enumerate() {
+        let (mut plain, mut packed, mut ends) = (Vec::new(), Vec::new(), Vec::new());
+        let mut buf = OUT.try_acquire().unwrap();
+        for m in 0..members {
+            let len = member_sizes[(s + m) % member_sizes.len()] / if members > 8 { 10 } else { 1 };
+            let part = corpus::make(KINDS[(s + m) % KINDS.len()], len, (s * 100 + m) as u64);
+            buf.clear();
+            deflate::compress_into(
+                &part,
+                &mut buf,
+                Format::Gzip,
+                [1, 6][m % 2],
+                &mut compressor,
+            )
+            .unwrap();
+            packed.extend_from_slice(&buf);
+            plain.extend_from_slice(&part);
+            ends.push(packed.len());
+        }
+        streams.push((plain, packed, ends));
+    }
+    let ((), counts) = measure(|| {
+        for (plain, packed, ends) in &streams {
+            let mut out = OUT.try_acquire().unwrap();
+            let mut state = INFLATE.try_acquire().unwrap();
+            deflate::decompress_into(packed, &mut out, Format::Gzip, &mut state).unwrap();
+            assert!(out[..] == plain[..]);
+            // Truncated inside the second member.
+            out.clear();
+            let cut = ends[0] + (ends[1] - ends[0]) / 2;
+            assert!(
+                deflate::decompress_into(&packed[..cut], &mut out, Format::Gzip, &mut state)
+                    .is_err()
+            );
+            drop(state);
+
+            let mut decoder = Decoder::new(Format::Gzip, MEMBER_DECODERS.try_acquire().unwrap());
+            out.clear();
+            assert_eq!(
+                codec::decode_into(&mut decoder, packed, &mut out),
+                Ok(plain.len())
+            );
+            assert!(out[..] == plain[..]);
+            drop(out);
+
+            decoder.reset();
+            let mut at = 0;
+            let used = codec::decode_to(&mut decoder, packed, SMALL.pool_ref(), |buf| {
+                check_next(plain, &mut at, &buf)
+            })
+            .unwrap();
+            assert_eq!((used, at), (packed.len(), plain.len()));
+
+            // In pieces: ending at each member's end, then in steps of 1 to 997 bytes.
+            for step in [0, 1, 61, 997] {
+                decoder.reset();
+                let mut piece_out = PIECES.try_acquire().unwrap();
+                let (mut from, mut at, mut i) = (0, 0, 0);
+                loop {
+                    let to = if from == packed.len() {
+                        from
+                    } else if step == 0 {
+                        ends[i.min(ends.len() - 1)].max(from + 1).min(packed.len())
+                    } else {
+                        (from + step).min(packed.len())
+                    };
+                    let mut piece = &packed[from..to];
+                    let status = loop {
+                        let p = decoder.decode(piece, &mut piece_out).unwrap();
+                        piece = &piece[p.consumed..];
+                        check_next(plain, &mut at, &piece_out).unwrap();
+                        piece_out.clear();
+                        if p.status != codec::Status::OutputFull {
+                            break p.status;
+                        }
+                    };
+                    if from == packed.len() {
+                        assert_eq!(status, codec::Status::Done);
+                        break;
+                    }
+                    assert_eq!(status, codec::Status::NeedInput);
+                    from = to;
+                    i += 1;
+                }
+                assert_eq!(at, plain.len());
+            }
+        }
+    });
+    assert!(counts.is_zero(), "{counts:?}");
+    assert_eq!(OUT.stats().in_use, 0);
+    assert_eq!(MEMBER_DECODERS.stats().in_use, 0);
+}

@@ -99,7 +99,12 @@ fn streams() -> Vec<Stream> {
         stream("two", &[(a.clone(), 0), (b.clone(), 0)]),
         stream(
             "three with empty members",
-            &[(a.clone(), 0), (Vec::new(), 0), (b.clone(), 0), (Vec::new(), 0)],
+            &[
+                (a.clone(), 0),
+                (Vec::new(), 0),
+                (b.clone(), 0),
+                (Vec::new(), 0),
+            ],
         ),
         stream("empty first", &[(Vec::new(), 0), (a.clone(), 0)]),
         stream(
@@ -268,11 +273,8 @@ fn read_all<D: Decode + Unpin>(
     let mut out = Vec::new();
     // std
     {
-        let mut r = bufpress_std::DecodeReader::new(
-            src.clone(),
-            make(),
-            STAGING.try_acquire().unwrap(),
-        );
+        let mut r =
+            bufpress_std::DecodeReader::new(src.clone(), make(), STAGING.try_acquire().unwrap());
         let got = read_loop(|b| r.read(b).map_err(|e| e.to_string()), chunk);
         let ok_done = got.is_err() || r.is_done();
         let (inner, _, _) = r.into_parts();
@@ -281,11 +283,8 @@ fn read_all<D: Decode + Unpin>(
     }
     // core io
     {
-        let mut r = bufpress::io::DecodeReader::new(
-            src.clone(),
-            make(),
-            STAGING.try_acquire().unwrap(),
-        );
+        let mut r =
+            bufpress::io::DecodeReader::new(src.clone(), make(), STAGING.try_acquire().unwrap());
         let got = read_loop(
             |b| embedded_io::Read::read(&mut r, b).map_err(|e| format!("{e:?}")),
             chunk,
@@ -356,7 +355,10 @@ fn write_all<D: Decode>(d: D, data: &[u8], cuts: &[usize], flush: bool) -> Resul
 
 fn gzip_makers() -> Vec<(&'static str, Box<dyn Fn() -> Box<dyn Decode>>)> {
     vec![
-        ("core", Box::new(|| Box::new(core_decoder()) as Box<dyn Decode>)),
+        (
+            "core",
+            Box::new(|| Box::new(core_decoder()) as Box<dyn Decode>),
+        ),
         (
             "flate2",
             Box::new(|| Box::new(flate::Decoder::new(Format::Gzip)) as Box<dyn Decode>),
@@ -450,11 +452,25 @@ fn truncation_inside_a_later_member_is_an_error_everywhere() {
                     truncated,
                     &mut bufpress::io::Cursor::new(&mut out[..]),
                 );
-                assert_eq!(got.is_ok(), complete, "{}: {dname} decode_into at {t}", s.name);
-                let got = codec::decode_to(&mut *make(), truncated, OUT.pool_ref(), |_| {
-                    Ok::<(), ()>(())
-                });
-                assert_eq!(got.is_ok(), complete, "{}: {dname} decode_to at {t}", s.name);
+                assert_eq!(
+                    got.is_ok(),
+                    complete,
+                    "{}: {dname} decode_into at {t}",
+                    s.name
+                );
+                let got =
+                    codec::decode_to(
+                        &mut *make(),
+                        truncated,
+                        OUT.pool_ref(),
+                        |_| Ok::<(), ()>(()),
+                    );
+                assert_eq!(
+                    got.is_ok(),
+                    complete,
+                    "{}: {dname} decode_to at {t}",
+                    s.name
+                );
             }
             let mut out = vec![0u8; s.plain.len()];
             let mut state = Box::new(InflateState::new());
@@ -518,7 +534,10 @@ fn trailing_bytes_are_left_or_reported_never_eaten() {
                     );
                 }
                 let got = write_all(make(), &data, &[cut], false);
-                assert!(got.is_err(), "{dname} writer, garbage {garbage:?}, cut {cut}");
+                assert!(
+                    got.is_err(),
+                    "{dname} writer, garbage {garbage:?}, cut {cut}"
+                );
             }
             let mut out = vec![0u8; s.plain.len() + 10];
             let got = codec::decode_into(
@@ -612,7 +631,10 @@ fn one_shot_helpers_decode_all_members_into_exact_output() {
                 Format::Gzip,
                 &mut state,
             );
-            assert!(matches!(got, Err(DecodeError::OutputTooSmall { .. })), "{got:?}");
+            assert!(
+                matches!(got, Err(DecodeError::OutputTooSmall { .. })),
+                "{got:?}"
+            );
         }
         let mut fd = flate::Decoder::new(Format::Gzip);
         let mut out = vec![0u8; n];
@@ -665,7 +687,8 @@ fn other_formats_end_where_they_did() {
     for format in [Format::Zlib, Format::Raw] {
         let packed = match format {
             Format::Zlib => {
-                let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+                let mut e =
+                    flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
                 e.write_all(&plain).unwrap();
                 e.finish().unwrap()
             }
@@ -695,7 +718,11 @@ fn other_formats_end_where_they_did() {
             assert!(got.is_ok_and(|o| o == plain));
         }
         let mut out = vec![0u8; plain.len()];
-        let got = codec::decode_into(&mut core(), &data, &mut bufpress::io::Cursor::new(&mut out[..]));
+        let got = codec::decode_into(
+            &mut core(),
+            &data,
+            &mut bufpress::io::Cursor::new(&mut out[..]),
+        );
         assert_eq!(got, Err(DecodeError::TrailingData));
         for t in 0..packed.len() {
             let got = codec::decode_into(
@@ -724,7 +751,9 @@ fn other_formats_end_where_they_did() {
         (
             "lz4",
             lz(&plain),
-            Box::new(|| Box::new(Box::new(bufpress::codec::lz4::Decoder::<DEC>::new())) as Box<dyn Decode>),
+            Box::new(|| {
+                Box::new(Box::new(bufpress::codec::lz4::Decoder::<DEC>::new())) as Box<dyn Decode>
+            }),
         ),
         (
             "zstd core",
@@ -739,16 +768,35 @@ fn other_formats_end_where_they_did() {
     ];
     for (name, frame, make) in cases {
         let mut out = vec![0u8; 2 * plain.len()];
-        let got = codec::decode_into(&mut *make(), &frame, &mut bufpress::io::Cursor::new(&mut out[..]));
+        let got = codec::decode_into(
+            &mut *make(),
+            &frame,
+            &mut bufpress::io::Cursor::new(&mut out[..]),
+        );
         assert_eq!(got, Ok(plain.len()), "{name}");
         let mut exact = vec![0u8; plain.len()];
-        let got = codec::decode_into(&mut *make(), &frame, &mut bufpress::io::Cursor::new(&mut exact[..]));
+        let got = codec::decode_into(
+            &mut *make(),
+            &frame,
+            &mut bufpress::io::Cursor::new(&mut exact[..]),
+        );
         assert_eq!(got, Ok(plain.len()), "{name} exact");
         let mut short = vec![0u8; plain.len() - 1];
-        let got = codec::decode_into(&mut *make(), &frame, &mut bufpress::io::Cursor::new(&mut short[..]));
-        assert!(matches!(got, Err(DecodeError::OutputTooSmall { .. })), "{name} short: {got:?}");
+        let got = codec::decode_into(
+            &mut *make(),
+            &frame,
+            &mut bufpress::io::Cursor::new(&mut short[..]),
+        );
+        assert!(
+            matches!(got, Err(DecodeError::OutputTooSmall { .. })),
+            "{name} short: {got:?}"
+        );
         let two = [frame.clone(), frame.clone()].concat();
-        let got = codec::decode_into(&mut *make(), &two, &mut bufpress::io::Cursor::new(&mut out[..]));
+        let got = codec::decode_into(
+            &mut *make(),
+            &two,
+            &mut bufpress::io::Cursor::new(&mut out[..]),
+        );
         assert_eq!(got, Err(DecodeError::TrailingData), "{name} two frames");
         let mut n = 0;
         let got = codec::decode_to(&mut *make(), &two, OUT.pool_ref(), |b| {
@@ -758,9 +806,15 @@ fn other_formats_end_where_they_did() {
         assert_eq!(got, Ok(frame.len()), "{name} decode_to two frames");
         assert_eq!(n, plain.len(), "{name}: no extra output");
         for t in 0..frame.len() {
-            let got = codec::decode_into(&mut *make(), &frame[..t], &mut bufpress::io::Cursor::new(&mut out[..]));
+            let got = codec::decode_into(
+                &mut *make(),
+                &frame[..t],
+                &mut bufpress::io::Cursor::new(&mut out[..]),
+            );
             assert_eq!(got, Err(DecodeError::Truncated), "{name} truncated at {t}");
-            let got = codec::decode_to(&mut *make(), &frame[..t], OUT.pool_ref(), |_| Ok::<(), ()>(()));
+            let got = codec::decode_to(&mut *make(), &frame[..t], OUT.pool_ref(), |_| {
+                Ok::<(), ()>(())
+            });
             assert!(
                 matches!(got, Err(codec::StreamError::Codec(DecodeError::Truncated))),
                 "{name} decode_to truncated at {t}: {got:?}"
