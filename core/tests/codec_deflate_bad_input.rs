@@ -267,17 +267,18 @@ fn trailing_data_after_the_end() {
                 assert_eq!(one, Err(DecodeError::TrailingData), "{what}");
                 assert_eq!(streamed, Ok((content.clone(), packed.len())), "{what}");
                 if !MIRI {
-                    let (got, used) = rig.pieces(format, &input, 50, 3, u64::MAX).unwrap();
                     // A piece that ends on a lone 0x1f after a gzip member: the decoder
-                    // takes it as a possible member start (documented on
-                    // `Framing::after_member`), so the stream ends one byte later.
+                    // takes it as a possible member start (documented on `Decoder`);
+                    // the byte after it shows it is not one, and the 0x1f, consumed,
+                    // cannot be given back: `TrailingData`, never a lost byte.
                     let lone_magic = format == Format::Gzip && garbage.starts_with(b"\x1f");
-                    let ends = if lone_magic {
-                        packed.len()..=packed.len() + 1
-                    } else {
-                        packed.len()..=packed.len()
-                    };
-                    assert!(got == content && ends.contains(&used), "{what}: {used}");
+                    match rig.pieces(format, &input, 50, 3, u64::MAX) {
+                        Ok((got, used)) => {
+                            assert!(got == content && used == packed.len(), "{what}: {used}");
+                        }
+                        Err(DecodeError::TrailingData) if lone_magic => {}
+                        Err(e) => panic!("{what}: {e:?}"),
+                    }
                 }
             }
             // Done, then the rest: Done again with nothing consumed.

@@ -510,8 +510,10 @@ fn member_ends(s: &Stream) -> Vec<usize> {
 }
 
 /// Bytes after the last member: a reader leaves them in its inner reader (the gzip
-/// stream ends before them), whole; one-shot helpers report `TrailingData`; the
-/// writer reports an error. Never eaten.
+/// stream ends before them), whole, or, when a piece of its input ends on a 0x1f
+/// after the member (consumed as a possible member start), fails with
+/// `TrailingData`; one-shot helpers report `TrailingData`; the writer reports an
+/// error. Never eaten.
 #[test]
 fn trailing_bytes_are_left_or_reported_never_eaten() {
     let s = &streams()[0];
@@ -526,12 +528,21 @@ fn trailing_bytes_are_left_or_reported_never_eaten() {
         for (dname, make) in gzip_makers() {
             for cut in 0..=data.len() {
                 let src = Pieces::new(&data, &[cut]);
+                // A piece ending on a lone 0x1f after the member: taken as a member
+                // start, it cannot be given back when the next byte shows it is not.
+                let lone = garbage[0] == 0x1f && cut == s.packed.len() + 1;
                 for (aname, (got, rest)) in read_all(&*make, &src, 100) {
-                    assert!(
-                        got.as_ref().is_ok_and(|o| *o == s.plain) && rest == garbage,
-                        "{dname} {aname}, garbage {garbage:?}, cut at {cut}: {:?}, left {rest:?}",
-                        got.map(|o| o.len())
-                    );
+                    let what = format!("{dname} {aname}, garbage {garbage:?}, cut at {cut}");
+                    if lone {
+                        let e = got.expect_err(&what);
+                        assert!(e.to_lowercase().contains("trailing"), "{what}: {e}");
+                    } else {
+                        assert!(
+                            got.as_ref().is_ok_and(|o| *o == s.plain) && rest == garbage,
+                            "{what}: {:?}, left {rest:?}",
+                            got.map(|o| o.len())
+                        );
+                    }
                 }
                 let got = write_all(make(), &data, &[cut], false);
                 assert!(

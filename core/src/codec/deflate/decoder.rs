@@ -82,6 +82,10 @@ impl core::fmt::Debug for DecoderState {
 ///   [`decode_to`](codec::decode_to) and the `io` adapters make at the end of their
 ///   input); mid-member it answers `NeedInput` (the input is truncated). After that
 ///   `Done`, input starting with the gzip magic still goes on with another member.
+/// - A call whose input ends with a lone 0x1f after a member takes it as the start of
+///   the next one: if the byte after it is not 0x8b, the decoder fails with
+///   [`DecodeError::TrailingData`] (the 0x1f was consumed and cannot be given back; a
+///   `Done` there would lose it).
 /// - A limit on the total output ([`with_max_output`](Self::with_max_output)) stops a
 ///   decompression bomb: [`DecodeError::LimitExceeded`] is returned before any byte
 ///   past the limit reaches a caller's buffer.

@@ -182,10 +182,6 @@ impl Framing {
                     Ok(n)
                 }
                 Parsed::Partial => Ok(input.len()),
-                Parsed::NotAMember => {
-                    self.phase = Phase::Done;
-                    Ok(0)
-                }
             },
         }
     }
@@ -219,7 +215,8 @@ impl Framing {
     /// After a gzip member: bytes that start with the gzip magic are another member of
     /// the same stream; anything else ends the stream there (nothing consumed). A lone
     /// 0x1f at the end of `input` is taken as a member start; if the next byte shows it
-    /// is not one, the stream ends after it.
+    /// is not one, that is [`DecodeError::TrailingData`] (the 0x1f, consumed, cannot be
+    /// given back: ending the stream there would lose it).
     fn after_member(&mut self, input: &[u8]) -> usize {
         match input {
             [] => 0,

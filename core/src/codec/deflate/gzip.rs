@@ -49,7 +49,9 @@ pub(super) struct HeaderParser {
     /// CRC-32 of the header bytes so far (for FHCRC).
     crc: Crc32,
     /// Set when the magic's first byte was seen at the end of a piece right after a
-    /// member: a second byte other than 0x8b then ends the stream instead of failing.
+    /// member: a second byte other than 0x8b then shows that bytes follow the stream
+    /// ([`DecodeError::TrailingData`]: the 0x1f was consumed and cannot be given back,
+    /// so the stream cannot just end before it).
     speculative: bool,
 }
 
@@ -60,8 +62,6 @@ pub(super) enum Parsed {
     Complete(usize),
     /// All input was consumed and the header goes on.
     Partial,
-    /// A speculative member start turned out not to be one: nothing more was consumed.
-    NotAMember,
 }
 
 /// The header of a gzip member (RFC 1952), filled in by
@@ -366,7 +366,7 @@ impl HeaderParser {
             self.step = match self.step {
                 Step::Id1 => self.magic(byte, 0)?,
                 Step::Id2 if byte != MAGIC[1] && self.speculative => {
-                    return Ok(Parsed::NotAMember);
+                    return Err(DecodeError::TrailingData);
                 }
                 Step::Id2 => self.magic(byte, 1)?,
                 Step::Method if byte != CM_DEFLATE => return Err(DecodeError::Unsupported),
