@@ -117,6 +117,10 @@ fn streams() -> Vec<Stream> {
             ],
         ),
         stream("many small", &many),
+        stream(
+            "only empty members",
+            &[(Vec::new(), 0), (Vec::new(), FNAME), (Vec::new(), 0)],
+        ),
     ]
 }
 
@@ -830,6 +834,47 @@ fn other_formats_end_where_they_did() {
                 matches!(got, Err(codec::StreamError::Codec(DecodeError::Truncated))),
                 "{name} decode_to truncated at {t}: {got:?}"
             );
+        }
+    }
+}
+
+/// A bad checksum (CRC-32, ISIZE) in a later member, or a bad FHCRC, is an error for
+/// every adapter and helper wherever the input is cut, never `Ok`.
+#[test]
+fn a_bad_checksum_in_a_later_member_is_an_error_everywhere() {
+    for s in streams() {
+        let n = s.packed.len();
+        // The last member's CRC-32 and ISIZE, and the FHCRC of the first member of
+        // "headers" (its header: 10 fixed bytes, XLEN and 6 extra bytes, the name, the
+        // comment, then the CRC16).
+        let mut spots = vec![n - 8, n - 1];
+        if s.name == "headers" {
+            spots.push(10 + 2 + 6 + b"name.txt\0".len() + b"a comment\0".len());
+        }
+        for spot in spots {
+            let mut bad = s.packed.clone();
+            bad[spot] ^= 0x40;
+            for (dname, make) in gzip_makers() {
+                for cut in [0, s.first_end, spot, spot + 1, n] {
+                    let src = Pieces::new(&bad, &[cut]);
+                    for (aname, (got, _)) in read_all(&*make, &src, 64) {
+                        assert!(
+                            got.is_err(),
+                            "{}: {dname} {aname}, byte {spot} flipped, cut {cut}",
+                            s.name
+                        );
+                    }
+                    let got = write_all(make(), &bad, &[cut], true);
+                    assert!(got.is_err(), "{}: {dname} writer, byte {spot}", s.name);
+                }
+                let mut out = vec![0u8; s.plain.len()];
+                let got = codec::decode_into(
+                    &mut *make(),
+                    &bad,
+                    &mut bufpress::io::Cursor::new(&mut out[..]),
+                );
+                assert!(got.is_err(), "{}: {dname} decode_into, byte {spot}", s.name);
+            }
         }
     }
 }
