@@ -674,3 +674,26 @@ fn bench_with_a_closed_stdout_ends_with_141_and_writes_the_chart() {
     let chart = std::fs::read_to_string(dir.path("chart.svg")).expect("chart");
     assert!(chart.starts_with("<svg"));
 }
+
+/// An error in a later gzip member is reported in that member, where it began: the
+/// decoder takes all members as one stream (wherever the input is cut), so the CLI
+/// never counts them and names member 1, "which began at byte 0", for a bad CRC in
+/// member 3 (or for trailing data after member 3). Not fixed: the CLI would need the
+/// decoder to say where each member begins.
+#[test]
+#[ignore = "the CLI cannot count gzip members: the decoder does not say where they begin"]
+fn an_error_in_a_later_gzip_member_names_that_member() {
+    let parts: Vec<Vec<u8>> = (0..3)
+        .map(|i| ok(&["compress", "-f", "gzip"], &corpus::mixed(20_000, i)))
+        .collect();
+    let third = parts[0].len() + parts[1].len();
+    let mut bad = parts.concat();
+    let n = bad.len();
+    bad[n - 8] ^= 1; // member 3's CRC-32
+    let (code, err) = fails(&["decompress"], &bad);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains(&format!("member 3 (which began at byte {third})")),
+        "{err}"
+    );
+}
