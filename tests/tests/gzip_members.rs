@@ -357,7 +357,10 @@ fn write_all<D: Decode>(d: D, data: &[u8], cuts: &[usize], flush: bool) -> Resul
     Ok(inner)
 }
 
-fn gzip_makers() -> Vec<(&'static str, Box<dyn Fn() -> Box<dyn Decode>>)> {
+/// Makes a fresh decoder.
+type Maker = Box<dyn Fn() -> Box<dyn Decode>>;
+
+fn gzip_makers() -> Vec<(&'static str, Maker)> {
     vec![
         (
             "core",
@@ -757,7 +760,6 @@ fn other_formats_end_where_they_did() {
     };
     // zstd frames.
     let zs = |m: &[u8]| ::zstd::bulk::compress(m, 3).unwrap();
-    type Maker = Box<dyn Fn() -> Box<dyn Decode>>;
     const DEC: usize = bufpress::codec::lz4::decoder_memory(
         bufpress::codec::lz4::BlockSize::Max64KiB,
         bufpress::codec::lz4::BlockMode::Linked,
