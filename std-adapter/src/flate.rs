@@ -325,6 +325,8 @@ pub struct Decoder {
     framing: Framing,
     limit: u64,
     total: u64,
+    /// Whether a gzip stream ends with its first member.
+    single_member: bool,
     failed: Option<DecodeError>,
 }
 
@@ -336,8 +338,19 @@ impl Decoder {
             framing: Framing::new(format),
             limit: u64::MAX,
             total: 0,
+            single_member: false,
             failed: None,
         }
+    }
+
+    /// The same decoder, ending a gzip stream with its first member, as core's
+    /// [`deflate::Decoder::single_member`](bufpress::codec::deflate::Decoder::single_member)
+    /// (flate2's `GzDecoder`; the default is `MultiGzDecoder`'s way: all members, to the
+    /// end of the input).
+    #[must_use]
+    pub fn single_member(mut self) -> Self {
+        self.single_member = true;
+        self
     }
 
     /// The same decoder, failing with [`DecodeError::LimitExceeded`] once a stream
@@ -451,7 +464,9 @@ impl Decoder {
                 Phase::Done => break Status::Done,
                 // Between gzip members another may follow: the stream ends here only
                 // when the caller says its input has ended (a call with none).
-                Phase::AfterMember if input.is_empty() => break Status::Done,
+                Phase::AfterMember if input.is_empty() || self.single_member => {
+                    break Status::Done;
+                }
                 Phase::AfterMember if rest.is_empty() => break Status::NeedInput,
                 phase => {
                     let used = self.framing.advance(rest)?;

@@ -82,6 +82,9 @@ impl core::fmt::Debug for DecoderState {
 ///   [`decode_to`](codec::decode_to) and the `io` adapters make at the end of their
 ///   input); mid-member it answers `NeedInput` (the input is truncated). After that
 ///   `Done`, input starting with the gzip magic still goes on with another member.
+///   [`single_member`](Self::single_member) ends a gzip stream with its first member
+///   instead (`Done` at its last byte, as flate2's `GzDecoder`): for a member on a
+///   connection that stays open, where the input does not end.
 /// - A call whose input ends with a lone 0x1f after a member takes it as the start of
 ///   the next one: if the byte after it is not 0x8b, the decoder fails with
 ///   [`DecodeError::TrailingData`] (the 0x1f was consumed and cannot be given back; a
@@ -128,6 +131,10 @@ pub struct Decoder<S> {
     /// Whether the current member's output has wrapped around the window (until it
     /// has, distances are checked against what this member produced).
     wrapped: bool,
+    /// Whether a gzip stream ends with its first member ([`single_member`]).
+    ///
+    /// [`single_member`]: Self::single_member
+    single_member: bool,
     failed: Option<DecodeError>,
 }
 
@@ -143,8 +150,22 @@ impl<S: DerefMut<Target = DecoderState>> Decoder<S> {
             pending_from: 0,
             pending: 0,
             wrapped: false,
+            single_member: false,
             failed: None,
         }
+    }
+
+    /// The same decoder, ending a gzip stream with its first member (`Done` at the
+    /// member's last byte, whatever follows left unconsumed), as flate2's `GzDecoder`
+    /// does; without it a gzip stream is all its members (`MultiGzDecoder`'s way) and
+    /// ends only when the input does. For a gzip member on a connection that stays
+    /// open (a reader would wait for the input to end); each following member is then
+    /// a stream of its own (`next_stream` in the `io` adapters). No effect on zlib and
+    /// raw deflate, which end with their last byte.
+    #[must_use]
+    pub fn single_member(mut self) -> Self {
+        self.single_member = true;
+        self
     }
 
     /// The same decoder, limiting the total output of a stream to `max_output` bytes:
@@ -301,7 +322,9 @@ impl<S: DerefMut<Target = DecoderState>> Decoder<S> {
                 Phase::Done => break Status::Done,
                 // Between gzip members another may follow: the stream ends here only
                 // when the caller says its input has ended (a call with none).
-                Phase::AfterMember if input.is_empty() => break Status::Done,
+                Phase::AfterMember if input.is_empty() || self.single_member => {
+                    break Status::Done;
+                }
                 Phase::AfterMember if rest.is_empty() => break Status::NeedInput,
                 phase => {
                     let used = self.frame.advance_capturing(rest, capture.as_deref_mut())?;
