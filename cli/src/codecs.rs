@@ -169,7 +169,10 @@ pub(crate) fn decoder(
         }
         Format::Gzip | Format::Zlib | Format::Deflate => {
             let state = INFLATE.try_acquire().map_err(Failure::internal)?;
-            Box::new(deflate::Decoder::new(deflate_format(format), state))
+            // One gzip member per stream: the loop in `stream::decompress` goes on
+            // with the next, counting members and where each begins (for its
+            // messages), as it does frames.
+            Box::new(deflate::Decoder::new(deflate_format(format), state).single_member())
         }
         Format::Zstd => zstd_decoder(ultra, long),
     })
