@@ -693,3 +693,53 @@ fn an_error_in_a_later_gzip_member_names_that_member() {
         "{err}"
     );
 }
+
+/// 3000 gzip members (empty ones among them) decode to their concatenation and pass
+/// `-t`, with no allocation after warm-up (the decoder is reset per member); a
+/// truncated member 2, or a lone 0x1f after the last member, is truncation in that
+/// member, named with where it began; no output file is left for them.
+#[test]
+fn many_gzip_members_decode_without_allocating_and_name_a_truncated_member() {
+    let dir = Dir::new("members");
+    let plains: Vec<Vec<u8>> = (0..3).map(|i| corpus::mixed(700 * i as usize, i)).collect();
+    let packed: Vec<Vec<u8>> = plains
+        .iter()
+        .map(|p| ok(&["compress", "-f", "gzip"], p))
+        .collect();
+    let (mut data, mut plain) = (Vec::new(), Vec::new());
+    for i in 0..3000 {
+        data.extend_from_slice(&packed[i % 3]);
+        plain.extend_from_slice(&plains[i % 3]);
+    }
+    std::fs::write(dir.path("many.gz"), &data).expect("write");
+    let (allocs, _) = stats(&["decompress", &dir.s("many.gz"), "-o", &dir.s("many")]);
+    assert_eq!(allocs, 0, "3000 members");
+    assert!(std::fs::read(dir.path("many")).expect("read") == plain);
+    let (allocs, _) = stats(&["test", &dir.s("many.gz")]);
+    assert_eq!(allocs, 0, "-t, 3000 members");
+
+    let second = packed[0].len();
+    let cut = [&packed[0][..], &packed[1][..], &packed[2][..]].concat();
+    let cut = &cut[..second + packed[1].len() / 2];
+    std::fs::write(dir.path("cut.gz"), cut).expect("write");
+    let (code, err) = fails(&["decompress", &dir.s("cut.gz")], &[]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains(&format!(
+            "truncated: the input ends inside member 2 (which began at byte {second})"
+        )),
+        "{err}"
+    );
+    let lone = [&data[..], &[0x1f][..]].concat();
+    std::fs::write(dir.path("lone.gz"), &lone).expect("write");
+    let (code, err) = fails(&["test", &dir.s("lone.gz")], &[]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains(&format!(
+            "inside member 3001 (which began at byte {})",
+            data.len()
+        )),
+        "{err}"
+    );
+    assert_eq!(dir.names(), ["cut.gz", "lone.gz", "many", "many.gz"]);
+}

@@ -954,3 +954,306 @@ fn one_member_on_an_open_connection_ends_without_the_source_ending() {
         );
     }
 }
+
+/// The single-member decoders under test, `max_output` as given.
+fn single_decoders(max_output: u64) -> Vec<(&'static str, Box<dyn Decode>)> {
+    vec![
+        (
+            "core",
+            Box::new(core_decoder().single_member().with_max_output(max_output)),
+        ),
+        (
+            "flate2",
+            Box::new(
+                flate::Decoder::new(Format::Gzip)
+                    .single_member()
+                    .with_max_output(max_output),
+            ),
+        ),
+    ]
+}
+
+/// Drives a single-member decoder by hand over `data` in pieces ending at `cuts`,
+/// `room` output bytes a call, for `members` members, resetting after each `Done`.
+/// After each `Done`, a call with all that follows must stay `Done`, taking and giving
+/// nothing. Returns each member's output, where each ended, and the first error.
+fn by_member(
+    d: &mut dyn Decode,
+    data: &[u8],
+    cuts: &[usize],
+    room: usize,
+    members: usize,
+) -> (Vec<Vec<u8>>, Vec<usize>, Option<String>) {
+    let next_cut = |from: usize| {
+        cuts.iter()
+            .copied()
+            .find(|&c| c > from)
+            .unwrap_or(data.len())
+            .min(data.len())
+    };
+    let (mut outs, mut ends, mut cur) = (Vec::new(), Vec::new(), Vec::new());
+    let mut buf = vec![0u8; room];
+    let (mut at, mut end) = (0, next_cut(0));
+    for _ in 0..4 * (data.len() + room) * (data.len() + 10) {
+        if outs.len() == members {
+            return (outs, ends, None);
+        }
+        if at >= end {
+            end = next_cut(at);
+        }
+        let input = &data[at..end];
+        let mut out = bufpress::io::Cursor::new(&mut buf[..]);
+        let p = match d.decode(input, &mut out) {
+            Ok(p) => p,
+            Err(e) => return (outs, ends, Some(format!("{e:?} at byte {at}"))),
+        };
+        cur.extend_from_slice(&buf[..p.produced]);
+        at += p.consumed;
+        match p.status {
+            codec::Status::Done => {
+                let mut out = bufpress::io::Cursor::new(&mut buf[..]);
+                let again = d.decode(&data[at..], &mut out);
+                let stays = matches!(again, Ok(q) if q.consumed == 0 && q.produced == 0
+                    && q.status == codec::Status::Done);
+                if !stays {
+                    let e = format!("after Done at byte {at}, again: {again:?}");
+                    return (outs, ends, Some(e));
+                }
+                outs.push(std::mem::take(&mut cur));
+                ends.push(at);
+                d.reset();
+            }
+            codec::Status::NeedInput if input.is_empty() => {
+                return (outs, ends, Some(format!("truncated at byte {at}")));
+            }
+            // Input left over: give more with it.
+            codec::Status::NeedInput if at < end => end = next_cut(end),
+            _ => {}
+        }
+    }
+    (outs, ends, Some(format!("no end, at byte {at}")))
+}
+
+/// Members as (plain, header flags).
+type Members = Vec<(Vec<u8>, u8)>;
+
+fn member_lists() -> Vec<(&'static str, Members)> {
+    let a = corpus::mixed(300, 1);
+    let b = corpus::mixed(200, 2);
+    vec![
+        ("one", vec![(a.clone(), 0)]),
+        ("two", vec![(a.clone(), 0), (b.clone(), 0)]),
+        (
+            "empty members",
+            vec![(Vec::new(), 0), (a.clone(), 0), (Vec::new(), 0)],
+        ),
+        (
+            "headers",
+            vec![
+                (a.clone(), FEXTRA | FNAME | FCOMMENT | FHCRC),
+                (b.clone(), FNAME),
+                (Vec::new(), FHCRC | FCOMMENT),
+                (a[..50].to_vec(), FEXTRA),
+            ],
+        ),
+    ]
+}
+
+/// `single_member()`: each member ends with `Done` at its last byte, whatever the
+/// pieces (one byte at a time, cut at every byte) and the output room (one byte, or
+/// plenty); a call after `Done` without a reset stays `Done`, taking nothing (not the
+/// next member); `reset` keeps the mode; what follows the last member (garbage, a
+/// lone 0x1f, a magic prefix, zeros) is left unconsumed, for core's and the flate2
+/// decoder.
+#[test]
+fn single_member_ends_each_member_at_its_last_byte_wherever_the_input_is_cut() {
+    for (name, list) in member_lists() {
+        let parts: Vec<Vec<u8>> = list.iter().map(|(p, f)| member(p, *f)).collect();
+        let plains: Vec<Vec<u8>> = list.iter().map(|(p, _)| p.clone()).collect();
+        let mut ends = Vec::new();
+        let mut at = 0;
+        for p in &parts {
+            at += p.len();
+            ends.push(at);
+        }
+        let packed = parts.concat();
+        for tail in [
+            &b""[..],
+            &b"garbage"[..],
+            &[0x1f][..],
+            &[0x1f, 0x8b][..],
+            &[0x1f, 0x8b, 8][..],
+            &[0, 0, 0, 0][..],
+        ] {
+            let data = [packed.clone(), tail.to_vec()].concat();
+            let mut cutss: Vec<Vec<usize>> = vec![(1..data.len()).collect()];
+            if tail.is_empty() || tail.len() == 1 {
+                cutss.extend((1..data.len()).map(|t| vec![t]));
+            }
+            for cuts in &cutss {
+                for room in [1, 4096] {
+                    if room == 1 && cuts.len() == 1 && cuts[0] % 7 != 0 {
+                        continue;
+                    }
+                    for (dname, mut d) in single_decoders(u64::MAX) {
+                        let got = by_member(&mut *d, &data, cuts, room, parts.len());
+                        let what = format!(
+                            "{dname}, {name}, tail {tail:?}, cuts {:?}.., room {room}",
+                            &cuts[..cuts.len().min(2)]
+                        );
+                        assert_eq!(got.2, None, "{what}");
+                        assert!(got.0 == plains, "{what}: the members' outputs");
+                        assert_eq!(got.1, ends, "{what}: where the members end");
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `with_max_output` with `single_member()` limits each member (a stream), reset by
+/// `reset`: members of 300 and 200 bytes pass a 300-byte limit, one of 301 does not.
+#[test]
+fn single_member_max_output_is_per_member() {
+    let (a, b) = (corpus::mixed(300, 1), corpus::mixed(200, 2));
+    let data = [member(&a, 0), member(&b, 0), member(&a, 0)].concat();
+    for (dname, mut d) in single_decoders(300) {
+        let got = by_member(&mut *d, &data, &[], 4096, 3);
+        assert_eq!(got.2, None, "{dname}");
+        assert!(got.0 == [a.clone(), b.clone(), a.clone()], "{dname}");
+    }
+    let big = corpus::mixed(301, 3);
+    let data = [member(&a, 0), member(&big, 0)].concat();
+    for (dname, mut d) in single_decoders(300) {
+        let got = by_member(&mut *d, &data, &[], 4096, 2);
+        assert_eq!(got.0.len(), 1, "{dname}");
+        let err = got.2.unwrap_or_default();
+        assert!(err.starts_with("LimitExceeded"), "{dname}: {err}");
+    }
+}
+
+/// zlib and raw deflate end where they did with `single_member()`: `Done` at their
+/// last byte, what follows left.
+#[test]
+fn single_member_leaves_zlib_and_raw_as_they_were() {
+    let plain = corpus::mixed(5000, 7);
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+    z.write_all(&plain).unwrap();
+    let zlib = z.finish().unwrap();
+    let mut r = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
+    r.write_all(&plain).unwrap();
+    let raw = r.finish().unwrap();
+    for (format, packed) in [(Format::Zlib, zlib), (Format::Raw, raw)] {
+        let data = [packed.clone(), b"after".to_vec()].concat();
+        for single in [false, true] {
+            let core = deflate::Decoder::new(format, Box::new(DecoderState::new()));
+            let fl = flate::Decoder::new(format);
+            let ds: [(&str, Box<dyn Decode>); 2] = if single {
+                [
+                    ("core", Box::new(core.single_member())),
+                    ("flate2", Box::new(fl.single_member())),
+                ]
+            } else {
+                [("core", Box::new(core)), ("flate2", Box::new(fl))]
+            };
+            for (dname, mut d) in ds {
+                let got = by_member(&mut *d, &data, &[], 4096, 1);
+                let what = format!("{dname} {format:?} single {single}");
+                assert_eq!(got.2, None, "{what}");
+                assert!(got.0 == [plain.clone()], "{what}");
+                assert_eq!(got.1, [packed.len()], "{what}");
+            }
+        }
+    }
+}
+
+/// Every reader adapter with a `single_member()` decoder gives the first member and
+/// leaves the rest (the next members, whole) in its inner reader, wherever the input
+/// is cut: the adapters' own end-of-stream handling loses no byte after the member.
+#[test]
+fn single_member_readers_leave_the_next_members_wherever_the_input_is_cut() {
+    let makers: Vec<(&str, Maker)> = vec![
+        (
+            "core",
+            Box::new(|| Box::new(core_decoder().single_member()) as Box<dyn Decode>),
+        ),
+        (
+            "flate2",
+            Box::new(|| {
+                Box::new(flate::Decoder::new(Format::Gzip).single_member()) as Box<dyn Decode>
+            }),
+        ),
+    ];
+    for s in streams() {
+        let first = s.first_end;
+        let plain1 = {
+            let mut o = Vec::new();
+            flate2::read::GzDecoder::new(&s.packed[..])
+                .read_to_end(&mut o)
+                .unwrap();
+            o
+        };
+        for (dname, make) in &makers {
+            let mut srcs: Vec<(String, Pieces, usize)> = (0..=s.packed.len())
+                .map(|c| (format!("cut at {c}"), Pieces::new(&s.packed, &[c]), 100))
+                .collect();
+            srcs.push(("pieces of 1".into(), Pieces::step(&s.packed, 1), 1));
+            for (what, src, chunk) in srcs {
+                for (aname, (got, rest)) in read_all(&**make, &src, chunk) {
+                    assert!(
+                        got.as_ref().is_ok_and(|o| *o == plain1) && rest == s.packed[first..],
+                        "{}: {dname} {aname}, {what}: {:?}, {} left",
+                        s.name,
+                        got.map(|o| o.len()),
+                        rest.len()
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// `DecodeWriter` with a `single_member()` decoder: one member, written in any
+/// pieces (flushed or not), is its output; a second member after it is an error
+/// (`TrailingData`), never dropped in silence.
+#[test]
+fn single_member_writer_reports_a_second_member() {
+    let s = &streams()[0];
+    let one = &s.packed[..s.first_end];
+    let plain1 = {
+        let mut o = Vec::new();
+        flate2::read::GzDecoder::new(one)
+            .read_to_end(&mut o)
+            .unwrap();
+        o
+    };
+    for flush in [false, true] {
+        for cut in (0..=s.packed.len()).step_by(3) {
+            let makers: [(&str, Box<dyn Decode>); 2] = [
+                ("core", Box::new(core_decoder().single_member())),
+                (
+                    "flate2",
+                    Box::new(flate::Decoder::new(Format::Gzip).single_member()),
+                ),
+            ];
+            for (dname, d) in makers {
+                let got = write_all(d, one, &[cut.min(one.len())], flush);
+                assert!(
+                    got.is_ok_and(|o| o == plain1),
+                    "{dname}, one member, cut {cut}"
+                );
+            }
+            let makers: [(&str, Box<dyn Decode>); 2] = [
+                ("core", Box::new(core_decoder().single_member())),
+                (
+                    "flate2",
+                    Box::new(flate::Decoder::new(Format::Gzip).single_member()),
+                ),
+            ];
+            for (dname, d) in makers {
+                let got = write_all(d, &s.packed, &[cut], flush);
+                assert!(got.is_err(), "{dname}, two members, cut {cut}: {got:?}");
+            }
+        }
+    }
+}
