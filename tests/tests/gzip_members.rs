@@ -1257,3 +1257,56 @@ fn single_member_writer_reports_a_second_member() {
         }
     }
 }
+
+/// Every member through one reader with `single_member()` and `next_stream` between
+/// them (std and core `io`), the input cut at every byte: each read to the end gives
+/// one member, in order, and the last leaves nothing.
+#[test]
+fn single_member_readers_give_each_member_with_next_stream() {
+    for (name, list) in member_lists() {
+        let parts: Vec<Vec<u8>> = list.iter().map(|(p, f)| member(p, *f)).collect();
+        let packed = parts.concat();
+        for cut in 0..=packed.len() {
+            for flate2_backend in [false, true] {
+                let make = || -> Box<dyn Decode> {
+                    if flate2_backend {
+                        Box::new(flate::Decoder::new(Format::Gzip).single_member())
+                    } else {
+                        Box::new(core_decoder().single_member())
+                    }
+                };
+                let what = format!("{name}, cut at {cut}, flate2 {flate2_backend}");
+                let src = Pieces::new(&packed, &[cut]);
+                let mut r = bufpress_std::DecodeReader::new(
+                    src.clone(),
+                    make(),
+                    STAGING.try_acquire().unwrap(),
+                );
+                for (i, (plain, _)) in list.iter().enumerate() {
+                    let mut out = Vec::new();
+                    let got = r.read_to_end(&mut out);
+                    assert!(
+                        got.is_ok() && out == *plain,
+                        "std {what}, member {i}: {got:?}"
+                    );
+                    r.next_stream();
+                }
+                assert!(r.into_parts().0.rest().is_empty(), "std {what}");
+                let mut r =
+                    bufpress::io::DecodeReader::new(src, make(), STAGING.try_acquire().unwrap());
+                for (i, (plain, _)) in list.iter().enumerate() {
+                    let got = read_loop(
+                        |b| embedded_io::Read::read(&mut r, b).map_err(|e| format!("{e:?}")),
+                        64,
+                    );
+                    assert!(
+                        got.as_ref() == Ok(plain),
+                        "core io {what}, member {i}: {got:?}"
+                    );
+                    r.next_stream();
+                }
+                assert!(r.into_parts().0.rest().is_empty(), "core io {what}");
+            }
+        }
+    }
+}
