@@ -184,8 +184,8 @@ usage: bufpress decompress [-f FORMAT] [OPTIONS] [FILE...]     (or bufpress -d .
 
 Decompresses each FILE.lz4, FILE.gz, FILE.zz, FILE.deflate, FILE.zst to FILE next to
 it (another suffix needs -o; stdin to stdout without FILE). The format comes from the
-magic bytes (every frame or member in a row); raw deflate needs -f deflate or the
-.deflate suffix.
+magic bytes (every frame or member in a row; zero bytes after gzip members are
+ignored, as gzip does); raw deflate needs -f deflate or the .deflate suffix.
 
   -f, --format FORMAT   lz4, gzip, zlib, deflate, zstd, auto (the default)
       --ultra           accept zstd windows up to 128 MiB (8 MiB without it)

@@ -105,6 +105,12 @@ pub(crate) fn decompress(
             if pending.is_empty() {
                 break;
             }
+            if format == Format::Gzip && pending.first() == Some(&0) {
+                // As gzip: zero bytes after the last member (a tape's or tar's
+                // padding) are ignored; anything after them is trailing data.
+                skip_zeros(pipe)?;
+                continue;
+            }
             if !format.multi_frame() {
                 return Err(Failure::Data(format!(
                     "{}: trailing data after the {format} stream, at byte {}",
@@ -171,6 +177,28 @@ pub(crate) fn decompress(
     }
     pipe.flush()?;
     Ok(pipe.totals)
+}
+
+/// Takes the zero bytes that follow a gzip stream, to the end of the input; a byte
+/// that is not zero is trailing data.
+fn skip_zeros(pipe: &mut Pipe<'_>) -> Result<(), Failure> {
+    loop {
+        let pending = pipe.input.pending();
+        let zeros = pending.iter().take_while(|&&b| b == 0).count();
+        if zeros < pending.len() {
+            return Err(Failure::Data(format!(
+                "{}: trailing data after the zero bytes that follow the gzip stream, at \
+                 byte {}",
+                pipe.input.name,
+                pipe.totals.read + zeros as u64
+            )));
+        }
+        pipe.consume(zeros);
+        if pipe.input.at_eof() {
+            return Ok(());
+        }
+        pipe.input.fill()?;
+    }
 }
 
 /// Where a decoding error happened.

@@ -242,6 +242,20 @@ fn decodes_every_frame_and_member_in_a_row() {
     let (code, err) = fails(&["decompress"], &[&g[..], b"garbage"].concat());
     assert_eq!(code, 1);
     assert!(err.contains("trailing data after member 1"), "{err}");
+    // As gzip: zero bytes after the last member (tar's padding) are ignored, more
+    // than a read buffer of them too; anything after them is trailing data.
+    for zeros in [1, 511, 300_000] {
+        let padded = [&g[..], &g[..], &vec![0; zeros][..]].concat();
+        assert!(
+            ok(&["decompress"], &padded) == [&a[..], &a[..]].concat(),
+            "{zeros}"
+        );
+        ok(&["test"], &padded);
+        let (code, err) = fails(&["decompress"], &[&padded[..], b"x"].concat());
+        assert_eq!(code, 1, "{zeros}");
+        let at = format!("at byte {}", padded.len());
+        assert!(err.contains("trailing data") && err.contains(&at), "{err}");
+    }
 }
 
 #[test]
