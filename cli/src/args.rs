@@ -153,7 +153,7 @@ link and its target are never modified).
 exit status (gzip's): 0 success; 1 bad data or an I/O error (one line on stderr per
 failing input); 2 usage error, or a warning: an input refused or skipped (an existing
 output without --force, a directory, a symbolic link, with --rm an input that is
-not a regular file); 141 (128 + SIGPIPE, no
+not a regular file or, without -F, has other hard links); 141 (128 + SIGPIPE, no
 message) when the reader of stdout goes away (`| head`). With several inputs every
 input is processed, and the status is 1 if any failed, else 2 if any was skipped
 ";

@@ -115,12 +115,19 @@ impl Input {
 /// symbolic link is skipped with a warning unless `follow_links` (`-F`, or an output
 /// not written next to it); a directory is always skipped with a warning; with `remove`
 /// (`--rm`), so is anything but a regular file (a FIFO, a device: never opened, never
-/// removed). The input is never touched either way.
+/// removed), and, unless `force` (`-F`), a file with other hard links (removing one
+/// name would leave the content under the others, uncompressed). The input is never
+/// touched either way.
 ///
 /// # Errors
 ///
 /// A [`Failure::Warning`] naming the input.
-pub(crate) fn check_input(path: &Path, follow_links: bool, remove: bool) -> Result<(), Failure> {
+pub(crate) fn check_input(
+    path: &Path,
+    follow_links: bool,
+    remove: bool,
+    force: bool,
+) -> Result<(), Failure> {
     let name = path.display();
     let link = fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
     if link && !follow_links {
@@ -128,12 +135,22 @@ pub(crate) fn check_input(path: &Path, follow_links: bool, remove: bool) -> Resu
             "{name}: is a symbolic link -- ignored (-F follows it)"
         )));
     }
-    let meta = fs::metadata(path);
-    if meta.as_ref().is_ok_and(fs::Metadata::is_dir) {
+    let Ok(meta) = fs::metadata(path) else {
+        // Missing or unreadable: opening it reports why.
+        return Ok(());
+    };
+    if meta.is_dir() {
         return Err(directory(&name.to_string()));
     }
-    if remove && meta.is_ok_and(|m| !m.is_file()) {
+    if remove && !meta.is_file() {
         return Err(not_regular(&name.to_string()));
+    }
+    let others = meta.nlink().saturating_sub(1);
+    if remove && !force && others > 0 {
+        let s = if others == 1 { "" } else { "s" };
+        return Err(Failure::Warning(format!(
+            "{name}: has {others} other link{s} -- ignored (-F removes this name anyway)"
+        )));
     }
     Ok(())
 }

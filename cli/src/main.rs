@@ -145,7 +145,7 @@ fn run(job: &Job, path: Option<&Path>) -> Result<(), Failure> {
         // As gzip: a link is followed only with -F or when nothing is written next
         // to it (-c, -t).
         let follow = job.force || job.mode == Mode::Test || job.dest == Some(args::Dest::Stdout);
-        files::check_input(p, follow, job.remove)?;
+        files::check_input(p, follow, job.remove, job.force)?;
     }
     if let Some(p) = path.filter(|_| compress) {
         if job.dest.is_none() && Format::from_suffix(p).is_some_and(|(f, _)| Some(f) == job.format)

@@ -376,3 +376,36 @@ fn a_name_that_is_not_utf8_keeps_its_suffix_rules() {
     assert_eq!(std::fs::read(&name).expect("read"), data);
     assert!(!packed.exists());
 }
+
+/// `--rm` of a file with other hard links: gzip refuses it ("has 1 other link --
+/// file ignored", status 2) unless forced, since removing one name leaves the content
+/// under the others, uncompressed. bufpress the same: skipped with a warning, nothing
+/// written or removed; with `-F` it compresses and removes this name only.
+#[test]
+fn rm_of_a_file_with_other_hard_links_needs_force() {
+    let dir = Dir::new("rm-hardlink");
+    let data = corpus::mixed(20_000, 32);
+    std::fs::write(dir.path("a"), &data).unwrap();
+    std::fs::hard_link(dir.path("a"), dir.path("b")).unwrap();
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_bufpress"))
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run bufpress")
+    };
+    let out = run(&["-z", "-f", "gzip", "--rm", &dir.s("a")]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("has 1 other link"), "{err}");
+    assert_eq!(dir.names(), ["a", "b"], "nothing written or removed");
+    // Without --rm the links do not matter.
+    let out = run(&["-z", "-f", "gzip", &dir.s("a")]);
+    assert!(out.status.success(), "{out:?}");
+    std::fs::remove_file(dir.path("a.gz")).unwrap();
+    // Forced: this name goes, the other keeps the content.
+    let out = run(&["-z", "-f", "gzip", "--rm", "-F", &dir.s("a")]);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(dir.names(), ["a.gz", "b"]);
+    assert!(std::fs::read(dir.path("b")).unwrap() == data);
+}
