@@ -575,7 +575,14 @@ impl<const WINDOW: usize, const HASH: usize> EncoderState<WINDOW, HASH> {
                 }
                 continue;
             }
-            if self.strstart >= Self::SLIDE_AT {
+            // With nothing left to take, the slide waits: the next input slides as one
+            // call would have, and the end closes the last block below, so blocks end at
+            // the same bytes however the input is cut.
+            let idle = input.is_empty() && self.lookahead == 0;
+            if self.strstart >= Self::SLIDE_AT && idle && !finish {
+                return step;
+            }
+            if self.strstart >= Self::SLIDE_AT && !idle {
                 if self.block_start < WINDOW {
                     // The block's bytes would leave the window: write it first.
                     let hi = self.strstart - usize::from(self.match_available);
