@@ -328,14 +328,15 @@ fn parse_job(subcommand: Option<Mode>, mut p: lexopt::Parser) -> Result<Command,
             Long("long") => job.long = Some(parse_long(p.optional_value())?),
             Short('T') | Long("threads") => {
                 // zstd's -T#: bufpress compresses on one thread; the number is checked
-                // and ignored.
-                let flag = if arg == Short('T') {
-                    "-T"
-                } else {
-                    "--threads="
+                // and ignored. As in zstd, the number is attached (`-T4`, `--threads=4`):
+                // `-T` alone is `-T0`, and in `-T 4` the 4 is an input.
+                let short = arg == Short('T');
+                let flag = if short { "-T" } else { "--threads=" };
+                let v = match p.optional_value() {
+                    Some(v) => v.to_string_lossy().into_owned(),
+                    None if short => "0".to_owned(),
+                    None => String::new(),
                 };
-                let v = p.value().map_err(err)?;
-                let v = v.to_string_lossy();
                 if v.parse::<u32>().is_err() {
                     return Err(format!(
                         "{flag}{v}: a number of threads (ignored: bufpress runs on one thread)"
@@ -567,6 +568,8 @@ mod tests {
         assert_eq!(job(&["-d", "--long"]).long, Some(27));
         assert_eq!(job(&["-t", "--long=30", "-T0"]).long, Some(30));
         assert_eq!(job(&["-zT0", "-f", "zstd"]).inputs, [None]);
+        assert_eq!(job(&["-d", "-T", "4"]).inputs, [Some("4".into())]);
+        assert_eq!(job(&["-d", "--threads=2", "-T"]).inputs, [None]);
         let j = job(&["-t", "--", "-z"]);
         assert_eq!(j.inputs, [Some("-z".into())]);
         assert!(j.dest.is_none());
@@ -591,7 +594,8 @@ mod tests {
                 "not supported when compressing",
             ),
             (&["-d", "--long=31"], "window log"),
-            (&["-z", "-f", "zstd", "-T", "x"], "threads"),
+            (&["-z", "-f", "zstd", "-Tx"], "threads"),
+            (&["-d", "--threads", "2"], "threads"),
         ] {
             let e = error(args);
             assert!(e.contains(says), "{args:?}: {e}");
