@@ -215,3 +215,43 @@ fn stream_many_windows_long() {
     }
     assert_eq!(SMALL_BUFS.stats().available, 1);
 }
+
+/// `try_finish` ends with the inner writer flushed, as every other encoding writer of
+/// bufpress does (`bufpress_std::EncodeWriter`, core's `io::EncodeWriter`): a file or a
+/// socket behind a `BufWriter` has the whole frame once it returns.
+#[test]
+fn try_finish_flushes_the_inner_writer() {
+    static FINISH_BUFS: Pool<1, 4096> = Pool::new();
+    #[derive(Default)]
+    struct Counting {
+        out: Vec<u8>,
+        flushed_at: Option<usize>,
+    }
+    impl Write for Counting {
+        fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+            self.out.extend_from_slice(data);
+            Ok(data.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            self.flushed_at = Some(self.out.len());
+            Ok(())
+        }
+    }
+    let data = corpus::mixed(10_000, 9);
+    let mut comp = Encoder::new(Settings::new(3, 64 * 1024)).expect("compressor");
+    let mut w = EncodeWriter::new(
+        Counting::default(),
+        &mut comp,
+        FINISH_BUFS.try_acquire().expect("buf"),
+    );
+    w.write_all(&data).expect("write");
+    w.try_finish().expect("finish");
+    let inner = w.get_ref();
+    assert_eq!(
+        inner.flushed_at,
+        Some(inner.out.len()),
+        "flushed after the frame"
+    );
+    let mut dec = Decoder::new(64 * 1024);
+    assert!(read_all(&inner.out, &mut dec) == data);
+}

@@ -68,9 +68,9 @@ impl<'p, W: Write, C: DerefMut<Target = Encoder>> EncodeWriter<'p, W, C> {
         Ok(())
     }
 
-    /// Ends the frame and writes all of it to the inner writer (which is not
-    /// flushed). Calling it again does nothing until [`reset`](Self::reset). After
-    /// the inner writer's error, calling it again goes on where it stopped.
+    /// Ends the frame, writes all of it to the inner writer and flushes it. Calling it
+    /// again does nothing more until [`reset`](Self::reset). After the inner writer's
+    /// error, calling it again goes on where it stopped (nothing is written twice).
     ///
     /// # Errors
     ///
@@ -90,7 +90,8 @@ impl<'p, W: Write, C: DerefMut<Target = Encoder>> EncodeWriter<'p, W, C> {
                 self.full = true;
             }
         }
-        self.drain()
+        self.drain()?;
+        self.inner.flush()
     }
 
     /// Ends the frame and returns the inner writer (the context and the buffer go
