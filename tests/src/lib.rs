@@ -29,3 +29,14 @@ pub struct GuideDoctests;
 #[doc = include_str!("../../std-adapter/README.md")]
 #[cfg(doctest)]
 pub struct StdReadmeDoctests;
+
+/// The number of cases for a property test: `default`, or `PROPTEST_CASES` when it is
+/// set (proptest reads that variable only for its default configuration). For a longer
+/// search than CI's: `PROPTEST_CASES=5000 cargo test --release -p bufpress-tests --test
+/// deflate_props`.
+pub fn proptest_cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}

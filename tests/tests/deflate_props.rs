@@ -129,7 +129,7 @@ fn flate2_decode(format: Format, packed: &[u8]) -> Vec<u8> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig::with_cases(bufpress_tests::proptest_cases(64)))]
 
     #[test]
     fn small_windows_round_trip_matcher_food(

@@ -68,7 +68,7 @@ fn stream_decode<D: Decode>(
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig::with_cases(bufpress_tests::proptest_cases(96)))]
 
     #[test]
     fn blocks_round_trip(kind in 0..=KINDS.len(), len in 0..MAX, seed: u64) {

@@ -158,7 +158,7 @@ fn apply(frame: &mut Vec<u8>, m: &Mutation) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(if cfg!(miri) { 4 } else { 256 }))]
+    #![proptest_config(ProptestConfig::with_cases(if cfg!(miri) { 4 } else { bufpress_tests::proptest_cases(256) }))]
 
     #[test]
     fn arbitrary_bytes_never_panic(
@@ -199,7 +199,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(if cfg!(miri) { 2 } else { 48 }))]
+    #![proptest_config(ProptestConfig::with_cases(if cfg!(miri) { 2 } else { bufpress_tests::proptest_cases(48) }))]
 
     #[test]
     fn cli_frames_decode_to_their_data(
