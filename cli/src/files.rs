@@ -44,6 +44,10 @@ impl Input {
                 (file, name)
             }
             None => {
+                if crate::stdio::was_closed(0) {
+                    // Not an empty input (`/dev/null` is there now): there is none.
+                    return Err(Failure::io("stdin", &io::Error::from_raw_os_error(9)));
+                }
                 let fd = io::stdin().as_fd().try_clone_to_owned();
                 let fd = fd.map_err(|e| Failure::io("stdin", &e))?;
                 (File::from(fd), "(stdin)".to_owned())
@@ -218,6 +222,11 @@ impl Output {
     /// When stdout cannot be duplicated; a usage failure when stdout is `input` itself
     /// (`bufpress -c FILE >> FILE`: the input would never end, as `cat` refuses too).
     pub(crate) fn stdout(input: &Input) -> Result<Self, Failure> {
+        if crate::stdio::was_closed(1) {
+            // What gzip says of a closed stdout (EBADF), rather than writing into the
+            // `/dev/null` that is there now.
+            return Err(Failure::io("stdout", &io::Error::from_raw_os_error(9)));
+        }
         let fd = io::stdout().as_fd().try_clone_to_owned();
         let fd = fd.map_err(|e| Failure::io("stdout", &e))?;
         let file = File::from(fd);

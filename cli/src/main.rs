@@ -16,6 +16,7 @@ mod files;
 mod format;
 mod meter;
 mod signals;
+mod stdio;
 mod stream;
 mod svg;
 

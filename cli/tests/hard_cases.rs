@@ -409,3 +409,50 @@ fn rm_of_a_file_with_other_hard_links_needs_force() {
     assert_eq!(dir.names(), ["a.gz", "b"]);
     assert!(std::fs::read(dir.path("b")).unwrap() == data);
 }
+
+/// A closed stdout (`bufpress -zc a >&-`): Rust's runtime puts `/dev/null`, opened
+/// read-write, where a standard descriptor was closed, so the output went nowhere and
+/// the status was 0 (and a closed stdin was an empty input). gzip says "stdout: Bad file descriptor", status 1; so does bufpress
+/// now, before it reads a byte. `/dev/null` given by the caller is still an output,
+/// and `-t` writes no output at all.
+#[test]
+fn a_closed_stdout_is_an_error_not_lost_output() {
+    let dir = Dir::new("closed-stdout");
+    let data = corpus::mixed(20_000, 35);
+    std::fs::write(dir.path("a"), &data).expect("write a");
+    std::fs::write(dir.path("a.gz"), ok(&["-z", "-f", "gzip"], &data)).expect("write a.gz");
+    for script in [
+        r#""$1" -zc -f gzip a >&-"#,
+        r#""$1" -z -f gzip <a >&-"#,
+        r#""$1" -dc a.gz >&-"#,
+        r#""$1" decompress - <a.gz >&-"#,
+        // A closed stdin is no input, not an empty one (gzip: "stdin: Bad file
+        // descriptor").
+        r#""$1" -z -f gzip -o b.gz <&-"#,
+        r#""$1" -t - <&-"#,
+    ] {
+        let (code, err) = sh(script, &dir);
+        assert_eq!(code, Some(1), "{script}: {err}");
+        assert!(
+            (err.contains("stdout") || err.contains("stdin")) && err.lines().count() == 1,
+            "{script}: {err}"
+        );
+    }
+    assert!(!dir.path("b.gz").exists(), "no output for no input");
+    // `/dev/null` opened read-write is an output too (Python's and Go's way of giving
+    // a child no stdout): only a descriptor closed at start is refused.
+    for script in [
+        r#""$1" -zc -f gzip a >/dev/null"#,
+        r#""$1" -zc -f gzip a 1<>/dev/null"#,
+        r#""$1" -z -f gzip -o c.gz 0<>/dev/null"#,
+        r#""$1" -t a.gz >&-"#,
+    ] {
+        let (code, err) = sh(script, &dir);
+        assert_eq!(code, Some(0), "{script}: {err}");
+    }
+    assert_eq!(
+        std::fs::read(dir.path("a")).expect("a"),
+        data,
+        "the input kept"
+    );
+}
