@@ -374,5 +374,5 @@ fn input_ending_at_the_slide_point_streams_as_one_shot() {
     }
     check(&mut EncoderState::<1024, 512>::new());
     check(&mut EncoderState::<4096, 16384>::new());
-    with_compressor(|c| check(c));
+    with_compressor(check);
 }

@@ -575,6 +575,14 @@ impl<const WINDOW: usize, const HASH: usize> EncoderState<WINDOW, HASH> {
                 }
                 continue;
             }
+            // Input that makes the window slide is taken first, so the call that closes
+            // the block there has consumed some: a caller that stops after a full
+            // output and finishes gets the blocks one-shot writes for the input taken.
+            if self.strstart >= Self::SLIDE_AT && self.lookahead == 0 && !input.is_empty() {
+                let n = self.fill(input);
+                input = input.get(n..).unwrap_or_default();
+                step.consumed += n;
+            }
             // With nothing left to take, the slide waits: the next input slides as one
             // call would have, and the end closes the last block below, so blocks end at
             // the same bytes however the input is cut.
