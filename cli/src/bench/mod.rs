@@ -296,8 +296,9 @@ fn short(r: &Row) -> String {
     )
 }
 
-/// `println!` into a `String` (writing to a `String` cannot fail).
-macro_rules! say {
+/// `println!` into a `String` (writing to a `String` cannot fail); `failure::say` is
+/// the line on stderr.
+macro_rules! push_line {
     ($out:expr) => {
         $out.push('\n')
     };
@@ -308,50 +309,50 @@ macro_rules! say {
 
 fn table(rows: &[Row], source: &str, plan: Plan, cores: usize) -> String {
     let mut out = String::new();
-    say!(out, "bufpress bench: {source}.");
-    say!(
+    push_line!(out, "bufpress bench: {source}.");
+    push_line!(
         out,
         "pooled = bufpress (codec state built once per thread, output into a buffer of a static pool);"
     );
-    say!(
+    push_line!(
         out,
         "naive = the library's per-call API (lz4_flex frame, flate2, zstd::bulk: new state and a new Vec per message)."
     );
-    say!(
+    push_line!(
         out,
         "Same frame options, data and output bound on both sides. {} rounds, pooled and naive alternating",
         plan.rounds
     );
-    say!(
+    push_line!(
         out,
         "(A B, B A, ...) in windows of {} ms (1 thread) and {} ms ({cores} and {} threads), after one warm-up round.",
         plan.window.as_millis(),
         plan.threaded_window.as_millis(),
         2 * cores
     );
-    say!(
+    push_line!(
         out,
         "MB/s of uncompressed data (median over rounds); pooled/naive: median ratio of the rounds [10th-90th percentile];"
     );
-    say!(
+    push_line!(
         out,
         "latency per message over every round; allocs and heap KB: every malloc/calloc/realloc (libzstd's too);"
     );
-    say!(
+    push_line!(
         out,
         "faults: minor page faults; RSS growth: resident memory added during the side's windows."
     );
-    say!(out);
-    say!(out, "{}", report::HEADER);
-    say!(
+    push_line!(out);
+    push_line!(out, "{}", report::HEADER);
+    push_line!(
         out,
         "|{}",
         "---|".repeat(report::HEADER.matches('|').count() - 1)
     );
     for r in rows {
-        say!(out, "{}", report::line(r));
+        push_line!(out, "{}", report::line(r));
     }
-    say!(out);
+    push_line!(out);
     goals(&mut out, rows);
     out
 }
@@ -393,16 +394,16 @@ fn goals(out: &mut String, rows: &[Row]) {
         .iter()
         .filter_map(|r| r.p99_verdict().map(|v| (name(r), v)))
         .collect();
-    say!(
+    push_line!(
         out,
         "Goals (a spread that crosses its target is undecided):"
     );
-    say!(
+    push_line!(
         out,
         "- pooled throughput >= {THROUGHPUT_GOAL:.1}x naive on every row: {}",
         tally(throughput)
     );
-    say!(
+    push_line!(
         out,
         "- pooled p99 <= {P99_GOAL}x naive's, zstd and gzip, 1-4 KiB, under threads: {}",
         tally(p99)
@@ -411,13 +412,13 @@ fn goals(out: &mut String, rows: &[Row]) {
     let naive_rss: i64 = rows.iter().map(|r| r.sides[NAIVE].rss_kb).sum();
     let flat = if rss < RSS_GOAL_KB { "met" } else { "missed" };
     let peak = sys::peak_rss_kb().map_or_else(|| "unknown".into(), |kb| format!("{kb} kB"));
-    say!(
+    push_line!(
         out,
         "- RSS flat: the pooled windows added {rss} kB of resident memory in all (goal < {RSS_GOAL_KB} kB): **{flat}** \
          (naive windows: {naive_rss} kB; peak RSS of the run, ru_maxrss: {peak})"
     );
     let allocated = rows.iter().filter(|r| r.pooled_allocated()).count();
-    say!(
+    push_line!(
         out,
         "- 0 allocations per message on the pooled path after warm-up: **{}**",
         if allocated == 0 { "met" } else { "missed" }
