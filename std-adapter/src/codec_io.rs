@@ -37,11 +37,11 @@ pub(crate) fn drain_from(
 
 /// The error for a decoder that said `OutputFull` having put nothing into a whole
 /// empty staging buffer (it never will): the buffer is too small for it.
-fn filled_nothing(staging: &Buf<'_>) -> io::Error {
-    to_io_error(DecodeError::OutputTooSmall {
+fn filled_nothing(staging: &Buf<'_>) -> DecodeError {
+    DecodeError::OutputTooSmall {
         needed: None,
         capacity: staging.capacity(),
-    })
+    }
 }
 
 /// The error of an adapter whose staging buffer holds nothing (it could never make
@@ -257,7 +257,10 @@ impl<E: Encode, W: Write> Write for EncodeWriter<'_, E, W> {
 ///
 /// It ends (`read` returns 0) where the stream ends, leaving whatever follows in
 /// `inner`; [`reset`](Self::reset) reads the next stream. Corrupt data is an
-/// `InvalidData` error, data that ends inside the stream `UnexpectedEof`.
+/// `InvalidData` error, data that ends inside the stream `UnexpectedEof`. After a
+/// decoding error every later `read` and `fill_buf` returns it again, without calling
+/// the decoder, until [`reset`](Self::reset) or [`next_stream`](Self::next_stream); an
+/// error of `inner` is not kept (the next call tries again).
 #[derive(Debug)]
 pub struct DecodeReader<'p, D, R> {
     decoder: D,
@@ -265,6 +268,8 @@ pub struct DecodeReader<'p, D, R> {
     /// Bytes of `staging` already read.
     read: usize,
     done: bool,
+    /// The decoding error returned, returned again until `reset` or `next_stream`.
+    failed: Option<DecodeError>,
     inner: R,
 }
 
@@ -279,16 +284,14 @@ impl<'p, D: Decode, R: BufRead> DecodeReader<'p, D, R> {
             staging,
             read: 0,
             done: false,
+            failed: None,
             inner,
         }
     }
 
     /// Starts reading a new stream from `inner`; returns the previous inner reader.
     pub fn reset(&mut self, inner: R) -> R {
-        self.decoder.reset();
-        self.staging.clear();
-        self.read = 0;
-        self.done = false;
+        self.next_stream();
         core::mem::replace(&mut self.inner, inner)
     }
 
@@ -299,6 +302,7 @@ impl<'p, D: Decode, R: BufRead> DecodeReader<'p, D, R> {
         self.staging.clear();
         self.read = 0;
         self.done = false;
+        self.failed = None;
     }
 
     /// Whether the stream ended.
@@ -321,8 +325,20 @@ impl<'p, D: Decode, R: BufRead> DecodeReader<'p, D, R> {
         (self.inner, self.decoder, self.staging)
     }
 
+    /// Keeps a decoding error (returned again until `reset`) and drops what the failed
+    /// call decoded.
+    fn fail(&mut self, e: DecodeError) -> io::Error {
+        self.failed = Some(e);
+        self.staging.clear();
+        self.read = 0;
+        to_io_error(e)
+    }
+
     /// Decodes more into the (empty) staging buffer.
     fn refill(&mut self) -> io::Result<()> {
+        if let Some(e) = self.failed {
+            return Err(to_io_error(e));
+        }
         self.staging.clear();
         self.read = 0;
         if self.staging.capacity() == 0 {
@@ -331,23 +347,21 @@ impl<'p, D: Decode, R: BufRead> DecodeReader<'p, D, R> {
         while !self.done && self.staging.is_empty() {
             let input = self.inner.fill_buf()?;
             let len = input.len();
-            let p = self
-                .decoder
-                .decode(input, &mut self.staging)
-                .map_err(to_io_error)?;
+            let p = match self.decoder.decode(input, &mut self.staging) {
+                Ok(p) => p,
+                Err(e) => return Err(self.fail(e)),
+            };
             self.inner.consume(p.consumed.min(len));
             match p.status {
                 Status::Done => self.done = true,
-                Status::NeedInput if len == 0 => {
-                    return Err(to_io_error(DecodeError::Truncated));
-                }
+                Status::NeedInput if len == 0 => return Err(self.fail(DecodeError::Truncated)),
                 // The same input would be offered again, forever.
                 Status::NeedInput if p.consumed < len => {
-                    return Err(to_io_error(DecodeError::Stalled));
+                    return Err(self.fail(DecodeError::Stalled));
                 }
                 // A decoder that can put nothing into a whole empty buffer never will.
                 Status::OutputFull if p.consumed == 0 && p.produced == 0 => {
-                    return Err(filled_nothing(&self.staging));
+                    return Err(self.fail(filled_nothing(&self.staging)));
                 }
                 Status::NeedInput | Status::OutputFull => {}
             }
@@ -384,7 +398,10 @@ impl<D: Decode, R: BufRead> BufRead for DecodeReader<'_, D, R> {
 ///
 /// Bytes written after the stream ended are refused (`InvalidData`, trailing data);
 /// [`finish`](Self::finish) (or [`try_finish`](Self::try_finish)) checks that the
-/// stream is complete.
+/// stream is complete. After a decoding error (corrupt data, trailing data) every
+/// later `write`, `flush` and `try_finish` returns it again, without calling the
+/// decoder, until [`reset`](Self::reset). `try_finish` on a stream that has not ended
+/// yet (`UnexpectedEof`) leaves the decoder sound: write the rest and call it again.
 ///
 /// After an error of the inner writer, `write` has taken nothing of its data (as
 /// `io::Write` requires) and every call goes on where the failed one stopped: writing
@@ -399,6 +416,8 @@ pub struct DecodeWriter<'p, D, W> {
     /// Bytes of `staging` already written to `inner`.
     sent: usize,
     done: bool,
+    /// The decoding error returned, returned again until `reset`.
+    failed: Option<DecodeError>,
     inner: W,
 }
 
@@ -413,6 +432,7 @@ impl<'p, D: Decode, W: Write> DecodeWriter<'p, D, W> {
             staging,
             sent: 0,
             done: false,
+            failed: None,
             inner,
         }
     }
@@ -433,9 +453,11 @@ impl<'p, D: Decode, W: Write> DecodeWriter<'p, D, W> {
     ///
     /// # Errors
     ///
-    /// `UnexpectedEof` when the stream has not ended, or the inner writer's error
-    /// (calling it again goes on where it stopped).
+    /// `UnexpectedEof` when the stream has not ended (not kept: writing the rest and
+    /// calling it again finishes the stream), an earlier decoding error, or the inner
+    /// writer's error (calling it again goes on where it stopped).
     pub fn try_finish(&mut self) -> io::Result<()> {
+        self.check_failed()?;
         if !self.done {
             // A decoder may need calls with no input to give what it holds and see
             // the end.
@@ -454,6 +476,7 @@ impl<'p, D: Decode, W: Write> DecodeWriter<'p, D, W> {
         self.staging.clear();
         self.sent = 0;
         self.done = false;
+        self.failed = None;
         core::mem::replace(&mut self.inner, inner)
     }
 
@@ -482,6 +505,20 @@ impl<'p, D: Decode, W: Write> DecodeWriter<'p, D, W> {
         drain_from(&mut self.staging, &mut self.sent, &mut self.inner)
     }
 
+    /// Keeps a decoding error: every later call returns it, until `reset`.
+    fn fail(&mut self, e: DecodeError) -> io::Error {
+        self.failed = Some(e);
+        to_io_error(e)
+    }
+
+    /// An earlier decoding error.
+    fn check_failed(&self) -> io::Result<()> {
+        match self.failed {
+            Some(e) => Err(to_io_error(e)),
+            None => Ok(()),
+        }
+    }
+
     /// Decodes with no input until the decoder has given all it holds, passing each
     /// full buffer on. A call with no input tells a decoder that the input has ended
     /// (a gzip stream then ends between members); `end` says whether it has (from
@@ -494,14 +531,14 @@ impl<'p, D: Decode, W: Write> DecodeWriter<'p, D, W> {
         loop {
             // What an earlier (failed) call left goes first: nothing is lost.
             self.send()?;
-            let p = self
-                .decoder
-                .decode(&[], &mut self.staging)
-                .map_err(to_io_error)?;
+            let p = match self.decoder.decode(&[], &mut self.staging) {
+                Ok(p) => p,
+                Err(e) => return Err(self.fail(e)),
+            };
             match p.status {
                 // `staging` was empty: nothing put into it never changes.
                 Status::OutputFull if p.produced == 0 => {
-                    return Err(filled_nothing(&self.staging));
+                    return Err(self.fail(filled_nothing(&self.staging)));
                 }
                 Status::OutputFull => {}
                 Status::Done => {
@@ -516,13 +553,14 @@ impl<'p, D: Decode, W: Write> DecodeWriter<'p, D, W> {
 
 impl<D: Decode, W: Write> Write for DecodeWriter<'_, D, W> {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        self.check_failed()?;
         // Output of earlier calls first: an error here has taken nothing of `data`.
         self.send()?;
         if data.is_empty() {
             return Ok(0);
         }
         if self.done {
-            return Err(to_io_error(DecodeError::TrailingData));
+            return Err(self.fail(DecodeError::TrailingData));
         }
         if self.staging.capacity() == 0 {
             return Err(zero_capacity());
@@ -530,10 +568,10 @@ impl<D: Decode, W: Write> Write for DecodeWriter<'_, D, W> {
         let mut taken = 0;
         loop {
             let rest = data.get(taken..).unwrap_or_default();
-            let p = self
-                .decoder
-                .decode(rest, &mut self.staging)
-                .map_err(to_io_error)?;
+            let p = match self.decoder.decode(rest, &mut self.staging) {
+                Ok(p) => p,
+                Err(e) => return Err(self.fail(e)),
+            };
             taken += p.consumed.min(rest.len());
             if p.status == Status::Done {
                 self.done = true;
@@ -550,14 +588,14 @@ impl<D: Decode, W: Write> Write for DecodeWriter<'_, D, W> {
                     return if taken > 0 {
                         Ok(taken)
                     } else {
-                        Err(filled_nothing(&self.staging))
+                        Err(self.fail(filled_nothing(&self.staging)))
                     };
                 }
                 Status::OutputFull => {}
                 Status::Done | Status::NeedInput if taken > 0 => return Ok(taken),
-                Status::Done => return Err(to_io_error(DecodeError::TrailingData)),
+                Status::Done => return Err(self.fail(DecodeError::TrailingData)),
                 // No progress on non-empty input: a codec bug, not a loop.
-                Status::NeedInput => return Err(to_io_error(DecodeError::Stalled)),
+                Status::NeedInput => return Err(self.fail(DecodeError::Stalled)),
             }
         }
     }
@@ -566,6 +604,7 @@ impl<D: Decode, W: Write> Write for DecodeWriter<'_, D, W> {
     /// `inner`. It does not end the stream: more may be written after it (a gzip
     /// stream may go on with another member); [`try_finish`](Self::try_finish) ends it.
     fn flush(&mut self) -> io::Result<()> {
+        self.check_failed()?;
         if !self.done {
             self.pump(false)?;
         }

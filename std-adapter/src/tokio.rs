@@ -391,8 +391,11 @@ impl<E: Encode + Unpin, W: AsyncWrite + Unpin> AsyncWrite for EncodeWriter<'_, E
 /// [`PoolBufReader`] over a `TcpStream`, a `&[u8]`, tokio's `BufReader`). The reader
 /// ends (`read` returns 0) where the stream ends, leaving whatever follows in `inner`;
 /// [`next_stream`](Self::next_stream) reads the next one, [`reset`](Self::reset) a
-/// new `inner`. Corrupt input is a typed `io::Error`, never a panic; see the
-/// [module docs](self) for an example and for cancellation, errors and panics.
+/// new `inner`. Corrupt input is a typed `io::Error`, never a panic. After a decoding
+/// error every later read returns it again, without calling the decoder, until
+/// [`reset`](Self::reset) or [`next_stream`](Self::next_stream) (an error of `inner`
+/// is not kept). See the [module docs](self) for an example and for cancellation,
+/// errors and panics.
 ///
 /// `D` and `R` must be `Unpin`, as for [`EncodeWriter`].
 #[derive(Debug)]

@@ -161,7 +161,10 @@ impl<E: Encode, W: Write> Write for EncodeWriter<'_, E, W> {
 
 /// An `embedded_io_async::Read` (and `BufRead`) that decompresses one stream read
 /// from `inner` with any bufpress [`Decode`], through one staging [`Buf`]: the async
-/// twin of [`io::DecodeReader`](super::DecodeReader), with the same methods.
+/// twin of [`io::DecodeReader`](super::DecodeReader), with the same methods. After a
+/// decoding error ([`Error::Codec`]) every later `read` and `fill_buf` returns it
+/// again, without calling the decoder, until [`reset`](Self::reset) or
+/// [`next_stream`](Self::next_stream) (an error of `inner` is not kept).
 #[derive(Debug)]
 pub struct DecodeReader<'p, D, R>(super::DecodeReader<'p, D, R>);
 

@@ -21,7 +21,11 @@ pub(super) fn zero_capacity() -> DecodeError {
 /// `&[u8]`): the decoder reads its buffer in place, so no second buffer is needed.
 /// The reader ends (`read` returns 0) where the stream ends, leaving whatever follows
 /// in `inner`; [`next_stream`](Self::next_stream) reads the next one. Corrupt data,
-/// and data that ends inside the stream, is an error of kind `InvalidData`.
+/// and data that ends inside the stream, is an error of kind `InvalidData`. After a
+/// decoding error ([`Error::Codec`]) every later `read` and `fill_buf` returns it again,
+/// without calling the decoder, until [`reset`](Self::reset) or
+/// [`next_stream`](Self::next_stream); an error of `inner` ([`Error::Inner`]) is not
+/// kept: the next call tries again.
 ///
 /// The async twin over `embedded_io_async::BufRead` is `io::asynch::DecodeReader`
 /// (feature `embedded-io-async`). An example is in the [module docs](super).
@@ -32,6 +36,8 @@ pub struct DecodeReader<'p, D, R> {
     /// Bytes of `staging` already read.
     read: usize,
     done: bool,
+    /// The decoding error returned, returned again until `reset` or `next_stream`.
+    failed: Option<DecodeError>,
     inner: R,
 }
 
@@ -46,6 +52,7 @@ impl<'p, D: Decode, R> DecodeReader<'p, D, R> {
             staging,
             read: 0,
             done: false,
+            failed: None,
             inner,
         }
     }
@@ -63,6 +70,7 @@ impl<'p, D: Decode, R> DecodeReader<'p, D, R> {
         self.staging.clear();
         self.read = 0;
         self.done = false;
+        self.failed = None;
     }
 
     /// Whether the stream ended and every byte of it was read.
@@ -90,8 +98,12 @@ impl<'p, D: Decode, R> DecodeReader<'p, D, R> {
         self.read == self.staging.len()
     }
 
-    /// Empties the staging buffer before decoding more into it.
+    /// Empties the staging buffer before decoding more into it; an earlier decoding
+    /// error instead.
     pub(super) fn start_refill(&mut self) -> Result<(), DecodeError> {
+        if let Some(e) = self.failed {
+            return Err(e);
+        }
         self.staging.clear();
         self.read = 0;
         if self.staging.capacity() == 0 {
@@ -150,8 +162,25 @@ impl<D: Decode, R: BufRead> DecodeReader<'_, D, R> {
 
 impl<D: Decode, R> DecodeReader<'_, D, R> {
     /// Handles the outcome of one decode call on `len` bytes of input (0: the inner
-    /// reader is at its end); returns the bytes consumed.
+    /// reader is at its end); returns the bytes consumed. An error (the decoder's, or
+    /// one this reader finds in its answer) is kept: every later refill returns it.
     pub(super) fn after_decode(
+        &mut self,
+        p: Result<Progress, DecodeError>,
+        len: usize,
+    ) -> Result<usize, DecodeError> {
+        let r = self.check_progress(p, len);
+        if let Err(e) = r {
+            self.failed = Some(e);
+            // What the failed call decoded is not handed out (the stream failed).
+            self.staging.clear();
+            self.read = 0;
+        }
+        r
+    }
+
+    /// [`after_decode`](Self::after_decode) without keeping the error.
+    fn check_progress(
         &mut self,
         p: Result<Progress, DecodeError>,
         len: usize,
