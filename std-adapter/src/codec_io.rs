@@ -354,6 +354,11 @@ impl<'p, D: Decode, R: BufRead> DecodeReader<'p, D, R> {
             self.inner.consume(p.consumed.min(len));
             match p.status {
                 Status::Done => self.done = true,
+                // The input ended inside the stream. What this call gave is read first
+                // (the loop ends: `staging` holds it), then the error.
+                Status::NeedInput if len == 0 && p.produced > 0 => {
+                    self.failed = Some(DecodeError::Truncated);
+                }
                 Status::NeedInput if len == 0 => return Err(self.fail(DecodeError::Truncated)),
                 // The same input would be offered again, forever.
                 Status::NeedInput if p.consumed < len => {

@@ -529,6 +529,11 @@ impl<D: Decode + Unpin, R: AsyncBufRead + Unpin> DecodeReader<'_, D, R> {
             }
             match p.status {
                 Status::Done => self.done = true,
+                // The input ended inside the stream. What this call gave is read first
+                // (the loop ends: `staging` holds it), then the error.
+                Status::NeedInput if at_end && p.produced > 0 => {
+                    self.failed = Some(DecodeError::Truncated);
+                }
                 Status::NeedInput if at_end => {
                     return Poll::Ready(Err(self.fail(DecodeError::Truncated)));
                 }

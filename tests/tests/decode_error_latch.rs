@@ -16,6 +16,7 @@ use std::cell::Cell;
 use std::io::{BufRead as _, Read as _, Write as _};
 use std::rc::Rc;
 
+use bufpress::codec::deflate::{self, Format};
 use bufpress::codec::lz4::{self, BlockMode, BlockSize, FrameSettings};
 use bufpress::codec::{self, Decode, DecodeError, Output, Progress, Status};
 use bufpress::pool::Pool;
@@ -487,4 +488,134 @@ fn stalled_is_returned_again_without_calling_the_decoder() {
     assert!(stalled(&w.flush().unwrap_err()));
     assert!(stalled(&w.try_finish().unwrap_err()));
     assert_eq!(calls.get(), seen, "std writer");
+}
+
+/// What a decoder gives for `input` when driven by hand into one big buffer, the input's
+/// end said with an empty call: everything a reader must hand out before `Truncated`.
+fn decodable_prefix(decoder: &mut dyn Decode, input: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(1 << 20);
+    for piece in [input, &[]] {
+        let p = decoder
+            .decode(piece, &mut codec::VecOutput::new(&mut out))
+            .unwrap();
+        assert_eq!(p.status, Status::NeedInput, "truncated");
+    }
+    out
+}
+
+/// A truncated stream read through a small staging buffer: every byte the decoder
+/// gave is read before the error, though the last of them may come from the call that
+/// found the input's end (a decoder empties what it holds into the staging buffer in
+/// pieces, the last with `NeedInput`). The latch must not drop them.
+#[tokio::test]
+async fn a_truncated_stream_gives_all_it_decoded_before_the_error() {
+    let (msg, packed) = good();
+    truncated_through_every_reader(&packed, || strict().0).await;
+    let mut gz = Vec::with_capacity(200_000);
+    let mut state: Box<deflate::EncoderState> = Box::new(deflate::EncoderState::new());
+    deflate::compress_into(
+        &msg,
+        &mut codec::VecOutput::new(&mut gz),
+        Format::Gzip,
+        6,
+        &mut *state,
+    )
+    .unwrap();
+    // A decoder that holds what it decoded and gives it out as room allows, the last
+    // piece with `NeedInput` (it never sees an end): every byte is read, then the error.
+    let held: Vec<u8> = (0..5_000u32).map(|i| (i * 7) as u8).collect();
+    truncated_through_every_reader(&held, || Strict {
+        inner: Holds(std::collections::VecDeque::new()),
+        failed: None,
+        calls: Rc::default(),
+    })
+    .await;
+    truncated_through_every_reader(&gz, || Strict {
+        inner: deflate::Decoder::new(Format::Gzip, Box::new(deflate::DecoderState::new())),
+        failed: None,
+        calls: Rc::default(),
+    })
+    .await;
+}
+
+/// Takes all its input, holds it, and gives out as much as fits: `OutputFull` while it
+/// holds more, else `NeedInput` (a stream with no end: always truncated).
+struct Holds(std::collections::VecDeque<u8>);
+
+impl Decode for Holds {
+    fn decode(&mut self, input: &[u8], out: &mut dyn Output) -> Result<Progress, DecodeError> {
+        self.0.extend(input);
+        let n = self.0.len().min(out.remaining());
+        let at = out.len();
+        for (dst, src) in out.filled_and_spare_mut()[at..at + n]
+            .iter_mut()
+            .zip(self.0.drain(..n))
+        {
+            *dst = src;
+        }
+        out.commit(n).unwrap();
+        Ok(Progress {
+            consumed: input.len(),
+            produced: n,
+            status: if self.0.is_empty() {
+                Status::NeedInput
+            } else {
+                Status::OutputFull
+            },
+        })
+    }
+    fn reset(&mut self) {
+        self.0.clear();
+    }
+}
+
+async fn truncated_through_every_reader<D: Decode + Unpin>(
+    packed: &[u8],
+    make: impl Fn() -> Strict<D>,
+) {
+    use tokio::io::AsyncReadExt as _;
+    // Cuts from a third of the stream to its end, in steps.
+    for cut in (packed.len() / 3..packed.len() - 1).step_by(997) {
+        let input = &packed[..cut];
+        let want = decodable_prefix(&mut make().inner, input);
+        let mut r = bufpress::io::DecodeReader::new(input, make(), STAGING.try_acquire().unwrap());
+        let (got, e) = read_until_error(|b| embedded_io::Read::read(&mut r, b));
+        assert!(matches!(
+            e,
+            bufpress::io::Error::Codec(DecodeError::Truncated)
+        ));
+        assert!(
+            got == want,
+            "embedded-io, cut at {cut}: {} of {} bytes",
+            got.len(),
+            want.len()
+        );
+        let mut r = bufpress_std::DecodeReader::new(input, make(), STAGING.try_acquire().unwrap());
+        let (got, e) = read_until_error(|b| r.read(b));
+        assert_eq!(decode_error(&e), DecodeError::Truncated);
+        assert!(
+            got == want,
+            "std, cut at {cut}: {} of {} bytes",
+            got.len(),
+            want.len()
+        );
+        let mut r =
+            bufpress_std::tokio::DecodeReader::new(input, make(), STAGING.try_acquire().unwrap());
+        let mut got = Vec::new();
+        let e = loop {
+            let mut piece = [0u8; 1000];
+            match r.read(&mut piece).await {
+                Ok(0) => panic!("the stream ended without an error"),
+                Ok(n) => got.extend_from_slice(&piece[..n]),
+                Err(e) => break e,
+            }
+        };
+        assert_eq!(decode_error(&e), DecodeError::Truncated);
+        assert!(
+            got == want,
+            "tokio, cut at {cut}: {} of {} bytes",
+            got.len(),
+            want.len()
+        );
+    }
 }

@@ -179,7 +179,8 @@ impl<D: Decode, R> DecodeReader<'_, D, R> {
         r
     }
 
-    /// [`after_decode`](Self::after_decode) without keeping the error.
+    /// [`after_decode`](Self::after_decode) without keeping the error (but for
+    /// `Truncated` after output, which is returned by the next refill).
     fn check_progress(
         &mut self,
         p: Result<Progress, DecodeError>,
@@ -188,6 +189,11 @@ impl<D: Decode, R> DecodeReader<'_, D, R> {
         let p = p?;
         match p.status {
             Status::Done => self.done = true,
+            // The input ended inside the stream. What this call gave is read first
+            // (the refill stops: `staging` holds it), then the error.
+            Status::NeedInput if len == 0 && p.produced > 0 => {
+                self.failed = Some(DecodeError::Truncated);
+            }
             Status::NeedInput if len == 0 => return Err(DecodeError::Truncated),
             // The same input would be offered again, forever.
             Status::NeedInput if p.consumed < len => return Err(DecodeError::Stalled),
