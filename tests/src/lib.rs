@@ -40,3 +40,18 @@ pub fn proptest_cases(default: u32) -> u32 {
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
 }
+
+/// Runs a future that never waits (over sources and sinks that are always ready), with
+/// a no-op waker.
+///
+/// # Panics
+///
+/// If the future returns `Pending`.
+pub fn now<F: std::future::Future>(f: F) -> F::Output {
+    let mut f = std::pin::pin!(f);
+    let cx = &mut std::task::Context::from_waker(std::task::Waker::noop());
+    match f.as_mut().poll(cx) {
+        std::task::Poll::Ready(r) => r,
+        std::task::Poll::Pending => panic!("the future waited: this runner never wakes it"),
+    }
+}

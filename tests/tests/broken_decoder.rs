@@ -9,6 +9,7 @@ use std::io::{BufRead, Read, Write};
 
 use bufpress::codec::{Decode, DecodeError, Output, Progress, Status};
 use bufpress::pool::Pool;
+use bufpress_tests::now;
 
 static STAGING: Pool<8, 256> = Pool::new();
 
@@ -233,16 +234,6 @@ impl tokio::io::AsyncBufRead for Dribble<'_> {
 }
 
 static SMALL: Pool<8, 5> = Pool::new();
-
-/// Runs a future that never waits.
-fn now<F: std::future::Future>(f: F) -> F::Output {
-    let mut f = std::pin::pin!(f);
-    let cx = &mut std::task::Context::from_waker(std::task::Waker::noop());
-    match f.as_mut().poll(cx) {
-        std::task::Poll::Ready(r) => r,
-        std::task::Poll::Pending => panic!("never waits"),
-    }
-}
 
 /// `Triple` through every reading adapter and the decompressing writer, with 5-byte
 /// staging buffers and input 1, 2, 7 or many bytes at a time: the content, and the

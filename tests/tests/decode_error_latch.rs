@@ -21,6 +21,7 @@ use bufpress::codec::lz4::{self, BlockMode, BlockSize, FrameSettings};
 use bufpress::codec::{self, Decode, DecodeError, Output, Progress, Status};
 use bufpress::pool::Pool;
 use bufpress_tests::corpus;
+use bufpress_tests::now;
 
 const ENC: usize = lz4::encoder_memory(BlockSize::Max64KiB, BlockMode::Linked);
 const DEC: usize = lz4::decoder_memory(BlockSize::Max64KiB, BlockMode::Linked);
@@ -145,16 +146,6 @@ fn read_to_end<E: std::fmt::Debug>(mut read: impl FnMut(&mut [u8]) -> Result<usi
             0 => return out,
             n => out.extend_from_slice(&piece[..n]),
         }
-    }
-}
-
-/// Runs a future that never waits.
-fn now<F: std::future::Future>(f: F) -> F::Output {
-    let mut f = std::pin::pin!(f);
-    let cx = &mut std::task::Context::from_waker(std::task::Waker::noop());
-    match f.as_mut().poll(cx) {
-        std::task::Poll::Ready(r) => r,
-        std::task::Poll::Pending => panic!("never waits"),
     }
 }
 

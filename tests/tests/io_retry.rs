@@ -9,6 +9,7 @@ use bufpress::codec::lz4::{self, BlockMode, BlockSize};
 use bufpress::codec::{self, Decode};
 use bufpress::pool::Pool;
 use bufpress_tests::corpus;
+use bufpress_tests::now;
 
 const ENC: usize = lz4::encoder_memory(BlockSize::Max64KiB, BlockMode::Linked);
 const DEC: usize = lz4::decoder_memory(BlockSize::Max64KiB, BlockMode::Linked);
@@ -152,16 +153,6 @@ impl embedded_io_async::Write for Flaky {
     }
     async fn flush(&mut self) -> Result<(), embedded_io::ErrorKind> {
         Ok(())
-    }
-}
-
-/// Runs a future that never waits.
-fn now<F: std::future::Future>(f: F) -> F::Output {
-    let mut f = std::pin::pin!(f);
-    let cx = &mut std::task::Context::from_waker(std::task::Waker::noop());
-    match f.as_mut().poll(cx) {
-        std::task::Poll::Ready(r) => r,
-        std::task::Poll::Pending => panic!("the sink never waits"),
     }
 }
 
