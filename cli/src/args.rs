@@ -570,6 +570,12 @@ mod tests {
         assert_eq!(job(&["-zT0", "-f", "zstd"]).inputs, [None]);
         assert_eq!(job(&["-d", "-T", "4"]).inputs, [Some("4".into())]);
         assert_eq!(job(&["-d", "--threads=2", "-T"]).inputs, [None]);
+        // zstd takes `--threads`'s number from the next argument too (1.5.4).
+        assert_eq!(job(&["-d", "--threads", "2"]).inputs, [None]);
+        assert_eq!(
+            job(&["-d", "--threads", "2", "x"]).inputs,
+            [Some("x".into())]
+        );
         let j = job(&["-t", "--", "-z"]);
         assert_eq!(j.inputs, [Some("-z".into())]);
         assert!(j.dest.is_none());
@@ -595,7 +601,8 @@ mod tests {
             ),
             (&["-d", "--long=31"], "window log"),
             (&["-z", "-f", "zstd", "-Tx"], "threads"),
-            (&["-d", "--threads", "2"], "threads"),
+            (&["-d", "--threads", "x"], "threads"),
+            (&["-d", "--threads"], "threads"),
         ] {
             let e = error(args);
             assert!(e.contains(says), "{args:?}: {e}");
