@@ -940,3 +940,60 @@ fn zstd_try_finish_retried_after_inner_write_and_flush_errors() {
     assert!(w.get_ref().out == clean);
     assert_eq!(w.get_ref().flushed_at, Some(clean.len()));
 }
+
+/// `try_finish` of a decoding writer before the stream's end, cut anywhere in the
+/// first bytes (a header) or the last (a trailer), says `Truncated` and keeps the
+/// decoder sound: the rest then finishes the stream, with every byte once.
+#[test]
+fn decode_writer_try_finish_at_every_early_and_late_cut_then_the_rest() {
+    let msg = message();
+    for kind in [Kind::Lz4, Kind::Gzip] {
+        let packed = packed(kind, &msg);
+        let n = packed.len();
+        for cut in (0..40).chain(n - 40..n) {
+            let d = decoder(kind);
+            let mut w =
+                bufpress_std::DecodeWriter::new(Vec::new(), d, STAGING.try_acquire().unwrap());
+            w.write_all(&packed[..cut]).unwrap();
+            let e = w.try_finish().unwrap_err();
+            assert_eq!(
+                decode_error(&e),
+                Some(DecodeError::Truncated),
+                "{kind:?} cut {cut}"
+            );
+            let r = w.write_all(&packed[cut..]).and_then(|()| w.try_finish());
+            assert!(r.is_ok(), "{kind:?} cut {cut}: {r:?}");
+            assert!(w.get_ref() == &msg, "{kind:?} cut {cut}");
+        }
+    }
+}
+
+/// `zstd::DecodeWriter::try_finish` flushes the inner writer, as the generic
+/// `DecodeWriter::try_finish` (and, since this session, `zstd::EncodeWriter`) does; a
+/// failed flush is retried and writes nothing twice. (Before: never flushed.)
+#[test]
+fn zstd_decode_writer_try_finish_flushes_the_inner_writer() {
+    use bufpress_std::zstd::{DecodeWriter, Decoder};
+    static BUFS: Pool<1, 1024> = Pool::new();
+    let msg = message();
+    let frame = zstd::bulk::compress(&msg, 3).unwrap();
+    let mut dctx = Decoder::new(1 << 17);
+    let mut w = DecodeWriter::new(
+        FlakyWriter::new(usize::MAX, usize::MAX),
+        &mut dctx,
+        BUFS.try_acquire().unwrap(),
+    );
+    w.write_all(&frame).unwrap();
+    w.get_mut().failing_flushes = 2;
+    for _ in 0..2 {
+        assert!(is_fault(&w.try_finish().unwrap_err()));
+    }
+    w.try_finish().unwrap();
+    let inner = w.get_ref();
+    assert!(inner.out == msg);
+    assert_eq!(
+        inner.flushed_at,
+        Some(msg.len()),
+        "flushed after the content"
+    );
+}
