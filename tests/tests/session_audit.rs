@@ -253,7 +253,7 @@ impl<'a> Flaky<'a> {
     /// One `fill_buf`: `Err` for a fault.
     fn fill(&mut self) -> Result<&[u8], ()> {
         self.calls += 1;
-        if self.calls % self.every == 0 {
+        if self.calls.is_multiple_of(self.every) {
             self.faults.set(self.faults.get() + 1);
             self.offered = 0;
             return Err(());
@@ -764,7 +764,7 @@ impl FlakyWriter {
 
     fn fails(&mut self) -> bool {
         self.calls += 1;
-        let fails = self.calls % self.every == 0;
+        let fails = self.calls.is_multiple_of(self.every);
         self.faults += usize::from(fails);
         fails
     }
@@ -996,4 +996,34 @@ fn zstd_decode_writer_try_finish_flushes_the_inner_writer() {
         Some(msg.len()),
         "flushed after the content"
     );
+}
+
+/// A decoding writer flushed at the end of a gzip stream (its decoder answers `Done`
+/// to the empty call, which does not end the writer's stream), flushed again, then
+/// finished: the stream ends, once; bytes after it are trailing data, kept.
+#[test]
+fn decode_writer_flushed_at_a_gzip_end_then_finished() {
+    let msg = message();
+    let packed = packed(Kind::Gzip, &msg);
+    let d = decoder(Kind::Gzip);
+    let calls = Rc::clone(&d.calls);
+    let mut w = bufpress_std::DecodeWriter::new(Vec::new(), d, STAGING.try_acquire().unwrap());
+    w.write_all(&packed).unwrap();
+    w.flush().unwrap();
+    w.flush().unwrap();
+    assert!(!w.is_done());
+    w.try_finish().unwrap();
+    assert!(w.is_done() && w.get_ref() == &msg);
+    w.try_finish().unwrap();
+    let e = w.write(b"\x1f\x8b more").unwrap_err();
+    assert_eq!(decode_error(&e), Some(DecodeError::TrailingData));
+    let seen = calls.get();
+    for r in [w.flush(), w.try_finish(), w.write(b"x").map(drop)] {
+        assert_eq!(
+            decode_error(&r.unwrap_err()),
+            Some(DecodeError::TrailingData)
+        );
+    }
+    assert_eq!(calls.get(), seen);
+    assert!(w.get_ref() == &msg);
 }
