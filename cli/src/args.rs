@@ -328,14 +328,16 @@ fn parse_job(subcommand: Option<Mode>, mut p: lexopt::Parser) -> Result<Command,
             Long("long") => job.long = Some(parse_long(p.optional_value())?),
             Short('T') | Long("threads") => {
                 // zstd's -T#: bufpress compresses on one thread; the number is checked
-                // and ignored. As in zstd, the number is attached (`-T4`, `--threads=4`):
-                // `-T` alone is `-T0`, and in `-T 4` the 4 is an input.
+                // and ignored. As in zstd, `-T`'s number is attached (`-T4`): `-T` alone
+                // is `-T0`, and in `-T 4` the 4 is an input; `--threads` takes `=4` or
+                // the next argument (`--threads 4`).
                 let short = arg == Short('T');
                 let flag = if short { "-T" } else { "--threads=" };
-                let v = match p.optional_value() {
-                    Some(v) => v.to_string_lossy().into_owned(),
-                    None if short => "0".to_owned(),
-                    None => String::new(),
+                let v = if short {
+                    p.optional_value()
+                        .map_or_else(|| "0".to_owned(), |v| v.to_string_lossy().into_owned())
+                } else {
+                    p.value().map_err(err)?.to_string_lossy().into_owned()
                 };
                 if v.parse::<u32>().is_err() {
                     return Err(format!(
@@ -570,6 +572,12 @@ mod tests {
         assert_eq!(job(&["-zT0", "-f", "zstd"]).inputs, [None]);
         assert_eq!(job(&["-d", "-T", "4"]).inputs, [Some("4".into())]);
         assert_eq!(job(&["-d", "--threads=2", "-T"]).inputs, [None]);
+        // zstd takes `--threads`'s number from the next argument too (1.5.4).
+        assert_eq!(job(&["-d", "--threads", "2"]).inputs, [None]);
+        assert_eq!(
+            job(&["-d", "--threads", "2", "x"]).inputs,
+            [Some("x".into())]
+        );
         let j = job(&["-t", "--", "-z"]);
         assert_eq!(j.inputs, [Some("-z".into())]);
         assert!(j.dest.is_none());
@@ -595,7 +603,8 @@ mod tests {
             ),
             (&["-d", "--long=31"], "window log"),
             (&["-z", "-f", "zstd", "-Tx"], "threads"),
-            (&["-d", "--threads", "2"], "threads"),
+            (&["-d", "--threads", "x"], "threads"),
+            (&["-d", "--threads"], "threads"),
         ] {
             let e = error(args);
             assert!(e.contains(says), "{args:?}: {e}");

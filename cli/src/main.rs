@@ -71,8 +71,12 @@ fn main() -> ExitCode {
     }
 }
 
-/// Text on stdout; a reader that went away ends the run quietly.
+/// Text on stdout; a reader that went away ends the run quietly. A stdout closed at
+/// start is an error (the `/dev/null` there now is no reader), as for `-c`.
 fn print_out(text: &str) -> Result<(), Failure> {
+    if stdio::was_closed(1) {
+        return Err(Failure::io("stdout", &std::io::Error::from_raw_os_error(9)));
+    }
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())
         .and_then(|()| out.flush())

@@ -667,13 +667,18 @@ fn zstd_threads_and_long_windows() {
         &["-z", "-f", "zstd", "-T4"],
         &["-zT0", "-f", "zstd"],
         &["-z", "-f", "zstd", "--threads=2"],
-        &["-z", "-f", "zstd", "-T", "3"],
+        &["-z", "-f", "zstd", "--threads", "3"],
+        &["-z", "-f", "zstd", "-T"],
     ] {
         assert_eq!(ok(args, &data), plain, "{args:?}");
     }
     assert_eq!(ok(&["-d", "-T0"], &plain), data);
     let (code, err) = fails(&["-z", "-f", "zstd", "-Tx"], &data);
     assert_eq!(code, 2, "{err}");
+    // As in zstd, `-T`'s number is attached: in `-T 3` the 3 is an input.
+    let (code, err) = fails(&["-z", "-c", "-f", "zstd", "-T", "3"], &data);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("3: No such file"), "{err}");
 
     // A 128 MiB window (windowLog 27): refused by default, read with --long.
     let packed = ok(&["-z", "-f", "zstd", "--ultra", "-22"], &data);

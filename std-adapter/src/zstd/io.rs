@@ -376,8 +376,9 @@ impl<'p, W: Write, D: DerefMut<Target = Decoder>> DecodeWriter<'p, W, D> {
         to_io_error(e)
     }
 
-    /// Writes out everything decoded so far and checks that the input ended
-    /// between frames.
+    /// Writes out everything decoded so far, checks that the input ended between
+    /// frames and flushes `inner` (as the generic
+    /// [`DecodeWriter::try_finish`](crate::DecodeWriter::try_finish) does).
     ///
     /// # Errors
     ///
@@ -390,7 +391,7 @@ impl<'p, W: Write, D: DerefMut<Target = Decoder>> DecodeWriter<'p, W, D> {
         if self.ctx.in_frame() {
             return Err(self.fail(DecodeError::Truncated));
         }
-        Ok(())
+        self.inner.flush()
     }
 
     /// [`try_finish`](Self::try_finish), then returns the inner writer.
