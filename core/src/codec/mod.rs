@@ -156,6 +156,12 @@ pub trait Decode {
     /// at a member's end answers `NeedInput` (another member may follow), and `Done`
     /// when called with no input. Every other codec ends a stream at its last byte.
     ///
+    /// An empty call may also come before more input: a decompressing writer's `flush`
+    /// makes one to get what the decoder holds, and writing goes on after it. A decoder
+    /// must then take the input that follows as the rest of the stream (after its
+    /// `NeedInput`), or, after a `Done` (a gzip member's end), as the next member or
+    /// trailing data; every decoder of bufpress does.
+    ///
     /// # Errors
     ///
     /// [`DecodeError`] for bad input; the decoder must be [`reset`](Self::reset)
