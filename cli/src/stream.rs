@@ -91,6 +91,22 @@ pub(crate) fn decompress(
     format: Format,
     pipe: &mut Pipe<'_>,
 ) -> Result<Totals, Failure> {
+    let r = decode_all(dec, format, pipe);
+    if r.is_err() {
+        // As gzip and zstd: what was decoded before the error is written out, so `-c`
+        // gives the same bytes whatever the size of the output buffer (a temporary
+        // output file is removed anyway). The first error is the one reported.
+        let _ = pipe.flush();
+    }
+    r
+}
+
+/// [`decompress`], leaving what the output buffer holds at an error.
+fn decode_all(
+    dec: &mut dyn Decode,
+    format: Format,
+    pipe: &mut Pipe<'_>,
+) -> Result<Totals, Failure> {
     // The frame being decoded (from 1) and the input offset where it began.
     let mut frame = 1u64;
     let mut frame_start = 0u64;

@@ -525,3 +525,31 @@ fn closed_standard_descriptors_in_more_combinations() {
     assert!(std::fs::read(dir.path("c")).expect("c") == data);
     assert!(std::fs::read(dir.path("d")).expect("d") == data);
 }
+
+/// `-dc` of a gzip file whose second member is corrupt: as gzip, the first member's
+/// bytes are on stdout before the error (status 1). They were not when the whole output
+/// fitted in the output buffer (256 KiB): what it held was dropped at the error, so
+/// the result depended on the sizes.
+#[test]
+fn decoding_to_stdout_writes_what_came_before_an_error() {
+    for len in [1_000, 100_000, 600_000] {
+        let (a, b) = (corpus::mixed(len, 41), corpus::mixed(len, 42));
+        let mut packed = ok(&["-z", "-f", "gzip"], &a);
+        let second = ok(&["-z", "-f", "gzip"], &b);
+        let at = packed.len() + second.len() - 6; // the second member's CRC-32
+        packed.extend_from_slice(&second);
+        packed[at] ^= 1;
+        let out = common::bufpress(&["-dc", "-f", "gzip", "-"], &packed);
+        assert_eq!(out.status.code(), Some(1), "{len}");
+        assert!(
+            out.stdout.len() >= a.len() && out.stdout[..a.len()] == a[..],
+            "{len}: stdout has {} bytes, the first member {}",
+            out.stdout.len(),
+            a.len()
+        );
+        assert!(
+            out.stdout[a.len()..] == b[..out.stdout.len() - a.len()],
+            "{len}"
+        );
+    }
+}
