@@ -553,3 +553,237 @@ fn decoding_to_stdout_writes_what_came_before_an_error() {
         );
     }
 }
+
+// An outside audit of `-dc` writing what came before an error (the test above): every
+// format, several inputs, file outputs, `-t`, `--rm`, a closed pipe, a full device.
+
+/// The formats, by their `-f` names.
+const FORMATS: [&str; 5] = ["lz4", "gzip", "zlib", "deflate", "zstd"];
+
+/// `data` packed as `format`, its last three bytes cut off (a checksum, an end mark or
+/// the end of the last block: the stream is truncated in every format).
+fn truncated(format: &str, data: &[u8]) -> Vec<u8> {
+    let mut packed = ok(&["-z", "-f", format], data);
+    packed.truncate(packed.len() - 3);
+    packed
+}
+
+/// The stderr lines of a run, each checked to be a bufpress message (no panic).
+fn lines(stderr: &[u8]) -> Vec<String> {
+    let text = String::from_utf8_lossy(stderr);
+    assert!(!text.contains("panicked"), "{text}");
+    text.lines().map(str::to_owned).collect()
+}
+
+/// Every format, truncated, to stdout (`-dc` and `decompress -c -`): status 1, one line
+/// naming the truncation, and stdout a prefix of the data, most of it (all of it went
+/// through the 256 KiB output buffer, which was dropped before the change).
+#[test]
+fn every_format_truncated_to_stdout_writes_a_prefix() {
+    let data = corpus::mixed(100_000, 51);
+    for format in FORMATS {
+        let packed = truncated(format, &data);
+        for args in [
+            &["-dc", "-f", format, "-"][..],
+            &["decompress", "-f", format, "-c", "-"][..],
+        ] {
+            let out = common::bufpress(args, &packed);
+            let err = lines(&out.stderr);
+            assert_eq!(out.status.code(), Some(1), "{args:?} {err:?}");
+            assert_eq!(err.len(), 1, "{args:?} {err:?}");
+            assert!(err[0].contains("truncated"), "{args:?} {err:?}");
+            let n = out.stdout.len();
+            assert!(
+                n >= data.len() / 2 && n <= data.len() && out.stdout == data[..n],
+                "{args:?}: stdout has {n} bytes, not a prefix of the {} bytes",
+                data.len()
+            );
+        }
+    }
+}
+
+/// A gzip member (and an lz4, zlib or zstd frame) whose checksum is wrong: gzip writes
+/// the member's data, then says "crc error"; the first error, when it is in the last
+/// member, gives all but the bytes decoded by the failing call, and `-dc` of a small
+/// file gives nothing, so the output still depends on the sizes.
+#[test]
+#[ignore = "core `Decode::decode` keeps nothing of a failing call (its documented contract): \
+            the bytes decoded in the call that finds a bad checksum are lost; needs a core \
+            API change (an error that says what was appended)"]
+fn a_bad_checksum_in_the_last_member_still_gives_its_data() {
+    let data = corpus::mixed(10_000, 52);
+    for format in ["lz4", "gzip", "zlib", "zstd"] {
+        let mut packed = ok(&["-z", "-f", format], &data);
+        let at = packed.len() - 2; // in the checksum (gzip: ISIZE, checked too)
+        packed[at] ^= 1;
+        let out = common::bufpress(&["-dc", "-f", format, "-"], &packed);
+        assert_eq!(out.status.code(), Some(1), "{format}");
+        assert_eq!(lines(&out.stderr).len(), 1, "{format}");
+        assert!(
+            out.stdout == data,
+            "{format}: stdout has {} bytes, the data {}",
+            out.stdout.len(),
+            data.len()
+        );
+    }
+}
+
+/// Several inputs with `-dc`, two failing in the middle (a truncated one, a corrupt
+/// second member): the output is each input's own `-dc` output in order, the good
+/// inputs' whole data; status 1 (as gzip: an input failed), one line per failing input,
+/// in order, naming it.
+#[test]
+fn several_inputs_to_stdout_one_failing_in_the_middle() {
+    let dir = Dir::new("dc-several");
+    let (a, b, c) = (
+        corpus::mixed(300_000, 53),
+        corpus::mixed(20_000, 54),
+        corpus::mixed(70_000, 55),
+    );
+    std::fs::write(dir.path("1.zst"), ok(&["-z", "-f", "zstd"], &a)).expect("1");
+    std::fs::write(dir.path("2.gz"), truncated("gzip", &b)).expect("2");
+    let mut bad = ok(&["-z", "-f", "gzip"], &c);
+    let mut second = ok(&["-z", "-f", "gzip"], &b);
+    let at = second.len() / 2;
+    second[at] ^= 0x55;
+    bad.extend_from_slice(&second);
+    std::fs::write(dir.path("3.gz"), &bad).expect("3");
+    std::fs::write(dir.path("4.lz4"), ok(&["-z", "-f", "lz4"], &c)).expect("4");
+    std::fs::write(dir.path("5.zz"), ok(&["-z", "-f", "zlib"], &a)).expect("5");
+    let names = ["1.zst", "2.gz", "3.gz", "4.lz4", "5.zz"];
+    let paths: Vec<String> = names.iter().map(|n| dir.s(n)).collect();
+    let alone: Vec<Vec<u8>> = paths
+        .iter()
+        .map(|p| common::bufpress(&["-dc", p], &[]).stdout)
+        .collect();
+    assert!(alone[0] == a && alone[3] == c && alone[4] == a);
+    assert!(alone[2].len() >= c.len() && alone[2][..c.len()] == c[..]);
+    let mut args = vec!["-dc"];
+    args.extend(paths.iter().map(String::as_str));
+    let out = common::bufpress(&args, &[]);
+    let err = lines(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err:?}");
+    assert_eq!(err.len(), 2, "{err:?}");
+    assert!(
+        err[0].contains("2.gz") && err[0].contains("truncated"),
+        "{err:?}"
+    );
+    assert!(err[1].contains("3.gz"), "{err:?}");
+    assert!(
+        out.stdout == alone.concat(),
+        "the output is not the inputs' in order"
+    );
+    // The same with `-t`: nothing written, the same lines.
+    let mut args = vec!["-t"];
+    args.extend(paths.iter().map(String::as_str));
+    let out = common::bufpress(&args, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty(), "-t wrote {} bytes", out.stdout.len());
+    assert_eq!(lines(&out.stderr), err);
+}
+
+/// Decoding to a file that fails (next to the input, `-o FILE`, `--rm`): status 1, one
+/// line, no output file, no temporary file, the input kept, as before the change.
+#[test]
+fn decoding_to_a_file_that_fails_leaves_nothing() {
+    let data = corpus::mixed(400_000, 56);
+    for format in FORMATS {
+        let dir = Dir::new(&format!("dc-file-{format}"));
+        let suffix = match format {
+            "lz4" => "lz4",
+            "gzip" => "gz",
+            "zlib" => "zz",
+            "deflate" => "deflate",
+            _ => "zst",
+        };
+        let name = format!("x.{suffix}");
+        let packed = truncated(format, &data);
+        std::fs::write(dir.path(&name), &packed).expect("write");
+        for extra in [
+            &[][..],
+            &["--rm"][..],
+            &["-o", "out"][..],
+            &["--rm", "-o", "out"],
+        ] {
+            let mut args = vec!["-d", "-f", format];
+            args.extend_from_slice(extra);
+            args.push(&name);
+            let script = format!("\"$1\" {} 2>err; echo $? >status", args.join(" "));
+            let (code, _) = sh(&script, &dir);
+            assert_eq!(code, Some(0));
+            let status = std::fs::read_to_string(dir.path("status")).expect("status");
+            let err = lines(&std::fs::read(dir.path("err")).expect("err"));
+            assert_eq!(status.trim(), "1", "{format} {extra:?} {err:?}");
+            assert_eq!(err.len(), 1, "{format} {extra:?} {err:?}");
+            assert!(err[0].contains("truncated"), "{format} {extra:?} {err:?}");
+            assert_eq!(
+                dir.names(),
+                ["err", "status", name.as_str()],
+                "{format} {extra:?}"
+            );
+            assert!(std::fs::read(dir.path(&name)).expect("kept") == packed);
+        }
+    }
+}
+
+/// A reader of stdout that went away (`| head -c 10`) while inputs fail: status 141
+/// (quiet) or 1 (the data error, the flush's broken pipe not reported), one line at
+/// most, no panic; also when the failing input is first and good ones follow.
+#[test]
+fn decoding_errors_into_a_closed_pipe() {
+    let dir = Dir::new("dc-pipe");
+    let small = corpus::mixed(50_000, 57);
+    let big = corpus::mixed(900_000, 58);
+    std::fs::write(dir.path("small.gz"), truncated("gzip", &small)).expect("small");
+    std::fs::write(dir.path("big.zst"), truncated("zstd", &big)).expect("big");
+    std::fs::write(dir.path("good.gz"), ok(&["-z", "-f", "gzip"], &big)).expect("good");
+    for inputs in [
+        "small.gz",
+        "big.zst",
+        "small.gz good.gz",
+        "big.zst small.gz good.gz",
+    ] {
+        let script =
+            format!("{{ \"$1\" -dc {inputs} 2>err; echo $? >status; }} | head -c 10 >/dev/null");
+        let (code, _) = sh(&script, &dir);
+        assert_eq!(code, Some(0));
+        let status = std::fs::read_to_string(dir.path("status")).expect("status");
+        let err = lines(&std::fs::read(dir.path("err")).expect("err"));
+        assert!(
+            ["1", "141"].contains(&status.trim()),
+            "{inputs}: {status} {err:?}"
+        );
+        assert!(err.len() <= 1, "{inputs}: {err:?}");
+        assert!(
+            err.iter().all(|l| l.contains("truncated")),
+            "{inputs}: {err:?}"
+        );
+    }
+}
+
+/// A full device as stdout (`> /dev/full`): the error reported is the first one. A
+/// truncated input that fits in the output buffer fails on the truncation first (the
+/// flush that follows fails too, unreported); a large one on the write first. One line.
+#[test]
+fn decoding_errors_into_a_full_device_report_the_first_error() {
+    if !std::path::Path::new("/dev/full").exists() {
+        assert!(!tools::under_ci(), "/dev/full is missing");
+        eprintln!("skipping: no /dev/full");
+        return;
+    }
+    let dir = Dir::new("dc-full");
+    std::fs::write(
+        dir.path("small.gz"),
+        truncated("gzip", &corpus::mixed(50_000, 59)),
+    )
+    .expect("small");
+    let big = corpus::mixed(900_000, 60);
+    std::fs::write(dir.path("big.gz"), truncated("gzip", &big)).expect("big");
+    for (input, first) in [("small.gz", "truncated"), ("big.gz", "No space left")] {
+        let (code, err) = sh(&format!("\"$1\" -dc {input} >/dev/full"), &dir);
+        let err = lines(err.as_bytes());
+        assert_eq!(code, Some(1), "{input}: {err:?}");
+        assert_eq!(err.len(), 1, "{input}: {err:?}");
+        assert!(err[0].contains(first), "{input}: {err:?}");
+    }
+}
