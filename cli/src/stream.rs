@@ -94,8 +94,10 @@ pub(crate) fn decompress(
     let r = decode_all(dec, format, pipe);
     if r.is_err() {
         // As gzip and zstd: what was decoded before the error is written out, so `-c`
-        // gives the same bytes whatever the size of the output buffer (a temporary
-        // output file is removed anyway). The first error is the one reported.
+        // does not lose what the output buffer held (a temporary output file is
+        // removed anyway). What the failing call decoded is not there: a decoder keeps
+        // nothing of it (a bad checksum in a small input gives nothing). The first
+        // error is the one reported.
         let _ = pipe.flush();
     }
     r
