@@ -29,9 +29,13 @@ impl Pipe<'_> {
     /// Writes the output buffer out and empties it.
     fn flush(&mut self) -> Result<(), Failure> {
         if !self.out.is_empty() {
-            self.output.write(self.out)?;
-            self.totals.written += self.out.len() as u64;
+            // Emptied even when the write fails (part of it may have gone out): the
+            // flush after an error must not write those bytes again.
+            let written = self.output.write(self.out);
+            let n = self.out.len() as u64;
             self.out.clear();
+            written?;
+            self.totals.written += n;
         }
         Ok(())
     }
