@@ -1,5 +1,6 @@
 //! Helpers for bufpress's integration tests and benchmarks: the reference
 //! command-line tools for interop tests ([`tools`]), a streaming driver ([`stream`]),
+//! test decoders ([`decoders`]),
 //! and, from `bufpress-support`, the test data ([`corpus`]), its generator ([`rng`])
 //! and the counting global allocator ([`counting`]).
 //!
@@ -11,6 +12,7 @@
 //! ```
 
 pub use bufpress_support::{corpus, counting, rng};
+pub mod decoders;
 pub mod stream;
 pub mod tools;
 

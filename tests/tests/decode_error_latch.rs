@@ -21,47 +21,17 @@ use bufpress::codec::lz4::{self, BlockMode, BlockSize, FrameSettings};
 use bufpress::codec::{self, Decode, DecodeError, Output, Progress, Status};
 use bufpress::pool::Pool;
 use bufpress_tests::corpus;
+use bufpress_tests::decoders::{Holds, Strict};
 use bufpress_tests::now;
 
 const ENC: usize = lz4::encoder_memory(BlockSize::Max64KiB, BlockMode::Linked);
 const DEC: usize = lz4::decoder_memory(BlockSize::Max64KiB, BlockMode::Linked);
 static STAGING: Pool<8, 300> = Pool::new();
 
-/// Forwards to `D` and panics if `decode` is called after it returned an error
-/// without a `reset` in between; counts the calls of `decode` in `calls`.
-struct Strict<D> {
-    inner: D,
-    failed: Option<DecodeError>,
-    calls: Rc<Cell<usize>>,
-}
-
-impl<D: Decode> Decode for Strict<D> {
-    fn decode(&mut self, input: &[u8], out: &mut dyn Output) -> Result<Progress, DecodeError> {
-        if let Some(e) = self.failed {
-            panic!("decode called again after it returned {e:?}, without a reset");
-        }
-        self.calls.set(self.calls.get() + 1);
-        let r = self.inner.decode(input, out);
-        if let Err(e) = r {
-            self.failed = Some(e);
-        }
-        r
-    }
-
-    fn reset(&mut self) {
-        self.failed = None;
-        self.inner.reset();
-    }
-}
-
 /// A strict lz4 frame decoder and the counter of its calls.
 fn strict() -> (Strict<Box<lz4::Decoder<DEC>>>, Rc<Cell<usize>>) {
-    let calls = Rc::new(Cell::new(0));
-    let d = Strict {
-        inner: Box::new(lz4::Decoder::<DEC>::new()),
-        failed: None,
-        calls: Rc::clone(&calls),
-    };
+    let d = Strict::new(Box::new(lz4::Decoder::<DEC>::new()));
+    let calls = Rc::clone(&d.calls);
     (d, calls)
 }
 
@@ -80,12 +50,8 @@ impl Decode for TakesNothing {
 }
 
 fn stuck() -> (Strict<TakesNothing>, Rc<Cell<usize>>) {
-    let calls = Rc::new(Cell::new(0));
-    let d = Strict {
-        inner: TakesNothing,
-        failed: None,
-        calls: Rc::clone(&calls),
-    };
+    let d = Strict::new(TakesNothing);
+    let calls = Rc::clone(&d.calls);
     (d, calls)
 }
 
@@ -515,49 +481,14 @@ async fn a_truncated_stream_gives_all_it_decoded_before_the_error() {
     // A decoder that holds what it decoded and gives it out as room allows, the last
     // piece with `NeedInput` (it never sees an end): every byte is read, then the error.
     let held: Vec<u8> = (0..5_000u32).map(|i| (i * 7) as u8).collect();
-    truncated_through_every_reader(&held, || Strict {
-        inner: Holds(std::collections::VecDeque::new()),
-        failed: None,
-        calls: Rc::default(),
+    truncated_through_every_reader(&held, || Strict::new(Holds::default())).await;
+    truncated_through_every_reader(&gz, || {
+        Strict::new(deflate::Decoder::new(
+            Format::Gzip,
+            Box::new(deflate::DecoderState::new()),
+        ))
     })
     .await;
-    truncated_through_every_reader(&gz, || Strict {
-        inner: deflate::Decoder::new(Format::Gzip, Box::new(deflate::DecoderState::new())),
-        failed: None,
-        calls: Rc::default(),
-    })
-    .await;
-}
-
-/// Takes all its input, holds it, and gives out as much as fits: `OutputFull` while it
-/// holds more, else `NeedInput` (a stream with no end: always truncated).
-struct Holds(std::collections::VecDeque<u8>);
-
-impl Decode for Holds {
-    fn decode(&mut self, input: &[u8], out: &mut dyn Output) -> Result<Progress, DecodeError> {
-        self.0.extend(input);
-        let n = self.0.len().min(out.remaining());
-        let at = out.len();
-        for (dst, src) in out.filled_and_spare_mut()[at..at + n]
-            .iter_mut()
-            .zip(self.0.drain(..n))
-        {
-            *dst = src;
-        }
-        out.commit(n).unwrap();
-        Ok(Progress {
-            consumed: input.len(),
-            produced: n,
-            status: if self.0.is_empty() {
-                Status::NeedInput
-            } else {
-                Status::OutputFull
-            },
-        })
-    }
-    fn reset(&mut self) {
-        self.0.clear();
-    }
 }
 
 async fn truncated_through_every_reader<D: Decode + Unpin>(

@@ -13,6 +13,7 @@ use bufpress::codec::deflate::{
 use bufpress::codec::{self, Encode as _};
 use bufpress::pool::RegionPool;
 use bufpress_tests::corpus::{self, KINDS};
+use bufpress_tests::decoders::flate2_decode;
 use bufpress_tests::tools::{available, pipe};
 
 const SIZES: [usize; 4] = [0, 1, 5000, 200_000];
@@ -354,19 +355,6 @@ fn multi_member_files_both_ways() {
         .flat_map(|p| bufpress_encode(Format::Gzip, 6, p, &mut state))
         .collect();
     assert!(pipe("gzip", &["-d", "-c"], &ours) == whole);
-}
-
-/// flate2 (zlib-rs) reads `packed` as `format`.
-fn flate2_decode(format: Format, packed: &[u8]) -> Vec<u8> {
-    use std::io::Read as _;
-    let mut out = Vec::new();
-    match format {
-        Format::Raw => flate2::read::DeflateDecoder::new(packed).read_to_end(&mut out),
-        Format::Zlib => flate2::read::ZlibDecoder::new(packed).read_to_end(&mut out),
-        Format::Gzip => flate2::read::MultiGzDecoder::new(packed).read_to_end(&mut out),
-    }
-    .unwrap_or_else(|e| panic!("flate2 {format:?}: {e}"));
-    out
 }
 
 /// Every level and format at one window size: `gzip -t` accepts and `gzip -d`, flate2

@@ -10,6 +10,7 @@ use bufpress::codec::deflate::{
 use bufpress::codec::{Decode as _, DecodeError, Status};
 use bufpress::pool::{Buf, Pool, ValuePool};
 use bufpress_tests::corpus::{self, KINDS};
+use bufpress_tests::decoders::flate2_decode;
 use bufpress_tests::stream::encode_in_pieces;
 use proptest::collection::vec;
 use proptest::prelude::*;
@@ -114,18 +115,6 @@ enum Segment {
     Literal(Vec<u8>),
     Run(u8, usize),
     Copy(usize, usize),
-}
-
-fn flate2_decode(format: Format, packed: &[u8]) -> Vec<u8> {
-    use std::io::Read as _;
-    let mut out = Vec::new();
-    match format {
-        Format::Raw => flate2::read::DeflateDecoder::new(packed).read_to_end(&mut out),
-        Format::Zlib => flate2::read::ZlibDecoder::new(packed).read_to_end(&mut out),
-        Format::Gzip => flate2::read::MultiGzDecoder::new(packed).read_to_end(&mut out),
-    }
-    .expect("flate2 reads it");
-    out
 }
 
 proptest! {

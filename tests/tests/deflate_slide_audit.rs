@@ -18,6 +18,7 @@ use bufpress::codec::{Encode, Progress, Status};
 use bufpress::io::Cursor;
 use bufpress::pool::{Pool, ValuePool};
 use bufpress_tests::corpus::{self, Kind};
+use bufpress_tests::decoders::flate2_decode;
 use bufpress_tests::rng::Rng;
 use bufpress_tests::stream::encode_in_pieces;
 
@@ -312,18 +313,6 @@ fn inflate_prefix(format: Format, prefix: &[u8], expected: &[u8]) {
         d.total_out(),
         expected.len()
     );
-}
-
-fn flate2_decode(format: Format, packed: &[u8]) -> Vec<u8> {
-    use std::io::Read as _;
-    let mut out = Vec::new();
-    match format {
-        Format::Raw => flate2::read::DeflateDecoder::new(packed).read_to_end(&mut out),
-        Format::Zlib => flate2::read::ZlibDecoder::new(packed).read_to_end(&mut out),
-        Format::Gzip => flate2::read::MultiGzDecoder::new(packed).read_to_end(&mut out),
-    }
-    .expect("flate2 reads it");
-    out
 }
 
 /// With flushes: a valid stream of `data`, each flushed prefix of what was given.

@@ -16,7 +16,6 @@
 //! an error without a reset.
 
 use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
 use std::io::{self, BufRead as _, ErrorKind, Read as _, Write as _};
 use std::pin::Pin;
 use std::rc::Rc;
@@ -24,97 +23,14 @@ use std::task::{Context, Poll};
 
 use bufpress::codec::deflate::{self, Format};
 use bufpress::codec::lz4::{self, BlockMode, BlockSize, FrameSettings};
-use bufpress::codec::{self, Decode, DecodeError, Output, Progress, Status};
+use bufpress::codec::{self, Decode, DecodeError, Status};
 use bufpress::pool::Pool;
 use bufpress_tests::corpus;
+use bufpress_tests::decoders::{Holds, Strict};
 
 const ENC: usize = lz4::encoder_memory(BlockSize::Max64KiB, BlockMode::Linked);
 const DEC: usize = lz4::decoder_memory(BlockSize::Max64KiB, BlockMode::Linked);
 static STAGING: Pool<8, 300> = Pool::new();
-
-/// Forwards to `D`; panics if `decode` is called after it returned an error without a
-/// `reset` in between; counts the calls and keeps a copy of every byte its successful
-/// calls gave (since the last reset): what an adapter must hand on, each byte once.
-struct Strict<D> {
-    inner: D,
-    failed: Option<DecodeError>,
-    calls: Rc<Cell<usize>>,
-    gave: Rc<RefCell<Vec<u8>>>,
-}
-
-impl<D> Strict<D> {
-    fn new(inner: D) -> Self {
-        Self {
-            inner,
-            failed: None,
-            calls: Rc::default(),
-            gave: Rc::default(),
-        }
-    }
-}
-
-impl<D: Decode> Decode for Strict<D> {
-    fn decode(&mut self, input: &[u8], out: &mut dyn Output) -> Result<Progress, DecodeError> {
-        if let Some(e) = self.failed {
-            panic!("decode called again after it returned {e:?}, without a reset");
-        }
-        self.calls.set(self.calls.get() + 1);
-        let r = self.inner.decode(input, out);
-        match r {
-            Err(e) => self.failed = Some(e),
-            Ok(p) => {
-                let end = out.len();
-                let gave = &out.filled_and_spare_mut()[end - p.produced..end];
-                self.gave.borrow_mut().extend_from_slice(gave);
-            }
-        }
-        r
-    }
-
-    fn reset(&mut self) {
-        self.failed = None;
-        self.gave.borrow_mut().clear();
-        self.inner.reset();
-    }
-}
-
-/// Takes all its input, holds it, and gives out as much as fits. `lazy`: says
-/// `OutputFull` whenever the buffer is full, even with nothing left (the next call,
-/// with no input, then gives nothing and `NeedInput`); otherwise the last piece comes
-/// with `NeedInput`. Its stream never ends: any input is truncated.
-struct Holds {
-    held: VecDeque<u8>,
-    lazy: bool,
-}
-
-impl Decode for Holds {
-    fn decode(&mut self, input: &[u8], out: &mut dyn Output) -> Result<Progress, DecodeError> {
-        self.held.extend(input);
-        let n = self.held.len().min(out.remaining());
-        let at = out.len();
-        for (dst, src) in out.filled_and_spare_mut()[at..at + n]
-            .iter_mut()
-            .zip(self.held.drain(..n))
-        {
-            *dst = src;
-        }
-        out.commit(n).unwrap();
-        let full = out.remaining() == 0;
-        let status = if !self.held.is_empty() || (self.lazy && full) {
-            Status::OutputFull
-        } else {
-            Status::NeedInput
-        };
-        Ok(Progress {
-            consumed: input.len(),
-            produced: n,
-            status,
-        })
-    }
-    fn reset(&mut self) {
-        self.held.clear();
-    }
-}
 
 /// The kinds of decoder tried, each with a stream to decode.
 #[derive(Clone, Copy, Debug)]
@@ -134,14 +50,8 @@ fn decoder(kind: Kind) -> Strict<Box<dyn Decode>> {
             Format::Gzip,
             Box::new(deflate::DecoderState::new()),
         )),
-        Kind::Holds => Box::new(Holds {
-            held: VecDeque::new(),
-            lazy: false,
-        }),
-        Kind::HoldsLazy => Box::new(Holds {
-            held: VecDeque::new(),
-            lazy: true,
-        }),
+        Kind::Holds => Box::new(Holds::new(false)),
+        Kind::HoldsLazy => Box::new(Holds::new(true)),
     };
     Strict::new(d)
 }
